@@ -1,0 +1,70 @@
+/**
+ * The one interface every authentication mechanism implements, for the WinRM target and for the proxy alike
+ * (only the header pair differs: WWW-Authenticate/Authorization vs Proxy-Authenticate/Proxy-Authorization).
+ *
+ * A mechanism is one security context: it belongs to one TCP connection. A new connection needs `fresh()`.
+ */
+
+export type MechanismName = "basic" | "ntlm" | "negotiate" | "kerberos" | "credssp";
+
+/** RFC 5929 tls-server-end-point channel bindings, given when the connection is TLS (MS-NLMP 2.2.2.1 MsvAvChannelBindings). */
+export interface ChannelBindings {
+  /** "tls-server-end-point:" || H(server certificate DER): the application_data of gss_channel_bindings_struct. */
+  readonly applicationData: Uint8Array;
+}
+
+export interface StepInput {
+  /** The token from the peer's challenge header, decoded from base64; undefined on the first step. */
+  readonly token: Uint8Array | undefined;
+  /** Present when the connection is TLS. */
+  readonly channelBindings: ChannelBindings | undefined;
+}
+
+/** Seals and unseals WinRM messages (MS-WSMV 2.2.9.1) once the context is complete. */
+export interface MessageSealer {
+  /** The protocol string of multipart/encrypted, e.g. "application/HTTP-SPNEGO-session-encrypted". */
+  readonly protocol: string;
+  /** Seal one message. `header` goes after the LE32 length in the octet-stream part, `data` after it. */
+  wrap(plaintext: Uint8Array): { header: Uint8Array; data: Uint8Array };
+  /** Unseal one message; throws DecryptError when the signature does not verify. */
+  unwrap(header: Uint8Array, data: Uint8Array): Uint8Array;
+}
+
+export interface AuthMechanism {
+  readonly name: MechanismName;
+  /** The HTTP auth-scheme to write before the token: "Negotiate", "Kerberos", "Basic", "CredSSP", "NTLM". */
+  readonly scheme: string;
+  /** True once the context is established (for NTLM: after the AUTHENTICATE message was produced). */
+  readonly complete: boolean;
+  /** A short label of where the handshake is, for error messages: "NEGOTIATE", "AUTHENTICATE", ... */
+  readonly stage: string;
+  /** Whether this mechanism can seal messages once complete (NTLM with SEAL, Kerberos with CONF, CredSSP). */
+  readonly canSeal: boolean;
+  /**
+   * Produce the next token to send. Returns undefined when there is nothing more to send.
+   * For Basic the "token" is the raw `user:password` bytes; the HTTP layer base64-encodes every token.
+   */
+  step(input: StepInput): Promise<Uint8Array | undefined>;
+  /** Available once `complete` when `canSeal`. */
+  sealer(): MessageSealer;
+  /** A new, unstarted context with the same credentials and options, for a new connection. */
+  fresh(): AuthMechanism;
+}
+
+/** Credentials as the user gives them. `username` may be "DOMAIN\\user" or "user@domain". */
+export interface Credentials {
+  readonly username: string;
+  readonly password: string;
+  /** Overrides the domain parsed from the username. */
+  readonly domain?: string;
+}
+
+/**
+ * Split a user name as NTLM needs it (MS-NLMP 3.1.5.1.2 hashes UPPER(user) || domain): "DOMAIN\\user" gives both
+ * parts; a UPN "user@domain" stays whole as the user with an empty domain, as Windows sends it.
+ */
+export function splitUsername(username: string, domain?: string): { user: string; domain: string } {
+  const backslash = username.indexOf("\\");
+  if (backslash >= 0) return { user: username.slice(backslash + 1), domain: domain ?? username.slice(0, backslash) };
+  return { user: username, domain: domain ?? "" };
+}

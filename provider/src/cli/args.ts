@@ -1,0 +1,178 @@
+/**
+ * Argument parsing for `winrm-proxy`, kept pure so it can be tested without a network. Every flag is documented in
+ * HELP; a bad flag is a UsageError that names the flag and the fix, before anything is sent.
+ */
+import { parseArgs } from "node:util";
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+export const HELP = `winrm-proxy: run commands on Windows hosts over WinRM, directly or through HTTP proxies.
+
+Usage:
+  winrm-proxy exec [connection flags] [exec flags] -- COMMAND [ARGS...]
+  winrm-proxy identify [connection flags] [--json]
+  winrm-proxy --help | --version
+
+Connection flags:
+  --endpoint URL          WinRM endpoint, e.g. https://host:5986/wsman or http://host:5985/wsman (required).
+                          A URL without a path gets /wsman.
+  --auth MECH             Target authentication: negotiate (default), ntlm or basic. basic needs https://.
+  --username USER         Target user: DOMAIN\\user, user@domain or a local user (required).
+  --password-env VAR      Name of the environment variable that holds the target password (required).
+                          Passwords are never taken on the command line, where other users could read them.
+  --domain DOMAIN         Overrides the domain part of --username.
+  --encryption MODE       WinRM message encryption: auto (default: on for http://, TLS does it for https://),
+                          always, or never (never is refused for http://: nothing unencrypted leaves this machine).
+  --ca FILE               PEM file of the CA(s) that sign the host's certificate (https://).
+  --server-name NAME      TLS server name to verify, when it differs from the endpoint's host.
+  --insecure-skip-verify  Do not verify the host's certificate (https://). For labs only.
+  --operation-timeout SEC WS-Management OperationTimeout; an idle Receive is renewed after it (default 20).
+  --connect-timeout MS    TCP/TLS connect timeout in milliseconds (default 15000).
+
+Exec flags:
+  --shell SHELL           cmd (default) or powershell. With powershell, COMMAND ARGS... is the script.
+  --stdin FILE            Send FILE (or - for this process's standard input) to the command's standard input.
+  --env NAME=VALUE        Set an environment variable for the command (repeatable).
+  --cwd DIR               Working directory on the host.
+  --timeout MS            Give up (and stop the remote command) after MS milliseconds.
+  --json                  Print {"stdout","stderr","exitCode"} as JSON instead of streaming the output.
+
+Exit status: the remote command's exit code; 2 for a usage or configuration error (nothing was sent);
+255 when the host could not be reached, authentication failed, or the protocol failed.
+`;
+
+export interface ConnectionFlags {
+  endpoint: string;
+  auth: string;
+  username: string;
+  passwordEnv: string;
+  domain: string | undefined;
+  encryption: string;
+  ca: string | undefined;
+  serverName: string | undefined;
+  insecureSkipVerify: boolean;
+  operationTimeoutSec: number | undefined;
+  connectTimeoutMs: number | undefined;
+}
+
+export interface ExecFlags {
+  shell: "cmd" | "powershell";
+  stdin: string | undefined;
+  env: Record<string, string>;
+  cwd: string | undefined;
+  timeoutMs: number | undefined;
+  json: boolean;
+  command: string[];
+}
+
+export type ParsedCommand =
+  | { kind: "help" }
+  | { kind: "version" }
+  | { kind: "exec"; connection: ConnectionFlags; exec: ExecFlags }
+  | { kind: "identify"; connection: ConnectionFlags; json: boolean };
+
+const connectionOptions = {
+  endpoint: { type: "string" },
+  auth: { type: "string" },
+  username: { type: "string" },
+  "password-env": { type: "string" },
+  domain: { type: "string" },
+  encryption: { type: "string" },
+  ca: { type: "string" },
+  "server-name": { type: "string" },
+  "insecure-skip-verify": { type: "boolean" },
+  "operation-timeout": { type: "string" },
+  "connect-timeout": { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+const execOptions = {
+  ...connectionOptions,
+  shell: { type: "string" },
+  stdin: { type: "string" },
+  env: { type: "string", multiple: true },
+  cwd: { type: "string" },
+  timeout: { type: "string" },
+} as const;
+
+function positiveInt(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) <= 0) throw new UsageError(`--${flag} must be a positive whole number, got ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
+function required(flag: string, value: string | undefined, hint: string): string {
+  if (value === undefined || value === "") throw new UsageError(`--${flag} is required: ${hint}`);
+  return value;
+}
+
+function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--${flag} must be one of ${allowed.join(", ")}; got ${JSON.stringify(value)}`);
+  return value as T;
+}
+
+function connectionFlags(values: Record<string, string | boolean | string[] | undefined>): ConnectionFlags {
+  const str = (k: string) => values[k] as string | undefined;
+  return {
+    endpoint: required("endpoint", str("endpoint"), "give the WinRM URL, e.g. --endpoint https://host:5986/wsman"),
+    auth: oneOf("auth", str("auth"), ["negotiate", "ntlm", "basic", "kerberos", "credssp"] as const, "negotiate"),
+    username: required("username", str("username"), "give the target user, e.g. --username 'CORP\\deploy'"),
+    passwordEnv: required("password-env", str("password-env"), "name the environment variable holding the password, e.g. --password-env WINRM_PASSWORD"),
+    domain: str("domain"),
+    encryption: oneOf("encryption", str("encryption"), ["auto", "always", "never"] as const, "auto"),
+    ca: str("ca"),
+    serverName: str("server-name"),
+    insecureSkipVerify: values["insecure-skip-verify"] === true,
+    operationTimeoutSec: positiveInt("operation-timeout", str("operation-timeout")),
+    connectTimeoutMs: positiveInt("connect-timeout", str("connect-timeout")),
+  };
+}
+
+export function parseCommandLine(argv: readonly string[]): ParsedCommand {
+  const [verb, ...rest] = argv;
+  if (verb === undefined || verb === "--help" || verb === "-h" || verb === "help") return { kind: "help" };
+  if (verb === "--version") return { kind: "version" };
+  try {
+    if (verb === "exec") {
+      const { values, positionals } = parseArgs({ args: rest, options: execOptions, allowPositionals: true, strict: true });
+      if (values.help) return { kind: "help" };
+      if (positionals.length === 0) throw new UsageError("exec needs a command after --, e.g. winrm-proxy exec ... -- hostname");
+      const env: Record<string, string> = {};
+      for (const pair of values.env ?? []) {
+        const eq = pair.indexOf("=");
+        if (eq <= 0) throw new UsageError(`--env takes NAME=VALUE, got ${JSON.stringify(pair)}`);
+        env[pair.slice(0, eq)] = pair.slice(eq + 1);
+      }
+      return {
+        kind: "exec",
+        connection: connectionFlags(values),
+        exec: {
+          shell: oneOf("shell", values.shell, ["cmd", "powershell"] as const, "cmd"),
+          stdin: values.stdin,
+          env,
+          cwd: values.cwd,
+          timeoutMs: positiveInt("timeout", values.timeout),
+          json: values.json === true,
+          command: positionals,
+        },
+      };
+    }
+    if (verb === "identify") {
+      const { values } = parseArgs({ args: rest, options: connectionOptions, allowPositionals: false, strict: true });
+      if (values.help) return { kind: "help" };
+      return { kind: "identify", connection: connectionFlags(values), json: values.json === true };
+    }
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    // node:util parseArgs errors name the flag already ("Unknown option '--x'").
+    throw new UsageError((err as Error).message);
+  }
+  throw new UsageError(`unknown command ${JSON.stringify(verb)}; use exec or identify (see --help)`);
+}

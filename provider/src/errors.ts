@@ -1,0 +1,213 @@
+/**
+ * One error hierarchy for the whole product. Every error has a stable `code` a program can switch on, and a
+ * message a person can act on. No message may contain a secret (password, hash, token, key).
+ *
+ * `instanceof` works across two loaded copies of this package (a Pulumi program and its dynamic-provider process can
+ * each load one): every class brands its instances with a `Symbol.for` key and checks the brand in `Symbol.hasInstance`.
+ */
+
+const BRAND = Symbol.for("pulumi-winrm-proxy.error");
+
+export type ErrorCode =
+  | "WINRM_CONFIG"
+  | "WINRM_INSECURE_PROXY_PATH"
+  | "WINRM_AUTH_FAILED"
+  | "WINRM_PROXY_AUTH_FAILED"
+  | "WINRM_PROXY_AFFINITY"
+  | "WINRM_PROXY"
+  | "WINRM_HTTP"
+  | "WINRM_FAULT"
+  | "WINRM_OPERATION_TIMEOUT"
+  | "WINRM_TIMEOUT"
+  | "WINRM_DECRYPT"
+  | "WINRM_PROTOCOL"
+  | "WINRM_CONNECTION"
+  | "WINRM_COMMAND_FAILED"
+  | "WINRM_ABORTED";
+
+export class WinRMError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+    Object.defineProperty(this, BRAND, { value: new.target.name });
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (typeof value !== "object" || value === null || !(BRAND in value)) return false;
+    // Walk the brand names of this class and its subclasses: a subclass instance is an instance of its bases.
+    let proto: unknown = Object.getPrototypeOf(value);
+    while (proto !== null && typeof proto === "object") {
+      const ctor = (proto as { constructor?: { name?: string } }).constructor;
+      if (ctor?.name === this.name) return true;
+      proto = Object.getPrototypeOf(proto);
+    }
+    return false;
+  }
+}
+
+/** Input that cannot work, refused before any byte is sent. `field` is the dotted path of the offending input. */
+export class ConfigurationError extends WinRMError {
+  readonly field: string;
+  constructor(field: string, message: string, options?: { cause?: unknown }) {
+    super("WINRM_CONFIG", `${field}: ${message}`, options);
+    this.field = field;
+  }
+}
+
+/** A path that would break one of Microsoft's proxy rules (DEVELOPERS.md rules 2 and 5); names the rule and the fix. */
+export class InsecureProxyPathError extends WinRMError {
+  readonly rule: string;
+  readonly field: string;
+  constructor(rule: string, field: string, message: string) {
+    super("WINRM_INSECURE_PROXY_PATH", `${field}: ${message}`);
+    this.rule = rule;
+    this.field = field;
+  }
+}
+
+/** The target refused our credentials, or the handshake broke. `stage` says where (e.g. "NTLM CHALLENGE"). */
+export class AuthenticationError extends WinRMError {
+  readonly mechanism: string;
+  readonly stage: string;
+  readonly httpStatus: number | undefined;
+  constructor(mechanism: string, stage: string, message: string, options?: { cause?: unknown; httpStatus?: number }) {
+    super("WINRM_AUTH_FAILED", `${mechanism} authentication failed at ${stage}: ${message}`, options);
+    this.mechanism = mechanism;
+    this.stage = stage;
+    this.httpStatus = options?.httpStatus;
+  }
+}
+
+/** The proxy answered 407 to every attempt, or its handshake broke. */
+export class ProxyAuthenticationError extends WinRMError {
+  readonly mechanism: string;
+  readonly stage: string;
+  constructor(mechanism: string, stage: string, message: string, options?: { cause?: unknown }) {
+    super("WINRM_PROXY_AUTH_FAILED", `proxy ${mechanism} authentication failed at ${stage}: ${message}`, options);
+    this.mechanism = mechanism;
+    this.stage = stage;
+  }
+}
+
+/** A forward proxy did not keep one server connection for our connection-based authentication. */
+export class ProxyAffinityError extends WinRMError {
+  readonly observed: string;
+  constructor(observed: string, options?: { cause?: unknown }) {
+    super(
+      "WINRM_PROXY_AFFINITY",
+      `the proxy broke connection affinity: ${observed}. Connection-based authentication (Negotiate, Kerberos, ` +
+        `CredSSP) needs one server connection for the whole handshake and the requests after it. Fix: use an ` +
+        `https:// endpoint, or proxyMode "tunnel" (CONNECT), or a proxy that pins connections.`,
+      options,
+    );
+    this.observed = observed;
+  }
+}
+
+/** The proxy itself failed: unreachable, refused CONNECT, answered with an error. */
+export class ProxyError extends WinRMError {
+  readonly httpStatus: number | undefined;
+  constructor(message: string, options?: { cause?: unknown; httpStatus?: number }) {
+    super("WINRM_PROXY", message, options);
+    this.httpStatus = options?.httpStatus;
+  }
+}
+
+/** An HTTP status the protocol does not expect. */
+export class HttpError extends WinRMError {
+  readonly httpStatus: number;
+  constructor(httpStatus: number, message: string, options?: { cause?: unknown }) {
+    super("WINRM_HTTP", `HTTP ${httpStatus}: ${message}`, options);
+    this.httpStatus = httpStatus;
+  }
+}
+
+export interface WSManFaultDetails {
+  httpStatus: number;
+  /** s:Code/s:Value, e.g. "s:Receiver" */
+  faultCode?: string;
+  /** s:Subcode/s:Value, e.g. "w:TimedOut" */
+  subcode?: string;
+  /** f:WSManFault/@Code, e.g. 2150858793 */
+  wsmanCode?: number;
+  machine?: string;
+  /** s:Reason/s:Text, or f:Message when present */
+  reason: string;
+}
+
+/** A SOAP fault from the WS-Management service (MS-WSMV 2.2.4.43). */
+export class WSManFaultError extends WinRMError {
+  readonly httpStatus: number;
+  readonly faultCode: string | undefined;
+  readonly subcode: string | undefined;
+  readonly wsmanCode: number | undefined;
+  readonly machine: string | undefined;
+  readonly reason: string;
+  constructor(details: WSManFaultDetails, code: ErrorCode = "WINRM_FAULT") {
+    const num = details.wsmanCode !== undefined ? ` ${details.wsmanCode} (0x${details.wsmanCode.toString(16).toUpperCase()})` : "";
+    super(code, `WS-Management fault${num}${details.subcode ? ` ${details.subcode}` : ""}: ${details.reason}`);
+    this.httpStatus = details.httpStatus;
+    this.faultCode = details.faultCode;
+    this.subcode = details.subcode;
+    this.wsmanCode = details.wsmanCode;
+    this.machine = details.machine;
+    this.reason = details.reason;
+  }
+}
+
+/** w:TimedOut, 0x80338029: no output within OperationTimeout. Normal on Receive: the client reissues it. */
+export class OperationTimeoutFault extends WSManFaultError {
+  static readonly WSMAN_CODE = 2150858793;
+  constructor(details: WSManFaultDetails) {
+    super(details, "WINRM_OPERATION_TIMEOUT");
+  }
+}
+
+/** Our own deadline (timeoutMs, connect or read timeout) passed. */
+export class TimeoutError extends WinRMError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("WINRM_TIMEOUT", message, options);
+  }
+}
+
+/** A sealed message failed its integrity check, had the wrong length, or could not be parsed. */
+export class DecryptError extends WinRMError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("WINRM_DECRYPT", message, options);
+  }
+}
+
+/** The peer sent something the protocol does not allow (malformed XML, missing ShellId, bad framing). */
+export class ProtocolError extends WinRMError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("WINRM_PROTOCOL", message, options);
+  }
+}
+
+/** TCP or TLS failed: refused, reset, certificate rejected. */
+export class ConnectionError extends WinRMError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("WINRM_CONNECTION", message, options);
+  }
+}
+
+/** A remote command exited non-zero where success was required. */
+export class CommandFailedError extends WinRMError {
+  readonly exitCode: number;
+  readonly stderrTail: string;
+  constructor(command: string, exitCode: number, stderrTail: string) {
+    super("WINRM_COMMAND_FAILED", `command ${JSON.stringify(command)} exited with code ${exitCode}${stderrTail ? `: ${stderrTail}` : ""}`);
+    this.exitCode = exitCode;
+    this.stderrTail = stderrTail;
+  }
+}
+
+/** The caller's AbortSignal fired. */
+export class AbortError extends WinRMError {
+  constructor(options?: { cause?: unknown }) {
+    super("WINRM_ABORTED", "the operation was aborted", options);
+  }
+}
