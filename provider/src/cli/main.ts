@@ -1,0 +1,130 @@
+#!/usr/bin/env node
+/**
+ * `winrm-proxy`: the command line. A thin layer over WinRMClient: parse flags, build the Connection, run, and map the
+ * outcome to an exit status (the remote exit code; 2 = usage/configuration, nothing sent; 255 = reach/auth/protocol).
+ */
+import { readFileSync, realpathSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+import { WinRMClient } from "../client.js";
+import type { ConnectionInput } from "../connection.js";
+import { ConfigurationError, InsecureProxyPathError, WinRMError } from "../errors.js";
+import { HELP, UsageError, parseCommandLine, type ConnectionFlags, type ExecFlags } from "./args.js";
+
+const EXIT_USAGE = 2;
+const EXIT_FAILURE = 255;
+
+function readFileFlag(flag: string, path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    throw new UsageError(`--${flag}: cannot read ${JSON.stringify(path)}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+}
+
+/** Flags -> the shared Connection input (validated by the client's zod schema, which names the field and the fix). */
+export function connectionFromFlags(flags: ConnectionFlags, env: NodeJS.ProcessEnv): ConnectionInput {
+  const password = env[flags.passwordEnv];
+  if (password === undefined) {
+    throw new UsageError(`--password-env: the environment variable ${flags.passwordEnv} is not set; export it with the target password`);
+  }
+  return {
+    endpoint: flags.endpoint,
+    auth: {
+      mechanism: flags.auth as NonNullable<ConnectionInput["auth"]["mechanism"]>,
+      username: flags.username,
+      password,
+      ...(flags.domain !== undefined ? { domain: flags.domain } : {}),
+    },
+    tls: {
+      ...(flags.ca !== undefined ? { ca: readFileFlag("ca", flags.ca) } : {}),
+      ...(flags.serverName !== undefined ? { serverName: flags.serverName } : {}),
+      rejectUnauthorized: !flags.insecureSkipVerify,
+    },
+    messageEncryption: flags.encryption as "auto" | "always" | "never",
+    timeouts: {
+      ...(flags.connectTimeoutMs !== undefined ? { connectMs: flags.connectTimeoutMs } : {}),
+      ...(flags.operationTimeoutSec !== undefined ? { operationTimeoutSec: flags.operationTimeoutSec } : {}),
+    },
+  };
+}
+
+async function readStdinFlag(path: string): Promise<Buffer> {
+  if (path !== "-") return Buffer.from(readFileFlag("stdin", path), "utf8");
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function exec(client: WinRMClient, flags: ExecFlags): Promise<number> {
+  const stdin = flags.stdin !== undefined ? await readStdinFlag(flags.stdin) : undefined;
+  const command = flags.command.join(" ");
+  const opts = {
+    shell: flags.shell,
+    env: flags.env,
+    ...(flags.cwd !== undefined ? { cwd: flags.cwd } : {}),
+    ...(stdin !== undefined ? { stdin } : {}),
+    ...(flags.timeoutMs !== undefined ? { timeoutMs: flags.timeoutMs } : {}),
+  };
+  if (flags.json) {
+    const result = await client.run(command, opts);
+    process.stdout.write(`${JSON.stringify({ stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode })}\n`);
+    return result.exitCode;
+  }
+  let exitCode = 0;
+  for await (const chunk of client.stream(command, opts)) {
+    if (chunk.type === "exit") exitCode = chunk.exitCode;
+    else (chunk.type === "stdout" ? process.stdout : process.stderr).write(chunk.text);
+  }
+  return exitCode;
+}
+
+async function identify(client: WinRMClient, json: boolean): Promise<number> {
+  const id = await client.identify();
+  if (json) process.stdout.write(`${JSON.stringify(id)}\n`);
+  else {
+    process.stdout.write(`ProductVendor   : ${id.productVendor}\nProductVersion  : ${id.productVersion}\nProtocolVersion : ${id.protocolVersion}\n`);
+  }
+  return 0;
+}
+
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let client: WinRMClient | undefined;
+  try {
+    const parsed = parseCommandLine(argv);
+    if (parsed.kind === "help") {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    if (parsed.kind === "version") {
+      const pkg = JSON.parse(readFileSync(new URL("../../../../package.json", import.meta.url), "utf8")) as { version: string };
+      process.stdout.write(`${pkg.version}\n`);
+      return 0;
+    }
+    client = new WinRMClient(connectionFromFlags(parsed.connection, env));
+    if (parsed.kind === "exec") return await exec(client, parsed.exec);
+    return await identify(client, parsed.json);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`winrm-proxy: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (err instanceof ConfigurationError || err instanceof InsecureProxyPathError) {
+      process.stderr.write(`winrm-proxy: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (err instanceof WinRMError) {
+      process.stderr.write(`winrm-proxy: ${err.message} [${err.code}]\n`);
+      return EXIT_FAILURE;
+    }
+    process.stderr.write(`winrm-proxy: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT_FAILURE;
+  } finally {
+    await client?.close();
+  }
+}
+
+// Run when executed directly (node dist/provider/src/cli/main.js, or the `winrm-proxy` bin link).
+const entry = process.argv[1];
+if (entry !== undefined && import.meta.url === pathToFileURL(realpathSync(entry)).href) {
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -1,0 +1,474 @@
+/**
+ * WinRMClient: run cmd / PowerShell commands, read and write WinRM configuration, identify the host.
+ *
+ * One client = one WinRMSession = one pinned, authenticated connection (re-established on demand). Construction does
+ * no I/O: the configuration and the transport policy are checked first, so a refused configuration sends no byte.
+ *
+ * Round trips on a warm connection: run() = Create + Command + Receive + Delete (+ Send with stdin, + Receive per
+ * OperationTimeout or output chunk); a reused shell = Command + Receive per command, plus Signal terminate for the
+ * previous command (protocol.md 1.6); one NTLM handshake (2 requests) per connection.
+ */
+import { randomUUID } from "node:crypto";
+import { createMechanism } from "./auth/index.js";
+import type { AuthMechanism } from "./auth/mechanism.js";
+import { parseConnection, type Connection, type ConnectionInput } from "./connection.js";
+import { ConfigurationError, HttpError, ProtocolError, TimeoutError } from "./errors.js";
+import { abortReason } from "./transport/http.js";
+import { checkPolicy, type TransportPlan } from "./transport/policy.js";
+import { WinRMSession, type SessionStats } from "./transport/session.js";
+import { buildRequest } from "./wsman/envelope.js";
+import { faultFromEnvelope } from "./wsman/faults.js";
+import { parseEnvelope, type Envelope } from "./wsman/parse.js";
+import { ACTION } from "./wsman/namespaces.js";
+import { buildIdentifyRequest, parseIdentifyResponse, parseProductVersion } from "./wsman/identify.js";
+import {
+  configResourceUri,
+  normalizeConfigPath,
+  parseConfigDocument,
+  renderConfigDocument,
+  type ConfigTree,
+} from "./wsman/config.js";
+import { RemoteShell, type ShellEvent, type WSManInvoker, type WSManRequest } from "./shell/remoteShell.js";
+import {
+  UTF8_CODE_PAGE,
+  decodeOutput,
+  encodeInput,
+  honoursUtf8CodePage,
+  parseChcp,
+  streamDecoder,
+} from "./shell/codePage.js";
+import { cleanPowerShellStderr, powershellCommandLine } from "./shell/powershell.js";
+
+export type ShellKind = "cmd" | "powershell";
+
+/** Messages safe to resend once if the connection died under them (repeating them changes nothing). */
+const IDEMPOTENT_ACTIONS: ReadonlySet<string> = new Set([ACTION.get, ACTION.signal, ACTION.delete]);
+
+export interface RunOptions {
+  /** "cmd" (default): the line runs through cmd.exe; "powershell": the text is a PowerShell script. */
+  readonly shell?: ShellKind;
+  /** Text for the command's stdin (encoded in the shell's code page), closed after it. */
+  readonly stdin?: string | Uint8Array;
+  /** Environment variables of the shell (rsp:Environment). With openShell(), give them to openShell. */
+  readonly env?: Record<string, string>;
+  /** Working directory of the shell (rsp:WorkingDirectory). */
+  readonly cwd?: string;
+  readonly signal?: AbortSignal;
+  /** Our own deadline for the whole command; TimeoutError when it passes. */
+  readonly timeoutMs?: number;
+}
+
+export interface RunResult {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly exitCode: number;
+}
+
+export type OutputChunk =
+  | { readonly type: "stdout" | "stderr"; readonly text: string }
+  | { readonly type: "exit"; readonly exitCode: number };
+
+export interface IdentifyResult {
+  readonly protocolVersion: string;
+  readonly productVendor: string;
+  readonly productVersion: string;
+  /** Parsed from productVersion ("OS: 10.0.17763 SP: 0.0 Stack: 3.0"); undefined for other vendors' shapes. */
+  readonly os?: string;
+  readonly servicePack?: string;
+  readonly stack?: string;
+  readonly securityProfiles: readonly string[];
+}
+
+export interface ClientStats extends SessionStats {
+  /** Shells created. */
+  readonly shells: number;
+}
+
+export interface ClientOptions {
+  /** Override the mechanism (tests, or a custom one); default from connection.auth. */
+  readonly mechanism?: AuthMechanism;
+  /** a:MessageID generator (tests need determinism); default uuid: + random GUID. */
+  readonly messageId?: () => string;
+}
+
+/** A shell kept open for several commands (env and cwd fixed at open). */
+export interface ShellHandle {
+  readonly shellId: string;
+  run(command: string, opts?: Omit<RunOptions, "env" | "cwd">): Promise<RunResult>;
+  stream(command: string, opts?: Omit<RunOptions, "env" | "cwd">): AsyncIterable<OutputChunk>;
+  close(): Promise<void>;
+}
+
+export class WinRMClient {
+  readonly connection: Connection;
+  readonly plan: TransportPlan;
+  private readonly session: WinRMSession;
+  private readonly messageId: () => string;
+  private identity: Promise<IdentifyResult> | undefined;
+  /** Code page the host prints in, once known (codePage "auto"). */
+  private outputCodePage: number | undefined;
+  private shells = 0;
+  private closed = false;
+
+  constructor(connection: ConnectionInput | Connection, options: ClientOptions = {}) {
+    this.connection = parseConnection(connection);
+    this.plan = checkPolicy(this.connection);
+    const mechanism = options.mechanism ?? createMechanism(this.connection.auth, this.connection.endpoint);
+    this.session = new WinRMSession({ connection: this.connection, plan: this.plan, mechanism });
+    this.messageId = options.messageId ?? (() => `uuid:${randomUUID().toUpperCase()}`);
+    if (typeof this.connection.codePage === "number") this.outputCodePage = this.connection.codePage;
+  }
+
+  get stats(): ClientStats {
+    return { ...this.session.stats, shells: this.shells };
+  }
+
+  /** WS-Management Identify (MS-WSMV 3.1.4.16), cached for the client's life. */
+  identify(opts: { signal?: AbortSignal } = {}): Promise<IdentifyResult> {
+    if (this.identity === undefined) {
+      const p = this.doIdentify(opts.signal);
+      this.identity = p;
+      p.catch(() => {
+        if (this.identity === p) this.identity = undefined;
+      });
+    }
+    return this.identity;
+  }
+
+  async run(command: string, opts: RunOptions = {}): Promise<RunResult> {
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let exitCode = 0;
+    let codePage = UTF8_CODE_PAGE;
+    await this.withShell(opts, async (shell, cp, signal) => {
+      codePage = cp;
+      for await (const ev of this.execute(shell, command, opts, cp, signal)) {
+        if (ev.kind === "output") (ev.stream === "stdout" ? out : err).push(ev.data);
+        else exitCode = ev.exitCode;
+      }
+    });
+    const stdout = decodeOutput(Buffer.concat(out), codePage);
+    let stderr = decodeOutput(Buffer.concat(err), codePage);
+    if (opts.shell === "powershell") stderr = cleanPowerShellStderr(stderr);
+    return Object.freeze({ stdout, stderr, exitCode });
+  }
+
+  /** Output as it arrives, decoded; the last item is { type: "exit", exitCode }. Breaking out deletes the shell. */
+  stream(command: string, opts: RunOptions = {}): AsyncIterable<OutputChunk> {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const self = this;
+    return {
+      async *[Symbol.asyncIterator]() {
+        const scope = operationScope(opts);
+        let shell: RemoteShell | undefined;
+        try {
+          const cp = await self.resolveCodePageEarly(scope.signal);
+          shell = await self.createShell(opts, scope.signal);
+          const codePage = await self.codePageFor(shell, cp, scope.signal);
+          yield* self.decodeStream(self.execute(shell, command, opts, codePage, scope.signal), codePage);
+        } finally {
+          scope.dispose();
+          if (shell !== undefined) await self.deleteQuietly(shell, scope.signal);
+        }
+      },
+    };
+  }
+
+  /** A shell for several commands: each command costs Command + Receive (+ Signal terminate of the previous one). */
+  async openShell(opts: { env?: Record<string, string>; cwd?: string; signal?: AbortSignal } = {}): Promise<ShellHandle> {
+    const cp = await this.resolveCodePageEarly(opts.signal);
+    const shell = await this.createShell(opts, opts.signal);
+    const codePage = await this.codePageFor(shell, cp, opts.signal);
+    return {
+      shellId: shell.shellId,
+      run: async (command, ro = {}) => {
+        const scope = operationScope(ro);
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
+        let exitCode = 0;
+        try {
+          for await (const ev of this.execute(shell, command, ro, codePage, scope.signal)) {
+            if (ev.kind === "output") (ev.stream === "stdout" ? out : err).push(ev.data);
+            else exitCode = ev.exitCode;
+          }
+        } finally {
+          scope.dispose();
+        }
+        let stderr = decodeOutput(Buffer.concat(err), codePage);
+        if (ro.shell === "powershell") stderr = cleanPowerShellStderr(stderr);
+        return Object.freeze({ stdout: decodeOutput(Buffer.concat(out), codePage), stderr, exitCode });
+      },
+      stream: (command, ro = {}) => {
+        // eslint-disable-next-line @typescript-eslint/no-this-alias
+        const self = this;
+        return {
+          async *[Symbol.asyncIterator]() {
+            const scope = operationScope(ro);
+            try {
+              yield* self.decodeStream(self.execute(shell, command, ro, codePage, scope.signal), codePage);
+            } finally {
+              scope.dispose();
+            }
+          },
+        };
+      },
+      close: async () => {
+        await shell.delete();
+      },
+    };
+  }
+
+  /** WS-Transfer Get of a winrm/config resource (MS-WSMV 3.1.4.1.28, protocol.md 1.10). */
+  async getConfig(path: string, opts: { signal?: AbortSignal } = {}): Promise<ConfigTree> {
+    const env = await this.invoke({ action: ACTION.get, resourceUri: configResourceUri(path) }, opts.signal);
+    return parseConfigDocument(env.body).tree;
+  }
+
+  /**
+   * Change settings of a winrm/config resource: Get the document, change the given leaves, Put the whole document
+   * back (WS-Transfer Put replaces the resource; protocol.md 1.10). Keys may be nested with "/" ("Auth/Basic").
+   * Returns the document the host answered with.
+   */
+  async putConfig(
+    path: string,
+    values: Record<string, string | number | boolean>,
+    opts: { signal?: AbortSignal } = {},
+  ): Promise<ConfigTree> {
+    const resourceUri = configResourceUri(path);
+    const normalized = normalizeConfigPath(path) ?? path;
+    const current = await this.invoke({ action: ACTION.get, resourceUri }, opts.signal);
+    const tree = parseConfigDocument(current.body).tree;
+    for (const [key, value] of Object.entries(values)) setLeaf(tree, key, String(value), normalized);
+    const env = await this.invoke(
+      { action: ACTION.put, resourceUri, body: renderConfigDocument(normalized, tree) },
+      opts.signal,
+    );
+    // Windows answers a Put with the updated document; an empty PutResponse means "as sent".
+    return env.body.children.length > 0 ? parseConfigDocument(env.body).tree : tree;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.session.close();
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+
+  /** Send one WS-Man request; decode faults; check RelatesTo (WS-Addressing: the answer is to this request). */
+  private async invoke(req: WSManRequest, signal?: AbortSignal): Promise<Envelope> {
+    const { xml, messageId } = buildRequest({
+      to: this.connection.endpoint,
+      action: req.action,
+      resourceUri: req.resourceUri,
+      ...(req.selectors !== undefined ? { selectors: req.selectors } : {}),
+      ...(req.options !== undefined ? { options: req.options } : {}),
+      ...(req.body !== undefined ? { body: req.body } : {}),
+      operationTimeoutSec: this.connection.timeouts.operationTimeoutSec,
+      messageId: this.messageId(),
+    });
+    const idempotent = IDEMPOTENT_ACTIONS.has(req.action);
+    const res = await this.session.post(xml, signal, { idempotent });
+    const env = parseEnvelope(res.xml);
+    const fault = faultFromEnvelope(env, res.status);
+    if (fault !== undefined) throw fault;
+    if (res.status !== 200) throw new HttpError(res.status, "the WinRM service answered with an error and no fault");
+    if (env.relatesTo !== undefined && env.relatesTo.trim().toLowerCase() !== messageId.toLowerCase()) {
+      throw new ProtocolError(`the response relates to ${env.relatesTo}, not to our request ${messageId}`);
+    }
+    return env;
+  }
+
+  private readonly invoker: WSManInvoker = { invoke: (req, signal) => this.invoke(req, signal) };
+
+  private async doIdentify(signal: AbortSignal | undefined): Promise<IdentifyResult> {
+    const res = await this.session.post(buildIdentifyRequest(), signal, { idempotent: true });
+    if (res.status !== 200) {
+      const fault = faultFromEnvelope(parseEnvelope(res.xml), res.status);
+      throw fault ?? new HttpError(res.status, "Identify failed");
+    }
+    const r = parseIdentifyResponse(res.xml);
+    let parsed: { os: string; sp: string; stack: string } | undefined;
+    try {
+      parsed = parseProductVersion(r.productVersion);
+    } catch {
+      parsed = undefined;
+    }
+    return Object.freeze({
+      protocolVersion: r.protocolVersion,
+      productVendor: r.productVendor,
+      productVersion: r.productVersion,
+      ...(parsed !== undefined ? { os: parsed.os, servicePack: parsed.sp, stack: parsed.stack } : {}),
+      securityProfiles: Object.freeze([...r.securityProfiles]),
+    });
+  }
+
+  /**
+   * codePage "auto": hosts on NT 6+ honour WINRS_CODEPAGE 65001; NT 5.x hosts print in their OEM page, learned with
+   * chcp in the first shell (codePageFor). One Identify per client decides which.
+   */
+  private async resolveCodePageEarly(signal: AbortSignal | undefined): Promise<number | undefined> {
+    if (this.outputCodePage !== undefined) return this.outputCodePage;
+    const id = await this.identify({ signal });
+    if (id.os === undefined || honoursUtf8CodePage(id.os)) {
+      this.outputCodePage = UTF8_CODE_PAGE;
+      return UTF8_CODE_PAGE;
+    }
+    return undefined;
+  }
+
+  /** The code page of this shell's output: known, or learned by running chcp in it (legacy hosts). */
+  private async codePageFor(shell: RemoteShell, known: number | undefined, signal: AbortSignal | undefined): Promise<number> {
+    if (known !== undefined) return known;
+    if (this.outputCodePage !== undefined) return this.outputCodePage;
+    const out: Buffer[] = [];
+    for await (const ev of shell.execute("chcp", [], { signal })) {
+      if (ev.kind === "output" && ev.stream === "stdout") out.push(ev.data);
+    }
+    // The number is ASCII in every OEM page, so latin1 is a safe way to read it.
+    const cp = parseChcp(Buffer.concat(out).toString("latin1"));
+    if (cp === undefined) throw new ProtocolError("could not read the console code page from chcp; set codePage explicitly");
+    this.outputCodePage = cp;
+    return cp;
+  }
+
+  private async createShell(
+    opts: { env?: Record<string, string>; cwd?: string },
+    signal: AbortSignal | undefined,
+  ): Promise<RemoteShell> {
+    if (this.closed) throw new ConfigurationError("client", "is closed; create a new WinRMClient");
+    const requested = typeof this.connection.codePage === "number" ? this.connection.codePage : UTF8_CODE_PAGE;
+    const shell = await RemoteShell.create(
+      this.invoker,
+      { env: opts.env, cwd: opts.cwd, codePage: requested, noProfile: true },
+      signal,
+    );
+    this.shells++;
+    return shell;
+  }
+
+  private async withShell(
+    opts: RunOptions,
+    body: (shell: RemoteShell, codePage: number, signal: AbortSignal | undefined) => Promise<void>,
+  ): Promise<void> {
+    const scope = operationScope(opts);
+    let shell: RemoteShell | undefined;
+    try {
+      const cp = await this.resolveCodePageEarly(scope.signal);
+      shell = await this.createShell(opts, scope.signal);
+      const codePage = await this.codePageFor(shell, cp, scope.signal);
+      await body(shell, codePage, scope.signal);
+    } finally {
+      scope.dispose();
+      if (shell !== undefined) await this.deleteQuietly(shell, scope.signal);
+    }
+  }
+
+  private execute(
+    shell: RemoteShell,
+    command: string,
+    opts: RunOptions,
+    codePage: number,
+    signal: AbortSignal | undefined,
+  ): AsyncGenerator<ShellEvent> {
+    const line =
+      opts.shell === "powershell" ? powershellCommandLine(command) : { command, args: [] as string[] };
+    const stdin =
+      opts.stdin === undefined ? undefined : typeof opts.stdin === "string" ? encodeInput(opts.stdin, codePage) : opts.stdin;
+    return shell.execute(line.command, line.args, { stdin, signal });
+  }
+
+  private async *decodeStream(events: AsyncGenerator<ShellEvent>, codePage: number): AsyncGenerator<OutputChunk> {
+    const dec = { stdout: streamDecoder(codePage), stderr: streamDecoder(codePage) };
+    for await (const ev of events) {
+      if (ev.kind === "output") {
+        const text = dec[ev.stream].write(ev.data);
+        if (text !== "") yield { type: ev.stream, text };
+      } else {
+        for (const s of ["stdout", "stderr"] as const) {
+          const rest = dec[s].end();
+          if (rest !== "") yield { type: s, text: rest };
+        }
+        yield { type: "exit", exitCode: ev.exitCode };
+      }
+    }
+  }
+
+  /**
+   * Delete is cleanup: after success it uses the caller's signal; after an abort or timeout it still tries, bounded
+   * by the read timeout, so the host does not keep an orphan shell (MaxShellsPerUser). Its errors never mask the
+   * operation's own result.
+   */
+  private async deleteQuietly(shell: RemoteShell, signal: AbortSignal | undefined): Promise<void> {
+    if (shell.isDeleted || this.closed) return;
+    const cleanup = signal?.aborted ? AbortSignal.timeout(this.connection.timeouts.readMs) : signal;
+    try {
+      await shell.delete(cleanup);
+    } catch {
+      // best effort
+    }
+  }
+}
+
+/** Combine the caller's signal with timeoutMs; the timeout aborts with a TimeoutError as the reason. */
+function operationScope(opts: { signal?: AbortSignal; timeoutMs?: number }): {
+  signal: AbortSignal | undefined;
+  dispose: () => void;
+} {
+  const signals: AbortSignal[] = [];
+  if (opts.signal !== undefined) signals.push(opts.signal);
+  let timer: NodeJS.Timeout | undefined;
+  if (opts.timeoutMs !== undefined) {
+    if (!(opts.timeoutMs > 0)) throw new ConfigurationError("timeoutMs", "must be a positive number of milliseconds");
+    const ctl = new AbortController();
+    const ms = opts.timeoutMs;
+    timer = setTimeout(() => {
+      ctl.abort(new TimeoutErrorReason(ms));
+    }, ms);
+    signals.push(ctl.signal);
+  }
+  if (opts.signal?.aborted) {
+    if (timer !== undefined) clearTimeout(timer);
+    throw abortReason(opts.signal);
+  }
+  return {
+    signal: signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals),
+    dispose: () => {
+      if (timer !== undefined) clearTimeout(timer);
+    },
+  };
+}
+
+class TimeoutErrorReason extends TimeoutError {
+  constructor(ms: number) {
+    super(`the operation did not finish within timeoutMs (${ms} ms)`);
+  }
+}
+
+/** Set "Key" or "Auth/Basic" in a config tree; unknown keys are refused with the known ones listed. */
+function setLeaf(tree: ConfigTree, key: string, value: string, path: string): void {
+  const parts = key.split(/[/.]/).filter((p) => p !== "");
+  let node: ConfigTree = tree;
+  for (let i = 0; i < parts.length; i++) {
+    const k = parts[i] as string;
+    const match = Object.keys(node).find((n) => n.toLowerCase() === k.toLowerCase());
+    if (match === undefined) {
+      throw new ConfigurationError(
+        `values.${key}`,
+        `${path} has no setting "${k}"; known: ${Object.keys(node).join(", ")}`,
+      );
+    }
+    const next = node[match];
+    if (i === parts.length - 1) {
+      if (typeof next === "object") {
+        throw new ConfigurationError(`values.${key}`, `"${match}" is a group of settings; name one of its keys`);
+      }
+      node[match] = value;
+      return;
+    }
+    if (typeof next !== "object") {
+      throw new ConfigurationError(`values.${key}`, `"${match}" is a single setting, not a group`);
+    }
+    node = next;
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * The one description of "how to reach a Windows host over WinRM", shared by the CLI and the Pulumi resources.
+ * A plain JSON object (Pulumi serialises it into state), validated by one zod schema; validation errors are
+ * ConfigurationError naming the field and the fix, never echoing a value (the password lives in here).
+ */
+import { z } from "zod";
+import { ConfigurationError } from "./errors.js";
+
+/** WinRM's URLPrefix default (MS-WSMV 2.2.4.4 winrm/config URLPrefix = "wsman"). */
+export const DEFAULT_WSMAN_PATH = "/wsman";
+
+export const MECHANISMS = ["negotiate", "ntlm", "basic", "kerberos", "credssp"] as const;
+
+const authSchema = z
+  .object({
+    mechanism: z.enum(MECHANISMS).default("negotiate").describe(
+      "How to authenticate to the WinRM service. negotiate/ntlm send raw NTLMSSP under the Negotiate scheme " +
+        "(what pywinrm and the Windows client do); basic only over https://.",
+    ),
+    username: z.string().min(1).describe('"DOMAIN\\\\user", "user@domain" or a local "user".'),
+    password: z.string().describe("The account's password. Secret: never logged, never in an error."),
+    domain: z.string().optional().describe("Overrides the domain parsed from username."),
+    spn: z.string().optional().describe('Target service principal name; default "HTTP/<endpoint host>".'),
+  })
+  .strict();
+
+const tlsSchema = z
+  .object({
+    ca: z.string().optional().describe("PEM bundle of the CA(s) that issued the WinRM listener certificate."),
+    serverName: z
+      .string()
+      .optional()
+      .describe("Name to verify the certificate against (and send as SNI) when it differs from the endpoint host."),
+    rejectUnauthorized: z
+      .boolean()
+      .default(true)
+      .describe("Verify the server certificate. Turning this off exposes the credentials to anyone on the path."),
+  })
+  .strict();
+
+const timeoutsSchema = z
+  .object({
+    connectMs: z.number().int().positive().default(30_000).describe("TCP + TLS connect timeout."),
+    operationTimeoutSec: z
+      .number()
+      .int()
+      .positive()
+      .default(20)
+      .describe("WS-Management OperationTimeout (MS-WSMV 2.2.4.16): how long the host holds a Receive open."),
+    readMs: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe("HTTP response timeout; must exceed operationTimeoutSec (default operationTimeoutSec + 10 s)."),
+  })
+  .strict();
+
+export const connectionSchema = z
+  .object({
+    endpoint: z.string().describe("http(s)://host:port/wsman. Path defaults to /wsman."),
+    auth: authSchema,
+    tls: tlsSchema.default({ rejectUnauthorized: true }),
+    messageEncryption: z
+      .enum(["auto", "always", "never"])
+      .default("auto")
+      .describe("auto: seal every message on http://, rely on TLS on https://. never is refused on http://."),
+    timeouts: timeoutsSchema.default({ connectMs: 30_000, operationTimeoutSec: 20 }),
+    codePage: z
+      .union([z.number().int().positive(), z.literal("auto")])
+      .default("auto")
+      .describe("Console code page of the remote shell: auto = UTF-8 (65001), or the OEM page on hosts that ignore it."),
+    // Issue 3 adds forward/CONNECT proxies here; for now only a direct path exists.
+    proxy: z.literal("none").default("none").describe('Proxy path. Only "none" for now.'),
+  })
+  .strict();
+
+/** What a caller writes (defaults optional). */
+export type ConnectionInput = z.input<typeof connectionSchema>;
+
+/** A validated connection: defaults filled, endpoint normalised, readMs resolved. */
+export interface Connection {
+  readonly endpoint: string;
+  readonly auth: {
+    readonly mechanism: (typeof MECHANISMS)[number];
+    readonly username: string;
+    readonly password: string;
+    readonly domain?: string;
+    readonly spn?: string;
+  };
+  readonly tls: { readonly ca?: string; readonly serverName?: string; readonly rejectUnauthorized: boolean };
+  readonly messageEncryption: "auto" | "always" | "never";
+  readonly timeouts: { readonly connectMs: number; readonly operationTimeoutSec: number; readonly readMs: number };
+  readonly codePage: number | "auto";
+  readonly proxy: "none";
+}
+
+/** How to fix each field, appended to the validation message. */
+const FIXES: Record<string, string> = {
+  endpoint: 'give a URL such as "https://host.example.com:5986/wsman" or "http://10.0.0.5:5985/wsman"',
+  "auth.mechanism": `use one of ${MECHANISMS.join(", ")}`,
+  "auth.username": 'give the account as "DOMAIN\\\\user", "user@domain" or "user"',
+  "auth.password": "give the password as a string",
+  "tls.ca": "give the CA certificate(s) as one PEM string",
+  "tls.rejectUnauthorized": "use true (default) or false",
+  messageEncryption: 'use "auto", "always" or "never"',
+  "timeouts.connectMs": "give a positive whole number of milliseconds",
+  "timeouts.operationTimeoutSec": "give a positive whole number of seconds",
+  "timeouts.readMs": "give a positive whole number of milliseconds, larger than operationTimeoutSec * 1000",
+  codePage: 'give "auto" or a Windows code page number such as 65001, 437 or 850',
+  proxy: 'only "none" is supported until proxy support lands',
+};
+
+function fixFor(field: string): string {
+  return FIXES[field] ?? "see the Connection documentation";
+}
+
+/** Validate and normalise. Throws ConfigurationError (field + fix); never includes an input value in the message. */
+export function parseConnection(input: unknown): Connection {
+  const parsed = connectionSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue && issue.path.length > 0 ? issue.path.map(String).join(".") : "connection";
+    // zod's own message is value-free for the issue kinds we can hit (type, enum, min, unrecognized keys).
+    const what = issue ? describeIssue(issue) : "invalid";
+    throw new ConfigurationError(field, `${what}; ${fixFor(field)}`);
+  }
+  const c = parsed.data;
+  const endpoint = normaliseEndpoint(c.endpoint);
+  const opMs = c.timeouts.operationTimeoutSec * 1000;
+  const readMs = c.timeouts.readMs ?? opMs + 10_000;
+  if (readMs <= opMs) {
+    // The host holds a Receive for up to OperationTimeout before answering with w:TimedOut (MS-WSMV 3.1.4.14);
+    // a shorter HTTP read timeout would cut every idle Receive (pywinrm: read 30 s vs operation 20 s).
+    throw new ConfigurationError(
+      "timeouts.readMs",
+      `must exceed operationTimeoutSec (${c.timeouts.operationTimeoutSec} s = ${opMs} ms), got ${readMs} ms; ` +
+        `raise readMs or lower operationTimeoutSec`,
+    );
+  }
+  if (c.tls.ca !== undefined && !c.tls.ca.includes("-----BEGIN CERTIFICATE-----")) {
+    throw new ConfigurationError("tls.ca", `is not a PEM certificate; ${fixFor("tls.ca")}`);
+  }
+  if (typeof c.codePage === "number" && c.codePage > 65535) {
+    throw new ConfigurationError("codePage", `is not a Windows code page; ${fixFor("codePage")}`);
+  }
+  return {
+    endpoint,
+    auth: {
+      mechanism: c.auth.mechanism,
+      username: c.auth.username,
+      password: c.auth.password,
+      ...(c.auth.domain !== undefined ? { domain: c.auth.domain } : {}),
+      ...(c.auth.spn !== undefined ? { spn: c.auth.spn } : {}),
+    },
+    tls: {
+      ...(c.tls.ca !== undefined ? { ca: c.tls.ca } : {}),
+      ...(c.tls.serverName !== undefined ? { serverName: c.tls.serverName } : {}),
+      rejectUnauthorized: c.tls.rejectUnauthorized,
+    },
+    messageEncryption: c.messageEncryption,
+    timeouts: { connectMs: c.timeouts.connectMs, operationTimeoutSec: c.timeouts.operationTimeoutSec, readMs },
+    codePage: c.codePage,
+    proxy: c.proxy,
+  };
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case "invalid_type":
+      return issue.message.endsWith("received undefined") ? "is required" : `must be ${issue.expected}`;
+    case "invalid_value":
+      return "has a value that is not allowed";
+    case "too_small":
+      return issue.origin === "string" ? "must not be empty" : "must be positive";
+    case "unrecognized_keys":
+      return `has unknown field(s) ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}`;
+    case "invalid_union":
+      return "has the wrong type";
+    default:
+      return "is invalid";
+  }
+}
+
+/** http(s) only, no credentials in the URL, no query/fragment; empty path becomes /wsman. */
+export function normaliseEndpoint(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigurationError("endpoint", `is not a URL; ${fixFor("endpoint")}`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new ConfigurationError("endpoint", `must use http:// or https://, not ${url.protocol}//; ${fixFor("endpoint")}`);
+  }
+  if (url.username !== "" || url.password !== "") {
+    // Never echo the URL: the userinfo may hold a password.
+    throw new ConfigurationError("endpoint", "must not contain credentials; put them in auth.username / auth.password");
+  }
+  if (url.search !== "" || url.hash !== "") {
+    throw new ConfigurationError("endpoint", `must not have a query or fragment; ${fixFor("endpoint")}`);
+  }
+  if (url.pathname === "" || url.pathname === "/") url.pathname = DEFAULT_WSMAN_PATH;
+  return url.toString();
+}

@@ -1,0 +1,417 @@
+/**
+ * The authenticated WinRM session: one HTTP channel, one security context bound to its socket, and (on http://) every
+ * SOAP message sealed in multipart/encrypted (MS-WSMV 2.2.9.1).
+ *
+ * Handshake: Flow A of protocol.md 2.3 — every leg is an EMPTY POST (Content-Length: 0), so no SOAP byte leaves before
+ * the context can seal it (pywinrm setup_encryption, WinRb init_auth, pypsrp _prepare_wsman_request). We skip the
+ * anonymous probe and send the first token pre-emptively (as WinRb does): NEGOTIATE -> 401 CHALLENGE ->
+ * AUTHENTICATE -> 200. Then messages go without Authorization; sequence numbers start at 0 on both sides.
+ *
+ * A new socket means a new context (the server keeps one per TCP connection): on a 401 to an authenticated message we
+ * re-authenticate once and resend; a second 401 is an AuthenticationError. We never loop on 401.
+ */
+import type { AuthMechanism, MessageSealer } from "../auth/mechanism.js";
+import type { Connection } from "../connection.js";
+import {
+  AuthenticationError,
+  ConnectionError,
+  DecryptError,
+  HttpError,
+  ProtocolError,
+  WinRMError,
+} from "../errors.js";
+import { decodeEncryptedBody, encodeEncryptedBody, isEncryptedContentType } from "../wire/multipart.js";
+import { HttpChannel, type HttpResponse } from "./http.js";
+import type { TransportPlan } from "./policy.js";
+import { tlsConnectOptions } from "./tls.js";
+
+export const SOAP_CONTENT_TYPE = "application/soap+xml;charset=UTF-8";
+const EMPTY = new Uint8Array(0);
+/** NTLM needs 2 legs, Kerberos 1, CredSSP about 5; more than this is a broken peer, not a handshake. */
+const MAX_LEGS = 8;
+
+export interface SessionStats {
+  /** HTTP requests written, handshake legs included. */
+  readonly requests: number;
+  /** Authentication handshakes started. */
+  readonly handshakes: number;
+  /** TCP connections opened. */
+  readonly connections: number;
+}
+
+export interface SoapResponse {
+  readonly status: number;
+  readonly xml: string;
+}
+
+interface Context {
+  readonly mechanism: AuthMechanism;
+  readonly connectionId: number;
+  readonly sealer: MessageSealer | undefined;
+}
+
+export interface PostOptions {
+  /** The message may be resent once on a new connection if the kept-alive one died under it. */
+  readonly idempotent?: boolean;
+}
+
+export interface SessionOptions {
+  readonly connection: Connection;
+  readonly plan: TransportPlan;
+  /** A prototype context; each socket gets `fresh()`. */
+  readonly mechanism: AuthMechanism;
+  /** Injectable for tests; default: an HttpChannel for the endpoint. */
+  readonly channel?: HttpChannel;
+}
+
+export class WinRMSession {
+  private readonly channel: HttpChannel;
+  private readonly plan: TransportPlan;
+  private readonly prototype: AuthMechanism;
+  private ctx: Context | undefined;
+  /** Basic is stateless: the header goes on every request and needs no handshake round trip. */
+  private basicHeader: string | undefined;
+  private handshakes = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(opts: SessionOptions) {
+    const endpoint = new URL(opts.connection.endpoint);
+    this.plan = opts.plan;
+    this.prototype = opts.mechanism;
+    this.channel =
+      opts.channel ??
+      new HttpChannel({
+        endpoint,
+        tls: endpoint.protocol === "https:" ? tlsConnectOptions(opts.connection) : undefined,
+        connectMs: opts.connection.timeouts.connectMs,
+        readMs: opts.connection.timeouts.readMs,
+      });
+    this.channel.onDisconnect((id) => {
+      if (this.ctx?.connectionId === id) this.ctx = undefined;
+    });
+  }
+
+  get stats(): SessionStats {
+    return { requests: this.channel.requests, handshakes: this.handshakes, connections: this.channel.connections };
+  }
+
+  /** Whether messages are sealed (the transport plan). */
+  get encrypted(): boolean {
+    return this.plan.encrypt;
+  }
+
+  /**
+   * Send one SOAP message and return the answer: 200, or 500 with a body (a WS-Man fault for the caller to decode).
+   * Requests are serialised: sealing sequence numbers must follow wire order.
+   */
+  post(xml: string, signal?: AbortSignal, opts: PostOptions = {}): Promise<SoapResponse> {
+    const run = this.queue.then(
+      () => this.postLocked(xml, signal, opts),
+      () => this.postLocked(xml, signal, opts),
+    );
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async close(): Promise<void> {
+    this.ctx = undefined;
+    await this.queue;
+    await this.channel.close();
+  }
+
+  private async postLocked(xml: string, signal: AbortSignal | undefined, opts: PostOptions): Promise<SoapResponse> {
+    const plain = Buffer.from(xml, "utf8");
+    if (this.prototype.name === "basic") return this.postBasic(plain, signal);
+    for (let attempt = 0; ; attempt++) {
+      // Let a pending close of an idle keep-alive socket (server idle timeout, reset) reach undici first, so we
+      // re-authenticate on a new socket instead of writing into a dead one.
+      if (this.ctx !== undefined) await new Promise<void>((resolve) => setImmediate(resolve));
+      // A context is only good on the socket it was built on (protocol.md 2.3).
+      const live = this.ctx !== undefined && this.ctx.connectionId === this.channel.connectionId ? this.ctx : undefined;
+      const ctx = live ?? (await this.handshake(signal));
+      let res: HttpResponse;
+      try {
+        res = await this.send(ctx, plain, signal);
+      } catch (err) {
+        // A kept-alive socket can die just as we write to it. Resending is only safe for messages whose repetition
+        // changes nothing (Identify, Get, Signal, Delete); a Command or Send could run twice, so those fail instead.
+        if (attempt === 0 && live !== undefined && opts.idempotent === true && err instanceof ConnectionError) continue;
+        throw err;
+      }
+      if (res.status === 401) {
+        // The server no longer knows our context: the socket changed under us, or it dropped the context.
+        this.ctx = undefined;
+        if (attempt === 0) continue;
+        throw new AuthenticationError(
+          ctx.mechanism.name,
+          "request",
+          "the server refused an authenticated request (HTTP 401) right after a fresh handshake",
+          { httpStatus: 401 },
+        );
+      }
+      return this.finish(res, ctx);
+    }
+  }
+
+  private async postBasic(plain: Buffer, signal: AbortSignal | undefined): Promise<SoapResponse> {
+    if (this.basicHeader === undefined) {
+      const mech = this.prototype.fresh();
+      const token = await mech.step({ token: undefined, channelBindings: undefined });
+      if (token === undefined) throw new AuthenticationError(mech.name, mech.stage, "the mechanism produced no credentials");
+      this.basicHeader = `${mech.scheme} ${Buffer.from(token).toString("base64")}`;
+    }
+    const res = await this.channel.request({
+      headers: { authorization: this.basicHeader, "content-type": SOAP_CONTENT_TYPE },
+      body: plain,
+      signal,
+    });
+    if (res.status === 401) {
+      throw new AuthenticationError("basic", "request", `the server refused the credentials${offered(res)}`, {
+        httpStatus: 401,
+      });
+    }
+    return this.finish(res, undefined);
+  }
+
+  /** Write one message on the context's socket: sealed when the plan says so, else plain. */
+  private async send(ctx: Context, plain: Buffer, signal: AbortSignal | undefined): Promise<HttpResponse> {
+    let headers: Record<string, string>;
+    let body: Uint8Array;
+    if (ctx.sealer !== undefined) {
+      const sealed = ctx.sealer.wrap(plain);
+      const enc = encodeEncryptedBody(ctx.sealer.protocol, sealed, plain.length);
+      headers = { "content-type": enc.contentType };
+      body = enc.body;
+    } else {
+      headers = { "content-type": SOAP_CONTENT_TYPE };
+      body = plain;
+    }
+    try {
+      return await this.channel.request({ headers, body, signal });
+    } catch (err) {
+      // The message may or may not have reached the server: its sequence number is now unknown. Start over.
+      await this.discard();
+      throw err;
+    }
+  }
+
+  private async finish(res: HttpResponse, ctx: Context | undefined): Promise<SoapResponse> {
+    let xml: string;
+    try {
+      xml = this.decodeBody(res, ctx);
+    } catch (err) {
+      await this.discard();
+      throw err;
+    }
+    if (res.status === 200) return { status: 200, xml };
+    if (res.status === 500 && xml.length > 0) return { status: 500, xml };
+    throw new HttpError(res.status, httpReason(res.status));
+  }
+
+  private decodeBody(res: HttpResponse, ctx: Context | undefined): string {
+    const ct = headerValue(res, "content-type") ?? "";
+    if (isEncryptedContentType(ct)) {
+      if (ctx?.sealer === undefined) {
+        throw new ProtocolError("the server sent an encrypted message on a session that does not seal messages");
+      }
+      const part = decodeEncryptedBody(ct, res.body);
+      if (part.protocol.toLowerCase() !== ctx.sealer.protocol.toLowerCase()) {
+        throw new DecryptError(`the server sealed with ${part.protocol}, expected ${ctx.sealer.protocol}`);
+      }
+      let plain: Uint8Array;
+      try {
+        plain = ctx.sealer.unwrap(part.header, part.data);
+      } catch (err) {
+        if (err instanceof DecryptError) throw err;
+        throw new DecryptError("the server's message failed its integrity check", { cause: err });
+      }
+      // MS-WSMV 2.2.9.1: OriginalContent Length is the plaintext length; pywinrm treats a mismatch as tampering.
+      if (plain.length !== part.originalLength) {
+        throw new DecryptError(
+          `the decrypted message is ${plain.length} bytes but OriginalContent says ${part.originalLength}`,
+        );
+      }
+      return decodeText(Buffer.from(plain.buffer, plain.byteOffset, plain.length), part.originalType);
+    }
+    if (ctx?.sealer !== undefined && res.status >= 200 && res.status < 300 && res.body.length > 0) {
+      // An unsealed success on an encrypted session has no integrity: refuse it rather than act on it.
+      throw new ProtocolError("the server answered in clear on an encrypted session; refusing to trust the answer");
+    }
+    return decodeText(res.body, ct);
+  }
+
+  /** Flow A (protocol.md 2.3): the handshake on empty bodies, all legs on one socket. */
+  private async handshake(signal: AbortSignal | undefined): Promise<Context> {
+    this.ctx = undefined;
+    this.handshakes++;
+    let mech = this.prototype.fresh();
+    for (let attempt = 0; attempt < 2; attempt++) {
+      mech = this.prototype.fresh();
+      let token = await this.step(mech, undefined);
+      let connectionId: number | undefined;
+      let moved = false;
+      for (let leg = 0; leg < MAX_LEGS; leg++) {
+        if (token === undefined) {
+          throw new AuthenticationError(mech.name, mech.stage, "the mechanism has no token to send but is not complete");
+        }
+        const res = await this.channel.request({
+          headers: {
+            authorization: `${mech.scheme} ${Buffer.from(token).toString("base64")}`,
+            "content-type": SOAP_CONTENT_TYPE,
+          },
+          body: EMPTY,
+          signal,
+        });
+        if (connectionId !== undefined && res.connectionId !== connectionId) {
+          moved = true;
+          break;
+        }
+        connectionId = res.connectionId;
+        const challenge = findChallenge(res, mech.scheme);
+        if (res.status === 401) {
+          if (mech.complete || challenge?.token === undefined) {
+            // A 401 to our last token, or one without a token for our scheme: the server rejected us. Do not retry:
+            // the same credentials give the same answer, and retries lock accounts out.
+            const why =
+              challenge === undefined
+                ? `the server does not offer ${mech.scheme}${offered(res)}`
+                : "the server rejected the credentials (wrong user name, password or domain, or the account may not use WinRM" +
+                  (this.channel.channelBindings() !== undefined
+                    ? "; over HTTPS also a channel-binding mismatch, e.g. a TLS-intercepting proxy)"
+                    : ")");
+            throw new AuthenticationError(mech.name, legStage(mech, leg), why, { httpStatus: 401 });
+          }
+          token = await this.step(mech, challenge.token);
+          continue;
+        }
+        if (res.status >= 200 && res.status < 300) {
+          // Mutual authentication (Kerberos AP-REP) rides on the 200.
+          if (!mech.complete && challenge?.token !== undefined) await this.step(mech, challenge.token);
+          if (!mech.complete) {
+            throw new AuthenticationError(mech.name, mech.stage, "the server accepted before the handshake completed");
+          }
+          const sealer = this.plan.encrypt ? mech.sealer() : undefined;
+          this.ctx = { mechanism: mech, connectionId, sealer };
+          return this.ctx;
+        }
+        throw new AuthenticationError(
+          mech.name,
+          mech.stage,
+          `unexpected HTTP ${res.status} during the handshake`,
+          { httpStatus: res.status, cause: new HttpError(res.status, httpReason(res.status)) },
+        );
+      }
+      if (!moved) throw new AuthenticationError(mech.name, mech.stage, `no result after ${MAX_LEGS} handshake legs`);
+      // The server closed the socket between legs; the half-built context is worthless. Try once more.
+    }
+    throw new AuthenticationError(
+      mech.name,
+      mech.stage,
+      "the connection changed in the middle of the handshake twice; connection-based authentication needs one " +
+        "connection for all legs (a proxy or load balancer in the path may not keep it)",
+    );
+  }
+
+  private async step(mech: AuthMechanism, token: Uint8Array | undefined): Promise<Uint8Array | undefined> {
+    try {
+      return await mech.step({ token, channelBindings: this.channel.channelBindings() });
+    } catch (err) {
+      if (err instanceof WinRMError) throw err;
+      throw new AuthenticationError(mech.name, mech.stage, "could not process the server's token", { cause: err });
+    }
+  }
+
+  private async discard(): Promise<void> {
+    this.ctx = undefined;
+    await this.channel.reset();
+  }
+}
+
+/** Which message the server answered, for error text: NTLM's legs are NEGOTIATE then AUTHENTICATE (MS-NLMP 1.3.1.1). */
+function legStage(mech: AuthMechanism, leg: number): string {
+  if (mech.name === "ntlm") return leg === 0 ? "NEGOTIATE" : "AUTHENTICATE";
+  return mech.stage;
+}
+
+function headerValue(res: HttpResponse, name: string): string | undefined {
+  const v = res.headers[name];
+  if (v === undefined) return undefined;
+  return Array.isArray(v) ? v.join(", ") : v;
+}
+
+interface Challenge {
+  readonly scheme: string;
+  readonly token: Uint8Array | undefined;
+}
+
+/**
+ * Parse WWW-Authenticate (RFC 9110 11.6.1): one header per scheme as http.sys writes them, or joined with commas.
+ * A piece that starts "name=" continues the previous challenge's parameters; anything else starts a challenge.
+ */
+export function parseChallenges(values: string | string[] | undefined): { scheme: string; rest: string }[] {
+  if (values === undefined) return [];
+  const list = Array.isArray(values) ? values : [values];
+  const out: { scheme: string; rest: string }[] = [];
+  for (const value of list) {
+    for (const raw of value.split(",")) {
+      const piece = raw.trim();
+      if (piece === "") continue;
+      if (/^[!#$%&'*+.^_`|~0-9A-Za-z-]+\s*=(?!=*$)/.test(piece) && out.length > 0) {
+        const last = out[out.length - 1];
+        if (last) last.rest = `${last.rest}, ${piece}`;
+        continue;
+      }
+      const m = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+)(?:\s+(.*))?$/.exec(piece);
+      if (m?.[1] !== undefined) out.push({ scheme: m[1], rest: (m[2] ?? "").trim() });
+    }
+  }
+  return out;
+}
+
+function findChallenge(res: HttpResponse, scheme: string): Challenge | undefined {
+  const found = parseChallenges(res.headers["www-authenticate"]).find(
+    (c) => c.scheme.toLowerCase() === scheme.toLowerCase(),
+  );
+  if (found === undefined) return undefined;
+  const token68 = /^[A-Za-z0-9+/._~-]+=*$/.test(found.rest) ? Buffer.from(found.rest, "base64") : undefined;
+  return { scheme: found.scheme, token: token68 !== undefined && token68.length > 0 ? token68 : undefined };
+}
+
+function offered(res: HttpResponse): string {
+  const schemes = parseChallenges(res.headers["www-authenticate"]).map((c) => c.scheme);
+  return schemes.length > 0 ? ` (it offers: ${[...new Set(schemes)].join(", ")})` : "";
+}
+
+/** Bodies are UTF-8 unless the content type says UTF-16 (event forwarding does, protocol.md 1.12). */
+function decodeText(body: Buffer, contentType: string): string {
+  if (/charset\s*=\s*"?utf-16/i.test(contentType)) {
+    if (body[0] === 0xfe && body[1] === 0xff) return Buffer.from(body.subarray(2)).swap16().toString("utf16le");
+    const start = body[0] === 0xff && body[1] === 0xfe ? 2 : 0;
+    return body.subarray(start).toString("utf16le");
+  }
+  const start = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
+  return body.subarray(start).toString("utf8");
+}
+
+function httpReason(status: number): string {
+  switch (status) {
+    case 400:
+      return "the WinRM service rejected the request as malformed";
+    case 401:
+      return "unauthorized";
+    case 403:
+      return "forbidden: the account is not allowed to use WinRM on this host";
+    case 404:
+      return "no WinRM listener at this path; check the endpoint path (default /wsman)";
+    case 405:
+      return "method not allowed";
+    case 413:
+      return "the request is larger than the host accepts (MaxEnvelopeSizekb)";
+    case 500:
+      return "the WinRM service failed without a fault body";
+    case 503:
+      return "the WinRM service is unavailable";
+    default:
+      return "unexpected status from the WinRM service";
+  }
+}

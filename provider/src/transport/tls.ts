@@ -1,0 +1,58 @@
+/**
+ * TLS settings for https:// endpoints and the channel bindings taken from the peer certificate.
+ *
+ * Channel bindings (RFC 5929 4.1 tls-server-end-point) tie the NTLM AUTHENTICATE to this TLS session
+ * (MS-NLMP 2.2.2.1 MsvAvChannelBindings); hosts with CbtHardeningLevel Strict refuse a handshake without them.
+ */
+import type { TLSSocket } from "node:tls";
+import type { Connection } from "../connection.js";
+import type { ChannelBindings } from "../auth/mechanism.js";
+import { tlsServerEndPointBindings } from "../wire/channelBindings.js";
+import { isIP } from "node:net";
+
+export interface TlsConnectOptions {
+  ca?: string;
+  servername?: string;
+  rejectUnauthorized: boolean;
+  /** Pin HTTP/1.1: WinRM (http.sys) and NTLM's per-connection context need it. */
+  ALPNProtocols: string[];
+}
+
+export function tlsConnectOptions(conn: Connection): TlsConnectOptions {
+  const host = new URL(conn.endpoint).hostname.replace(/^\[|\]$/g, "");
+  const servername = conn.tls.serverName ?? (isIP(host) === 0 ? host : undefined);
+  return {
+    ...(conn.tls.ca !== undefined ? { ca: conn.tls.ca } : {}),
+    ...(servername !== undefined ? { servername } : {}),
+    rejectUnauthorized: conn.tls.rejectUnauthorized,
+    ALPNProtocols: ["http/1.1"],
+  };
+}
+
+/** RFC 5929 bindings of the certificate the server presented on this socket, or undefined (no cert / not TLS). */
+export function channelBindingsOf(socket: TLSSocket): ChannelBindings | undefined {
+  const cert = socket.getPeerX509Certificate();
+  if (cert === undefined) return undefined;
+  return tlsServerEndPointBindings(cert.raw);
+}
+
+/** Turn Node's certificate failure codes into a sentence a person can act on. */
+export function describeTlsError(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== "string") return undefined;
+  switch (code) {
+    case "SELF_SIGNED_CERT_IN_CHAIN":
+    case "DEPTH_ZERO_SELF_SIGNED_CERT":
+    case "UNABLE_TO_VERIFY_LEAF_SIGNATURE":
+    case "UNABLE_TO_GET_ISSUER_CERT_LOCALLY":
+    case "UNABLE_TO_GET_ISSUER_CERT":
+      return `the server certificate is not trusted (${code}); pass the issuing CA as tls.ca (PEM)`;
+    case "ERR_TLS_CERT_ALTNAME_INVALID":
+      return "the server certificate does not name this host; set tls.serverName to a name in the certificate";
+    case "CERT_HAS_EXPIRED":
+    case "CERT_NOT_YET_VALID":
+      return `the server certificate is not valid now (${code})`;
+    default:
+      return undefined;
+  }
+}

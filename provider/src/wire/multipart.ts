@@ -1,0 +1,199 @@
+/**
+ * multipart/encrypted framing of sealed WinRM messages (MS-WSMV 2.2.9.1.1-2.2.9.1.3; byte layout in protocol.md 2.4).
+ *
+ *   Content-Type: multipart/encrypted;protocol="<protocol>";boundary="Encrypted Boundary"
+ *
+ *   --Encrypted Boundary\r\n
+ *   \tContent-Type: <protocol>\r\n
+ *   \tOriginalContent: type=application/soap+xml;charset=UTF-8;Length=<plaintext length>\r\n
+ *   --Encrypted Boundary\r\n
+ *   \tContent-Type: application/octet-stream\r\n
+ *   <LE32 header length><header><sealed data>--Encrypted Boundary--\r\n
+ *
+ * No blank line after the part headers and no CRLF between the binary and the closing delimiter. We write the TABs
+ * (Windows and pywinrm do); we read parts with or without them (WinRb and OpenWEC write none) and a final delimiter
+ * with or without the trailing "--".
+ */
+
+import { DecryptError, ProtocolError } from "../errors.js";
+
+export const ENCRYPTED_BOUNDARY = "Encrypted Boundary";
+export const DEFAULT_ORIGINAL_TYPE = "application/soap+xml;charset=UTF-8";
+
+export interface DecodedEncryptedBody {
+  protocol: string;
+  header: Buffer;
+  data: Buffer;
+  originalLength: number;
+  originalType: string;
+}
+
+export function encodeEncryptedBody(
+  protocol: string,
+  sealed: { header: Uint8Array; data: Uint8Array },
+  originalLength: number,
+  originalType: string = DEFAULT_ORIGINAL_TYPE,
+): { contentType: string; body: Buffer } {
+  if (!Number.isInteger(originalLength) || originalLength < 0) throw new RangeError(`invalid length ${originalLength}`);
+  const delimiter = `--${ENCRYPTED_BOUNDARY}\r\n`;
+  const head =
+    delimiter +
+    `\tContent-Type: ${protocol}\r\n` +
+    `\tOriginalContent: type=${originalType};Length=${originalLength}\r\n` +
+    delimiter +
+    `\tContent-Type: application/octet-stream\r\n`;
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(sealed.header.length, 0);
+  const body = Buffer.concat([
+    Buffer.from(head, "latin1"),
+    len,
+    sealed.header,
+    sealed.data,
+    Buffer.from(`--${ENCRYPTED_BOUNDARY}--\r\n`, "latin1"),
+  ]);
+  return { contentType: `multipart/encrypted;protocol="${protocol}";boundary="${ENCRYPTED_BOUNDARY}"`, body };
+}
+
+/** Parameters of a Content-Type value (RFC 2045 5.1: case-insensitive names, values quoted or tokens). */
+function contentTypeParams(ct: string): { type: string; params: Map<string, string> } {
+  const [type = "", ...rest] = splitParams(ct);
+  const params = new Map<string, string>();
+  for (const p of rest) {
+    const eq = p.indexOf("=");
+    if (eq < 0) continue;
+    let v = p.slice(eq + 1).trim();
+    if (v.length >= 2 && v.startsWith('"') && v.endsWith('"')) v = v.slice(1, -1);
+    params.set(p.slice(0, eq).trim().toLowerCase(), v);
+  }
+  return { type: type.trim().toLowerCase(), params };
+}
+
+/** Split on `;` outside double quotes. */
+function splitParams(s: string): string[] {
+  const out: string[] = [];
+  let cur = "";
+  let quoted = false;
+  for (const c of s) {
+    if (c === '"') quoted = !quoted;
+    if (c === ";" && !quoted) {
+      out.push(cur);
+      cur = "";
+    } else {
+      cur += c;
+    }
+  }
+  out.push(cur);
+  return out;
+}
+
+/**
+ * Whether a response/request Content-Type is an encrypted WinRM body. A plain application/soap+xml passes through
+ * (OMI over HTTPS answers that way). multipart/x-multi-encrypted (CredSSP > 16 KiB) counts too; decoding it is not
+ * supported.
+ */
+export function isEncryptedContentType(ct: string): boolean {
+  const t = contentTypeParams(ct).type;
+  return t === "multipart/encrypted" || t === "multipart/x-multi-encrypted";
+}
+
+/** Header lines at `pos` (each optionally indented), up to where the next line is not a header. */
+function readHeaderLines(s: string, pos: number): { headers: Map<string, string>; end: number } {
+  const headers = new Map<string, string>();
+  const line = /[ \t]*([A-Za-z][A-Za-z0-9-]*)[ \t]*:[ \t]*([^\r\n]*)\r?\n/y;
+  for (;;) {
+    line.lastIndex = pos;
+    const m = line.exec(s);
+    if (!m) break;
+    headers.set((m[1] as string).toLowerCase(), (m[2] as string).trim());
+    pos = line.lastIndex;
+  }
+  return { headers, end: pos };
+}
+
+export function decodeEncryptedBody(contentType: string, body: Uint8Array): DecodedEncryptedBody {
+  const ct = contentTypeParams(contentType);
+  if (ct.type === "multipart/x-multi-encrypted") {
+    throw new ProtocolError("multipart/x-multi-encrypted bodies (CredSSP chunking) are not supported");
+  }
+  if (ct.type !== "multipart/encrypted") {
+    throw new ProtocolError(`expected a multipart/encrypted body, got Content-Type "${contentType}"`);
+  }
+  const protocol = ct.params.get("protocol");
+  if (!protocol) throw new ProtocolError("multipart/encrypted Content-Type without a protocol parameter");
+  const boundary = ct.params.get("boundary") ?? ENCRYPTED_BOUNDARY;
+  const buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  // latin1 maps each byte to one char, so string offsets are byte offsets.
+  const s = buf.toString("latin1");
+  const delim = `--${boundary}`;
+
+  // Part 1: the protocol part with OriginalContent.
+  if (!s.startsWith(delim)) throw new ProtocolError("encrypted body does not start with the boundary delimiter");
+  let pos = delim.length;
+  if (s.startsWith("\r\n", pos)) pos += 2;
+  else if (s[pos] === "\n") pos += 1;
+  else throw new ProtocolError("malformed boundary delimiter line in encrypted body");
+  const p1 = readHeaderLines(s, pos);
+  const partType = p1.headers.get("content-type");
+  if (partType !== undefined && partType.toLowerCase() !== protocol.toLowerCase()) {
+    throw new ProtocolError(`encrypted body part protocol "${partType}" does not match Content-Type protocol "${protocol}"`);
+  }
+  const original = p1.headers.get("originalcontent");
+  if (original === undefined) throw new ProtocolError("encrypted body without an OriginalContent header");
+  const oc = contentTypeParams(original);
+  const lengthParam = [...oc.params.entries()].find(([k]) => k === "length")?.[1];
+  if (lengthParam === undefined || !/^\d+$/.test(lengthParam)) {
+    throw new ProtocolError(`OriginalContent without a valid Length: "${original}"`);
+  }
+  const originalLength = Number(lengthParam);
+  // OriginalContent: type=<media type with its own parameters>;Length=N -> keep everything but Length.
+  const typeValue = splitParams(original)
+    .map((p) => p.trim())
+    .filter((p) => p !== "" && !/^length\s*=/i.test(p));
+  const originalType = typeValue.join(";").replace(/^type\s*=\s*/i, "");
+
+  // Part 2: the octet-stream part.
+  pos = p1.end;
+  if (!s.startsWith(delim, pos)) throw new ProtocolError("encrypted body: second part delimiter missing");
+  pos += delim.length;
+  if (s.startsWith("\r\n", pos)) pos += 2;
+  else if (s[pos] === "\n") pos += 1;
+  else throw new ProtocolError("malformed boundary delimiter line in encrypted body");
+  const p2 = readHeaderLines(s, pos);
+  const p2type = p2.headers.get("content-type");
+  if (p2type === undefined || p2type.toLowerCase() !== "application/octet-stream") {
+    throw new ProtocolError("encrypted body: second part is not application/octet-stream");
+  }
+  const binStart = p2.end;
+  // The closing delimiter is the last occurrence: the sealed bytes themselves may contain anything.
+  const binEnd = s.lastIndexOf(delim);
+  if (binEnd < binStart + 4) throw new DecryptError("encrypted body: the octet-stream part is truncated");
+  const trailer = s.slice(binEnd + delim.length);
+  if (!/^(--)?(\r?\n)?$/.test(trailer)) throw new ProtocolError("encrypted body: unexpected bytes after the final delimiter");
+
+  const headerLength = buf.readUInt32LE(binStart);
+  const headerEnd = binStart + 4 + headerLength;
+  if (headerEnd > binEnd) {
+    throw new DecryptError(
+      `encrypted body: signature length ${headerLength} exceeds the ${binEnd - binStart - 4} bytes of the part`,
+    );
+  }
+  return {
+    protocol,
+    header: Buffer.from(buf.subarray(binStart + 4, headerEnd)),
+    data: Buffer.from(buf.subarray(headerEnd, binEnd)),
+    originalLength,
+    originalType,
+  };
+}
+
+/**
+ * After unsealing: the plaintext must be exactly OriginalContent's Length (MS-WSMV 2.2.9.1.1; pywinrm raises "message
+ * has been tampered with"). Throws DecryptError.
+ */
+export function verifyOriginalLength(plaintext: Uint8Array, originalLength: number): void {
+  if (plaintext.length !== originalLength) {
+    throw new DecryptError(
+      `decrypted message length ${plaintext.length} does not match the announced Length ${originalLength}`,
+    );
+  }
+}

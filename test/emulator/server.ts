@@ -1,0 +1,731 @@
+/**
+ * The emulated Windows host's WinRM service: an HTTP(S) WS-Management listener that behaves, on the wire, like
+ * wsmsvc behind http.sys (protocol.md sections 1, 2 and 6), backed by an EmulatedHost (host/host.ts) for commands and
+ * configuration.
+ *
+ * What it reproduces, and why:
+ * - http.sys framing: status lines without a reason phrase (`HTTP/1.1 401 `), `Server: Microsoft-HTTPAPI/2.0`,
+ *   always a Content-Length, never chunked (protocol.md 2.1, 1.12).
+ * - Authentication belongs to one TCP connection (protocol.md 2.3): each connection has its own NTLM acceptor and,
+ *   once complete, its own sealing keys and sequence numbers. A new connection starts anonymous.
+ * - The 401 lists one WWW-Authenticate per enabled Service/Auth scheme (protocol.md 2.2, 6.2).
+ * - NTLM under Negotiate, both handshake flows: Flow A (AUTHENTICATE on an empty body => 200 empty) and Flow B
+ *   (AUTHENTICATE riding with the first sealed message, MS-WSMV 4.5).
+ * - Service/AllowUnencrypted=false (protocol.md 6.1, MS-WSMV 3.1.4.1.29.1 "MUST NOT accept"): over HTTP an unsealed
+ *   SOAP body is refused with a bodiless 401 after authentication (the 401 loop of hashicorp/packer #6205), and Basic
+ *   is refused outright (it can never be sealed).
+ * - Identify (MS-WSMV 3.1.4.16), authenticated or with `WSMANIDENTIFY: unauthenticated`, the latter hiding the OS
+ *   version as Windows does ("OS: 0.0.0 SP: 0.0").
+ * - The cmd shell lifecycle with Windows' faults (shellService.ts), WS-Transfer Get/Put of winrm/config resources.
+ */
+import * as http from "node:http";
+import * as https from "node:https";
+import type { AddressInfo, Socket } from "node:net";
+
+import type { ChannelBindings, MessageSealer } from "../../provider/src/auth/mechanism.js";
+import { splitUsername } from "../../provider/src/auth/mechanism.js";
+import { AuthenticationError } from "../../provider/src/errors.js";
+import { tlsServerEndPointBindings } from "../../provider/src/wire/channelBindings.js";
+import { decodeEncryptedBody, encodeEncryptedBody, isEncryptedContentType } from "../../provider/src/wire/multipart.js";
+import { buildResponse } from "../../provider/src/wsman/envelope.js";
+import { buildFault, FAULT_REASON } from "../../provider/src/wsman/faults.js";
+import { buildIdentifyResponse } from "../../provider/src/wsman/identify.js";
+import { ACTION, COMMAND_STATE, NS, RESOURCE_URI } from "../../provider/src/wsman/namespaces.js";
+import { child, parseDurationMs, parseEnvelope, type Envelope } from "../../provider/src/wsman/parse.js";
+import {
+  commandResponseBody,
+  createResponseBody,
+  parseCommandLine,
+  parseReceive,
+  parseSend,
+  parseShellCreate,
+  parseSignal,
+  receiveResponseBody,
+  sendResponseBody,
+  signalResponseBody,
+} from "../../provider/src/wsman/shell.js";
+import { CONFIG_PATHS, parseConfigDocument, renderConfigDocument, type ConfigTree } from "../../provider/src/wsman/config.js";
+import { WinRMConfigError } from "./host/configStore.js";
+import { NtlmAcceptor } from "./auth/ntlmAcceptor.js";
+import type { WinRMConfigStore } from "./host/configStore.js";
+import type { HostProfile } from "./host/profiles.js";
+import { type AuthState, type RequestLogEntry, formatEntry } from "./requestLog.js";
+import { type CommandHost, CommandNotFoundError, ShellNotFoundError, ShellService } from "./shellService.js";
+import { generateTlsMaterial, type SignatureHash, type TlsMaterial } from "./tls.js";
+
+export type { RequestLogEntry } from "./requestLog.js";
+
+export type CbtHardeningLevel = "None" | "Relaxed" | "Strict";
+
+/** What the server needs of the emulated host: structurally the EmulatedHost of host/host.ts. */
+export interface EmulatorHost extends CommandHost {
+  readonly profile: HostProfile;
+  readonly computerName: string;
+  readonly oemCodePage: number;
+  readonly config: WinRMConfigStore;
+  /** NetBIOS domain of the host's accounts (EmulatedHost: the computer name on a workgroup host). */
+  readonly domain?: string;
+}
+
+export interface WinRMEmulatorOptions {
+  host: EmulatorHost;
+  /** Accounts that may log on, "DOMAIN\\name" (or a bare local name) with their password. */
+  users: { username: string; password: string }[];
+  /** Default 127.0.0.1. */
+  listenHost?: string;
+  /** Default 0 (an ephemeral port). */
+  port?: number;
+  /** Serve HTTPS with a CA + server certificate made at start. */
+  tls?: boolean;
+  /** Signature hash of the generated certificates (decides the CBT hash); default SHA-256. */
+  tlsHash?: SignatureHash;
+  /** Overrides Service/Auth/CbtHardeningLevel of the host's config (HTTPS only, protocol.md 6.2). */
+  cbtHardening?: CbtHardeningLevel;
+  /** Upper bound of any OperationTimeout in ms, below MaxTimeoutms (tests use short timeouts). */
+  maxOperationTimeoutMs?: number;
+  /** Most output bytes per Receive (before base64); default 64 KiB. */
+  receiveChunkBytes?: number;
+  /** Close the connection after the anonymous 401 (`Connection: close`), as the protocol.md 2.2 capture shows. */
+  closeAfterAnonymous401?: boolean;
+  /** Called for every request logged (main.ts --verbose). */
+  onRequest?: (entry: RequestLogEntry) => void;
+  /** For deterministic NTLM challenges in tests. */
+  now?: () => Date;
+  randomBytes?: (n: number) => Buffer;
+}
+
+interface ConnState {
+  id: number;
+  tls: boolean;
+  /** Scheme of the connection-bound context ("Negotiate"), while a handshake runs or after it completed. */
+  scheme?: string;
+  acceptor?: NtlmAcceptor;
+  state: AuthState;
+  user?: string;
+  sealer?: MessageSealer;
+}
+
+/** What one request resolved to, before it is written out. */
+interface Reply {
+  status: number;
+  headers?: Record<string, string | string[]>;
+  /** Plain SOAP text; sealed on the way out when the request was sealed. */
+  soap?: string;
+  note?: string;
+  action?: string;
+}
+
+const SERVER_HEADER = "Microsoft-HTTPAPI/2.0";
+const SOAP_CONTENT_TYPE = "application/soap+xml;charset=UTF-8";
+const IDENTIFY_PROTOCOL_VERSION = "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd";
+const SECPROFILE = "http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile";
+
+/** Windows' WSManFault codes the emulator sends (protocol.md 1.11; MS-WSMV 2.2.4.43). */
+const WSMAN = {
+  timedOut: 2150858793, // 0x80338029 w:TimedOut
+  shellNotFound: 2150858843, // 0x8033805B, seen with FailureCategory=WSMan-InvalidShellID
+  schemaValidation: 2150858817, // 0x80338041 w:SchemaValidationError
+  resourceNotFound: 2150858752, // 0x80338000
+  actionNotSupported: 2150858754, // 0x80338002 [unconfirmed pairing with a:ActionNotSupported]
+  internal: 2150858751, // generic w:InternalError [unconfirmed]
+} as const;
+
+const TIMED_OUT_REASON = FAULT_REASON.timedOut;
+
+export class WinRMEmulator {
+  readonly requests: RequestLogEntry[] = [];
+  readonly shells: ShellService;
+  private connectionCount = 0;
+  private readonly conns = new WeakMap<Socket, ConnState>();
+  private readonly sockets = new Set<Socket>();
+  private channelBindings: ChannelBindings | undefined;
+  private urlValue = "";
+
+  private constructor(
+    private readonly opts: WinRMEmulatorOptions,
+    private readonly server: http.Server,
+    readonly tlsMaterial: TlsMaterial | undefined,
+  ) {
+    const stack = opts.host.profile.stack;
+    this.shells = new ShellService({
+      host: opts.host,
+      shellIdPrefix: stack === "1.1" ? "uuid:" : "",
+      receiveChunkBytes: opts.receiveChunkBytes,
+    });
+    if (tlsMaterial) this.channelBindings = tlsServerEndPointBindings(tlsMaterial.certDer);
+  }
+
+  static async start(opts: WinRMEmulatorOptions): Promise<WinRMEmulator> {
+    const material = opts.tls
+      ? await generateTlsMaterial({
+          dnsNames: ["localhost", opts.host.computerName.toLowerCase()],
+          hash: opts.tlsHash,
+        })
+      : undefined;
+    const serverOpts: http.ServerOptions = { keepAlive: true };
+    const server = material
+      ? https.createServer({ ...serverOpts, key: material.keyPem, cert: material.certPem })
+      : http.createServer(serverOpts);
+    const emu = new WinRMEmulator(opts, server, material);
+    // http.sys keeps an idle connection for 2 minutes; a connection-bound NTLM context must survive the client's
+    // think time between commands, so don't let node's 5 s default drop it.
+    server.keepAliveTimeout = 120_000;
+    server.headersTimeout = 125_000;
+    server.requestTimeout = 0;
+    server.on(material ? "secureConnection" : "connection", (socket: Socket) => {
+      emu.accept(socket);
+    });
+    server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => emu.onRequest(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(opts.port ?? 0, opts.listenHost ?? "127.0.0.1", () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+    const addr = server.address() as AddressInfo;
+    const hostPart = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+    emu.urlValue = `${material ? "https" : "http"}://${hostPart}:${addr.port}/wsman`;
+    return emu;
+  }
+
+  /** http://127.0.0.1:PORT/wsman (https when tls). */
+  get url(): string {
+    return this.urlValue;
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  /** The CA certificate clients must trust (tls only). */
+  get caPem(): string | undefined {
+    return this.tlsMaterial?.caPem;
+  }
+
+  /** TCP connections accepted so far (TLS: completed handshakes). */
+  get connections(): number {
+    return this.connectionCount;
+  }
+
+  /** Drop every open connection (their auth contexts die with them), as a service restart or a proxy reset would. */
+  dropConnections(): void {
+    for (const s of this.sockets) s.destroy();
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private accept(socket: Socket): ConnState {
+    const state: ConnState = { id: ++this.connectionCount, tls: this.tlsMaterial !== undefined, state: "anonymous" };
+    this.conns.set(socket, state);
+    this.sockets.add(socket);
+    socket.once("close", () => this.sockets.delete(socket));
+    return state;
+  }
+
+  private conn(req: http.IncomingMessage): ConnState {
+    return this.conns.get(req.socket) ?? this.accept(req.socket);
+  }
+
+  private get config(): WinRMConfigStore {
+    return this.opts.host.config;
+  }
+
+  private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks);
+      const abort = new AbortController();
+      res.once("close", () => abort.abort());
+      this.handle(req, body, abort.signal)
+        .catch((e: unknown): Reply & { entry?: Partial<RequestLogEntry> } => ({
+          status: 500,
+          note: `emulator error: ${e instanceof Error ? e.message : String(e)}`,
+        }))
+        .then((r) => this.finish(req, res, body, r))
+        .catch(() => res.destroy());
+    });
+  }
+
+  /** The encryption state of the request being handled, keyed by the request (set in handle, read in finish). */
+  private readonly sealedRequests = new WeakSet<http.IncomingMessage>();
+  private readonly authSchemes = new WeakMap<http.IncomingMessage, string>();
+
+  private finish(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer, r: Reply): void {
+    const conn = this.conn(req);
+    const headers: Record<string, string | string[]> = { Server: SERVER_HEADER, ...(r.headers ?? {}) };
+    let payload: Buffer = Buffer.alloc(0);
+    const sealed = this.sealedRequests.has(req);
+    if (r.soap !== undefined) {
+      const plain = Buffer.from(r.soap, "utf8");
+      if (sealed && conn.sealer) {
+        // A sealed request gets a sealed answer, faults included (protocol.md 1.11), with the server->client keys.
+        const enc = encodeEncryptedBody(conn.sealer.protocol, conn.sealer.wrap(plain), plain.length);
+        headers["Content-Type"] = enc.contentType;
+        payload = enc.body;
+      } else {
+        headers["Content-Type"] = SOAP_CONTENT_TYPE;
+        payload = plain;
+      }
+    }
+    headers["Content-Length"] = String(payload.length);
+    // http.sys writes no reason phrase: "HTTP/1.1 401 " (protocol.md 2.1).
+    res.writeHead(r.status, "", headers);
+    res.end(payload);
+    const entry: RequestLogEntry = {
+      connection: conn.id,
+      method: req.method ?? "",
+      path: req.url ?? "",
+      status: r.status,
+      authState: conn.state,
+      encrypted: sealed,
+      bodyBytes: body.length,
+    };
+    const scheme = this.authSchemes.get(req);
+    if (scheme !== undefined) entry.authScheme = scheme;
+    if (conn.user !== undefined && conn.state === "authenticated") entry.user = conn.user;
+    if (r.action !== undefined) entry.action = r.action;
+    if (r.note !== undefined) entry.note = r.note;
+    this.requests.push(entry);
+    this.opts.onRequest?.(entry);
+  }
+
+  /** WWW-Authenticate lines, one per enabled Service/Auth scheme (protocol.md 2.2). */
+  private challengeHeaders(): string[] {
+    const auth = this.config.serviceAuth;
+    const h: string[] = [];
+    if (auth.negotiate || auth.kerberos) h.push("Negotiate");
+    if (auth.basic) h.push('Basic realm="WSMAN"');
+    if (auth.credSSP) h.push("CredSSP");
+    return h;
+  }
+
+  private unauthorized(note: string, action?: string, close = false): Reply {
+    const headers: Record<string, string | string[]> = { "WWW-Authenticate": this.challengeHeaders() };
+    if (close) headers.Connection = "close";
+    return { status: 401, headers, note, action };
+  }
+
+  private resetAuth(conn: ConnState): void {
+    conn.state = "anonymous";
+    delete conn.scheme;
+    delete conn.acceptor;
+    delete conn.user;
+    delete conn.sealer;
+  }
+
+  private newAcceptor(conn: ConnState): NtlmAcceptor {
+    const host = this.opts.host;
+    const domain = host.domain;
+    const computer = host.computerName.toUpperCase();
+    const users = this.opts.users.map((u) => {
+      const { user, domain: d } = splitUsername(u.username);
+      return { domain: d, user, password: u.password };
+    });
+    return new NtlmAcceptor({
+      users,
+      // A workgroup host names itself as the NetBIOS domain (MS-NLMP 2.2.1.2: TargetName is the server name then).
+      netbiosDomain: domain ? domain.toUpperCase() : computer,
+      netbiosComputer: computer,
+      dnsComputer: host.computerName.toLowerCase(),
+      dnsDomain: (domain ?? host.computerName).toLowerCase(),
+      channelBindings: conn.tls ? this.channelBindings : undefined,
+      cbtHardening: conn.tls ? (this.opts.cbtHardening ?? this.config.serviceAuth.cbtHardeningLevel) : "None",
+      now: this.opts.now,
+      randomBytes: this.opts.randomBytes,
+    });
+  }
+
+  private async handle(req: http.IncomingMessage, body: Buffer, signal: AbortSignal): Promise<Reply> {
+    const conn = this.conn(req);
+    const path = (req.url ?? "").split("?")[0] ?? "";
+    if (path.toLowerCase() !== "/wsman") {
+      // http.sys answers URLs nobody registered itself.
+      return { status: 404, note: "no listener for this URL" };
+    }
+    if (req.method !== "POST") return { status: 405, headers: { Allow: "POST" }, note: "only POST" };
+
+    const contentType = req.headers["content-type"] ?? "";
+    const encrypted = body.length > 0 && isEncryptedContentType(contentType);
+
+    // Unauthenticated Identify (MS-WSMV 3.1.4.16.1): answered before any authentication.
+    const identifyHeader = req.headers["wsmanidentify"];
+    if (typeof identifyHeader === "string" && identifyHeader.trim().toLowerCase() === "unauthenticated" && !encrypted) {
+      return this.identify(body, false);
+    }
+
+    const authorization = req.headers.authorization;
+    if (authorization !== undefined) {
+      const sp = authorization.indexOf(" ");
+      const scheme = sp < 0 ? authorization : authorization.slice(0, sp);
+      const tokenB64 = sp < 0 ? "" : authorization.slice(sp + 1).trim();
+      this.authSchemes.set(req, scheme);
+      const auth = this.config.serviceAuth;
+      const lower = scheme.toLowerCase();
+      if (lower === "negotiate" && (auth.negotiate || auth.kerberos)) {
+        const step = this.stepNegotiate(conn, scheme, Buffer.from(tokenB64, "base64"));
+        if (step) return step;
+        // Context complete on this request: Flow A (empty body => 200 empty) or Flow B (sealed body rides along).
+        if (body.length === 0) return { status: 200, note: "NTLM authenticated (empty body)" };
+      } else if (lower === "basic" && auth.basic) {
+        this.resetAuth(conn);
+        if (!conn.tls && !this.config.allowUnencrypted) {
+          // Basic can never be sealed, so over HTTP it is refused while AllowUnencrypted is false (protocol.md 6.1).
+          return this.unauthorized("Basic over HTTP refused (AllowUnencrypted=false)");
+        }
+        const user = this.checkBasic(tokenB64);
+        if (user === undefined) return this.unauthorized("bad credentials (Basic)");
+        conn.user = user;
+        conn.scheme = "Basic";
+        conn.state = "authenticated";
+        // Basic authenticates each request on its own; keep the state for the log of this request only.
+        const reply = await this.authenticatedRequest(conn, req, body, encrypted, signal);
+        return reply;
+      } else {
+        this.resetAuth(conn);
+        return this.unauthorized(`scheme ${scheme} not enabled`);
+      }
+    } else if (conn.state !== "authenticated" || conn.scheme === "Basic") {
+      if (conn.scheme === "Basic") this.resetAuth(conn);
+      const anonymous = conn.state === "anonymous";
+      return this.unauthorized("no credentials", undefined, anonymous && this.opts.closeAfterAnonymous401 === true);
+    }
+    return this.authenticatedRequest(conn, req, body, encrypted, signal);
+  }
+
+  /** One Negotiate step. Returns the reply when the handshake goes on or failed, undefined when it completed. */
+  private stepNegotiate(conn: ConnState, scheme: string, token: Buffer): Reply | undefined {
+    // A NEGOTIATE message (type 1) starts a new context, also on an authenticated connection (re-authentication).
+    const isType1 = token.length >= 12 && token.subarray(0, 8).toString("latin1") === "NTLMSSP\0" && token.readUInt32LE(8) === 1;
+    if (isType1 || !conn.acceptor || conn.state !== "handshake") {
+      this.resetAuth(conn);
+      if (!isType1) return this.unauthorized("Negotiate token is not an NTLM NEGOTIATE message");
+      conn.acceptor = this.newAcceptor(conn);
+      conn.scheme = scheme;
+    }
+    const acceptor = conn.acceptor;
+    if (!acceptor) return this.unauthorized("no context");
+    let result: ReturnType<NtlmAcceptor["step"]>;
+    try {
+      result = acceptor.step(token);
+    } catch (e) {
+      this.resetAuth(conn);
+      const why = e instanceof AuthenticationError ? e.message : "malformed token";
+      return this.unauthorized(`access denied: ${why}`);
+    }
+    if (!result.complete) {
+      conn.state = "handshake";
+      const challenge = result.token ? `${scheme} ${result.token.toString("base64")}` : scheme;
+      return { status: 401, headers: { "WWW-Authenticate": challenge }, note: "NTLM CHALLENGE" };
+    }
+    conn.state = "authenticated";
+    conn.user = result.user;
+    conn.sealer = acceptor.sealer();
+    return undefined;
+  }
+
+  private checkBasic(tokenB64: string): string | undefined {
+    const decoded = Buffer.from(tokenB64, "base64").toString("utf8");
+    const colon = decoded.indexOf(":");
+    if (colon < 0) return undefined;
+    const given = splitUsername(decoded.slice(0, colon));
+    const password = decoded.slice(colon + 1);
+    for (const u of this.opts.users) {
+      const known = splitUsername(u.username);
+      const domainOk =
+        given.domain === "" ||
+        given.domain === "." ||
+        given.domain.toLowerCase() === known.domain.toLowerCase() ||
+        given.domain.toLowerCase() === this.opts.host.computerName.toLowerCase();
+      if (domainOk && given.user.toLowerCase() === known.user.toLowerCase() && password === u.password) {
+        return known.domain ? `${known.domain}\\${known.user}` : known.user;
+      }
+    }
+    return undefined;
+  }
+
+  private async authenticatedRequest(
+    conn: ConnState,
+    req: http.IncomingMessage,
+    body: Buffer,
+    encrypted: boolean,
+    signal: AbortSignal,
+  ): Promise<Reply> {
+    if (body.length === 0) return { status: 200, note: "empty body" };
+    let xml: string;
+    if (encrypted) {
+      if (!conn.sealer) return { status: 400, note: "sealed body without a sealing context" };
+      try {
+        const parts = decodeEncryptedBody(req.headers["content-type"] ?? "", body);
+        const plain = conn.sealer.unwrap(parts.header, parts.data);
+        if (plain.length !== parts.originalLength) {
+          return { status: 400, note: `sealed length ${plain.length} != OriginalContent Length ${parts.originalLength}` };
+        }
+        xml = Buffer.from(plain).toString("utf8");
+      } catch (e) {
+        this.resetAuth(conn);
+        return { status: 400, note: `cannot unseal: ${e instanceof Error ? e.message : String(e)}` };
+      }
+      this.sealedRequests.add(req);
+    } else {
+      if (!conn.tls && !this.config.allowUnencrypted) {
+        // MS-WSMV 3.1.4.1.29.1: MUST NOT accept an unencrypted message over HTTP. Windows answers a bodiless 401
+        // (hashicorp/packer #6205) and the context is gone: the client has to start over.
+        this.resetAuth(conn);
+        return this.unauthorized("unencrypted body refused (AllowUnencrypted=false)", actionOf(body));
+      }
+      xml = body.toString("utf8");
+    }
+    return this.soap(conn, xml, signal);
+  }
+
+  private identify(body: Buffer, authenticated: boolean): Reply {
+    const p = this.opts.host.profile;
+    let productVersion = p.productVersion;
+    if (!authenticated) {
+      // Unauthenticated Identify hides the OS version: "OS: 0.0.0 SP: 0.0 Stack: 3.0".
+      productVersion = productVersion.replace(/OS:\s*\S+\s+SP:\s*\S+/, "OS: 0.0.0 SP: 0.0");
+    }
+    const scheme = this.tlsMaterial ? "https" : "http";
+    const auth = this.config.serviceAuth;
+    const securityProfiles: string[] = [];
+    if (authenticated) {
+      if (auth.basic) securityProfiles.push(`${SECPROFILE}/${scheme}/basic`);
+      if (auth.negotiate || auth.kerberos) securityProfiles.push(`${SECPROFILE}/${scheme}/spnego-kerberos`);
+      if (auth.certificate && scheme === "https") securityProfiles.push(`${SECPROFILE}/https/mutual`);
+    }
+    let isIdentify = false;
+    try {
+      const env = parseEnvelope(body.toString("utf8"));
+      isIdentify = child(env.body, NS.wsmid, "Identify") !== undefined;
+    } catch {
+      isIdentify = false;
+    }
+    if (!isIdentify) return { status: 400, note: "WSMANIDENTIFY header without an Identify body" };
+    return {
+      status: 200,
+      action: "Identify",
+      note: authenticated ? undefined : "unauthenticated Identify",
+      soap: buildIdentifyResponse({
+        protocolVersion: IDENTIFY_PROTOCOL_VERSION,
+        productVendor: "Microsoft Corporation",
+        productVersion,
+        securityProfiles: authenticated ? securityProfiles : undefined,
+      }),
+    };
+  }
+
+  private fault(
+    env: Envelope | undefined,
+    spec: { code: "s:Sender" | "s:Receiver"; subcode: string; reason: string; wsmanCode: number },
+    note?: string,
+  ): Reply {
+    return {
+      status: 500,
+      action: env?.action,
+      note: note ?? spec.subcode,
+      soap: buildFault({ ...spec, relatesTo: env?.messageId, machine: this.machineName() }),
+    };
+  }
+
+  private machineName(): string {
+    return this.opts.host.computerName;
+  }
+
+  private operationTimeoutMs(env: Envelope): number {
+    let max = 60_000;
+    try {
+      const v = this.config.get("winrm/config").MaxTimeoutms;
+      if (typeof v === "string" && /^\d+$/.test(v)) max = Number(v);
+    } catch {
+      // keep the default
+    }
+    const asked = env.operationTimeout !== undefined ? parseDurationMs(env.operationTimeout) : undefined;
+    // Missing or above MaxTimeoutms => MaxTimeoutms (protocol.md 1.2); the test cap bounds it further.
+    let ms = asked === undefined || asked > max ? max : asked;
+    if (this.opts.maxOperationTimeoutMs !== undefined) ms = Math.min(ms, this.opts.maxOperationTimeoutMs);
+    return ms;
+  }
+
+  private async soap(conn: ConnState, xml: string, signal: AbortSignal): Promise<Reply> {
+    let env: Envelope;
+    try {
+      env = parseEnvelope(xml);
+    } catch (e) {
+      return this.fault(undefined, {
+        code: "s:Sender",
+        subcode: "w:SchemaValidationError",
+        reason: "The SOAP XML in the message does not match the corresponding XML schema definition. Change the XML and retry.",
+        wsmanCode: WSMAN.schemaValidation,
+      }, `malformed XML: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (env.action === undefined && child(env.body, NS.wsmid, "Identify")) {
+      return this.identify(Buffer.from(xml, "utf8"), true);
+    }
+    const owner = conn.user ?? "";
+    const action = env.action ?? "";
+    const relatesTo = env.messageId ?? "";
+    const ok = (responseAction: string, body: string): Reply => ({
+      status: 200,
+      action,
+      soap: buildResponse({ action: responseAction, relatesTo, body }),
+    });
+    try {
+      const resource = env.resourceUri ?? "";
+      const isShell = resource.toLowerCase() === RESOURCE_URI.cmd.toLowerCase();
+      const shellId = env.selectors.ShellId ?? "";
+      if (isShell) {
+        switch (action) {
+          case ACTION.create: {
+            const c = parseShellCreate(env);
+            const id = this.shells.create({
+              owner,
+              env: c.env,
+              cwd: c.cwd,
+              codePage: c.codePage ?? this.opts.host.oemCodePage,
+              inputStreams: c.inputStreams,
+              outputStreams: c.outputStreams,
+            });
+            const stack = this.opts.host.profile.stack;
+            return ok(
+              ACTION.createResponse,
+              createResponseBody({
+                shellId: id,
+                address: this.url,
+                resourceUri: RESOURCE_URI.cmd,
+                profile: stack === "1.1" ? "1.1" : "2.0+",
+                owner: stack === "3.0" ? owner : undefined,
+                clientIp: stack === "3.0" ? "127.0.0.1" : undefined,
+              }),
+            );
+          }
+          case ACTION.command: {
+            const c = parseCommandLine(env);
+            const id = this.shells.command(owner, shellId, c);
+            return ok(ACTION.commandResponse, commandResponseBody(id));
+          }
+          case ACTION.send: {
+            this.shells.send(owner, shellId, parseSend(env).streams);
+            return ok(ACTION.sendResponse, sendResponseBody());
+          }
+          case ACTION.receive: {
+            const r = parseReceive(env);
+            const chunk = await this.shells.receive(owner, shellId, r.commandId, this.operationTimeoutMs(env), signal);
+            if (!chunk) {
+              return this.fault(env, { code: "s:Receiver", subcode: "w:TimedOut", reason: TIMED_OUT_REASON, wsmanCode: WSMAN.timedOut });
+            }
+            return ok(
+              ACTION.receiveResponse,
+              receiveResponseBody({
+                commandId: chunk.commandId,
+                streams: chunk.streams,
+                state: chunk.done ? COMMAND_STATE.done : COMMAND_STATE.running,
+                exitCode: chunk.done ? chunk.exitCode : undefined,
+              }),
+            );
+          }
+          case ACTION.signal: {
+            const s = parseSignal(env);
+            this.shells.signal(owner, shellId, s.commandId, s.code);
+            return ok(ACTION.signalResponse, signalResponseBody());
+          }
+          case ACTION.delete: {
+            this.shells.delete(owner, shellId);
+            return ok(ACTION.deleteResponse, "");
+          }
+          default:
+            break;
+        }
+      } else {
+        const path = configPathOf(resource);
+        if (path !== undefined && (action === ACTION.get || action === ACTION.put)) {
+          if (action === ACTION.get) {
+            return ok(ACTION.getResponse, renderConfigDocument(path, this.config.get(path)));
+          }
+          const doc = parseConfigDocument(env.body);
+          let updated: ConfigTree;
+          try {
+            updated = this.config.put(path, doc.tree);
+          } catch (e) {
+            return this.fault(env, {
+              code: "s:Sender",
+              subcode: e instanceof WinRMConfigError && e.kind === "unknownPath" ? "w:InvalidSelectors" : "w:SchemaValidationError",
+              reason: e instanceof Error ? e.message : String(e),
+              wsmanCode: e instanceof WinRMConfigError ? e.wsmanCode : WSMAN.schemaValidation,
+            });
+          }
+          return ok(ACTION.putResponse, renderConfigDocument(path, updated));
+        }
+        if (path === undefined && resource !== "" && !isShell && (action === ACTION.get || action === ACTION.put)) {
+          return this.fault(env, {
+            code: "s:Sender",
+            subcode: "w:DestinationUnreachable",
+            reason: "The WS-Management service cannot process the request. The resource URI is not valid or not found.",
+            wsmanCode: WSMAN.resourceNotFound,
+          });
+        }
+      }
+      return this.fault(env, {
+        code: "s:Sender",
+        subcode: "a:ActionNotSupported",
+        reason: `The action is not supported by the service: ${action}`,
+        wsmanCode: WSMAN.actionNotSupported,
+      });
+    } catch (e) {
+      if (e instanceof ShellNotFoundError) {
+        return this.fault(env, {
+          code: "s:Sender",
+          subcode: "w:InvalidSelectors",
+          reason:
+            `The request for the Windows Remote Shell with ShellId ${e.shellId} failed because the shell was not found ` +
+            "on the server. Possible causes are: the specified ShellId is incorrect or the shell no longer exists on " +
+            "the server. Provide the correct ShellId or create a new shell and retry the operation.",
+          wsmanCode: WSMAN.shellNotFound,
+        }, "shell not found");
+      }
+      if (e instanceof CommandNotFoundError) {
+        return this.fault(env, {
+          code: "s:Sender",
+          subcode: "w:InvalidSelectors",
+          reason:
+            "The Windows Remote Shell received a request to perform an operation on a command identifier that does " +
+            "not exist. Either the command has completed execution or the client specified an invalid command " +
+            "identifier. Provide the correct command identifier and try again.",
+          wsmanCode: WSMAN.shellNotFound,
+        }, "command not found");
+      }
+      return this.fault(env, {
+        code: "s:Sender",
+        subcode: "w:SchemaValidationError",
+        reason: `The Windows Remote Shell cannot process the request. ${e instanceof Error ? e.message : String(e)}`,
+        wsmanCode: WSMAN.schemaValidation,
+      });
+    }
+  }
+}
+
+/** winrm/config path for a resource URI (case-insensitive, as Windows matches URIs), or undefined. */
+function configPathOf(resourceUri: string): string | undefined {
+  const want = resourceUri.trim().replace(/\/+$/, "").toLowerCase();
+  return (Object.keys(CONFIG_PATHS) as (keyof typeof CONFIG_PATHS)[]).find(
+    (p) => CONFIG_PATHS[p].resourceUri.toLowerCase() === want,
+  );
+}
+
+/** a:Action of a plain body, for the log only; never throws. */
+function actionOf(body: Buffer): string | undefined {
+  try {
+    return parseEnvelope(body.toString("utf8")).action;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One log line per entry; re-exported for main.ts. */
+export { formatEntry };

@@ -1,0 +1,44 @@
+/** Emulator + client fixture for the client integration tests. */
+import { WinRMClient } from "../../provider/src/client.js";
+import type { ConnectionInput } from "../../provider/src/connection.js";
+import { WinRMEmulator } from "../emulator/server.js";
+import type { ProfileName } from "../emulator/host/profiles.js";
+import { testHost, type TestHost, type TestLocale } from "./clientTestHost.js";
+
+export const USER = "WIN-TEST\\alice";
+export const PASSWORD = "S3cret-Pa55!";
+
+export interface Fixture {
+  emu: WinRMEmulator;
+  host: TestHost;
+  client: WinRMClient;
+  connection: ConnectionInput;
+}
+
+export async function startFixture(
+  profile: ProfileName,
+  opts: {
+    tls?: boolean;
+    locale?: TestLocale;
+    maxOperationTimeoutMs?: number;
+    receiveChunkBytes?: number;
+    cbtHardening?: "None" | "Relaxed" | "Strict";
+  } = {},
+): Promise<Fixture> {
+  const host = testHost(profile, opts.locale);
+  const emu = await WinRMEmulator.start({
+    host,
+    users: [{ username: USER, password: PASSWORD }],
+    tls: opts.tls === true,
+    ...(opts.maxOperationTimeoutMs !== undefined ? { maxOperationTimeoutMs: opts.maxOperationTimeoutMs } : {}),
+    ...(opts.receiveChunkBytes !== undefined ? { receiveChunkBytes: opts.receiveChunkBytes } : {}),
+    ...(opts.cbtHardening !== undefined ? { cbtHardening: opts.cbtHardening } : {}),
+  });
+  const connection: ConnectionInput = {
+    endpoint: emu.url,
+    auth: { mechanism: "negotiate", username: USER, password: PASSWORD },
+    ...(opts.tls === true ? { tls: { ca: emu.caPem, serverName: "localhost" } } : {}),
+  };
+  return { emu, host, client: new WinRMClient(connection), connection };
+}
+

@@ -1,0 +1,141 @@
+/**
+ * An independent client against the emulator: pywinrm 0.3.0 (Debian python3-winrm) with requests-ntlm. When pywinrm
+ * and our client disagree about the emulator, the emulator is wrong until shown otherwise; these tests keep it honest.
+ *
+ * - NTLM with message_encryption='always' over HTTP (Flow A: pywinrm authenticates on an empty POST, then seals).
+ * - Basic over HTTPS, the certificate validated against the emulator's generated CA (ca_trust_path).
+ * - A wrong password, and Basic over HTTP while AllowUnencrypted=false, must fail as they fail against Windows.
+ *
+ * Skipped (with the reason) when /usr/bin/python3 has no `winrm` module: `scripts/setup.sh` installs python3-winrm.
+ * NTLM needs MD4, which OpenSSL 3 only has in its legacy provider (peers.md 5): the test writes that config file.
+ */
+import { test, describe, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFile, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { WinRMEmulator } from "../emulator/server.js";
+import { fakeHost } from "./emulatorHarness.js";
+
+const PYTHON = "/usr/bin/python3";
+const DRIVER = fileURLToPath(new URL("../../../test/peers/pywinrm_run.py", import.meta.url));
+const USER = "EXAMPLE\\alice";
+const PASSWORD = "Passw0rd!";
+
+const OPENSSL_LEGACY = `openssl_conf = openssl_init
+[openssl_init]
+providers = provider_sect
+[provider_sect]
+default = default_sect
+legacy = legacy_sect
+[default_sect]
+activate = 1
+[legacy_sect]
+activate = 1
+`;
+
+function pywinrmMissing(): string | false {
+  const r = spawnSync(PYTHON, ["-c", "import winrm, requests_ntlm"], { encoding: "utf8" });
+  if (r.error) return `${PYTHON} not runnable: ${r.error.message}`;
+  return r.status === 0 ? false : "pywinrm (python3-winrm) is not installed; run scripts/setup.sh";
+}
+
+interface PyResult {
+  std_out?: string;
+  std_err?: string;
+  status_code?: number;
+  type?: string;
+  error?: string;
+}
+
+void describe("pywinrm against the emulator", { skip: pywinrmMissing() }, () => {
+  let dir: string;
+  let opensslConf: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "pywinrm-"));
+    opensslConf = join(dir, "openssl-legacy.cnf");
+    writeFileSync(opensslConf, OPENSSL_LEGACY);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  function run(endpoint: string, transport: string, user: string, password: string, command: string, ca?: string): Promise<PyResult> {
+    const args = [DRIVER, endpoint, transport, user, password, command, ...(ca ? [ca] : [])];
+    return new Promise((resolve, reject) => {
+      execFile(
+        PYTHON,
+        args,
+        // No proxy from the environment may sneak in between pywinrm and the emulator.
+        { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", OPENSSL_CONF: opensslConf, NO_PROXY: "*" }, timeout: 90_000 },
+        (err, stdout, stderr) => {
+          const line = stdout.trim().split("\n").pop() ?? "";
+          try {
+            resolve(JSON.parse(line) as PyResult);
+          } catch {
+            reject(new Error(`pywinrm driver printed no JSON (${err?.message ?? "exit 0"}): ${stderr}`));
+          }
+        },
+      );
+    });
+  }
+
+  void test("NTLM with message_encryption='always' over HTTP: output, stderr and exit code; every SOAP request sealed", async () => {
+    const emu = await WinRMEmulator.start({ host: fakeHost(), users: [{ username: USER, password: PASSWORD }] });
+    try {
+      const ok = await run(emu.url, "ntlm", USER, PASSWORD, "echo hello from pywinrm");
+      assert.deepEqual(ok, { std_out: "hello from pywinrm\r\n", std_err: "", status_code: 0 });
+      const bad = await run(emu.url, "ntlm", USER, PASSWORD, "fail");
+      assert.deepEqual(bad, { std_out: "", std_err: "boom\r\n", status_code: 3 });
+
+      const soap = emu.requests.filter((e) => e.bodyBytes > 0);
+      assert.ok(soap.length >= 5, "Create, Command, Receive, Signal, Delete at least");
+      assert.ok(soap.every((e) => e.encrypted && e.status === 200 && e.user === USER), JSON.stringify(soap));
+      const actions = soap.map((e) => e.action?.split("/").pop());
+      for (const a of ["Create", "Command", "Receive", "Signal", "Delete"]) assert.ok(actions.includes(a), `${a} in ${actions.join(",")}`);
+      assert.equal(emu.shells.shellCount, 0, "pywinrm deleted its shells");
+    } finally {
+      await emu.close();
+    }
+  });
+
+  void test("NTLM with a wrong password fails with InvalidCredentialsError", async () => {
+    const emu = await WinRMEmulator.start({ host: fakeHost(), users: [{ username: USER, password: PASSWORD }] });
+    try {
+      const r = await run(emu.url, "ntlm", USER, "not-the-password", "echo x");
+      assert.equal(r.type, "InvalidCredentialsError", JSON.stringify(r));
+    } finally {
+      await emu.close();
+    }
+  });
+
+  void test("Basic over HTTPS with the emulator's CA as ca_trust_path", async () => {
+    const host = fakeHost();
+    host.config.set("winrm/config/service/auth", { Basic: "true" });
+    const emu = await WinRMEmulator.start({ host, users: [{ username: "alice", password: PASSWORD }], tls: true });
+    try {
+      const ca = join(dir, "ca.pem");
+      writeFileSync(ca, emu.caPem ?? "");
+      const url = emu.url.replace("127.0.0.1", "localhost");
+      const r = await run(url, "basic", "alice", PASSWORD, "echo over tls", ca);
+      assert.deepEqual(r, { std_out: "over tls\r\n", std_err: "", status_code: 0 });
+      const soap = emu.requests.filter((e) => e.bodyBytes > 0);
+      assert.ok(soap.every((e) => e.authScheme === "Basic" && !e.encrypted && e.status === 200), JSON.stringify(soap));
+    } finally {
+      await emu.close();
+    }
+  });
+
+  void test("Basic over HTTP is refused while AllowUnencrypted=false (as Windows does)", async () => {
+    const host = fakeHost();
+    host.config.set("winrm/config/service/auth", { Basic: "true" });
+    const emu = await WinRMEmulator.start({ host, users: [{ username: "alice", password: PASSWORD }] });
+    try {
+      const r = await run(emu.url, "basic", "alice", PASSWORD, "echo x");
+      assert.equal(r.type, "InvalidCredentialsError", JSON.stringify(r));
+    } finally {
+      await emu.close();
+    }
+  });
+});
