@@ -11,7 +11,7 @@
  */
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,29 +19,11 @@ import { fileURLToPath } from "node:url";
 
 import { WinRMEmulator } from "../emulator/server.js";
 import { fakeHost } from "./emulatorHarness.js";
+import { PYTHON, pywinrmMissing, writeOpensslLegacyConf } from "../peers/python.js";
 
-const PYTHON = "/usr/bin/python3";
 const DRIVER = fileURLToPath(new URL("../../../test/peers/pywinrm_run.py", import.meta.url));
 const USER = "EXAMPLE\\alice";
 const PASSWORD = "Passw0rd!";
-
-const OPENSSL_LEGACY = `openssl_conf = openssl_init
-[openssl_init]
-providers = provider_sect
-[provider_sect]
-default = default_sect
-legacy = legacy_sect
-[default_sect]
-activate = 1
-[legacy_sect]
-activate = 1
-`;
-
-function pywinrmMissing(): string | false {
-  const r = spawnSync(PYTHON, ["-c", "import winrm, requests_ntlm"], { encoding: "utf8" });
-  if (r.error) return `${PYTHON} not runnable: ${r.error.message}`;
-  return r.status === 0 ? false : "pywinrm (python3-winrm) is not installed; run scripts/setup.sh";
-}
 
 interface PyResult {
   std_out?: string;
@@ -56,8 +38,7 @@ void describe("pywinrm against the emulator", { skip: pywinrmMissing() }, () => 
   let opensslConf: string;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), "pywinrm-"));
-    opensslConf = join(dir, "openssl-legacy.cnf");
-    writeFileSync(opensslConf, OPENSSL_LEGACY);
+    opensslConf = writeOpensslLegacyConf(dir);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -183,30 +183,7 @@ class PsInterpreter {
 
   /** Split command arguments on whitespace outside quotes and parentheses. */
   private args(s: string): string[] {
-    const out: string[] = [];
-    let cur = "";
-    let quote: string | undefined;
-    let depth = 0;
-    for (let i = 0; i < s.length; i++) {
-      const c = s[i] ?? "";
-      if (quote) {
-        cur += c;
-        if (c === "`" && quote === '"') cur += s[++i] ?? "";
-        else if (c === quote) quote = undefined;
-        continue;
-      }
-      if (c === "'" || c === '"') quote = c;
-      if (c === "(") depth++;
-      if (c === ")") depth--;
-      if (depth === 0 && /\s/.test(c)) {
-        if (cur !== "") out.push(cur);
-        cur = "";
-        continue;
-      }
-      cur += c;
-    }
-    if (cur !== "") out.push(cur);
-    return out;
+    return splitTopLevel(s, (c) => /\s/.test(c)).filter((a) => a !== "");
   }
 
   private text(v: string | boolean | null): string {
@@ -223,29 +200,7 @@ class PsInterpreter {
 
   /** Evaluate `term (+ term)*`. */
   private expr(s: string): string | boolean | null {
-    const parts: string[] = [];
-    let cur = "";
-    let quote: string | undefined;
-    let depth = 0;
-    for (let i = 0; i < s.length; i++) {
-      const c = s[i] ?? "";
-      if (quote) {
-        cur += c;
-        if (c === "`" && quote === '"') cur += s[++i] ?? "";
-        else if (c === quote) quote = undefined;
-        continue;
-      }
-      if (c === "'" || c === '"') quote = c;
-      if (c === "(") depth++;
-      if (c === ")") depth--;
-      if (depth === 0 && c === "+") {
-        parts.push(cur);
-        cur = "";
-        continue;
-      }
-      cur += c;
-    }
-    parts.push(cur);
+    const parts = splitTopLevel(s, (c) => c === "+");
     if (parts.length === 1) return this.term((parts[0] ?? "").trim());
     return parts.map((p) => this.text(this.term(p.trim()))).join("");
   }
@@ -315,3 +270,34 @@ function powershellProgram(proc: ProcState, io: ProgramIO, args: string[]): numb
 export const POWERSHELL_PROGRAMS: Record<string, ProgramSpec> = {
   powershell: { run: powershellProgram, available: (p) => p.hasPowerShell, readsStdin: powershellReadsStdin },
 };
+
+/**
+ * Split `s` at characters `isSeparator` accepts, outside '...' / "..." strings (with "`x" escapes) and parentheses.
+ * Empty pieces are kept: the caller decides whether they mean anything.
+ */
+function splitTopLevel(s: string, isSeparator: (c: string) => boolean): string[] {
+  const parts: string[] = [];
+  let cur = "";
+  let quote: string | undefined;
+  let depth = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i] ?? "";
+    if (quote) {
+      cur += c;
+      if (c === "`" && quote === '"') cur += s[++i] ?? "";
+      else if (c === quote) quote = undefined;
+      continue;
+    }
+    if (c === "'" || c === '"') quote = c;
+    if (c === "(") depth++;
+    if (c === ")") depth--;
+    if (depth === 0 && isSeparator(c)) {
+      parts.push(cur);
+      cur = "";
+      continue;
+    }
+    cur += c;
+  }
+  parts.push(cur);
+  return parts;
+}
