@@ -16,7 +16,7 @@ export const HELP = `winrm-proxy: run commands on Windows hosts over WinRM, dire
 Usage:
   winrm-proxy exec [connection flags] [exec flags] -- COMMAND [ARGS...]
   winrm-proxy identify [connection flags] [--json]
-  winrm-proxy --help | --version
+  winrm-proxy --help | -h | --version
 
 Connection flags:
   --endpoint URL          WinRM endpoint, e.g. https://host:5986/wsman or http://host:5985/wsman (required).
@@ -42,8 +42,9 @@ Exec flags:
   --timeout MS            Give up (and stop the remote command) after MS milliseconds.
   --json                  Print {"stdout","stderr","exitCode"} as JSON instead of streaming the output.
 
-Exit status: the remote command's exit code; 2 for a usage or configuration error (nothing was sent);
-255 when the host could not be reached, authentication failed, or the protocol failed.
+Exit status: the remote command's exit code when it is 0-255, else 1 (--json shows the full code); 2 for a usage
+or configuration error (nothing was sent); 255 when the host could not be reached, authentication failed, or the
+protocol failed.
 `;
 
 export interface ConnectionFlags {

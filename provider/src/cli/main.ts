@@ -13,6 +13,15 @@ import { HELP, UsageError, parseCommandLine, type ConnectionFlags, type ExecFlag
 const EXIT_USAGE = 2;
 const EXIT_FAILURE = 255;
 
+/**
+ * A process exit status is 8 bits on POSIX, while Windows exit codes are 32-bit (9009 for "not recognized",
+ * 0xC000013A, ...): passed through, 256 would read as success and 9009 as 49. Codes 0..255 pass unchanged; any other
+ * becomes 1, still a failure (the full value is in --json's exitCode).
+ */
+export function exitStatus(remoteExitCode: number): number {
+  return Number.isInteger(remoteExitCode) && remoteExitCode >= 0 && remoteExitCode <= 255 ? remoteExitCode : 1;
+}
+
 function readFileFlag(flag: string, path: string): string {
   try {
     return readFileSync(path, "utf8");
@@ -101,7 +110,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       return 0;
     }
     client = new WinRMClient(connectionFromFlags(parsed.connection, env));
-    if (parsed.kind === "exec") return await exec(client, parsed.exec);
+    if (parsed.kind === "exec") return exitStatus(await exec(client, parsed.exec));
     return await identify(client, parsed.json);
   } catch (err) {
     if (err instanceof UsageError) {
