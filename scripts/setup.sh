@@ -7,6 +7,11 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   python3-winrm python3-requests-ntlm python3-ntlm-auth  # pywinrm: the independent WinRM client the emulator must satisfy
   python3-gssapi gss-ntlmssp                              # independent NTLM acceptor/initiator for cross-checks
+  libkrb5-dev                                             # MIT GSSAPI headers/libs: npm ci builds the Kerberos addon (binding.gyp)
+  krb5-kdc krb5-admin-server krb5-user                    # throwaway KDC for Kerberos tests: krb5kdc, kdb5_util, kadmin.local, kinit
+  squid tinyproxy                                         # real proxies for the issue 3 proofs (test/peers/squid.ts,
+                                                          # tinyproxy.ts start their own instances on free loopback
+                                                          # ports; a packaged service that auto-starts does not matter)
   openssl ca-certificates
 )
 
@@ -25,3 +30,9 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   echo "setup: npm ci"
   npm ci --no-fund --no-audit --loglevel=error
 fi
+
+# npm ci builds the Kerberos addon (binding.gyp); when node_modules was already current, build it here.
+[ -f build/Release/winrm_gssapi.node ] || npm run --silent install >/dev/null
+
+# The pinned Pulumi engine (CLI v3.248.0 + Node.js language host), built once from Go modules into a cache: docs/pulumi-engine.md.
+bash scripts/pulumi-engine.sh >/dev/null

@@ -16,6 +16,7 @@ import { ConfigurationError, HttpError, ProtocolError, TimeoutError } from "./er
 import { abortReason } from "./transport/http.js";
 import { checkPolicy, type TransportPlan } from "./transport/policy.js";
 import { WinRMSession, type SessionStats } from "./transport/session.js";
+import type { PathObserver } from "./transport/pathEvents.js";
 import { buildRequest } from "./wsman/envelope.js";
 import { faultFromEnvelope } from "./wsman/faults.js";
 import { parseEnvelope, type Envelope } from "./wsman/parse.js";
@@ -89,6 +90,10 @@ export interface ClientOptions {
   readonly mechanism?: AuthMechanism;
   /** a:MessageID generator (tests need determinism); default uuid: + random GUID. */
   readonly messageId?: () => string;
+  /** Sees each step of the path (proxy, CONNECT, TLS, auth, encryption, affinity); never a secret. For `probe`. */
+  readonly observer?: PathObserver;
+  /** Environment for proxy "env" (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY); default process.env. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /** A shell kept open for several commands (env and cwd fixed at open). */
@@ -112,9 +117,14 @@ export class WinRMClient {
 
   constructor(connection: ConnectionInput | Connection, options: ClientOptions = {}) {
     this.connection = parseConnection(connection);
-    this.plan = checkPolicy(this.connection);
+    this.plan = checkPolicy(this.connection, options.env !== undefined ? { env: options.env } : {});
     const mechanism = options.mechanism ?? createMechanism(this.connection.auth, this.connection.endpoint);
-    this.session = new WinRMSession({ connection: this.connection, plan: this.plan, mechanism });
+    this.session = new WinRMSession({
+      connection: this.connection,
+      plan: this.plan,
+      mechanism,
+      observer: options.observer,
+    });
     this.messageId = options.messageId ?? (() => `uuid:${randomUUID().toUpperCase()}`);
     if (typeof this.connection.codePage === "number") this.outputCodePage = this.connection.codePage;
   }

@@ -38,6 +38,37 @@ const tlsSchema = z
   })
   .strict();
 
+export const PROXY_AUTH = ["none", "basic", "negotiate", "ntlm", "kerberos"] as const;
+export const PROXY_MODES = ["auto", "tunnel", "forward"] as const;
+
+const proxyObjectSchema = z
+  .object({
+    url: z.string().describe("The proxy, http://host:port (an HTTP proxy; the link to it is plain TCP)."),
+    auth: z
+      .enum(PROXY_AUTH)
+      .default("none")
+      .describe(
+        "How to answer the proxy's 407: none, basic (RFC 7617), negotiate/ntlm (NTLM, 3 CONNECT legs, MS-NTHT 4.2). " +
+          "Any of them requires an https:// endpoint (Microsoft: if the proxy requires authentication, use HTTPS).",
+      ),
+    username: z.string().min(1).optional().describe("Proxy account, independent of auth.username."),
+    password: z.string().optional().describe("Proxy password. Secret: never logged, never in an error."),
+    domain: z.string().optional().describe("Overrides the domain parsed from the proxy username."),
+    spn: z.string().optional().describe('Proxy service principal name; default "HTTP/<proxy host>".'),
+    mode: z
+      .enum(PROXY_MODES)
+      .default("auto")
+      .describe(
+        "tunnel: CONNECT (one end-to-end connection); forward: absolute-form requests, http:// endpoints only; " +
+          "auto: tunnel, and for http:// endpoints fall back to forward when the proxy refuses CONNECT.",
+      ),
+    bypass: z
+      .string()
+      .optional()
+      .describe('WinHTTP-style bypass list: "<local>;*.corp.example;host:port" (these go direct).'),
+  })
+  .strict();
+
 const timeoutsSchema = z
   .object({
     connectMs: z.number().int().positive().default(30_000).describe("TCP + TLS connect timeout."),
@@ -70,8 +101,13 @@ export const connectionSchema = z
       .union([z.number().int().positive(), z.literal("auto")])
       .default("auto")
       .describe("Console code page of the remote shell: auto = UTF-8 (65001), or the OEM page on hosts that ignore it."),
-    // Issue 3 adds forward/CONNECT proxies here; for now only a direct path exists.
-    proxy: z.literal("none").default("none").describe('Proxy path. Only "none" for now.'),
+    proxy: z
+      .union([z.enum(["none", "env"]), proxyObjectSchema])
+      .default("none")
+      .describe(
+        'Proxy path: "none" (direct), "env" (HTTPS_PROXY / HTTP_PROXY / ALL_PROXY / NO_PROXY as curl reads them), ' +
+          "or a proxy object.",
+      ),
   })
   .strict();
 
@@ -92,7 +128,19 @@ export interface Connection {
   readonly messageEncryption: "auto" | "always" | "never";
   readonly timeouts: { readonly connectMs: number; readonly operationTimeoutSec: number; readonly readMs: number };
   readonly codePage: number | "auto";
-  readonly proxy: "none";
+  readonly proxy: "none" | "env" | ProxyConfig;
+}
+
+/** An explicit proxy, validated: defaults filled, url normalised to scheme://host:port/. */
+export interface ProxyConfig {
+  readonly url: string;
+  readonly auth: (typeof PROXY_AUTH)[number];
+  readonly username?: string;
+  readonly password?: string;
+  readonly domain?: string;
+  readonly spn?: string;
+  readonly mode: (typeof PROXY_MODES)[number];
+  readonly bypass?: string;
 }
 
 /** How to fix each field, appended to the validation message. */
@@ -108,7 +156,13 @@ const FIXES: Record<string, string> = {
   "timeouts.operationTimeoutSec": "give a positive whole number of seconds",
   "timeouts.readMs": "give a positive whole number of milliseconds, larger than operationTimeoutSec * 1000",
   codePage: 'give "auto" or a Windows code page number such as 65001, 437 or 850',
-  proxy: 'only "none" is supported until proxy support lands',
+  proxy: 'use "none", "env", or { url: "http://proxy:3128", auth, username, password, mode, bypass }',
+  "proxy.url": 'give the proxy as "http://proxy.example.com:3128" (no credentials, no path)',
+  "proxy.auth": `use one of ${PROXY_AUTH.join(", ")}`,
+  "proxy.username": 'give the proxy account as "DOMAIN\\\\user", "user@domain" or "user"',
+  "proxy.password": "give the proxy password as a string",
+  "proxy.mode": `use one of ${PROXY_MODES.join(", ")}`,
+  "proxy.bypass": 'give a WinHTTP-style list such as "<local>;*.corp.example;10.0.0.5:5985"',
 };
 
 function fixFor(field: string): string {
@@ -119,7 +173,7 @@ function fixFor(field: string): string {
 export function parseConnection(input: unknown): Connection {
   const parsed = connectionSchema.safeParse(input);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
+    const issue = innermostIssue(parsed.error.issues[0], input);
     const field = issue && issue.path.length > 0 ? issue.path.map(String).join(".") : "connection";
     // zod's own message is value-free for the issue kinds we can hit (type, enum, min, unrecognized keys).
     const what = issue ? describeIssue(issue) : "invalid";
@@ -161,8 +215,81 @@ export function parseConnection(input: unknown): Connection {
     messageEncryption: c.messageEncryption,
     timeouts: { connectMs: c.timeouts.connectMs, operationTimeoutSec: c.timeouts.operationTimeoutSec, readMs },
     codePage: c.codePage,
-    proxy: c.proxy,
+    proxy: typeof c.proxy === "string" ? c.proxy : parseProxy(c.proxy),
   };
+}
+
+/** The proxy object after the schema: URL shape, credentials present exactly when auth needs them. */
+function parseProxy(p: z.infer<typeof proxyObjectSchema>): ProxyConfig {
+  const url = normaliseProxyUrl(p.url, "proxy.url");
+  if (url.username !== "" || url.password !== "") {
+    // Never echo the URL: the userinfo may hold a password.
+    throw new ConfigurationError("proxy.url", "must not contain credentials; put them in proxy.username / proxy.password");
+  }
+  if (p.auth === "none") {
+    if (p.username !== undefined || p.password !== undefined) {
+      throw new ConfigurationError(
+        "proxy.auth",
+        'is "none" but proxy credentials are given; set proxy.auth to "basic", "negotiate" or "ntlm", or remove them',
+      );
+    }
+  } else {
+    if (p.username === undefined) {
+      throw new ConfigurationError("proxy.username", `is required with proxy.auth "${p.auth}"; ${fixFor("proxy.username")}`);
+    }
+    if (p.password === undefined) {
+      throw new ConfigurationError("proxy.password", `is required with proxy.auth "${p.auth}"; ${fixFor("proxy.password")}`);
+    }
+  }
+  return {
+    url: url.toString(),
+    auth: p.auth,
+    ...(p.username !== undefined ? { username: p.username } : {}),
+    ...(p.password !== undefined ? { password: p.password } : {}),
+    ...(p.domain !== undefined ? { domain: p.domain } : {}),
+    ...(p.spn !== undefined ? { spn: p.spn } : {}),
+    mode: p.mode,
+    ...(p.bypass !== undefined && p.bypass.trim() !== "" ? { bypass: p.bypass } : {}),
+  };
+}
+
+/**
+ * An HTTP proxy URL: http:// only (we speak plain HTTP/1.1 to the proxy; TLS to an https:// proxy is not built),
+ * no path, query or fragment; the port defaults to 80 as in any http URL. Userinfo is left for the caller to judge
+ * (refused in the configuration, Basic credentials in HTTPS_PROXY as curl reads it). Never echoes the value.
+ */
+export function normaliseProxyUrl(raw: string, field: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigurationError(field, `is not a URL; ${fixFor("proxy.url")}`);
+  }
+  if (url.protocol !== "http:") {
+    throw new ConfigurationError(
+      field,
+      `must be an http:// proxy, not ${url.protocol}// (HTTPS and SOCKS proxies are not supported); ${fixFor("proxy.url")}`,
+    );
+  }
+  if ((url.pathname !== "" && url.pathname !== "/") || url.search !== "" || url.hash !== "") {
+    throw new ConfigurationError(field, `must not have a path, query or fragment; ${fixFor("proxy.url")}`);
+  }
+  return url;
+}
+
+/**
+ * zod reports a failed union (proxy: "none" | "env" | {...}) as one invalid_union issue; when the input took the
+ * object branch, the useful issue (e.g. proxy.auth) is inside it. Return that one, with its full path.
+ */
+function innermostIssue(issue: z.core.$ZodIssue | undefined, input: unknown): z.core.$ZodIssue | undefined {
+  if (issue?.code !== "invalid_union") return issue;
+  let value: unknown = input;
+  for (const key of issue.path) value = (value as Record<PropertyKey, unknown> | undefined)?.[key];
+  if (typeof value !== "object" || value === null) return issue;
+  const branch = issue.errors.find((errs) => errs.some((e) => e.path.length > 0 || e.code === "unrecognized_keys"));
+  const inner = branch?.[0];
+  if (inner === undefined) return issue;
+  return innermostIssue({ ...inner, path: [...issue.path, ...inner.path] }, input);
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {

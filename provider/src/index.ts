@@ -12,7 +12,14 @@ export type {
 } from "./client.js";
 export { connectionSchema, parseConnection, normaliseEndpoint, DEFAULT_WSMAN_PATH, MECHANISMS } from "./connection.js";
 export type { Connection, ConnectionInput } from "./connection.js";
-export { checkPolicy, RULE_NO_CLEARTEXT_OVER_HTTP } from "./transport/policy.js";
-export type { TransportPlan } from "./transport/policy.js";
+export { checkPolicy, RULE_NO_CLEARTEXT_OVER_HTTP, RULE_PROXY_AUTH_NEEDS_HTTPS } from "./transport/policy.js";
+export type { TransportPlan, PolicyOptions } from "./transport/policy.js";
+export { resolveProxy, matchesNoProxy, matchesBypassList } from "./transport/proxyConfig.js";
+export type { ResolvedProxy } from "./transport/proxyConfig.js";
+export type { PathEvent, PathObserver } from "./transport/pathEvents.js";
+export type { ProxyConfig } from "./connection.js";
 export type { ConfigTree } from "./wsman/config.js";
 export * from "./errors.js";
+// Pulumi resources (issue 5): what the SDK's shims call in the engine's dynamic-provider process.
+export { resourceProviders, closeAllClients, SCHEMA_VERSION, winHttpId, winRMConfigId } from "./resources/index.js";
+export type { ResourceType, ResourceProviderFunctions, DiffResult, CheckFailure } from "./resources/index.js";

@@ -59,7 +59,10 @@ describe("parseConnection", () => {
     fails({ ...base, codePage: "utf8" }, "codePage", /65001/);
     fails({ ...base, codePage: 70000 }, "codePage");
     fails({ ...base, tls: { ca: "not pem" } }, "tls.ca", /PEM/);
-    fails({ ...base, proxy: { url: "http://p:3128" } }, "proxy", /"none"/);
+    fails({ ...base, proxy: "system" }, "proxy", /"none", "env"/);
+    fails({ ...base, proxy: { url: "http://p:3128", auth: "digest" } }, "proxy.auth", /none, basic, negotiate, ntlm/);
+    fails({ ...base, proxy: { url: "http://p:3128", mode: "socks" } }, "proxy.mode", /auto, tunnel, forward/);
+    fails({ ...base, proxy: { url: "http://p:3128", user: "x" } }, "proxy", /unknown field.*"user"/);
     fails({ ...base, extra: 1 }, "connection", /unknown field.*"extra"/);
     fails(undefined, "connection");
   });

@@ -83,6 +83,13 @@ export interface NtlmMechanismOptions {
   workstation?: string;
   now?: () => Date;
   randomBytes?: (n: number) => Buffer;
+  /**
+   * Whether the context must be able to sign and seal (default true: WinRM seals messages with it). A proxy only
+   * authenticates the connection, so the proxy layer passes false: MS-NLMP 3.1.5.1.2 requires the server's
+   * MsvAvNbComputerName/MsvAvNbDomainName only "if either Integrity is TRUE or Confidentiality is TRUE", so an NTLMv2
+   * response over an empty TargetInfo is allowed then (squid's ntlm_fake_auth sends no TargetInfo).
+   */
+  sessionSecurity?: boolean;
 }
 
 type Stage = "NEGOTIATE" | "CHALLENGE" | "complete";
@@ -176,22 +183,24 @@ export class NtlmMechanism implements AuthMechanism {
     const cf = challenge.flags;
     if (!hasFlag(cf, F.UNICODE)) throw this.fail("the server does not support Unicode NTLM (NEGOTIATE_UNICODE)");
     // NTLMv2 needs the server's TargetInfo (MS-NLMP 3.1.5.1.2); without ESS the session security would be NTLMv1-style.
-    if (!hasFlag(cf, F.TARGET_INFO) || !challenge.targetInfo) {
+    const sessionSecurity = this.opts.sessionSecurity ?? true;
+    if (sessionSecurity && (!hasFlag(cf, F.TARGET_INFO) || !challenge.targetInfo)) {
       throw this.fail("the server's CHALLENGE has no TargetInfo, so it does not support NTLMv2; refusing NTLMv1");
     }
+    const targetInfo = challenge.targetInfo ?? [];
     if (!hasFlag(cf, F.EXTENDED_SESSIONSECURITY)) {
       throw this.fail("the server refused NTLM extended session security (NEGOTIATE_EXTENDED_SESSIONSECURITY)");
     }
     const flags = (cf & AUTHENTICATE_MASK & (INITIATOR_FLAGS | F.TARGET_INFO)) >>> 0;
 
     const { user, domain } = splitUsername(this.opts.credentials.username, this.opts.credentials.domain);
-    const serverTimestamp = findAvPair(challenge.targetInfo, AvId.Timestamp);
+    const serverTimestamp = findAvPair(targetInfo, AvId.Timestamp);
     const sendMic = serverTimestamp !== undefined && serverTimestamp.length === 8;
 
     // temp's AV_PAIRs: the server's, plus MsvAvFlags(MIC), MsvAvChannelBindings, MsvAvTargetName (MS-NLMP 3.1.5.1.2).
     const pairs: AvPair[] = [];
     let avFlags = 0;
-    for (const p of challenge.targetInfo) {
+    for (const p of targetInfo) {
       if (p.id === AvId.Flags && p.value.length === 4) avFlags = p.value.readUInt32LE(0);
       else if (p.id !== AvId.ChannelBindings && p.id !== AvId.TargetName) pairs.push(p);
     }

@@ -16,6 +16,7 @@ export const HELP = `winrm-proxy: run commands on Windows hosts over WinRM, dire
 Usage:
   winrm-proxy exec [connection flags] [exec flags] -- COMMAND [ARGS...]
   winrm-proxy identify [connection flags] [--json]
+  winrm-proxy probe [connection flags] [--json]     walk the path step by step and say whether it is allowed and works
   winrm-proxy --help | -h | --version
 
 Connection flags:
@@ -32,7 +33,18 @@ Connection flags:
   --server-name NAME      TLS server name to verify, when it differs from the endpoint's host.
   --insecure-skip-verify  Do not verify the host's certificate (https://). For labs only.
   --operation-timeout SEC WS-Management OperationTimeout; an idle Receive is renewed after it (default 20).
-  --connect-timeout MS    TCP/TLS connect timeout in milliseconds (default 15000).
+  --connect-timeout MS    TCP/TLS connect timeout in milliseconds (default 30000).
+
+Proxy flags (see README "Through a proxy"):
+  --proxy URL|env|none    HTTP proxy, e.g. http://proxy.corp.example:3128; env reads HTTPS_PROXY / HTTP_PROXY /
+                          ALL_PROXY / NO_PROXY (both cases, lower case first, as curl does); none (default) = direct.
+  --proxy-mode MODE       auto (default: CONNECT tunnel, falling back to forward proxying for http:// targets when
+                          the proxy refuses CONNECT to that port), tunnel, or forward (http:// targets only).
+  --proxy-auth MECH       Proxy authentication: none (default), basic, negotiate, ntlm. Independent of --auth: its own
+                          mechanism and credentials. A proxy that needs authentication needs an https:// endpoint.
+  --proxy-username USER   Proxy user (DOMAIN\\user, user@domain or user).
+  --proxy-password-env VAR  Name of the environment variable holding the proxy password.
+  --proxy-bypass LIST     WinHTTP-style bypass list: "<local>;*.corp.example;10.0.0.5:5985" (those go direct).
 
 Exec flags:
   --shell SHELL           cmd (default) or powershell. With powershell, COMMAND ARGS... is the script.
@@ -59,6 +71,12 @@ export interface ConnectionFlags {
   insecureSkipVerify: boolean;
   operationTimeoutSec: number | undefined;
   connectTimeoutMs: number | undefined;
+  proxy: string;
+  proxyMode: string;
+  proxyAuth: string;
+  proxyUsername: string | undefined;
+  proxyPasswordEnv: string | undefined;
+  proxyBypass: string | undefined;
 }
 
 export interface ExecFlags {
@@ -75,7 +93,8 @@ export type ParsedCommand =
   | { kind: "help" }
   | { kind: "version" }
   | { kind: "exec"; connection: ConnectionFlags; exec: ExecFlags }
-  | { kind: "identify"; connection: ConnectionFlags; json: boolean };
+  | { kind: "identify"; connection: ConnectionFlags; json: boolean }
+  | { kind: "probe"; connection: ConnectionFlags; json: boolean };
 
 const connectionOptions = {
   endpoint: { type: "string" },
@@ -89,6 +108,12 @@ const connectionOptions = {
   "insecure-skip-verify": { type: "boolean" },
   "operation-timeout": { type: "string" },
   "connect-timeout": { type: "string" },
+  proxy: { type: "string" },
+  "proxy-mode": { type: "string" },
+  "proxy-auth": { type: "string" },
+  "proxy-username": { type: "string" },
+  "proxy-password-env": { type: "string" },
+  "proxy-bypass": { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -133,7 +158,33 @@ function connectionFlags(values: Record<string, string | boolean | string[] | un
     insecureSkipVerify: values["insecure-skip-verify"] === true,
     operationTimeoutSec: positiveInt("operation-timeout", str("operation-timeout")),
     connectTimeoutMs: positiveInt("connect-timeout", str("connect-timeout")),
+    ...proxyFlags(str),
   };
+}
+
+function proxyFlags(str: (k: string) => string | undefined): Pick<
+  ConnectionFlags,
+  "proxy" | "proxyMode" | "proxyAuth" | "proxyUsername" | "proxyPasswordEnv" | "proxyBypass"
+> {
+  const proxy = str("proxy") ?? "none";
+  const proxyAuth = oneOf("proxy-auth", str("proxy-auth"), ["none", "basic", "negotiate", "ntlm", "kerberos"] as const, "none");
+  const flags = {
+    proxy,
+    proxyMode: oneOf("proxy-mode", str("proxy-mode"), ["auto", "tunnel", "forward"] as const, "auto"),
+    proxyAuth,
+    proxyUsername: str("proxy-username"),
+    proxyPasswordEnv: str("proxy-password-env"),
+    proxyBypass: str("proxy-bypass"),
+  };
+  const explicit = proxy !== "none" && proxy !== "env";
+  const detail = ["proxy-mode", "proxy-auth", "proxy-username", "proxy-password-env", "proxy-bypass"].filter((f) => str(f) !== undefined);
+  if (!explicit && detail.length > 0) {
+    throw new UsageError(`--${detail[0]} needs --proxy URL (with --proxy ${proxy}, the proxy settings come from ${proxy === "env" ? "the environment" : "nowhere: the path is direct"})`);
+  }
+  if (proxyAuth !== "none" && (flags.proxyUsername === undefined || flags.proxyPasswordEnv === undefined)) {
+    throw new UsageError(`--proxy-auth ${proxyAuth} needs --proxy-username and --proxy-password-env`);
+  }
+  return flags;
 }
 
 export function parseCommandLine(argv: readonly string[]): ParsedCommand {
@@ -165,15 +216,15 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
         },
       };
     }
-    if (verb === "identify") {
+    if (verb === "identify" || verb === "probe") {
       const { values } = parseArgs({ args: rest, options: connectionOptions, allowPositionals: false, strict: true });
       if (values.help) return { kind: "help" };
-      return { kind: "identify", connection: connectionFlags(values), json: values.json === true };
+      return { kind: verb, connection: connectionFlags(values), json: values.json === true };
     }
   } catch (err) {
     if (err instanceof UsageError) throw err;
     // node:util parseArgs errors name the flag already ("Unknown option '--x'").
     throw new UsageError((err as Error).message);
   }
-  throw new UsageError(`unknown command ${JSON.stringify(verb)}; use exec or identify (see --help)`);
+  throw new UsageError(`unknown command ${JSON.stringify(verb)}; use exec, identify or probe (see --help)`);
 }

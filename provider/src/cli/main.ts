@@ -9,6 +9,7 @@ import { WinRMClient } from "../client.js";
 import type { ConnectionInput } from "../connection.js";
 import { ConfigurationError, InsecureProxyPathError, WinRMError } from "../errors.js";
 import { HELP, UsageError, parseCommandLine, type ConnectionFlags, type ExecFlags } from "./args.js";
+import { probe } from "./probe.js";
 
 const EXIT_USAGE = 2;
 const EXIT_FAILURE = 255;
@@ -54,6 +55,28 @@ export function connectionFromFlags(flags: ConnectionFlags, env: NodeJS.ProcessE
       ...(flags.connectTimeoutMs !== undefined ? { connectMs: flags.connectTimeoutMs } : {}),
       ...(flags.operationTimeoutSec !== undefined ? { operationTimeoutSec: flags.operationTimeoutSec } : {}),
     },
+    proxy: proxyFromFlags(flags, env),
+  };
+}
+
+function proxyFromFlags(flags: ConnectionFlags, env: NodeJS.ProcessEnv): ConnectionInput["proxy"] {
+  if (flags.proxy === "none" || flags.proxy === "env") return flags.proxy;
+  let password: string | undefined;
+  if (flags.proxyPasswordEnv !== undefined) {
+    password = env[flags.proxyPasswordEnv];
+    if (password === undefined) {
+      throw new UsageError(
+        `--proxy-password-env: the environment variable ${flags.proxyPasswordEnv} is not set; export it with the proxy password`,
+      );
+    }
+  }
+  return {
+    url: flags.proxy,
+    mode: flags.proxyMode as "auto" | "tunnel" | "forward",
+    auth: flags.proxyAuth as "none" | "basic" | "negotiate" | "ntlm" | "kerberos",
+    ...(flags.proxyUsername !== undefined ? { username: flags.proxyUsername } : {}),
+    ...(password !== undefined ? { password } : {}),
+    ...(flags.proxyBypass !== undefined ? { bypass: flags.proxyBypass } : {}),
   };
 }
 
@@ -109,7 +132,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       process.stdout.write(`${pkg.version}\n`);
       return 0;
     }
-    client = new WinRMClient(connectionFromFlags(parsed.connection, env));
+    const connection = connectionFromFlags(parsed.connection, env);
+    if (parsed.kind === "probe") return await probe(connection, parsed.json, env);
+    client = new WinRMClient(connection, { env });
     if (parsed.kind === "exec") return exitStatus(await exec(client, parsed.exec));
     return await identify(client, parsed.json);
   } catch (err) {

@@ -9,13 +9,31 @@
  *   verbs with wsman:InternalError (protocol.md 1.11-1.12, metasploit #6827);
  * - our own connector counts sockets and keeps the TLS socket for channel bindings; undici's `disconnect` event tells
  *   the session that the socket (and the security context bound to it) is gone.
+ *
+ * Three routes (protocol.md 4.1):
+ * - direct: the socket goes to the endpoint;
+ * - tunnel: the socket is a CONNECT tunnel through the proxy (proxyTunnel.ts, with the proxy's 407 handshake), TLS
+ *   inside it for https://; one tunnel = one end-to-end connection, so connection-based auth keeps its affinity;
+ * - forward: the socket goes to the proxy and every request is in absolute-form (`POST http://host:5985/wsman`,
+ *   RFC 9112 3.2.2) with `Host` = the endpoint (RFC 9112 3.2); http:// endpoints only (policy.ts). Still one pinned
+ *   client connection: whether the proxy pins its upstream connection to it is the session's affinity check.
+ * auto = tunnel; for an http:// endpoint, when the proxy refuses CONNECT (403/405/501/400: squid allows CONNECT only
+ * to SSL_ports by default), switch to forward for the life of the channel. A refused CONNECT sent no byte to the host,
+ * so the request is simply sent again on the new route.
  */
 import { Client, buildConnector } from "undici";
 import type { Socket } from "node:net";
 import { TLSSocket } from "node:tls";
 import type { ChannelBindings } from "../auth/mechanism.js";
-import { AbortError, ConnectionError, TimeoutError, WinRMError } from "../errors.js";
+import { AbortError, ConnectionError, ProxyAuthenticationError, ProxyError, TimeoutError, WinRMError } from "../errors.js";
+import { offeredSchemes, PROXY_AUTH_HEADERS } from "./challenges.js";
+import { emit, type PathObserver } from "./pathEvents.js";
+import { effectivePort, proxyLabel, type ResolvedProxy } from "./proxyConfig.js";
+import { ConnectRefusedError, openTunnel, type ProxyAuthCache } from "./proxyTunnel.js";
+import { tlsServerEndPointBindings } from "../wire/channelBindings.js";
 import { channelBindingsOf, describeTlsError, type TlsConnectOptions } from "./tls.js";
+
+export type Route = "direct" | "tunnel" | "forward";
 
 export interface HttpResponse {
   readonly status: number;
@@ -36,6 +54,11 @@ export interface HttpChannelOptions {
   readonly tls?: TlsConnectOptions | undefined;
   readonly connectMs: number;
   readonly readMs: number;
+  /** The proxy for this endpoint (undefined = direct). */
+  readonly proxy?: ResolvedProxy | undefined;
+  readonly observer?: PathObserver | undefined;
+  /** Why direct although a proxy was configured (for the route event). */
+  readonly bypassed?: "bypass" | "no_proxy" | undefined;
 }
 
 interface CurrentSocket {
@@ -51,11 +74,21 @@ export class HttpChannel {
   private socketSeq = 0;
   private readonly disconnectListeners = new Set<(connectionId: number) => void>();
   private closed = false;
+  private routeValue: Route;
+  private routeAnnounced = false;
+  private readonly proxyAuthCache: ProxyAuthCache = {};
   /** HTTP requests written (every leg of a handshake counts). */
   requests = 0;
 
   constructor(private readonly opts: HttpChannelOptions) {
+    const proxy = opts.proxy;
+    this.routeValue = proxy === undefined ? "direct" : proxy.mode === "forward" ? "forward" : "tunnel";
     this.client = this.makeClient();
+  }
+
+  /** How requests travel now (auto mode may move from tunnel to forward once). */
+  get route(): Route {
+    return this.routeValue;
   }
 
   /** Sockets opened so far. */
@@ -87,14 +120,62 @@ export class HttpChannel {
   async request(req: HttpRequest): Promise<HttpResponse> {
     if (this.closed) throw new ConnectionError("the WinRM session is closed");
     if (req.signal?.aborted) throw abortReason(req.signal);
+    this.announceRoute();
+    try {
+      return await this.requestOnce(req);
+    } catch (err) {
+      if (!(err instanceof ConnectRefusedError) || !this.mayFallBack()) throw err;
+      // auto mode, http:// endpoint, CONNECT refused: nothing reached the host; forward from now on.
+      const proxy = this.opts.proxy as ResolvedProxy;
+      emit(this.opts.observer, {
+        type: "forward-fallback",
+        proxy: proxyLabel(proxy.url),
+        target: this.targetAuthority(),
+        connectStatus: err.httpStatus ?? 0,
+      });
+      this.requests--;
+      this.routeValue = "forward";
+      const old = this.client;
+      this.current = undefined;
+      this.client = this.makeClient();
+      await old.destroy().catch(() => undefined);
+      return this.requestOnce(req);
+    }
+  }
+
+  private mayFallBack(): boolean {
+    return this.routeValue === "tunnel" && this.opts.proxy?.mode === "auto" && this.opts.endpoint.protocol === "http:";
+  }
+
+  private targetAuthority(): string {
+    return `${this.opts.endpoint.hostname}:${effectivePort(this.opts.endpoint)}`;
+  }
+
+  private announceRoute(): void {
+    if (this.routeAnnounced) return;
+    this.routeAnnounced = true;
+    const proxy = this.opts.proxy;
+    emit(this.opts.observer, {
+      type: "route",
+      route: this.routeValue,
+      target: this.targetAuthority(),
+      ...(proxy !== undefined ? { proxy: proxyLabel(proxy.url), source: proxy.source, mode: proxy.mode } : {}),
+      ...(this.opts.bypassed !== undefined ? { bypassed: this.opts.bypassed } : {}),
+    });
+  }
+
+  private async requestOnce(req: HttpRequest): Promise<HttpResponse> {
     this.requests++;
     const url = this.opts.endpoint;
+    const forward = this.routeValue === "forward";
     try {
       const res = await this.client.request({
-        path: url.pathname + url.search,
+        // RFC 9112 3.2.2: a request to a forward proxy names the target in absolute-form.
+        path: forward ? url.origin + url.pathname + url.search : url.pathname + url.search,
         method: "POST",
         headers: {
           ...req.headers,
+          ...(forward ? { host: url.host } : {}),
           "accept-encoding": "identity",
           "content-length": String(req.body.length),
         },
@@ -106,6 +187,7 @@ export class HttpChannel {
       // Read the socket id when the head arrives: with "Connection: close" the socket may be gone after the body.
       const connectionId = this.current?.id ?? this.socketSeq;
       const body = Buffer.from(await res.body.arrayBuffer());
+      if (forward) this.checkForwardStatus(res.statusCode, res.headers);
       return { status: res.statusCode, headers: res.headers, body, connectionId };
     } catch (err) {
       throw this.mapError(err, req.signal);
@@ -127,32 +209,115 @@ export class HttpChannel {
     await this.client.close().catch(() => this.client.destroy());
   }
 
+  /**
+   * Statuses that come from the forward proxy, not the host: 407 (we never send proxy credentials on this route:
+   * policy rule 2) and the gateway errors. Never retried, so never a 407 loop.
+   */
+  private checkForwardStatus(status: number, headers: Readonly<Record<string, string | string[] | undefined>>): void {
+    const proxy = this.opts.proxy;
+    if (proxy === undefined) return;
+    const label = proxyLabel(proxy.url);
+    if (status === PROXY_AUTH_HEADERS.status) {
+      const offered = offeredSchemes(headers[PROXY_AUTH_HEADERS.challenge]);
+      throw new ProxyAuthenticationError(
+        "none",
+        "request",
+        `the forward proxy ${label} requires authentication (it offers: ${offered.join(", ") || "nothing"}); ` +
+          "proxy authentication requires an https:// endpoint (through a CONNECT tunnel)",
+      );
+    }
+    if (status === 502 || status === 504) {
+      throw new ProxyError(`the proxy ${label} could not reach ${this.targetAuthority()} (HTTP ${status})`, {
+        httpStatus: status,
+      });
+    }
+  }
+
   private makeClient(): Client {
-    const { endpoint, tls, connectMs, readMs } = this.opts;
+    const { endpoint, tls, connectMs, readMs, proxy } = this.opts;
     const base = buildConnector({
       ...(tls ?? {}),
       timeout: connectMs,
       // A resumed TLS session presents the same certificate, but keep it simple: a full handshake per socket.
       maxCachedSessions: 0,
     });
-    const client = new Client(endpoint.origin, {
+    const route = this.routeValue;
+    type ConnectOptions = Parameters<typeof base>[0];
+    type ConnectCallback = Parameters<typeof base>[1];
+    const adopt = (socket: Socket, callback: ConnectCallback): void => {
+      const id = ++this.socketSeq;
+      this.current = { id, socket, bindingsDone: false };
+      socket.once("close", () => {
+        if (this.current?.id === id) this.current = undefined;
+      });
+      if (socket instanceof TLSSocket) this.announceTls(socket);
+      callback(null, socket);
+    };
+    let connect: (options: ConnectOptions, callback: ConnectCallback) => void;
+    if (route === "direct" || proxy === undefined) {
+      connect = (options, callback) => {
+        base(options, (err, socket) => {
+          if (err !== null) callback(err, null);
+          else adopt(socket, callback);
+        });
+      };
+    } else if (route === "forward") {
+      // The socket goes to the proxy, in clear (forward is http:// only).
+      const toProxy = buildConnector({ timeout: connectMs });
+      const label = proxyLabel(proxy.url);
+      connect = (_options, callback) => {
+        toProxy(
+          {
+            hostname: proxy.url.hostname,
+            host: proxy.url.host,
+            protocol: "http:",
+            port: String(effectivePort(proxy.url)),
+          },
+          (err, socket) => {
+            if (err !== null) {
+              const code = (err as { code?: unknown }).code;
+              const text = typeof code === "string" ? code : err.message;
+              emit(this.opts.observer, { type: "proxy-connect", proxy: label, ok: false, error: text });
+              callback(new ProxyError(`cannot reach the proxy ${label}: ${text}`, { cause: err }), null);
+              return;
+            }
+            emit(this.opts.observer, { type: "proxy-connect", proxy: label, ok: true });
+            adopt(socket, callback);
+          },
+        );
+      };
+    } else {
+      connect = (options, callback) => {
+        openTunnel({
+          proxy,
+          targetHost: endpoint.hostname,
+          targetPort: effectivePort(endpoint),
+          connectMs,
+          observer: this.opts.observer,
+          cache: this.proxyAuthCache,
+        }).then(
+          (tunnel) => {
+            if (endpoint.protocol !== "https:") {
+              adopt(tunnel.socket, callback);
+              return;
+            }
+            // TLS to the listener inside the tunnel (undici's ProxyAgent does the same with httpSocket).
+            base({ ...options, httpSocket: tunnel.socket }, (err, socket) => {
+              if (err !== null) {
+                tunnel.socket.destroy();
+                callback(err, null);
+              } else adopt(socket, callback);
+            });
+          },
+          (err: unknown) => callback(err instanceof Error ? err : new Error(String(err)), null),
+        );
+      };
+    }
+    const client = new Client(route === "forward" && proxy !== undefined ? proxy.url.origin : endpoint.origin, {
       pipelining: 1,
       headersTimeout: readMs,
       bodyTimeout: readMs,
-      connect: (options, callback) => {
-        base(options, (err, socket) => {
-          if (err !== null) {
-            callback(err, null);
-            return;
-          }
-          const id = ++this.socketSeq;
-          this.current = { id, socket, bindingsDone: false };
-          socket.once("close", () => {
-            if (this.current?.id === id) this.current = undefined;
-          });
-          callback(null, socket);
-        });
-      },
+      connect,
     });
     // Client holds at most one socket: the one 'connect' announced is the one 'disconnect' reports.
     let connectedId = 0;
@@ -166,6 +331,27 @@ export class HttpChannel {
       for (const l of this.disconnectListeners) l(gone);
     });
     return client;
+  }
+
+  private announceTls(socket: TLSSocket): void {
+    if (this.opts.observer === undefined) return;
+    // Node hands out the peer X509Certificate once per socket (a second getPeerX509Certificate() gives undefined), so
+    // compute the bindings from this one and keep them for channelBindings().
+    const cert = socket.getPeerX509Certificate();
+    const bindings = cert !== undefined ? tlsServerEndPointBindings(cert.raw) : undefined;
+    if (this.current !== undefined && this.current.socket === socket) {
+      this.current.bindings = bindings;
+      this.current.bindingsDone = true;
+    }
+    emit(this.opts.observer, {
+      type: "tls",
+      protocol: socket.getProtocol() ?? "unknown",
+      subject: cert?.subject.replace(/\n/g, ", ") ?? "",
+      issuer: cert?.issuer.replace(/\n/g, ", ") ?? "",
+      validTo: cert?.validTo ?? "",
+      fingerprint256: cert?.fingerprint256 ?? "",
+      channelBindings: bindings !== undefined,
+    });
   }
 
   private mapError(err: unknown, signal: AbortSignal | undefined): Error {

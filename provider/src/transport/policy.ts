@@ -1,15 +1,26 @@
 /**
  * The rules checked before any byte is sent. A refused configuration never opens a socket.
  *
- * Microsoft, "Proxy Servers and WinRM": never send unencrypted WinRM traffic over HTTP (through a proxy or not), and
- * the server must enforce encryption (AllowUnencrypted=false, MS-WSMV 3.1.4.1.29.1 "MUST NOT accept"). So on http://
- * every SOAP message is sealed with the authentication context's keys (MS-WSMV 2.2.9.1); Basic cannot seal.
+ * Microsoft, "Proxy Servers and WinRM" (DEVELOPERS.md rules 2 and 5, protocol.md 4.3):
+ * - rule 2: "if the proxy requires authentication, WinRM clients and servers must use HTTPS". Proxy credentials with
+ *   an http:// endpoint are refused, whatever the proxy mode: over a forward proxy the credentials and the WinRM
+ *   exchange share one cleartext link, and a proxy that authenticates users is one that inspects traffic.
+ * - rule 5: never send unencrypted WinRM traffic over HTTP (through a proxy or not), and the server must enforce
+ *   encryption (AllowUnencrypted=false, MS-WSMV 3.1.4.1.29.1 "MUST NOT accept"). So on http:// every SOAP message is
+ *   sealed with the authentication context's keys (MS-WSMV 2.2.9.1); Basic cannot seal.
+ * - forward proxying an https:// endpoint would mean the proxy speaks TLS for us (absolute-form "https://" request,
+ *   RFC 9112 3.2.2) and sees every message in clear: refused; https:// always goes through a CONNECT tunnel.
  */
 import type { Connection } from "../connection.js";
 import type { MechanismName } from "../auth/mechanism.js";
 import { ConfigurationError, InsecureProxyPathError } from "../errors.js";
+import { decideProxy, type BypassReason, type ResolvedProxy } from "./proxyConfig.js";
 
 export const RULE_NO_CLEARTEXT_OVER_HTTP = "never send an unencrypted WinRM message over HTTP";
+export const RULE_PROXY_AUTH_NEEDS_HTTPS = "if the proxy requires authentication, the WinRM endpoint must be HTTPS";
+
+const FIX_PROXY_AUTH =
+  'use an https:// endpoint (port 5986) through the proxy, or a proxy that needs no authentication (proxy.auth "none")';
 
 const FIX_CLEARTEXT =
   'use an https:// endpoint (port 5986), or auth.mechanism "negotiate"/"ntlm" with messageEncryption "auto" or "always"';
@@ -33,11 +44,21 @@ export interface TransportPlan {
   /** Seal every SOAP message in multipart/encrypted. */
   readonly encrypt: boolean;
   readonly mechanism: MechanismName;
+  /** The proxy this endpoint goes through; absent = direct. */
+  readonly proxy?: ResolvedProxy;
+  /** A proxy was configured but its bypass list / NO_PROXY sends this endpoint direct. */
+  readonly bypassed?: BypassReason;
+}
+
+export interface PolicyOptions {
+  /** Environment for proxy "env" (default process.env). */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /** Throws InsecureProxyPathError / ConfigurationError when the configuration would break a rule. */
-export function checkPolicy(conn: Connection): TransportPlan {
-  const scheme = new URL(conn.endpoint).protocol === "https:" ? "https" : "http";
+export function checkPolicy(conn: Connection, opts: PolicyOptions = {}): TransportPlan {
+  const endpoint = new URL(conn.endpoint);
+  const scheme = endpoint.protocol === "https:" ? "https" : "http";
   const mechanism = conn.auth.mechanism;
   const canSeal = mechanismCanSeal(mechanism);
 
@@ -68,6 +89,39 @@ export function checkPolicy(conn: Connection): TransportPlan {
   if (conn.tls.ca !== undefined && scheme === "http") {
     throw new ConfigurationError("tls.ca", "applies only to https:// endpoints; remove it or use https://");
   }
+  const decision = decideProxy(endpoint, conn.proxy, opts.env);
+  const proxy = decision.proxy;
+  if (proxy !== undefined) {
+    if (proxy.auth !== "none" && scheme === "http") {
+      const field = proxy.source === "env" ? proxy.field : "proxy.auth";
+      const what =
+        proxy.source === "env"
+          ? `${proxy.field} carries proxy credentials`
+          : `proxy.auth "${proxy.auth}" sends proxy credentials`;
+      throw new InsecureProxyPathError(
+        RULE_PROXY_AUTH_NEEDS_HTTPS,
+        field,
+        `${what} for an http:// endpoint (rule: ${RULE_PROXY_AUTH_NEEDS_HTTPS}); fix: ${FIX_PROXY_AUTH}`,
+      );
+    }
+    if (proxy.auth === "kerberos") {
+      throw new ConfigurationError("proxy.auth", '"kerberos" is not yet supported (issue 4); use "negotiate" (NTLM)');
+    }
+    if (proxy.mode === "forward" && scheme === "https") {
+      throw new InsecureProxyPathError(
+        RULE_NO_CLEARTEXT_OVER_HTTP,
+        "proxy.mode",
+        `"forward" with an https:// endpoint would let the proxy do the TLS and see every message in clear ` +
+          `(rule: ${RULE_NO_CLEARTEXT_OVER_HTTP}); fix: use proxy.mode "auto" or "tunnel" (CONNECT) for https://`,
+      );
+    }
+  }
   const encrypt = conn.messageEncryption === "always" || (conn.messageEncryption === "auto" && scheme === "http");
-  return { scheme, encrypt, mechanism };
+  return {
+    scheme,
+    encrypt,
+    mechanism,
+    ...(proxy !== undefined ? { proxy } : {}),
+    ...(decision.bypassed !== undefined ? { bypassed: decision.bypassed } : {}),
+  };
 }

@@ -9,6 +9,17 @@
  *
  * A new socket means a new context (the server keeps one per TCP connection): on a 401 to an authenticated message we
  * re-authenticate once and resend; a second 401 is an AuthenticationError. We never loop on 401.
+ *
+ * Through a forward proxy (http.ts route "forward") the socket goes to the proxy, and the context lives on whatever
+ * upstream connection the proxy picks. Connection-based auth works only when the proxy pins one upstream connection
+ * to ours (protocol.md 4.3). We check, and stop with ProxyAffinityError instead of looping, when the proxy:
+ * - does not send `Proxy-Support: Session-Based-Authentication` on the 401 (RFC 4559 section 6: a client MUST NOT
+ *   use connection-based authentication through a proxy that did not; squid sends it on pinned connections);
+ * - strips the Negotiate challenge from the 401 (squid `connection-auth=off` removes connection-based schemes);
+ * - closes our connection between the legs, or after the 200 (the context dies with the upstream connection: squid
+ *   `client_persistent_connections off`, tinyproxy), seen as `Connection: close` or a new socket;
+ * - answers the first sealed message after the 200 with a 401 (it went to another upstream connection).
+ * The fix is always the same: an https:// endpoint, or a CONNECT tunnel.
  */
 import type { AuthMechanism, MessageSealer } from "../auth/mechanism.js";
 import type { Connection } from "../connection.js";
@@ -18,12 +29,17 @@ import {
   DecryptError,
   HttpError,
   ProtocolError,
+  ProxyAffinityError,
   WinRMError,
 } from "../errors.js";
 import { decodeEncryptedBody, encodeEncryptedBody, isEncryptedContentType } from "../wire/multipart.js";
+import { findChallenge, parseChallenges, TARGET_AUTH_HEADERS } from "./challenges.js";
 import { HttpChannel, type HttpResponse } from "./http.js";
+import { emit, type PathObserver } from "./pathEvents.js";
 import type { TransportPlan } from "./policy.js";
 import { tlsConnectOptions } from "./tls.js";
+
+export { parseChallenges } from "./challenges.js";
 
 export const SOAP_CONTENT_TYPE = "application/soap+xml;charset=UTF-8";
 const EMPTY = new Uint8Array(0);
@@ -60,24 +76,32 @@ export interface SessionOptions {
   readonly plan: TransportPlan;
   /** A prototype context; each socket gets `fresh()`. */
   readonly mechanism: AuthMechanism;
-  /** Injectable for tests; default: an HttpChannel for the endpoint. */
+  /** Injectable for tests; default: an HttpChannel for the endpoint (through plan.proxy when there is one). */
   readonly channel?: HttpChannel;
+  readonly observer?: PathObserver | undefined;
 }
 
 export class WinRMSession {
   private readonly channel: HttpChannel;
   private readonly plan: TransportPlan;
+  private readonly endpoint: string;
   private readonly prototype: AuthMechanism;
   private ctx: Context | undefined;
   /** Basic is stateless: the header goes on every request and needs no handshake round trip. */
   private basicHeader: string | undefined;
   private handshakes = 0;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly observer: PathObserver | undefined;
+  /** Forward route: the context whose first sealed message has not been answered yet (the affinity check). */
+  private unproven: Context | undefined;
+  private encryptionAnnounced = false;
 
   constructor(opts: SessionOptions) {
     const endpoint = new URL(opts.connection.endpoint);
     this.plan = opts.plan;
+    this.endpoint = opts.connection.endpoint;
     this.prototype = opts.mechanism;
+    this.observer = opts.observer;
     this.channel =
       opts.channel ??
       new HttpChannel({
@@ -85,6 +109,9 @@ export class WinRMSession {
         tls: endpoint.protocol === "https:" ? tlsConnectOptions(opts.connection) : undefined,
         connectMs: opts.connection.timeouts.connectMs,
         readMs: opts.connection.timeouts.readMs,
+        proxy: opts.plan.proxy,
+        bypassed: opts.plan.bypassed,
+        observer: opts.observer,
       });
     this.channel.onDisconnect((id) => {
       if (this.ctx?.connectionId === id) this.ctx = undefined;
@@ -128,6 +155,14 @@ export class WinRMSession {
       if (this.ctx !== undefined) await new Promise<void>((resolve) => setImmediate(resolve));
       // A context is only good on the socket it was built on (protocol.md 2.3).
       const live = this.ctx !== undefined && this.ctx.connectionId === this.channel.connectionId ? this.ctx : undefined;
+      if (live === undefined && this.unproven !== undefined) {
+        // The 200 of the handshake came back, and the connection it authenticated is gone before any message.
+        this.unproven = undefined;
+        throw this.affinityBroken(
+          "it closed the connection right after the handshake's final 200, so the authenticated upstream connection " +
+            "was lost before the first message",
+        );
+      }
       const ctx = live ?? (await this.handshake(signal));
       let res: HttpResponse;
       try {
@@ -141,6 +176,13 @@ export class WinRMSession {
       if (res.status === 401) {
         // The server no longer knows our context: the socket changed under us, or it dropped the context.
         this.ctx = undefined;
+        if (this.unproven === ctx) {
+          this.unproven = undefined;
+          throw this.affinityBroken(
+            "the first message after a successful handshake got HTTP 401: the proxy sent it on another upstream " +
+              "connection than the handshake",
+          );
+        }
         if (attempt === 0) continue;
         throw new AuthenticationError(
           ctx.mechanism.name,
@@ -149,7 +191,44 @@ export class WinRMSession {
           { httpStatus: 401 },
         );
       }
+      if (this.unproven === ctx) {
+        this.unproven = undefined;
+        emit(this.observer, {
+          type: "affinity",
+          verdict: "ok",
+          detail: "the forward proxy kept one upstream connection through the handshake and the first sealed message",
+        });
+      }
       return this.finish(res, ctx);
+    }
+  }
+
+  private affinityBroken(observed: string): ProxyAffinityError {
+    emit(this.observer, { type: "affinity", verdict: "broken", detail: observed });
+    return new ProxyAffinityError(observed);
+  }
+
+  /** After a handshake: what protects the messages, and (once) why affinity is not in question off the forward route. */
+  private announceContext(ctx: Context, legs: number): void {
+    emit(this.observer, { type: "target-auth", mechanism: ctx.mechanism.name, scheme: ctx.mechanism.scheme, legs, ok: true });
+    if (this.encryptionAnnounced) return;
+    this.encryptionAnnounced = true;
+    const tls = new URL(this.endpoint).protocol === "https:";
+    emit(this.observer, {
+      type: "encryption",
+      sealed: ctx.sealer !== undefined,
+      ...(ctx.sealer !== undefined ? { protocol: ctx.sealer.protocol } : {}),
+      tls,
+    });
+    if (this.channel.route !== "forward") {
+      emit(this.observer, {
+        type: "affinity",
+        verdict: "by-construction",
+        detail:
+          this.channel.route === "tunnel"
+            ? "a CONNECT tunnel is one end-to-end connection"
+            : "a direct connection is one end-to-end connection",
+      });
     }
   }
 
@@ -166,8 +245,19 @@ export class WinRMSession {
       signal,
     });
     if (res.status === 401) {
+      emit(this.observer, { type: "target-auth", mechanism: "basic", scheme: "Basic", legs: 1, ok: false });
       throw new AuthenticationError("basic", "request", `the server refused the credentials${offered(res)}`, {
         httpStatus: 401,
+      });
+    }
+    if (!this.encryptionAnnounced) {
+      this.encryptionAnnounced = true;
+      emit(this.observer, { type: "target-auth", mechanism: "basic", scheme: "Basic", legs: 1, ok: true });
+      emit(this.observer, { type: "encryption", sealed: false, tls: new URL(this.endpoint).protocol === "https:" });
+      emit(this.observer, {
+        type: "affinity",
+        verdict: "by-construction",
+        detail: "Basic authenticates every request on its own; no connection-bound context",
       });
     }
     return this.finish(res, undefined);
@@ -262,12 +352,20 @@ export class WinRMSession {
           body: EMPTY,
           signal,
         });
+        const forward = this.channel.route === "forward";
         if (connectionId !== undefined && res.connectionId !== connectionId) {
+          if (forward) {
+            throw this.affinityBroken(
+              "it closed our connection between the authentication legs, so the leg after the challenge reached " +
+                "another upstream connection",
+            );
+          }
           moved = true;
           break;
         }
         connectionId = res.connectionId;
-        const challenge = findChallenge(res, mech.scheme);
+        const challenge = findChallenge(res.headers[TARGET_AUTH_HEADERS.challenge], mech.scheme);
+        if (forward) this.checkForwardLeg(res, mech, challenge?.token !== undefined);
         if (res.status === 401) {
           if (mech.complete || challenge?.token === undefined) {
             // A 401 to our last token, or one without a token for our scheme: the server rejected us. Do not retry:
@@ -278,7 +376,9 @@ export class WinRMSession {
                 : "the server rejected the credentials (wrong user name, password or domain, or the account may not use WinRM" +
                   (this.channel.channelBindings() !== undefined
                     ? "; over HTTPS also a channel-binding mismatch, e.g. a TLS-intercepting proxy)"
-                    : ")");
+                    : this.channel.route === "forward"
+                      ? "; through a forward proxy also a proxy that sent the last leg on another upstream connection)"
+                      : ")");
             throw new AuthenticationError(mech.name, legStage(mech, leg), why, { httpStatus: 401 });
           }
           token = await this.step(mech, challenge.token);
@@ -292,6 +392,8 @@ export class WinRMSession {
           }
           const sealer = this.plan.encrypt ? mech.sealer() : undefined;
           this.ctx = { mechanism: mech, connectionId, sealer };
+          this.unproven = this.channel.route === "forward" ? this.ctx : undefined;
+          this.announceContext(this.ctx, leg + 1);
           return this.ctx;
         }
         throw new AuthenticationError(
@@ -310,6 +412,42 @@ export class WinRMSession {
       "the connection changed in the middle of the handshake twice; connection-based authentication needs one " +
         "connection for all legs (a proxy or load balancer in the path may not keep it)",
     );
+  }
+
+  /**
+   * Forward route, one handshake response: the proxy must keep our connection (no `Connection: close`), pass the
+   * Negotiate challenge, and on the 401 declare `Proxy-Support: Session-Based-Authentication` (RFC 4559 section 6),
+   * else the AUTHENTICATE is never sent.
+   */
+  private checkForwardLeg(res: HttpResponse, mech: AuthMechanism, hasToken: boolean): void {
+    const closing = /(^|,)\s*close\s*(,|$)/i.test(
+      [headerValue(res, "connection"), headerValue(res, "proxy-connection")].filter((v) => v !== undefined).join(","),
+    );
+    if (res.status === 401 && !mech.complete) {
+      if (!hasToken) {
+        const offers = offered(res);
+        throw this.affinityBroken(
+          `the 401 it passed back carries no ${mech.scheme} challenge${offers === "" ? "" : offers}: the proxy strips ` +
+            "connection-based schemes (squid connection-auth=off does), or the host does not offer Negotiate",
+        );
+      }
+      if (!/session-based-authentication/i.test(headerValue(res, "proxy-support") ?? "")) {
+        throw this.affinityBroken(
+          "it did not send `Proxy-Support: Session-Based-Authentication` on the 401, so it does not promise to keep " +
+            "one upstream connection for the handshake (RFC 4559 section 6: the client MUST NOT use connection-based " +
+            "authentication through it)",
+        );
+      }
+      if (closing) {
+        throw this.affinityBroken("it closed our connection after the 401 challenge, in the middle of the handshake");
+      }
+    }
+    if (res.status >= 200 && res.status < 300 && closing) {
+      throw this.affinityBroken(
+        "it closed the connection with the handshake's final 200, so the authenticated upstream connection is lost " +
+          "before the first message",
+      );
+    }
   }
 
   private async step(mech: AuthMechanism, token: Uint8Array | undefined): Promise<Uint8Array | undefined> {
@@ -339,46 +477,8 @@ function headerValue(res: HttpResponse, name: string): string | undefined {
   return Array.isArray(v) ? v.join(", ") : v;
 }
 
-interface Challenge {
-  readonly scheme: string;
-  readonly token: Uint8Array | undefined;
-}
-
-/**
- * Parse WWW-Authenticate (RFC 9110 11.6.1): one header per scheme as http.sys writes them, or joined with commas.
- * A piece that starts "name=" continues the previous challenge's parameters; anything else starts a challenge.
- */
-export function parseChallenges(values: string | string[] | undefined): { scheme: string; rest: string }[] {
-  if (values === undefined) return [];
-  const list = Array.isArray(values) ? values : [values];
-  const out: { scheme: string; rest: string }[] = [];
-  for (const value of list) {
-    for (const raw of value.split(",")) {
-      const piece = raw.trim();
-      if (piece === "") continue;
-      if (/^[!#$%&'*+.^_`|~0-9A-Za-z-]+\s*=(?!=*$)/.test(piece) && out.length > 0) {
-        const last = out[out.length - 1];
-        if (last) last.rest = `${last.rest}, ${piece}`;
-        continue;
-      }
-      const m = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+)(?:\s+(.*))?$/.exec(piece);
-      if (m?.[1] !== undefined) out.push({ scheme: m[1], rest: (m[2] ?? "").trim() });
-    }
-  }
-  return out;
-}
-
-function findChallenge(res: HttpResponse, scheme: string): Challenge | undefined {
-  const found = parseChallenges(res.headers["www-authenticate"]).find(
-    (c) => c.scheme.toLowerCase() === scheme.toLowerCase(),
-  );
-  if (found === undefined) return undefined;
-  const token68 = /^[A-Za-z0-9+/._~-]+=*$/.test(found.rest) ? Buffer.from(found.rest, "base64") : undefined;
-  return { scheme: found.scheme, token: token68 !== undefined && token68.length > 0 ? token68 : undefined };
-}
-
 function offered(res: HttpResponse): string {
-  const schemes = parseChallenges(res.headers["www-authenticate"]).map((c) => c.scheme);
+  const schemes = parseChallenges(res.headers[TARGET_AUTH_HEADERS.challenge]).map((c) => c.scheme);
   return schemes.length > 0 ? ` (it offers: ${[...new Set(schemes)].join(", ")})` : "";
 }
 

@@ -261,9 +261,18 @@ export function decodeChallenge(token: Uint8Array): ChallengeMessage {
   const flags = msg.readUInt32LE(20);
   const unicode = hasFlag(flags, NegotiateFlags.UNICODE);
   const serverChallenge = Buffer.from(msg.subarray(24, 32));
-  const targetNameBytes = readField(msg, 12, "TargetName");
+  // TargetName is informational to an NTLMv2 client (MS-NLMP 2.2.1.2); squid's ntlm_fake_auth leaves its offset
+  // uninitialised, so a field pointing outside the message reads as empty instead of failing the handshake.
+  let targetNameBytes: Buffer;
+  try {
+    targetNameBytes = readField(msg, 12, "TargetName");
+  } catch {
+    targetNameBytes = Buffer.alloc(0);
+  }
   let targetInfo: AvPair[] | undefined;
-  if (msg.length >= 48) {
+  // MS-NLMP 2.2.1.2: TargetInfoFields are meaningful only with NEGOTIATE_TARGET_INFO; older servers end the header at
+  // 40 and put the payload there (ntlm_fake_auth does), so without the flag the bytes at 40 are not a descriptor.
+  if (msg.length >= 48 && hasFlag(flags, NegotiateFlags.TARGET_INFO)) {
     const ti = readField(msg, 40, "TargetInfo");
     if (ti.length > 0) targetInfo = decodeAvPairs(ti);
   }

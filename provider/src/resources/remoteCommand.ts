@@ -1,0 +1,150 @@
+/**
+ * RemoteCommand: @pulumi/command's remote.Command over WinRM (pulumi-command provider/pkg/provider/remote: create /
+ * update / delete commands, triggers that replace, stdout / stderr outputs), through this package's client.
+ *
+ * - create runs on create; update runs when an input other than triggers changes (create runs again when update is
+ *   unset); delete runs on destroy and on replacement. Each runs in a fresh shell: cmd.exe, or a PowerShell script.
+ * - triggers (any JSON values): any change replaces the resource. A change of the connection's endpoint does too
+ *   (another host).
+ * - A non-zero exit fails the operation with CommandFailedError carrying the exit code and the stderr tail. The
+ *   message names the phase ("create (cmd)"), not the command text, which may hold a secret.
+ *
+ * id: `remote-command:<random UUID>` (a command has no identity on the host; read() returns the stored outputs).
+ */
+import { randomUUID } from "node:crypto";
+import type { RunResult } from "../client.js";
+import { CommandFailedError } from "../errors.js";
+import { getClient, poolKey } from "./clientPool.js";
+import {
+  checkStateVersion,
+  checkWith,
+  connectionOf,
+  parseInputs,
+  plain,
+  remoteCommandInputs,
+  SCHEMA_VERSION,
+  withoutProvider,
+  type RemoteCommandInputs,
+} from "./schemas.js";
+import { DiffBuilder, endpointKey, type Props, type ResourceProviderFunctions } from "./types.js";
+
+export const REMOTE_COMMAND_ID_PREFIX = "remote-command:";
+
+export interface RemoteCommandState extends Omit<RemoteCommandInputs, "connection"> {
+  schemaVersion: number;
+  connection: unknown;
+  endpoint: string;
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+/** The last lines of stderr (stdout when stderr is empty), at most 2000 characters. */
+export function stderrTail(r: RunResult, lines = 10): string {
+  const text = (r.stderr.trim() !== "" ? r.stderr : r.stdout).trimEnd();
+  const tail = text.split(/\r?\n/).slice(-lines).join("\n");
+  return tail.length > 2000 ? tail.slice(-2000) : tail;
+}
+
+async function runPhase(
+  phase: "create" | "update" | "delete",
+  command: string,
+  inputs: RemoteCommandInputs,
+  raw: unknown,
+): Promise<RunResult> {
+  const { client } = getClient(raw);
+  const r = await client.run(command, {
+    shell: inputs.shell,
+    ...(inputs.stdin !== undefined ? { stdin: inputs.stdin } : {}),
+    ...(inputs.environment !== undefined ? { env: inputs.environment } : {}),
+    ...(inputs.timeoutSeconds !== undefined ? { timeoutMs: inputs.timeoutSeconds * 1000 } : {}),
+  });
+  if (r.exitCode !== 0) throw new CommandFailedError(`${phase} (${inputs.shell})`, r.exitCode, stderrTail(r));
+  return r;
+}
+
+function stateFrom(inputs: RemoteCommandInputs, raw: unknown, r: RunResult): RemoteCommandState {
+  const { connection: _c, ...rest } = inputs;
+  return plain({
+    ...rest,
+    schemaVersion: SCHEMA_VERSION,
+    connection: raw,
+    endpoint: connectionOf({ connection: raw }).endpoint,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    exitCode: r.exitCode,
+  });
+}
+
+function stateOf(props: Props): RemoteCommandState {
+  const p = withoutProvider(props);
+  checkStateVersion(p, "RemoteCommand");
+  return p as unknown as RemoteCommandState;
+}
+
+function connectionKey(c: unknown): string {
+  try {
+    return poolKey(connectionOf({ connection: c }));
+  } catch {
+    return JSON.stringify(c ?? null);
+  }
+}
+
+/** The inputs part of a stored state. */
+function inputsOf(state: RemoteCommandState): Props {
+  const { stdout: _o, stderr: _e, exitCode: _x, schemaVersion: _v, endpoint: _p, ...inputs } = state;
+  return plain(inputs);
+}
+
+const json = (v: unknown): string => JSON.stringify(v ?? null);
+
+export const remoteCommand: ResourceProviderFunctions = {
+  async check(_olds, news) {
+    return checkWith(remoteCommandInputs, news);
+  },
+
+  async diff(_id, olds, news) {
+    const old = stateOf(olds);
+    const n = withoutProvider(news);
+    const d = new DiffBuilder();
+    d.compare("connection", old.connection, n.connection, endpointKey, true, false);
+    if (!d.result().replaces.includes("connection")) d.compare("connection", old.connection, n.connection, connectionKey);
+    // pulumi-command: a trigger change, known or not yet known, replaces.
+    d.compare("triggers", old.triggers ?? [], n.triggers ?? [], json, true);
+    d.compare("create", old.create, n.create, json);
+    d.compare("update", old.update, n.update, json);
+    d.compare("delete", old.delete, n.delete, json);
+    d.compare("shell", old.shell, n.shell ?? "cmd", json);
+    d.compare("stdin", old.stdin, n.stdin, json);
+    d.compare("environment", old.environment ?? {}, n.environment ?? {}, json);
+    d.compare("timeoutSeconds", old.timeoutSeconds, n.timeoutSeconds, json);
+    return d.result();
+  },
+
+  async create(news) {
+    const inputs = parseInputs(remoteCommandInputs, news);
+    const raw = withoutProvider(news).connection;
+    const r = await runPhase("create", inputs.create, inputs, raw);
+    return { id: `${REMOTE_COMMAND_ID_PREFIX}${randomUUID()}`, outs: stateFrom(inputs, raw, r) as unknown as Props };
+  },
+
+  async read(id, props = {}) {
+    // Nothing on the host to read back: the outputs are those of the last run.
+    const old = stateOf(props);
+    return { id, props: plain(old) as unknown as Props, inputs: inputsOf(old) };
+  },
+
+  async update(_id, _olds, news) {
+    const inputs = parseInputs(remoteCommandInputs, news);
+    const raw = withoutProvider(news).connection;
+    const r = await runPhase("update", inputs.update ?? inputs.create, inputs, raw);
+    return { outs: stateFrom(inputs, raw, r) as unknown as Props };
+  },
+
+  async delete(_id, props) {
+    const old = stateOf(props);
+    if (old.delete === undefined) return;
+    const inputs = parseInputs(remoteCommandInputs, inputsOf(old));
+    await runPhase("delete", old.delete, inputs, old.connection);
+  },
+};

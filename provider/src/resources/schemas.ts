@@ -1,0 +1,376 @@
+/**
+ * Inputs of the three resources (zod), and what every resource shares: check failures with property paths, Pulumi's
+ * unknown-value sentinel, state versioning, plain-JSON outputs.
+ *
+ * Pulumi hands a dynamic provider plain JSON (secrets unwrapped: the dynamic provider does not accept secrets) plus
+ * the serialized provider under `__provider`. During a preview, values that depend on resources not created yet are
+ * the unknown sentinel string; check must let them through, not fail on them.
+ */
+import { z } from "zod";
+import { connectionSchema, parseConnection, type Connection } from "../connection.js";
+import { ConfigurationError } from "../errors.js";
+
+/** Version of the state layout each resource writes; read() / delete() migrate older layouts. */
+export const SCHEMA_VERSION = 1;
+
+/** @pulumi/pulumi runtime/rpc.ts unknownValue: a value not known during preview. */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** The key under which @pulumi/pulumi's dynamic.Resource stores the serialized provider. */
+export const PROVIDER_KEY = "__provider";
+
+export interface CheckFailure {
+  property: string;
+  reason: string;
+}
+
+export function isUnknown(v: unknown): boolean {
+  return v === UNKNOWN;
+}
+
+/** Whether any value inside `v` is unknown (preview). */
+export function containsUnknown(v: unknown): boolean {
+  if (isUnknown(v)) return true;
+  if (Array.isArray(v)) return v.some(containsUnknown);
+  if (typeof v === "object" && v !== null) return Object.values(v).some(containsUnknown);
+  return false;
+}
+
+/** A copy without `__provider` (and without keys whose value is undefined). */
+export function withoutProvider(props: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (typeof props !== "object" || props === null) return out;
+  for (const [k, v] of Object.entries(props)) if (k !== PROVIDER_KEY && v !== undefined) out[k] = v;
+  return out;
+}
+
+/** Deep copy as plain JSON: `undefined` dropped (google-protobuf's Struct.fromJavaScript throws on it). */
+export function plain<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Field validators shared by the schemas
+
+/** One WinHTTP proxy entry: `[scheme=][http://]host[:port]` (WinHTTP proxy syntax, protocol.md 5.2). */
+const PROXY_ENTRY = /^(?:(?:http|https|ftp|socks)=)?(?:http:\/\/)?[A-Za-z0-9._\-[\]:]+$/i;
+const BYPASS_ENTRY = /^[\x21-\x7e]+$/;
+
+function proxyEntries(s: string): string[] {
+  return s.split(/[;\s]+/).filter((e) => e !== "");
+}
+
+const proxyServerField = z
+  .string()
+  .describe('One proxy for all schemes, "proxy.corp.example:8080", or per scheme "http=a:80;https=b:443".')
+  .superRefine((s, ctx) => {
+    const entries = proxyEntries(s);
+    if (entries.length === 0) {
+      ctx.addIssue({ code: "custom", message: 'must not be empty; give "host:port" or "http=a:80;https=b:443"' });
+      return;
+    }
+    for (const e of entries) {
+      const port = /:(\d+)$/.exec(e)?.[1];
+      if (!PROXY_ENTRY.test(e) || /["%]/.test(e) || (port !== undefined && (Number(port) < 1 || Number(port) > 65535))) {
+        ctx.addIssue({
+          code: "custom",
+          message:
+            'has an entry that is not "[scheme=]host[:port]" (ASCII host name or address, port 1-65535, scheme http, ' +
+            'https, ftp or socks); e.g. "proxy.corp.example:8080" or "http=a:80;https=b:443"',
+        });
+        return;
+      }
+    }
+  });
+
+const bypassField = z
+  .union([z.array(z.string()), z.string()])
+  .describe('Hosts that go direct: ["<local>", "*.corp.example"] or "<local>;*.corp.example".')
+  .superRefine((v, ctx) => {
+    const entries = Array.isArray(v) ? v.flatMap(proxyEntries) : proxyEntries(v);
+    if (entries.some((e) => !BYPASS_ENTRY.test(e) || /["%]/.test(e))) {
+      ctx.addIssue({
+        code: "custom",
+        message: 'has an entry with a quote, %, or a non-ASCII character; use names like "<local>" or "*.corp.example"',
+      });
+    }
+  });
+
+export type BypassInput = z.infer<typeof bypassField>;
+
+/** The bypass list as one `;`-separated string, as netsh writes it. */
+export function bypassString(v: BypassInput | undefined): string {
+  if (v === undefined) return "";
+  return (Array.isArray(v) ? v.flatMap(proxyEntries) : proxyEntries(v)).join(";");
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// WinHttpProxySetting
+
+export const ON_DELETE_WINHTTP = ["restore", "reset", "retain"] as const;
+
+export const winHttpProxySettingInputs = z
+  .object({
+    connection: connectionSchema.describe("How to reach the host (secret: holds the password)."),
+    proxyServer: proxyServerField.optional(),
+    bypassList: bypassField.optional(),
+    directAccess: z.boolean().optional().describe("true: no proxy (netsh winhttp reset proxy / proxycfg -d)."),
+    importFromIe: z
+      .boolean()
+      .optional()
+      .describe("true: copy the WinRM user's manual Internet Explorer proxy (netsh ... import proxy source=ie / proxycfg -u)."),
+    onDelete: z
+      .enum(ON_DELETE_WINHTTP)
+      .default("restore")
+      .describe("On destroy: restore the setting found at create (default), reset to direct access, or retain."),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    const modes = [
+      v.proxyServer !== undefined ? "proxyServer" : undefined,
+      v.directAccess === true ? "directAccess" : undefined,
+      v.importFromIe === true ? "importFromIe" : undefined,
+    ].filter((m): m is string => m !== undefined);
+    if (modes.length === 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["proxyServer"],
+        message: 'is required unless directAccess or importFromIe is true; give "host:port" or "http=a:80;https=b:443"',
+      });
+    } else if (modes.length > 1) {
+      ctx.addIssue({
+        code: "custom",
+        path: [modes[1] as string],
+        message: `conflicts with ${modes[0] as string}; give exactly one of proxyServer, directAccess: true, importFromIe: true`,
+      });
+    }
+    if (v.bypassList !== undefined && v.proxyServer === undefined && bypassString(v.bypassList) !== "") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["bypassList"],
+        message: "applies only with proxyServer; remove it or set proxyServer",
+      });
+    }
+  });
+
+export type WinHttpProxySettingInputs = z.infer<typeof winHttpProxySettingInputs>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// WinRMProxyConfig
+
+export const CBT_LEVELS = ["None", "Relaxed", "Strict"] as const;
+
+export const serviceAuthSchema = z
+  .object({
+    basic: z.boolean().default(false).describe("Service/Auth/Basic. Off by default: Basic sends the password itself."),
+    negotiate: z.boolean().default(true).describe("Service/Auth/Negotiate (NTLM or Kerberos under Negotiate)."),
+    kerberos: z.boolean().default(true).describe("Service/Auth/Kerberos."),
+    certificate: z.boolean().default(false).describe("Service/Auth/Certificate (HTTPS only)."),
+    credSSP: z.boolean().default(false).describe("Service/Auth/CredSSP (WinRM 2.0+)."),
+    cbtHardeningLevel: z
+      .enum(CBT_LEVELS)
+      .optional()
+      .describe("Service/Auth/CbtHardeningLevel for HTTPS (WinRM 2.0+; protocol.md 6.2). Unset: leave as is."),
+  })
+  .strict();
+
+export const ON_DELETE_WINRM = ["retain", "restore"] as const;
+
+export const winRMProxyConfigInputs = z
+  .object({
+    connection: connectionSchema.describe("The path to the host: endpoint, credentials, proxy (secret)."),
+    allowUnencrypted: z
+      .literal(false)
+      .default(false)
+      .describe("Service/AllowUnencrypted. Always false: behind a proxy no message may travel unencrypted."),
+    serviceAuth: serviceAuthSchema
+      .default({ basic: false, negotiate: true, kerberos: true, certificate: false, credSSP: false })
+      .describe("The service's authentication schemes."),
+    onDelete: z
+      .enum(ON_DELETE_WINRM)
+      .default("retain")
+      .describe("On destroy: retain the hardened settings (default), or restore the auth settings found at create."),
+  })
+  .strict();
+
+export type WinRMProxyConfigInputs = z.infer<typeof winRMProxyConfigInputs>;
+export type ServiceAuth = z.infer<typeof serviceAuthSchema>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// RemoteCommand
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_().-]*$/;
+
+export const remoteCommandInputs = z
+  .object({
+    connection: connectionSchema.describe("How to reach the host (secret)."),
+    create: z.string().min(1).describe("Runs when the resource is created (and on update when `update` is unset)."),
+    update: z.string().min(1).optional().describe("Runs when an input other than triggers changes."),
+    delete: z.string().min(1).optional().describe("Runs when the resource is destroyed or replaced."),
+    shell: z.enum(["cmd", "powershell"]).default("cmd").describe("cmd.exe (default) or a PowerShell script."),
+    stdin: z.string().optional().describe("Text written to the command's stdin, then closed."),
+    environment: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe("Environment variables of the remote shell.")
+      .superRefine((env, ctx) => {
+        for (const k of Object.keys(env ?? {})) {
+          if (!ENV_NAME.test(k)) {
+            ctx.addIssue({ code: "custom", path: [k], message: "is not a valid environment variable name (letters, digits, _)" });
+          }
+        }
+      }),
+    triggers: z.array(z.unknown()).optional().describe("Any change replaces the resource (the create command runs again)."),
+    timeoutSeconds: z.number().int().positive().optional().describe("Deadline for each command."),
+  })
+  .strict();
+
+export type RemoteCommandInputs = z.infer<typeof remoteCommandInputs>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// check
+
+const FIXES: Record<string, string> = {
+  connection: "give { endpoint, auth: { username, password } }",
+  "connection.endpoint": 'give a URL such as "https://host.example.com:5986/wsman"',
+  "connection.auth": "give { mechanism, username, password }",
+  "connection.auth.username": 'give "DOMAIN\\\\user", "user@domain" or "user"',
+  "connection.auth.password": "give the password as a string (wrap it in pulumi.secret)",
+  "connection.auth.mechanism": "use negotiate, ntlm, basic, kerberos or credssp",
+  "connection.proxy": 'use "none", "env" or { url: "http://proxy:3128", auth, username, password, mode }',
+  onDelete: "see the resource documentation for the allowed values",
+  shell: 'use "cmd" or "powershell"',
+  create: "give the command line to run",
+};
+
+function pathString(path: readonly PropertyKey[]): string {
+  let s = "";
+  for (const p of path) {
+    if (typeof p === "number") s += `[${p}]`;
+    else s += s === "" ? String(p) : `.${String(p)}`;
+  }
+  return s;
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown[] {
+  // every value along the path (for the unknown check)
+  const seen: unknown[] = [];
+  let v: unknown = input;
+  for (const k of path) {
+    v = typeof v === "object" && v !== null ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+    seen.push(v);
+  }
+  return seen;
+}
+
+function describe(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case "invalid_type":
+      return issue.message.endsWith("received undefined") ? "is required" : `must be ${issue.expected}`;
+    case "invalid_value":
+      return issue.values.length > 0 ? `must be one of ${issue.values.map((x) => JSON.stringify(x)).join(", ")}` : "has a value that is not allowed";
+    case "too_small":
+      return issue.origin === "string" ? "must not be empty" : issue.origin === "array" ? "must not be empty" : "must be positive";
+    case "invalid_union":
+      return "has the wrong type";
+    case "custom":
+      return issue.message;
+    default:
+      return "is invalid";
+  }
+}
+
+function failuresFromIssues(issues: readonly z.core.$ZodIssue[], input: unknown): CheckFailure[] {
+  const out: CheckFailure[] = [];
+  for (const issue of issues) {
+    // A failure caused by a value not known yet (preview) is no failure: the real value is checked at update time.
+    if (valueAt(input, issue.path).some(isUnknown)) continue;
+    if (issue.code === "invalid_union" && issue.path.length > 0) {
+      // proxy: "none" | "env" | {...}: report the issue inside the branch the input took (an object).
+      const inner = issue.errors.find((errs) => errs.some((e) => e.path.length > 0 || e.code === "unrecognized_keys"));
+      if (inner !== undefined && typeof valueAt(input, issue.path).at(-1) === "object") {
+        out.push(...failuresFromIssues(inner.map((e) => ({ ...e, path: [...issue.path, ...e.path] })), input));
+        continue;
+      }
+    }
+    if (issue.code === "unrecognized_keys") {
+      for (const k of issue.keys) {
+        out.push({ property: pathString([...issue.path, k]), reason: "is not a known property; check its spelling" });
+      }
+      continue;
+    }
+    const property = pathString(issue.path);
+    const reason = describe(issue);
+    const fix = FIXES[property];
+    out.push({ property, reason: fix !== undefined && issue.code !== "custom" ? `${reason}; ${fix}` : reason });
+  }
+  return out;
+}
+
+/**
+ * Validate `news` against `schema`. Returns the inputs to record (the program's own form: defaults are applied by
+ * each operation, so a later default change does not rewrite state) and failures with property paths, e.g.
+ * `{ property: "connection.auth.username", reason: "is required; give ..." }`. The connection's cross-field rules
+ * (parseConnection: URL shape, timeouts, proxy credentials) run too, when no part of it is unknown.
+ */
+export function checkWith(
+  schema: z.ZodType,
+  news: unknown,
+  extra?: (parsed: Record<string, unknown>) => CheckFailure[],
+): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
+  const inputs = withoutProvider(news);
+  const parsed = schema.safeParse(inputs);
+  const failures = parsed.success ? [] : failuresFromIssues(parsed.error.issues, inputs);
+  if (!failures.some((f) => f.property === "connection" || f.property.startsWith("connection."))) {
+    if (inputs.connection !== undefined && !containsUnknown(inputs.connection)) {
+      try {
+        parseConnection(inputs.connection);
+      } catch (e) {
+        if (e instanceof ConfigurationError) {
+          failures.push({ property: `connection.${e.field}`, reason: e.message.slice(e.field.length + 2) });
+        } else throw e;
+      }
+    }
+  }
+  if (parsed.success && extra !== undefined && !containsUnknown(inputs)) {
+    failures.push(...extra(parsed.data as Record<string, unknown>));
+  }
+  return { inputs: plain(inputs), failures };
+}
+
+/** Parse inputs that check accepted (throws ConfigurationError with the first failure's path otherwise). */
+export function parseInputs<S extends z.ZodType>(schema: S, news: unknown): z.infer<S> {
+  const inputs = withoutProvider(news);
+  const parsed = schema.safeParse(inputs);
+  if (!parsed.success) {
+    const f = failuresFromIssues(parsed.error.issues, inputs)[0] ?? { property: "inputs", reason: "are invalid" };
+    throw new ConfigurationError(f.property, f.reason);
+  }
+  return parsed.data;
+}
+
+/** The validated connection of stored state or inputs. */
+export function connectionOf(props: Record<string, unknown>): Connection {
+  try {
+    return parseConnection(props.connection);
+  } catch (e) {
+    if (e instanceof ConfigurationError) throw new ConfigurationError(`connection.${e.field}`, e.message.slice(e.field.length + 2));
+    throw e;
+  }
+}
+
+/**
+ * Check the state's layout version. Version 1 is the only one so far; state without a version predates none of our
+ * releases and is refused like a newer one, with the fix.
+ */
+export function checkStateVersion(props: Record<string, unknown>, resource: string): void {
+  const v = props.schemaVersion;
+  if (v === SCHEMA_VERSION) return;
+  if (typeof v === "number" && v > SCHEMA_VERSION) {
+    throw new ConfigurationError(
+      "schemaVersion",
+      `${resource} state was written by a newer pulumi-winrm-proxy (layout ${v}, this one reads ${SCHEMA_VERSION}); upgrade the package`,
+    );
+  }
+  throw new ConfigurationError("schemaVersion", `${resource} state has no known layout version; run \`pulumi refresh\` with the current package`);
+}

@@ -1,0 +1,256 @@
+/**
+ * WinHttpProxySetting: the WinHTTP default proxy of one Windows host (what WinRM 1.1 and every WinHTTP service use to
+ * reach the network; protocol.md 5).
+ *
+ * id: `winhttp:<endpoint>` (the normalised WinRM endpoint, e.g. `winhttp:https://web01.corp.example:5986/wsman`):
+ * one host has one WinHTTP default proxy. Import: give the resource its `connection` input and `import: "<id>"`.
+ *
+ * State (schemaVersion 1):
+ *   connection (secret), endpoint, proxyServer, bypassList, directAccess, importFromIe, onDelete   as declared, except
+ *                                   that proxyServer / bypassList / directAccess are the LIVE values after read()
+ *                                   (kept in the declared spelling when equivalent: no false drift)
+ *   accessType                      live: "direct" | "proxy"
+ *   expected                        what the last create/update applied (an IE import's result: drift is measured
+ *                                   against it)
+ *   previous                        the setting found at create ({ exists, accessType, proxyServer, bypassList })
+ *   tool, productVersion            netsh | proxycfg, and Identify's ProductVersion
+ */
+import type { WinRMClient } from "../client.js";
+import { normaliseEndpoint } from "../connection.js";
+import { ConfigurationError } from "../errors.js";
+import {
+  applyWinHttpProxy,
+  canonicalState,
+  DIRECT,
+  normalizedState,
+  readWinHttpProxy,
+  winHttpToolFor,
+  type LiveWinHttpProxy,
+  type WinHttpTool,
+} from "../hosts/winhttp.js";
+import { sameProxyState, type WinHttpProxyState } from "../hosts/winhttpSettings.js";
+import { getClient, poolKey } from "./clientPool.js";
+import {
+  bypassString,
+  checkStateVersion,
+  checkWith,
+  connectionOf,
+  parseInputs,
+  plain,
+  SCHEMA_VERSION,
+  winHttpProxySettingInputs,
+  withoutProvider,
+  type WinHttpProxySettingInputs,
+} from "./schemas.js";
+import { DiffBuilder, endpointKey, type Props, type ResourceProviderFunctions } from "./types.js";
+
+export const WINHTTP_ID_PREFIX = "winhttp:";
+
+export interface WinHttpProxySettingState {
+  schemaVersion: number;
+  connection: unknown;
+  endpoint: string;
+  proxyServer: string;
+  bypassList: string;
+  directAccess: boolean;
+  importFromIe: boolean;
+  onDelete: "restore" | "reset" | "retain";
+  accessType: "direct" | "proxy";
+  expected: WinHttpProxyState;
+  previous: LiveWinHttpProxy;
+  tool: WinHttpTool;
+  productVersion: string;
+}
+
+export function winHttpId(endpoint: string): string {
+  return `${WINHTTP_ID_PREFIX}${normaliseEndpoint(endpoint)}`;
+}
+
+/** The state the inputs ask for; "importFromIe" when it comes from the host's IE settings. */
+function desiredOf(inputs: WinHttpProxySettingInputs): WinHttpProxyState | "importFromIe" {
+  if (inputs.importFromIe === true) return "importFromIe";
+  if (inputs.directAccess === true || inputs.proxyServer === undefined) return { ...DIRECT };
+  return { accessType: "proxy", proxyServer: inputs.proxyServer.trim(), bypassList: bypassString(inputs.bypassList) };
+}
+
+async function hostFacts(client: WinRMClient): Promise<{ tool: WinHttpTool; productVersion: string }> {
+  const id = await client.identify();
+  return { tool: winHttpToolFor(id), productVersion: id.productVersion };
+}
+
+/** Live values in the declared spelling when they mean the same (no false drift), else as the host stores them. */
+function presentLive(live: WinHttpProxyState, declared: WinHttpProxyState | undefined): WinHttpProxyState {
+  if (declared !== undefined && sameProxyState(live, declared)) return canonicalState(declared);
+  return canonicalState(live);
+}
+
+function buildState(
+  inputs: WinHttpProxySettingInputs,
+  rawConnection: unknown,
+  live: LiveWinHttpProxy,
+  expected: WinHttpProxyState,
+  previous: LiveWinHttpProxy,
+  facts: { tool: WinHttpTool; productVersion: string },
+): WinHttpProxySettingState {
+  const shown = presentLive(live, expected);
+  return plain({
+    schemaVersion: SCHEMA_VERSION,
+    connection: rawConnection,
+    endpoint: normaliseEndpoint(connectionOf({ connection: rawConnection }).endpoint),
+    proxyServer: shown.proxyServer,
+    bypassList: shown.bypassList,
+    directAccess: shown.accessType === "direct",
+    importFromIe: inputs.importFromIe === true,
+    onDelete: inputs.onDelete,
+    accessType: shown.accessType,
+    expected: canonicalState(expected),
+    previous: { exists: previous.exists, ...canonicalState(previous) },
+    tool: facts.tool,
+    productVersion: facts.productVersion,
+  });
+}
+
+/** Read a stored state (any supported layout version). */
+function stateOf(props: Props): WinHttpProxySettingState {
+  const p = withoutProvider(props);
+  checkStateVersion(p, "WinHttpProxySetting");
+  return p as unknown as WinHttpProxySettingState;
+}
+
+async function converge(
+  inputs: WinHttpProxySettingInputs,
+  rawConnection: unknown,
+  previousAtCreate: LiveWinHttpProxy | undefined,
+): Promise<WinHttpProxySettingState> {
+  const { client } = getClient(rawConnection);
+  const facts = await hostFacts(client);
+  const before = await readWinHttpProxy(client);
+  const desired = desiredOf(inputs);
+  let live = before;
+  let expected: WinHttpProxyState;
+  if (desired === "importFromIe" || !sameProxyState(before, desired)) {
+    // An IE import always runs: what it copies lives in the user's hive, not in our state.
+    const r = await applyWinHttpProxy(client, facts.tool, desired, before);
+    live = r.live;
+    expected = desired === "importFromIe" ? canonicalState(live) : desired;
+  } else {
+    expected = desired;
+  }
+  return buildState(inputs, rawConnection, live, expected, previousAtCreate ?? before, facts);
+}
+
+export const winHttpProxySetting: ResourceProviderFunctions = {
+  async check(_olds, news) {
+    return checkWith(winHttpProxySettingInputs, news);
+  },
+
+  async diff(_id, olds, news) {
+    const old = stateOf(olds);
+    const n = withoutProvider(news);
+    const d = new DiffBuilder();
+    d.compare("connection", old.connection, n.connection, endpointKey, true, false);
+    if (!d.result().replaces.includes("connection")) d.compare("connection", old.connection, n.connection, connectionKey);
+    const importFromIe = n.importFromIe === true;
+    d.compare("importFromIe", old.importFromIe, importFromIe, String);
+    d.compare("onDelete", old.onDelete, n.onDelete ?? "restore", (v) => String(v));
+    const live: WinHttpProxyState = { accessType: old.accessType, proxyServer: old.proxyServer, bypassList: old.bypassList };
+    if (importFromIe) {
+      // Drift for an import is measured against what the import gave.
+      if (!sameProxyState(live, old.expected)) d.change("proxyServer");
+    } else {
+      const proxyServer = n.proxyServer;
+      const wantsDirect = n.directAccess === true || proxyServer === undefined;
+      d.compare("directAccess", old.directAccess, wantsDirect, String);
+      if (!wantsDirect) {
+        d.compare("proxyServer", old.proxyServer, proxyServer, (v) => normalizedState({ accessType: "proxy", proxyServer: String(v), bypassList: "" }).proxyServer);
+        d.compare("bypassList", old.bypassList, n.bypassList, (v) =>
+          normalizedState({ accessType: "proxy", proxyServer: "x", bypassList: bypassString(v as string | string[] | undefined) }).bypassList,
+        );
+      }
+    }
+    return d.result();
+  },
+
+  async create(news) {
+    const inputs = parseInputs(winHttpProxySettingInputs, news);
+    const raw = withoutProvider(news).connection;
+    const state = await converge(inputs, raw, undefined);
+    return { id: winHttpId(state.endpoint), outs: state as unknown as Props };
+  },
+
+  async read(id, props = {}) {
+    const p = withoutProvider(props);
+    if (p.connection === undefined) {
+      throw new ConfigurationError("connection", "is needed to read the host's WinHTTP proxy; give the resource its connection input (import with the inputs set)");
+    }
+    const conn = connectionOf(p);
+    if (id !== winHttpId(conn.endpoint)) {
+      throw new ConfigurationError("id", `"${id}" does not name this connection's host; expected "${winHttpId(conn.endpoint)}"`);
+    }
+    const old = p.schemaVersion !== undefined ? stateOf(p) : undefined;
+    const { client } = getClient(p.connection);
+    const facts = await hostFacts(client);
+    const live = await readWinHttpProxy(client);
+    // Import (no state yet): the live value is the declared one; "previous" is what the host has now.
+    const declared: WinHttpProxyState =
+      old !== undefined
+        ? old.importFromIe
+          ? old.expected
+          : { accessType: old.accessType, proxyServer: old.proxyServer, bypassList: old.bypassList }
+        : live;
+    const onDelete = (old?.onDelete ?? (typeof p.onDelete === "string" ? p.onDelete : "restore")) as WinHttpProxySettingState["onDelete"];
+    const importFromIe = old?.importFromIe ?? p.importFromIe === true;
+    const shown = presentLive(live, declared);
+    const state: WinHttpProxySettingState = plain({
+      schemaVersion: SCHEMA_VERSION,
+      connection: p.connection,
+      endpoint: conn.endpoint,
+      proxyServer: shown.proxyServer,
+      bypassList: shown.bypassList,
+      directAccess: shown.accessType === "direct",
+      importFromIe,
+      onDelete,
+      accessType: shown.accessType,
+      expected: old?.expected ?? canonicalState(live),
+      previous: old?.previous ?? { exists: live.exists, ...canonicalState(live) },
+      tool: facts.tool,
+      productVersion: facts.productVersion,
+    });
+    const inputs: Props = plain({
+      connection: p.connection,
+      ...(importFromIe
+        ? { importFromIe: true }
+        : shown.accessType === "direct"
+          ? { directAccess: true }
+          : { proxyServer: shown.proxyServer, ...(shown.bypassList !== "" ? { bypassList: shown.bypassList } : {}) }),
+      onDelete,
+    });
+    return { id, props: state as unknown as Props, inputs };
+  },
+
+  async update(_id, olds, news) {
+    const old = stateOf(olds);
+    const inputs = parseInputs(winHttpProxySettingInputs, news);
+    const state = await converge(inputs, withoutProvider(news).connection, old.previous);
+    return { outs: state as unknown as Props };
+  },
+
+  async delete(_id, props) {
+    const old = stateOf(props);
+    if (old.onDelete === "retain") return;
+    const target: WinHttpProxyState = old.onDelete === "reset" || !old.previous.exists ? { ...DIRECT } : old.previous;
+    const { client } = getClient(old.connection);
+    const facts = await hostFacts(client);
+    const live = await readWinHttpProxy(client);
+    if (sameProxyState(live, target)) return;
+    await applyWinHttpProxy(client, facts.tool, canonicalState(target), live);
+  },
+};
+
+function connectionKey(c: unknown): string {
+  try {
+    return poolKey(connectionOf({ connection: c }));
+  } catch {
+    return JSON.stringify(c ?? null);
+  }
+}

@@ -1,0 +1,18 @@
+/**
+ * pulumi-winrm-proxy: Pulumi resources for Windows hosts reached over WinRM, through HTTP proxies.
+ *
+ * - WinRMProxyConfig: the proxy path to a WinRM 2.0+ host and the service settings it needs; outputs `connection`.
+ * - WinHttpProxySetting: the host's WinHTTP default proxy (netsh / proxycfg), drift read from the registry.
+ * - RemoteCommand: create / update / delete commands (cmd or PowerShell).
+ *
+ * Each resource runs its work in the engine's dynamic-provider process through `pulumi-winrm-proxy/provider`, which
+ * must be installed in the program's node_modules (it is this package).
+ */
+export { WinHttpProxySetting } from "./winHttpProxySetting.js";
+export type { WinHttpProxySettingArgs, WinHttpProxyValue } from "./winHttpProxySetting.js";
+export { WinRMProxyConfig } from "./winRMProxyConfig.js";
+export type { WinRMProxyConfigArgs, ServiceAuthArgs, PathFacts, LiveServiceAuth } from "./winRMProxyConfig.js";
+export { RemoteCommand } from "./remoteCommand.js";
+export type { RemoteCommandArgs } from "./remoteCommand.js";
+export type { ConnectionArgs, ConnectionInput, DeepInput } from "./types.js";
+export { winHttpProxySettingShim, winRMProxyConfigShim, remoteCommandShim } from "./shim.js";

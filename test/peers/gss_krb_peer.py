@@ -1,0 +1,128 @@
+#!/usr/bin/python3
+"""An independent Kerberos peer: MIT krb5 driven through python3-gssapi (Debian), for cross-checking the addon.
+
+One security context per process, initiator or acceptor, driven by JSON lines on stdin; one JSON line answers each
+request on stdout. Binary values are base64. The realm comes from the environment (KRB5_CONFIG, KRB5_KTNAME,
+KRB5CCNAME: test/peers/kdc.ts).
+
+  {"op": "acceptor", "cb": "<b64 application data>"?}              -> {"ok": true}
+      any service principal of the keytab (KRB5_KTNAME); raw krb5 and SPNEGO (krb5 only) alike.
+  {"op": "initiator", "target": "HTTP@host", "mech": "krb5" | "spnego", "cb": "<b64>"?,
+   "user": "user@REALM"?, "password": "..."?}                       -> {"ok": true}
+      with user/password the ticket is acquired in memory; without, the default ccache is used.
+  {"op": "step", "token": "<b64>" | null}                           -> {"token": "<b64>" | null, "complete": bool,
+                                                                        "peer": "user@REALM" (acceptor, complete),
+                                                                        "mech": "<dotted OID>" (complete)}
+  {"op": "wrap_iov", "data": "<b64>"}                               -> {"header": "<b64>", "data": "<b64>",
+                                                                        "padding": "<b64>"}
+      gss_wrap_iov(HEADER | DATA | PADDING, conf) as pyspnego's wrap_winrm and Windows (MS-WSMV 2.2.9.1.2.2).
+  {"op": "unwrap_iov", "header": "<b64>", "data": "<b64>"}          -> {"data": "<b64>", "encrypted": bool}
+  {"op": "unwrap", "data": "<b64 header || data>"}                  -> {"data": "<b64>", "encrypted": bool}
+      plain gss_unwrap of the concatenation: a second, independent parse of a WinRM-layout token (peers.md 1).
+Any failure answers {"error": "<message>", "type": "<exception class>"} and the process keeps reading.
+"""
+import base64
+import json
+import sys
+
+import gssapi
+import gssapi.raw as raw
+
+KRB5 = gssapi.OID.from_int_seq('1.2.840.113554.1.2.2')
+SPNEGO = gssapi.OID.from_int_seq('1.3.6.1.5.5.2')
+
+
+def b64(data):
+    return None if data is None else base64.b64encode(data).decode('ascii')
+
+
+def unb64(text):
+    return None if text is None else base64.b64decode(text)
+
+
+def bindings(req):
+    """RFC 5929 application data as gss_channel_bindings_struct (address fields empty), or None."""
+    data = unb64(req.get('cb'))
+    return None if data is None else raw.ChannelBindings(application_data=data)
+
+
+def krb5_only(creds):
+    """SPNEGO offers and accepts krb5 only: gss-ntlmssp may be installed on the machine (peers.md 6)."""
+    raw.set_neg_mechs(creds, {KRB5})
+    return creds
+
+
+class Peer:
+    def __init__(self):
+        self.ctx = None
+        self.role = None
+
+    def acceptor(self, req):
+        creds = krb5_only(gssapi.Credentials(usage='accept', mechs=[KRB5, SPNEGO]))
+        self.ctx = gssapi.SecurityContext(creds=creds, usage='accept', channel_bindings=bindings(req))
+        self.role = 'acceptor'
+        return {'ok': True}
+
+    def initiator(self, req):
+        mech = SPNEGO if req.get('mech') == 'spnego' else KRB5
+        if req.get('user') is not None:
+            name = gssapi.Name(req['user'], gssapi.NameType.kerberos_principal)
+            creds = raw.acquire_cred_with_password(
+                name, req['password'].encode('utf-8'), usage='initiate', mechs=[KRB5, SPNEGO]).creds
+        else:
+            creds = gssapi.Credentials(usage='initiate', mechs=[KRB5, SPNEGO])
+        if mech == SPNEGO:
+            krb5_only(creds)
+        target = gssapi.Name(req.get('target', 'HTTP@localhost'), gssapi.NameType.hostbased_service)
+        flags = (gssapi.RequirementFlag.mutual_authentication | gssapi.RequirementFlag.replay_detection
+                 | gssapi.RequirementFlag.out_of_sequence_detection | gssapi.RequirementFlag.confidentiality
+                 | gssapi.RequirementFlag.integrity)
+        self.ctx = gssapi.SecurityContext(name=target, creds=creds, mech=mech, usage='initiate', flags=flags,
+                                          channel_bindings=bindings(req))
+        self.role = 'initiator'
+        return {'ok': True}
+
+    def step(self, req):
+        out = self.ctx.step(unb64(req.get('token')))
+        resp = {'token': b64(out), 'complete': bool(self.ctx.complete)}
+        if self.ctx.complete:
+            resp['mech'] = self.ctx.mech.dotted_form
+            if self.role == 'acceptor':
+                resp['peer'] = str(self.ctx.initiator_name)
+        return resp
+
+    def wrap_iov(self, req):
+        iov = raw.IOV(raw.IOVBufferType.header, unb64(req['data']), raw.IOVBufferType.padding, std_layout=False)
+        conf = raw.wrap_iov(self.ctx, iov, confidential=True)
+        if not conf:
+            raise RuntimeError('wrap_iov did not encrypt')
+        return {'header': b64(iov[0].value), 'data': b64(iov[1].value), 'padding': b64(iov[2].value or b'')}
+
+    def unwrap_iov(self, req):
+        iov = raw.IOV((raw.IOVBufferType.header, False, unb64(req['header'])), unb64(req['data']),
+                      (raw.IOVBufferType.data, False, b''), std_layout=False)
+        res = raw.unwrap_iov(self.ctx, iov)
+        return {'data': b64(iov[1].value), 'encrypted': bool(res.encrypted)}
+
+    def unwrap(self, req):
+        res = self.ctx.unwrap(unb64(req['data']))
+        return {'data': b64(res.message), 'encrypted': bool(res.encrypted)}
+
+
+def main():
+    peer = Peer()
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            req = json.loads(line)
+            resp = getattr(peer, req['op'])(req)
+        except Exception as e:  # report every failure to the test; keep serving
+            resp = {'error': str(e), 'type': type(e).__name__}
+        sys.stdout.write(json.dumps(resp) + '\n')
+        sys.stdout.flush()
+
+
+if __name__ == '__main__':
+    main()

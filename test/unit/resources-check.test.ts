@@ -1,0 +1,187 @@
+/** check / diff of the three resources without a host: property paths, preview unknowns, replaces, state versions. */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { resourceProviders, SCHEMA_VERSION, UNKNOWN } from "../../provider/src/resources/index.js";
+import type { Props } from "../../provider/src/resources/types.js";
+
+const conn = { endpoint: "http://10.0.0.5:5985/wsman", auth: { username: "CORP\\deploy", password: "pw-Secret-1" } };
+const W = resourceProviders.WinHttpProxySetting;
+const C = resourceProviders.WinRMProxyConfig;
+const R = resourceProviders.RemoteCommand;
+const PROVIDER = { __provider: "exports.handler = ..." };
+
+function props(failures: { property: string; reason: string }[]): string[] {
+  return failures.map((f) => f.property).sort();
+}
+
+describe("check: failures name the property and the fix", () => {
+  test("a valid WinHttpProxySetting passes and keeps the program's form, without __provider", async () => {
+    const news = { ...PROVIDER, connection: conn, proxyServer: "proxy:3128", bypassList: ["<local>"] };
+    const r = await W.check({}, news);
+    assert.deepEqual(r.failures, []);
+    assert.deepEqual(r.inputs, { connection: conn, proxyServer: "proxy:3128", bypassList: ["<local>"] });
+  });
+
+  test("missing and nested fields are reported with dotted paths", async () => {
+    const r = await W.check({}, { connection: { endpoint: "http://h/wsman", auth: { password: "x" } }, proxyServer: "p:80" });
+    assert.deepEqual(props(r.failures), ["connection.auth.username"]);
+    assert.match(r.failures[0]?.reason ?? "", /is required; give "DOMAIN/);
+  });
+
+  test("no mode, two modes, bypass without server, bad proxy entry, bad enum, unknown key", async () => {
+    assert.deepEqual(props((await W.check({}, { connection: conn })).failures), ["proxyServer"]);
+    const two = await W.check({}, { connection: conn, proxyServer: "p:80", directAccess: true });
+    assert.deepEqual(props(two.failures), ["directAccess"]);
+    assert.match(two.failures[0]?.reason ?? "", /exactly one of/);
+    assert.deepEqual(props((await W.check({}, { connection: conn, directAccess: true, bypassList: "a" })).failures), ["bypassList"]);
+    assert.deepEqual(props((await W.check({}, { connection: conn, proxyServer: "p:99999" })).failures), ["proxyServer"]);
+    const e = await W.check({}, { connection: conn, proxyServer: "p:80", onDelete: "keep" });
+    assert.deepEqual(props(e.failures), ["onDelete"]);
+    assert.match(e.failures[0]?.reason ?? "", /"restore", "reset", "retain"/);
+    assert.deepEqual(props((await W.check({}, { connection: conn, proxyserver: "p:80" })).failures), ["proxyServer", "proxyserver"]);
+  });
+
+  test("connection rules beyond the schema (URL shape, proxy credentials) get connection.* paths", async () => {
+    const r = await W.check({}, { connection: { ...conn, endpoint: "ftp://h" }, directAccess: true });
+    assert.deepEqual(props(r.failures), ["connection.endpoint"]);
+    const p = await W.check({}, { connection: { ...conn, proxy: { url: "http://proxy:3128", auth: "basic" } }, directAccess: true });
+    assert.deepEqual(props(p.failures), ["connection.proxy.username"]);
+    const bad = await W.check({}, { connection: { ...conn, proxy: { url: "http://proxy:3128", mode: "sideways" } }, directAccess: true });
+    assert.deepEqual(props(bad.failures), ["connection.proxy.mode"]);
+  });
+
+  test("no failure message echoes a password", async () => {
+    const r = await W.check({}, { connection: { ...conn, auth: { username: "", password: "pw-Secret-1" } }, proxyServer: "" });
+    assert.ok(r.failures.length >= 2);
+    for (const f of r.failures) assert.ok(!f.reason.includes("pw-Secret-1"));
+  });
+
+  test("preview: values not known yet are not failures", async () => {
+    assert.deepEqual((await W.check({}, { connection: UNKNOWN, proxyServer: UNKNOWN })).failures, []);
+    assert.deepEqual((await R.check({}, { connection: { ...conn, endpoint: UNKNOWN }, create: "echo" })).failures, []);
+    // ... but a known bad field next to an unknown one still is.
+    assert.deepEqual(props((await R.check({}, { connection: UNKNOWN, create: "", shell: "bash" })).failures), ["create", "shell"]);
+  });
+
+  test("WinRMProxyConfig: allowUnencrypted must be false; the connection's own scheme must stay on", async () => {
+    assert.deepEqual((await C.check({}, { connection: conn })).failures, []);
+    const u = await C.check({}, { connection: conn, allowUnencrypted: true });
+    assert.deepEqual(props(u.failures), ["allowUnencrypted"]);
+    const l = await C.check({}, { connection: conn, serviceAuth: { negotiate: false } });
+    assert.deepEqual(props(l.failures), ["serviceAuth.negotiate"]);
+    assert.match(l.failures[0]?.reason ?? "", /lock the provider out/);
+    assert.deepEqual(props((await C.check({}, { connection: conn, serviceAuth: { cbtHardeningLevel: "Max" } })).failures), [
+      "serviceAuth.cbtHardeningLevel",
+    ]);
+  });
+
+  test("RemoteCommand: environment names and triggers type", async () => {
+    const r = await R.check({}, { connection: conn, create: "echo", environment: { "BAD NAME": "x" }, triggers: "x" });
+    assert.deepEqual(props(r.failures), ["environment.BAD NAME", "triggers"]);
+  });
+});
+
+function winhttpState(over: Partial<Props> = {}): Props {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    connection: conn,
+    endpoint: conn.endpoint,
+    proxyServer: "Proxy.Corp:3128",
+    bypassList: "<local>;*.corp",
+    directAccess: false,
+    importFromIe: false,
+    onDelete: "restore",
+    accessType: "proxy",
+    expected: { accessType: "proxy", proxyServer: "Proxy.Corp:3128", bypassList: "<local>;*.corp" },
+    previous: { exists: true, accessType: "direct", proxyServer: "", bypassList: "" },
+    tool: "netsh",
+    productVersion: "OS: 10.0.17763 SP: 0.0 Stack: 3.0",
+    ...over,
+  };
+}
+
+describe("diff", () => {
+  test("equivalent forms are no change (case, bypass order, array vs string, separators)", async () => {
+    const d = await W.diff("winhttp:x", winhttpState(), {
+      connection: conn,
+      proxyServer: "proxy.corp:3128",
+      bypassList: ["*.CORP", "<local>"],
+    });
+    assert.equal(d.changes, false);
+    assert.deepEqual(d.replaces, []);
+  });
+
+  test("a different server or bypass list is an update of that property", async () => {
+    const d = await W.diff("winhttp:x", winhttpState(), { connection: conn, proxyServer: "other:3128", bypassList: "<local>;*.corp" });
+    assert.deepEqual(d.detailedDiff, { proxyServer: { kind: "update" } });
+    assert.deepEqual(d.replaces, []);
+    const b = await W.diff("winhttp:x", winhttpState(), { connection: conn, proxyServer: "proxy.corp:3128" });
+    assert.deepEqual(Object.keys(b.detailedDiff), ["bypassList"]);
+  });
+
+  test("direct access wanted while the host has a proxy", async () => {
+    const d = await W.diff("winhttp:x", winhttpState(), { connection: conn, directAccess: true });
+    assert.deepEqual(Object.keys(d.detailedDiff), ["directAccess"]);
+  });
+
+  test("another endpoint replaces; new credentials update; an unknown connection updates", async () => {
+    const other = await W.diff("winhttp:x", winhttpState(), { connection: { ...conn, endpoint: "http://10.0.0.6:5985/wsman" }, proxyServer: "proxy.corp:3128", bypassList: "<local>;*.corp" });
+    assert.deepEqual(other.replaces, ["connection"]);
+    assert.deepEqual(other.detailedDiff.connection, { kind: "update-replace" });
+    const pw = await W.diff("winhttp:x", winhttpState(), { connection: { ...conn, auth: { ...conn.auth, password: "new" } }, proxyServer: "proxy.corp:3128", bypassList: "<local>;*.corp" });
+    assert.deepEqual(pw.replaces, []);
+    assert.deepEqual(pw.detailedDiff, { connection: { kind: "update" } });
+    const unk = await W.diff("winhttp:x", winhttpState(), { connection: UNKNOWN, proxyServer: "proxy.corp:3128", bypassList: "<local>;*.corp" });
+    assert.deepEqual(unk.replaces, []);
+    assert.equal(unk.changes, true);
+  });
+
+  test("importFromIe: drift measured against what the import applied", async () => {
+    const s = winhttpState({ importFromIe: true });
+    assert.equal((await W.diff("winhttp:x", s, { connection: conn, importFromIe: true })).changes, false);
+    const drifted = winhttpState({ importFromIe: true, proxyServer: "evil:1", bypassList: "" });
+    assert.equal((await W.diff("winhttp:x", drifted, { connection: conn, importFromIe: true })).changes, true);
+  });
+
+  test("RemoteCommand: triggers replace (also when unknown), commands update", async () => {
+    const old: Props = { schemaVersion: 1, connection: conn, endpoint: conn.endpoint, create: "echo a", shell: "cmd", triggers: [1, "x"], stdout: "", stderr: "", exitCode: 0 };
+    const same = await R.diff("remote-command:1", old, { connection: conn, create: "echo a", triggers: [1, "x"] });
+    assert.equal(same.changes, false);
+    const t = await R.diff("remote-command:1", old, { connection: conn, create: "echo a", triggers: [2, "x"] });
+    assert.deepEqual(t.replaces, ["triggers"]);
+    const tu = await R.diff("remote-command:1", old, { connection: conn, create: "echo a", triggers: [UNKNOWN] });
+    assert.deepEqual(tu.replaces, ["triggers"]);
+    const c = await R.diff("remote-command:1", old, { connection: conn, create: "echo b", triggers: [1, "x"], environment: { A: "1" } });
+    assert.deepEqual(c.replaces, []);
+    assert.deepEqual(Object.keys(c.detailedDiff).sort(), ["create", "environment"]);
+  });
+
+  test("WinRMProxyConfig: a host that allows unencrypted traffic is drift; auth changes name the scheme", async () => {
+    const auth = { basic: false, negotiate: true, kerberos: true, certificate: false, credSSP: false, cbtHardeningLevel: "Relaxed" };
+    const old: Props = { schemaVersion: 1, connection: conn, endpoint: conn.endpoint, allowUnencrypted: false, serviceAuth: auth, previousServiceAuth: auth, onDelete: "retain" };
+    assert.equal((await C.diff("winrm-config:x", old, { connection: conn })).changes, false);
+    assert.deepEqual(Object.keys((await C.diff("winrm-config:x", { ...old, allowUnencrypted: true }, { connection: conn })).detailedDiff), ["allowUnencrypted"]);
+    assert.deepEqual(Object.keys((await C.diff("winrm-config:x", old, { connection: conn, serviceAuth: { basic: true } })).detailedDiff), ["serviceAuth.basic"]);
+  });
+});
+
+describe("state", () => {
+  test("state from a newer layout is refused with the fix", async () => {
+    await assert.rejects(W.diff("winhttp:x", winhttpState({ schemaVersion: 99 }), { connection: conn, directAccess: true }), /newer pulumi-winrm-proxy .*upgrade the package/);
+  });
+
+  test("the provider entry point loads with require() (no top-level await anywhere below it)", () => {
+    // The engine's dynamic-provider process is CommonJS: it require()s this ES module (Node >= 20.19), which fails
+    // with ERR_REQUIRE_ASYNC_MODULE if any module reachable from index.js awaits at top level.
+    // A fresh CommonJS process, as the engine starts it (this test process already holds the module as ESM).
+    const index = fileURLToPath(new URL("../../provider/src/index.js", import.meta.url));
+    const out = execFileSync(
+      process.execPath,
+      ["-e", `process.stdout.write(Object.keys(require(${JSON.stringify(index)}).resourceProviders).sort().join(","))`],
+      { encoding: "utf8", env: { ...process.env, NODE_TEST_CONTEXT: "" } },
+    );
+    assert.equal(out, "RemoteCommand,WinHttpProxySetting,WinRMProxyConfig");
+  });
+});
