@@ -14,7 +14,7 @@
 import { randomUUID } from "node:crypto";
 import type { RunResult } from "../client.js";
 import { CommandFailedError } from "../errors.js";
-import { getClient, poolKey } from "./clientPool.js";
+import { getClient } from "./clientPool.js";
 import {
   checkStateVersion,
   checkWith,
@@ -26,7 +26,7 @@ import {
   withoutProvider,
   type RemoteCommandInputs,
 } from "./schemas.js";
-import { DiffBuilder, endpointKey, type Props, type ResourceProviderFunctions } from "./types.js";
+import { DiffBuilder, type Props, type ResourceProviderFunctions } from "./types.js";
 
 export const REMOTE_COMMAND_ID_PREFIX = "remote-command:";
 
@@ -82,13 +82,6 @@ function stateOf(props: Props): RemoteCommandState {
   return p as unknown as RemoteCommandState;
 }
 
-function connectionKey(c: unknown): string {
-  try {
-    return poolKey(connectionOf({ connection: c }));
-  } catch {
-    return JSON.stringify(c ?? null);
-  }
-}
 
 /** The inputs part of a stored state. */
 function inputsOf(state: RemoteCommandState): Props {
@@ -107,8 +100,7 @@ export const remoteCommand: ResourceProviderFunctions = {
     const old = stateOf(olds);
     const n = withoutProvider(news);
     const d = new DiffBuilder();
-    d.compare("connection", old.connection, n.connection, endpointKey, true, false);
-    if (!d.result().replaces.includes("connection")) d.compare("connection", old.connection, n.connection, connectionKey);
+    d.compareConnection(old.connection, n.connection);
     // pulumi-command: a trigger change, known or not yet known, replaces.
     d.compare("triggers", old.triggers ?? [], n.triggers ?? [], json, true);
     d.compare("create", old.create, n.create, json);

@@ -5,7 +5,8 @@
  */
 import { normaliseEndpoint } from "../connection.js";
 import type { CheckFailure } from "./schemas.js";
-import { containsUnknown } from "./schemas.js";
+import { connectionOf, containsUnknown } from "./schemas.js";
+import { poolKey } from "./clientPool.js";
 
 export type Props = Record<string, unknown>;
 
@@ -61,6 +62,15 @@ export class DiffBuilder {
     }
   }
 
+  /**
+   * The `connection` input: another endpoint is another host, so it replaces (an unknown endpoint during preview
+   * does not: it usually names the same host); any other change (credentials, proxy, TLS) updates in place.
+   */
+  compareConnection(oldConnection: unknown, newConnection: unknown): void {
+    this.compare("connection", oldConnection, newConnection, endpointKey, true, false);
+    if (!this.replaces.includes("connection")) this.compare("connection", oldConnection, newConnection, connectionKey);
+  }
+
   result(): DiffResult {
     return {
       changes: Object.keys(this.detailed).length > 0,
@@ -79,5 +89,14 @@ export function endpointKey(connection: unknown): string {
     return normaliseEndpoint(raw);
   } catch {
     return raw;
+  }
+}
+
+/** Everything that decides which client a connection gets (the pool key: endpoint, identity, proxy; no secret). */
+function connectionKey(connection: unknown): string {
+  try {
+    return poolKey(connectionOf({ connection }));
+  } catch {
+    return JSON.stringify(connection ?? null);
   }
 }

@@ -29,7 +29,7 @@ import {
   type WinHttpTool,
 } from "../hosts/winhttp.js";
 import { sameProxyState, type WinHttpProxyState } from "../hosts/winhttpSettings.js";
-import { getClient, poolKey } from "./clientPool.js";
+import { getClient } from "./clientPool.js";
 import {
   bypassString,
   checkStateVersion,
@@ -42,7 +42,7 @@ import {
   withoutProvider,
   type WinHttpProxySettingInputs,
 } from "./schemas.js";
-import { DiffBuilder, endpointKey, type Props, type ResourceProviderFunctions } from "./types.js";
+import { DiffBuilder, type Props, type ResourceProviderFunctions } from "./types.js";
 
 export const WINHTTP_ID_PREFIX = "winhttp:";
 
@@ -148,8 +148,7 @@ export const winHttpProxySetting: ResourceProviderFunctions = {
     const old = stateOf(olds);
     const n = withoutProvider(news);
     const d = new DiffBuilder();
-    d.compare("connection", old.connection, n.connection, endpointKey, true, false);
-    if (!d.result().replaces.includes("connection")) d.compare("connection", old.connection, n.connection, connectionKey);
+    d.compareConnection(old.connection, n.connection);
     const importFromIe = n.importFromIe === true;
     d.compare("importFromIe", old.importFromIe, importFromIe, String);
     d.compare("onDelete", old.onDelete, n.onDelete ?? "restore", (v) => String(v));
@@ -247,10 +246,3 @@ export const winHttpProxySetting: ResourceProviderFunctions = {
   },
 };
 
-function connectionKey(c: unknown): string {
-  try {
-    return poolKey(connectionOf({ connection: c }));
-  } catch {
-    return JSON.stringify(c ?? null);
-  }
-}

@@ -19,7 +19,7 @@ import type { Connection } from "../connection.js";
 import { ConfigurationError, ProtocolError, WinRMError } from "../errors.js";
 import type { PathEvent } from "../transport/pathEvents.js";
 import type { ConfigTree } from "../wsman/config.js";
-import { getClient, poolKey } from "./clientPool.js";
+import { getClient } from "./clientPool.js";
 import {
   checkStateVersion,
   checkWith,
@@ -34,7 +34,7 @@ import {
   type ServiceAuth,
   type WinRMProxyConfigInputs,
 } from "./schemas.js";
-import { DiffBuilder, endpointKey, type Props, type ResourceProviderFunctions } from "./types.js";
+import { DiffBuilder, type Props, type ResourceProviderFunctions } from "./types.js";
 
 export const WINRM_CONFIG_ID_PREFIX = "winrm-config:";
 const SERVICE = "winrm/config/service";
@@ -289,13 +289,6 @@ async function converge(inputs: WinRMProxyConfigInputs, raw: unknown, previous: 
   });
 }
 
-function connectionKey(c: unknown): string {
-  try {
-    return poolKey(connectionOf({ connection: c }));
-  } catch {
-    return JSON.stringify(c ?? null);
-  }
-}
 
 export const winRMProxyConfig: ResourceProviderFunctions = {
   async check(_olds, news) {
@@ -306,8 +299,7 @@ export const winRMProxyConfig: ResourceProviderFunctions = {
     const old = stateOf(olds);
     const n = withoutProvider(news);
     const d = new DiffBuilder();
-    d.compare("connection", old.connection, n.connection, endpointKey, true, false);
-    if (!d.result().replaces.includes("connection")) d.compare("connection", old.connection, n.connection, connectionKey);
+    d.compareConnection(old.connection, n.connection);
     if (old.allowUnencrypted) d.change("allowUnencrypted");
     d.compare("onDelete", old.onDelete, n.onDelete ?? "retain", (v) => String(v));
     const parsed = serviceAuthSchema.safeParse(n.serviceAuth ?? {});
