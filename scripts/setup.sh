@@ -31,6 +31,10 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-fund --no-audit --loglevel=error
 fi
 
+# node_modules/pulumi-winrm-proxy -> .. (npm ci's "prepare" makes it; this covers a node_modules that was already
+# current): the example program and the dynamic providers resolve the package by name from the repository root.
+node scripts/link-self.mjs
+
 # npm ci builds the Kerberos addon (binding.gyp); when node_modules was already current, build it here.
 [ -f build/Release/winrm_gssapi.node ] || npm run --silent install >/dev/null
 

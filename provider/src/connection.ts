@@ -14,13 +14,27 @@ export const MECHANISMS = ["negotiate", "ntlm", "basic", "kerberos", "credssp"] 
 const authSchema = z
   .object({
     mechanism: z.enum(MECHANISMS).default("negotiate").describe(
-      "How to authenticate to the WinRM service. negotiate/ntlm send raw NTLMSSP under the Negotiate scheme " +
-        "(what pywinrm and the Windows client do); basic only over https://.",
+      "How to authenticate to the WinRM service. negotiate: Kerberos (SPNEGO) when a ticket can be had, else NTLM " +
+        "(raw NTLMSSP under the Negotiate scheme, as pywinrm and the Windows client send it); ntlm or kerberos force " +
+        "one; basic only over https://.",
     ),
     username: z.string().min(1).describe('"DOMAIN\\\\user", "user@domain" or a local "user".'),
-    password: z.string().describe("The account's password. Secret: never logged, never in an error."),
+    password: z
+      .string()
+      .optional()
+      .describe(
+        "The account's password. Secret: never logged, never in an error. May be omitted with kerberos and " +
+          "negotiate: the Kerberos ticket cache (KRB5CCNAME, e.g. after kinit) is used then.",
+      ),
     domain: z.string().optional().describe("Overrides the domain parsed from username."),
-    spn: z.string().optional().describe('Target service principal name; default "HTTP/<endpoint host>".'),
+    spn: z
+      .string()
+      .optional()
+      .describe('Target service principal name (Kerberos; NTLM MsvAvTargetName); default "HTTP/<endpoint host>".'),
+    delegate: z
+      .boolean()
+      .optional()
+      .describe("Kerberos: forward the TGT to the host (GSS_C_DELEG_FLAG), for a second hop. Default false."),
   })
   .strict();
 
@@ -48,7 +62,8 @@ const proxyObjectSchema = z
       .enum(PROXY_AUTH)
       .default("none")
       .describe(
-        "How to answer the proxy's 407: none, basic (RFC 7617), negotiate/ntlm (NTLM, 3 CONNECT legs, MS-NTHT 4.2). " +
+        "How to answer the proxy's 407: none, basic (RFC 7617), ntlm (3 CONNECT legs, MS-NTHT 4.2), kerberos " +
+          "(SPNEGO, one leg; ticket cache when no password), negotiate (Kerberos when a ticket can be had, else NTLM). " +
           "Any of them requires an https:// endpoint (Microsoft: if the proxy requires authentication, use HTTPS).",
       ),
     username: z.string().min(1).optional().describe("Proxy account, independent of auth.username."),
@@ -123,6 +138,7 @@ export interface Connection {
     readonly password: string;
     readonly domain?: string;
     readonly spn?: string;
+    readonly delegate?: boolean;
   };
   readonly tls: { readonly ca?: string; readonly serverName?: string; readonly rejectUnauthorized: boolean };
   readonly messageEncryption: "auto" | "always" | "never";
@@ -198,14 +214,23 @@ export function parseConnection(input: unknown): Connection {
   if (typeof c.codePage === "number" && c.codePage > 65535) {
     throw new ConfigurationError("codePage", `is not a Windows code page; ${fixFor("codePage")}`);
   }
+  if (c.auth.password === undefined && c.auth.mechanism !== "kerberos" && c.auth.mechanism !== "negotiate") {
+    throw new ConfigurationError(
+      "auth.password",
+      `is required with auth.mechanism "${c.auth.mechanism}" (only kerberos and negotiate can use a Kerberos ticket cache); ` +
+        fixFor("auth.password"),
+    );
+  }
   return {
     endpoint,
     auth: {
       mechanism: c.auth.mechanism,
       username: c.auth.username,
-      password: c.auth.password,
+      // "" = no password: the Kerberos ticket cache (kerberos, negotiate).
+      password: c.auth.password ?? "",
       ...(c.auth.domain !== undefined ? { domain: c.auth.domain } : {}),
       ...(c.auth.spn !== undefined ? { spn: c.auth.spn } : {}),
+      ...(c.auth.delegate !== undefined ? { delegate: c.auth.delegate } : {}),
     },
     tls: {
       ...(c.tls.ca !== undefined ? { ca: c.tls.ca } : {}),
@@ -233,6 +258,8 @@ function parseProxy(p: z.infer<typeof proxyObjectSchema>): ProxyConfig {
         'is "none" but proxy credentials are given; set proxy.auth to "basic", "negotiate" or "ntlm", or remove them',
       );
     }
+  } else if ((p.auth === "kerberos" || p.auth === "negotiate") && p.password === undefined) {
+    // No password: the Kerberos ticket cache (KRB5CCNAME) authenticates to the proxy; Negotiate then has no NTLM.
   } else {
     if (p.username === undefined) {
       throw new ConfigurationError("proxy.username", `is required with proxy.auth "${p.auth}"; ${fixFor("proxy.username")}`);

@@ -3,7 +3,11 @@
  *
  *   node dist/test/emulator/main.js --listen 127.0.0.1:15985 --profile win2019 --user 'EXAMPLE\alice:Passw0rd!' \
  *        [--user ...] [--tls --ca-out ca.pem] [--locale en-US] [--computer-name WIN-EMU] [--domain EXAMPLE] \
- *        [--set 'winrm/config/service/auth:Basic=true'] [--operation-timeout-cap-ms 5000] [--verbose]
+ *        [--set 'winrm/config/service/auth:Basic=true'] [--operation-timeout-cap-ms 5000] [--verbose] \
+ *        [--keytab http.keytab] [--cbt-hardening None|Relaxed|Strict]
+ *
+ * With --keytab the host accepts Kerberos (Negotiate/SPNEGO, raw krb5, and the Kerberos scheme) for the service
+ * principals in that keytab; the realm (KDC address, [domain_realm]) comes from KRB5_CONFIG, as for any MIT program.
  *
  * The first stdout line is the endpoint URL, printed once the listener is ready (scripts wait for it). With --verbose
  * each request is logged on stderr (never a token or password). Stops on SIGINT/SIGTERM.
@@ -30,12 +34,14 @@ export interface MainArgs {
   sets: { path: string; key: string; value: string }[];
   operationTimeoutCapMs?: number;
   verbose: boolean;
+  keytab?: string;
+  cbtHardening?: "None" | "Relaxed" | "Strict";
 }
 
 const USAGE =
   "usage: main.js --listen HOST:PORT --profile win2003r2|win2008|win2008r2|win2019 --user 'DOMAIN\\NAME:PASSWORD' " +
   "[--user ...] [--tls] [--ca-out FILE] [--locale en-US|es-ES|it-IT] [--computer-name NAME] [--domain NETBIOSDOMAIN] " +
-  "[--set PATH:KEY=VALUE] [--operation-timeout-cap-ms MS] [--verbose]";
+  "[--set PATH:KEY=VALUE] [--operation-timeout-cap-ms MS] [--verbose] [--keytab FILE] [--cbt-hardening None|Relaxed|Strict]";
 
 /** Parse argv (without node and the script). Throws Error with a usage hint; never echoes a password. */
 export function parseArgs(argv: string[]): MainArgs {
@@ -113,6 +119,15 @@ export function parseArgs(argv: string[]): MainArgs {
       case "--verbose":
         a.verbose = true;
         break;
+      case "--keytab":
+        a.keytab = value();
+        break;
+      case "--cbt-hardening": {
+        const v = value();
+        if (v !== "None" && v !== "Relaxed" && v !== "Strict") throw new Error(`--cbt-hardening wants None, Relaxed or Strict, got "${v}"`);
+        a.cbtHardening = v;
+        break;
+      }
       case "--help":
       case "-h":
         throw new Error(USAGE);
@@ -120,7 +135,8 @@ export function parseArgs(argv: string[]): MainArgs {
         throw new Error(`unknown argument "${flag}"\n${USAGE}`);
     }
   }
-  if (a.users.length === 0) throw new Error(`at least one --user is needed\n${USAGE}`);
+  // With a keytab, Kerberos users come from the KDC: --user (NTLM/Basic accounts) is optional then.
+  if (a.users.length === 0 && a.keytab === undefined) throw new Error(`at least one --user (or --keytab) is needed\n${USAGE}`);
   if (a.caOut !== undefined && !a.tls) throw new Error("--ca-out needs --tls");
   return a;
 }
@@ -147,6 +163,8 @@ async function main(): Promise<void> {
     port: args.port,
     tls: args.tls,
     maxOperationTimeoutMs: args.operationTimeoutCapMs,
+    ...(args.keytab !== undefined ? { keytab: args.keytab } : {}),
+    ...(args.cbtHardening !== undefined ? { cbtHardening: args.cbtHardening } : {}),
     onRequest: args.verbose ? (e) => process.stderr.write(`${formatEntry(e)}\n`) : undefined,
   });
   if (args.caOut !== undefined && emu.caPem !== undefined) writeFileSync(args.caOut, emu.caPem);

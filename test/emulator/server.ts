@@ -47,6 +47,8 @@ import {
 import { CONFIG_PATHS, parseConfigDocument, renderConfigDocument, type ConfigTree } from "../../provider/src/wsman/config.js";
 import { WinRMConfigError } from "./host/configStore.js";
 import { NtlmAcceptor } from "./auth/ntlmAcceptor.js";
+import { KerberosAcceptor } from "./auth/kerberosAcceptor.js";
+import { loadGssapi } from "../../provider/src/auth/kerberos/gssapi.js";
 import type { WinRMConfigStore } from "./host/configStore.js";
 import type { HostProfile } from "./host/profiles.js";
 import { type AuthState, type RequestLogEntry, formatEntry } from "./requestLog.js";
@@ -87,6 +89,12 @@ export interface WinRMEmulatorOptions {
   receiveChunkBytes?: number;
   /** Close the connection after the anonymous 401 (`Connection: close`), as the protocol.md 2.2 capture shows. */
   closeAfterAnonymous401?: boolean;
+  /**
+   * Keytab with the host's `HTTP/<name>` keys: the host then accepts Kerberos (raw krb5 or SPNEGO under `Negotiate`,
+   * and the `Kerberos` scheme when Service/Auth/Kerberos is on), realm settings from KRB5_CONFIG. Needs the GSSAPI
+   * addon.
+   */
+  keytab?: string;
   /** Called for every request logged (main.ts --verbose). */
   onRequest?: (entry: RequestLogEntry) => void;
   /** For deterministic NTLM challenges in tests. */
@@ -100,6 +108,8 @@ interface ConnState {
   /** Scheme of the connection-bound context ("Negotiate"), while a handshake runs or after it completed. */
   scheme?: string;
   acceptor?: NtlmAcceptor;
+  /** The Kerberos acceptor context of this connection, when the client spoke Kerberos. */
+  krb?: KerberosAcceptor;
   state: AuthState;
   user?: string;
   sealer?: MessageSealer;
@@ -156,6 +166,8 @@ export class WinRMEmulator {
   }
 
   static async start(opts: WinRMEmulatorOptions): Promise<WinRMEmulator> {
+    // Fail at start, not at the first client, when Kerberos is asked for without the addon.
+    if (opts.keytab !== undefined) loadGssapi("keytab");
     const material = opts.tls
       ? await generateTlsMaterial({
           dnsNames: ["localhost", opts.host.computerName.toLowerCase()],
@@ -224,7 +236,11 @@ export class WinRMEmulator {
     const state: ConnState = { id: ++this.connectionCount, tls: this.tlsMaterial !== undefined, state: "anonymous" };
     this.conns.set(socket, state);
     this.sockets.add(socket);
-    socket.once("close", () => this.sockets.delete(socket));
+    socket.once("close", () => {
+      this.sockets.delete(socket);
+      // The connection's Kerberos context dies with it.
+      state.krb?.dispose();
+    });
     return state;
   }
 
@@ -301,6 +317,8 @@ export class WinRMEmulator {
     const auth = this.config.serviceAuth;
     const h: string[] = [];
     if (auth.negotiate || auth.kerberos) h.push("Negotiate");
+    // A host that can take Kerberos also offers the Kerberos scheme (protocol.md 2.2: domain-joined hosts).
+    if (auth.kerberos && this.opts.keytab !== undefined) h.push("Kerberos");
     if (auth.basic) h.push('Basic realm="WSMAN"');
     if (auth.credSSP) h.push("CredSSP");
     return h;
@@ -316,6 +334,8 @@ export class WinRMEmulator {
     conn.state = "anonymous";
     delete conn.scheme;
     delete conn.acceptor;
+    conn.krb?.dispose();
+    delete conn.krb;
     delete conn.user;
     delete conn.sealer;
   }
@@ -368,7 +388,24 @@ export class WinRMEmulator {
       this.authSchemes.set(req, scheme);
       const auth = this.config.serviceAuth;
       const lower = scheme.toLowerCase();
-      if (lower === "negotiate" && (auth.negotiate || auth.kerberos)) {
+      const tokenBytes = Buffer.from(tokenB64, "base64");
+      const kerberosToken = this.opts.keytab !== undefined && tokenBytes.length > 0 && !isNtlmToken(tokenBytes);
+      if (
+        (lower === "kerberos" && auth.kerberos && this.opts.keytab !== undefined) ||
+        (lower === "negotiate" && (auth.negotiate || auth.kerberos) && kerberosToken)
+      ) {
+        const r = this.stepKerberos(conn, lower === "kerberos" ? "Kerberos" : "Negotiate", tokenBytes);
+        if ("reply" in r) return r.reply;
+        // Mutual authentication: the AP-REP rides on the 200 (protocol.md 2.3), with the sealed answer if a body
+        // came along with the AP-REQ.
+        const challenge = r.token.length > 0 ? `${conn.scheme ?? scheme} ${r.token.toString("base64")}` : undefined;
+        const reply: Reply =
+          body.length === 0
+            ? { status: 200, note: `Kerberos authenticated${r.spnego ? " (SPNEGO)" : ""} (empty body)` }
+            : await this.authenticatedRequest(conn, req, body, encrypted, signal);
+        if (challenge !== undefined && reply.status !== 401) reply.headers = { ...(reply.headers ?? {}), "WWW-Authenticate": challenge };
+        return reply;
+      } else if (lower === "negotiate" && (auth.negotiate || auth.kerberos)) {
         const step = this.stepNegotiate(conn, scheme, Buffer.from(tokenB64, "base64"));
         if (step) return step;
         // Context complete on this request: Flow A (empty body => 200 empty) or Flow B (sealed body rides along).
@@ -397,6 +434,43 @@ export class WinRMEmulator {
       return this.unauthorized("no credentials", undefined, anonymous && this.opts.closeAfterAnonymous401 === true);
     }
     return this.authenticatedRequest(conn, req, body, encrypted, signal);
+  }
+
+  /** One Kerberos accept step on a new context (Kerberos takes one round trip: protocol.md 2.3). */
+  private stepKerberos(
+    conn: ConnState,
+    scheme: "Negotiate" | "Kerberos",
+    token: Buffer,
+  ): { reply: Reply } | { token: Buffer; spnego: boolean } {
+    const keytab = this.opts.keytab;
+    if (keytab === undefined) return { reply: this.unauthorized("Kerberos is not configured (no keytab)") };
+    // Every AP-REQ starts a new context, also on an authenticated connection (re-authentication).
+    this.resetAuth(conn);
+    const acceptor = new KerberosAcceptor({
+      keytab,
+      scheme,
+      channelBindings: conn.tls ? this.channelBindings : undefined,
+      cbtHardening: conn.tls ? (this.opts.cbtHardening ?? this.config.serviceAuth.cbtHardeningLevel) : "None",
+    });
+    let step;
+    try {
+      step = acceptor.step(token);
+    } catch (e) {
+      acceptor.dispose();
+      const why = e instanceof AuthenticationError ? e.message : "malformed token";
+      return { reply: this.unauthorized(`access denied: ${why}`) };
+    }
+    if (!step.complete) {
+      // krb5 needs no second leg from the client; a context that wants one is not something WinRM clients do.
+      acceptor.dispose();
+      return { reply: this.unauthorized("Kerberos context did not complete in one round trip") };
+    }
+    conn.krb = acceptor;
+    conn.scheme = scheme;
+    conn.state = "authenticated";
+    if (step.user !== undefined) conn.user = step.user;
+    conn.sealer = acceptor.sealer();
+    return { token: step.token, spnego: step.spnego };
   }
 
   /** One Negotiate step. Returns the reply when the handshake goes on or failed, undefined when it completed. */
@@ -463,6 +537,10 @@ export class WinRMEmulator {
       if (!conn.sealer) return { status: 400, note: "sealed body without a sealing context" };
       try {
         const parts = decodeEncryptedBody(req.headers["content-type"] ?? "", body);
+        if (conn.krb !== undefined && parts.protocol.toLowerCase() !== conn.sealer.protocol.toLowerCase()) {
+          // The protocol string must match the scheme of the context (protocol.md 2.4; OpenWEC checks it too).
+          return { status: 400, note: `protocol ${parts.protocol} does not match the ${conn.scheme ?? ""} context` };
+        }
         const plain = conn.sealer.unwrap(parts.header, parts.data);
         if (plain.length !== parts.originalLength) {
           return { status: 400, note: `sealed length ${plain.length} != OriginalContent Length ${parts.originalLength}` };
@@ -725,6 +803,11 @@ function actionOf(body: Buffer): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** An NTLMSSP message (MS-NLMP 2.2: signature "NTLMSSP\0"), as opposed to a GSS (Kerberos / SPNEGO) token. */
+function isNtlmToken(token: Buffer): boolean {
+  return token.length >= 8 && token.subarray(0, 8).toString("latin1") === "NTLMSSP\0";
 }
 
 /** One log line per entry; re-exported for main.ts. */

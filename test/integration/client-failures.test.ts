@@ -57,10 +57,16 @@ describe("refused before any byte is sent", () => {
       field: "messageEncryption",
     },
     {
-      name: "kerberos (not yet supported)",
-      conn: (url) => ({ endpoint: url, auth: { mechanism: "kerberos", username: "u", password: PASSWORD } }),
+      name: "credssp (not yet supported)",
+      conn: (url) => ({ endpoint: url, auth: { mechanism: "credssp", username: "u", password: PASSWORD } }),
       type: ConfigurationError,
       field: "auth.mechanism",
+    },
+    {
+      name: "negotiate without a password to an IP address: neither Kerberos (no SPN) nor NTLM (no password)",
+      conn: (url) => ({ endpoint: url, auth: { mechanism: "negotiate", username: "u" } }),
+      type: ConfigurationError,
+      field: "auth.password",
     },
     {
       name: "readMs not above the operation timeout",

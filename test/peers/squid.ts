@@ -8,6 +8,10 @@
  *   password and runs the three legs, but its CHALLENGE has no TargetInfo (NTLMv1 style) and a garbage TargetName
  *   offset. `ntlmHelper: "acceptor"` is test/peers/squid_ntlm_helper.ts: the emulator's NTLMv2 acceptor, which
  *   verifies the password (users from `ntlmUsers`).
+ * - `negotiate`: Negotiate/Kerberos proxy auth through Debian's negotiate_kerberos_auth with a keytab from the test's
+ *   KDC (`kerberos.keytab`, `kerberos.krb5Conf`; copied into squid's own directory, which user `proxy` can read),
+ *   `-s GSS_C_NO_NAME` (any key of the keytab: the client asks for HTTP/<proxy name>), KRB5_CONFIG in the helper's
+ *   environment (peers.md 3), plus NTLM (ntlm_fake_auth) and Basic when `kerberos.alsoNtlm` is set.
  * - `connectionAuthOff: true` adds a second http_port with `connection-auth=off`: squid then strips the
  *   WWW-Authenticate NTLM/Negotiate headers from a 401 and does not pin ("prevent forwarding Microsoft connection
  *   oriented authentication", squid.conf.documented).
@@ -19,7 +23,7 @@
  * pinger. Squid started as root drops to user `proxy`, so the scratch directory is chowned to it.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as net from "node:net";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
@@ -38,7 +42,7 @@ export function squidMissing(): string | false {
   return false;
 }
 
-export type SquidAuth = "none" | "basic" | "ntlm";
+export type SquidAuth = "none" | "basic" | "ntlm" | "negotiate";
 
 export interface SquidOptions {
   auth?: SquidAuth;
@@ -48,6 +52,8 @@ export interface SquidOptions {
   ntlmHelper?: "fake" | "acceptor";
   /** Users the "acceptor" helper knows. */
   ntlmUsers?: { domain: string; user: string; password: string }[];
+  /** For `auth: "negotiate"`: the KDC's keytab (with HTTP/<proxy name>) and krb5.conf. */
+  kerberos?: { keytab: string; krb5Conf: string; alsoNtlm?: boolean };
   /** Add a second http_port with connection-auth=off. */
   connectionAuthOff?: boolean;
   /** false: client_persistent_connections off. Default true (squid's default). */
@@ -192,7 +198,32 @@ export class Squid {
         "auth_param ntlm keep_alive on",
       );
     }
-    if (auth === "basic" || auth === "ntlm") {
+    let daemonEnv: NodeJS.ProcessEnv | undefined;
+    if (auth === "negotiate") {
+      const k = opts.kerberos;
+      if (k === undefined) throw new Error('squid auth "negotiate" needs the kerberos option (keytab, krb5Conf)');
+      // Copies squid's helper (running as `proxy`) can read; the replay cache in squid's directory too.
+      writeFileSync(join(dir, "proxy-http.keytab"), readFileSync(k.keytab), { mode: 0o600 });
+      writeFileSync(join(dir, "krb5.conf"), readFileSync(k.krb5Conf));
+      mkdirSync(join(dir, "rcache"));
+      lines.push(
+        `auth_param negotiate program ${SQUID_LIBEXEC}/negotiate_kerberos_auth -k ${dir}/proxy-http.keytab -s GSS_C_NO_NAME -c ${dir}/rcache`,
+        "auth_param negotiate children 2",
+        "auth_param negotiate keep_alive on",
+      );
+      if (k.alsoNtlm === true) {
+        lines.push(
+          `auth_param ntlm program ${SQUID_LIBEXEC}/ntlm_fake_auth`,
+          "auth_param ntlm children 2",
+          "auth_param ntlm keep_alive on",
+        );
+      }
+      // Helpers inherit squid's environment.
+      daemonEnv = { ...process.env, KRB5_CONFIG: join(dir, "krb5.conf"), KRB5RCACHEDIR: join(dir, "rcache") };
+      delete daemonEnv.KRB5_KTNAME;
+      delete daemonEnv.KRB5CCNAME;
+    }
+    if (auth === "basic" || auth === "ntlm" || (auth === "negotiate" && opts.kerberos?.alsoNtlm === true)) {
       const htpasswd = users.map((u) => `${u.username}:${apr1(u.password)}`).join("\n") + "\n";
       writeFileSync(join(dir, "htpasswd"), htpasswd, { mode: 0o600 });
       lines.push(
@@ -229,6 +260,7 @@ export class Squid {
         args: ["-N", "-n", `sqtest${port}`, "-f", conf],
         port,
         cwd: dir,
+        ...(daemonEnv !== undefined ? { env: daemonEnv } : {}),
         describe: () => `cache.log:\n${readCacheLog()}`,
         ready: () => {
           const log = readCacheLog();

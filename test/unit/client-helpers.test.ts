@@ -64,21 +64,28 @@ describe("powershell", () => {
 });
 
 describe("createMechanism", () => {
-  test("negotiate and ntlm: NTLM under the Negotiate scheme", () => {
-    for (const mechanism of ["negotiate", "ntlm"] as const) {
-      const m = createMechanism({ mechanism, username: "EX\\a", password: "p" }, "http://h:5985/wsman");
-      assert.equal(m.scheme, "Negotiate");
-      assert.equal(m.name, "ntlm");
-      assert.equal(m.canSeal, true);
-    }
+  test("ntlm: NTLM under the Negotiate scheme; negotiate: Kerberos-first, NTLM directly for an IP address", () => {
+    const n = createMechanism({ mechanism: "ntlm", username: "EX\\a", password: "p" }, "http://h:5985/wsman");
+    assert.equal(n.scheme, "Negotiate");
+    assert.equal(n.name, "ntlm");
+    assert.equal(n.canSeal, true);
+    const byName = createMechanism({ mechanism: "negotiate", username: "EX\\a", password: "p" }, "http://h:5985/wsman");
+    assert.equal(byName.scheme, "Negotiate");
+    assert.equal(byName.name, "negotiate", "decided at the first step: Kerberos if a ticket can be had, else NTLM");
+    assert.equal(byName.canSeal, true);
     assert.equal(createMechanism({ mechanism: "basic", username: "a", password: "p" }, "https://h/wsman").canSeal, false);
   });
-  test("kerberos and credssp: not yet supported", () => {
-    for (const mechanism of ["kerberos", "credssp"] as const) {
-      assert.throws(
-        () => createMechanism({ mechanism, username: "a", password: "p" }, "http://h/wsman"),
-        (e: unknown) => e instanceof ConfigurationError && e.field === "auth.mechanism" && /not yet supported/.test(e.message),
-      );
-    }
+  test("kerberos: the Kerberos scheme; credssp: not yet supported; negotiate without password needs Kerberos", () => {
+    const k = createMechanism({ mechanism: "kerberos", username: "a", password: "p" }, "http://h/wsman");
+    assert.equal(k.scheme, "Kerberos");
+    assert.equal(k.name, "kerberos");
+    assert.throws(
+      () => createMechanism({ mechanism: "credssp", username: "a", password: "p" }, "http://h/wsman"),
+      (e: unknown) => e instanceof ConfigurationError && e.field === "auth.mechanism" && /not yet supported/.test(e.message),
+    );
+    assert.throws(
+      () => createMechanism({ mechanism: "negotiate", username: "a", password: "" }, "http://10.0.0.5/wsman"),
+      (e: unknown) => e instanceof ConfigurationError && e.field === "auth.password",
+    );
   });
 });

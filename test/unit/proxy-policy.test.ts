@@ -6,7 +6,7 @@ import {
   RULE_NO_CLEARTEXT_OVER_HTTP,
   RULE_PROXY_AUTH_NEEDS_HTTPS,
 } from "../../provider/src/transport/policy.js";
-import { ConfigurationError, InsecureProxyPathError } from "../../provider/src/errors.js";
+import { InsecureProxyPathError } from "../../provider/src/errors.js";
 import { createProxyMechanism } from "../../provider/src/auth/index.js";
 
 const SECRET = "Pr0xy-SECRET-pw";
@@ -108,11 +108,18 @@ describe("proxy mechanisms", () => {
     assert.equal(createProxyMechanism(settings("basic"), ["NTLM"]), undefined);
   });
 
-  test("kerberos is refused before any byte, in the policy", () => {
-    assert.throws(
-      () => plan(conn(HTTPS, { url: "http://p:3128", auth: "kerberos", username: "bob", password: SECRET })),
-      (e: unknown) => e instanceof ConfigurationError && e.field === "proxy.auth" && /issue 4/.test(e.message),
-    );
+  test("kerberos proxy auth passes the policy over https:// (ticket cache allowed) and is refused for http://", () => {
+    assert.equal(plan(conn(HTTPS, { url: "http://p:3128", auth: "kerberos", username: "bob", password: SECRET })).proxy?.auth, "kerberos");
+    assert.equal(plan(conn(HTTPS, { url: "http://p:3128", auth: "kerberos" })).proxy?.auth, "kerberos");
+    refused(conn(HTTP, { url: "http://p:3128", auth: "kerberos" }), RULE_PROXY_AUTH_NEEDS_HTTPS, "proxy.auth");
+  });
+
+  test("negotiate to a proxy prefers Kerberos (SPNEGO) when offered Negotiate; NTLM when the proxy is an IP address", () => {
+    const byName = createProxyMechanism(settings("negotiate"), ["Negotiate", "NTLM"]);
+    assert.equal(byName?.scheme, "Negotiate");
+    assert.equal(byName?.name, "negotiate", "undecided until the first step");
+    const ip = createProxyMechanism({ ...settings("negotiate"), url: new URL("http://127.0.0.1:3128") }, ["NTLM"]);
+    assert.equal(ip?.name, "ntlm");
   });
 });
 

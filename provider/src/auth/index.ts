@@ -1,39 +1,104 @@
 /** Picks the AuthMechanism for a Connection's `auth` block. */
+import { isIP } from "node:net";
 import type { Connection } from "../connection.js";
 import { ConfigurationError } from "../errors.js";
 import type { AuthMechanism, Credentials } from "./mechanism.js";
 import { NtlmMechanism } from "./ntlm.js";
 import { BasicMechanism } from "./basic.js";
+import { gssapiAvailable, loadGssapi } from "./kerberos/gssapi.js";
+import { KerberosMechanism } from "./kerberos/kerberosMechanism.js";
+import { NegotiateMechanism } from "./negotiate.js";
 
 export type { AuthMechanism, MessageSealer, ChannelBindings, Credentials, MechanismName } from "./mechanism.js";
 
 export function createMechanism(auth: Connection["auth"], endpointUrl: string | URL): AuthMechanism {
   const url = typeof endpointUrl === "string" ? new URL(endpointUrl) : endpointUrl;
+  const host = url.hostname.replace(/^\[|\]$/g, "");
   const credentials: Credentials = {
     username: auth.username,
     password: auth.password,
     ...(auth.domain !== undefined ? { domain: auth.domain } : {}),
   };
+  // The SPN of the WinRM service: "HTTP/<host>" (MS-WSMV 2.2.9.1.2; MS-NLMP 2.2.2.1 MsvAvTargetName for NTLM).
+  const spn = auth.spn ?? `HTTP/${host}`;
+  const ntlm = () =>
+    // WinRM offers only "Negotiate" in WWW-Authenticate; pywinrm's "ntlm", WinRb and the Windows client all send raw
+    // NTLMSSP under it (protocol.md 2.2), so NTLM uses the Negotiate scheme.
+    new NtlmMechanism({ credentials, scheme: "Negotiate", spn });
   switch (auth.mechanism) {
-    case "negotiate":
     case "ntlm":
-      // WinRM offers only "Negotiate" in WWW-Authenticate; pywinrm's "ntlm", WinRb and the Windows client all send raw
-      // NTLMSSP under it (protocol.md 2.2), so both names use the Negotiate scheme with NTLM inside.
-      return new NtlmMechanism({
+      return ntlm();
+    case "negotiate":
+      return negotiate({
         credentials,
-        scheme: "Negotiate",
-        // MS-NLMP 2.2.2.1 MsvAvTargetName: the SPN of the service, "HTTP/<host>" for WinRM.
-        spn: auth.spn ?? `HTTP/${url.hostname.replace(/^\[|\]$/g, "")}`,
+        spn,
+        explicitSpn: auth.spn !== undefined,
+        host,
+        delegate: auth.delegate === true,
+        field: "auth",
+        mutual: true,
+        ntlm,
+      });
+    case "kerberos":
+      // Fails here, before any byte, when the addon is missing (ConfigurationError with how to build it).
+      loadGssapi("auth.mechanism");
+      // The "Kerberos" scheme with the raw krb5 token, as the Windows client sends it when Kerberos is asked for
+      // (MS-WSMV 2.2.9.1.2.1; protocol application/HTTP-Kerberos-session-encrypted).
+      return new KerberosMechanism({
+        credentials,
+        spn,
+        scheme: "Kerberos",
+        delegate: auth.delegate === true,
+        field: "auth",
       });
     case "basic":
       return new BasicMechanism({ credentials });
-    case "kerberos":
     case "credssp":
       throw new ConfigurationError(
         "auth.mechanism",
-        `"${auth.mechanism}" is not yet supported; use "negotiate" (NTLM) for now`,
+        `"${auth.mechanism}" is not yet supported; use "negotiate" (Kerberos or NTLM) or "kerberos"`,
       );
   }
+}
+
+/** Kerberos-first Negotiate with the NTLM fallback (auth/negotiate.ts). */
+function negotiate(o: {
+  credentials: Credentials;
+  spn: string;
+  explicitSpn: boolean;
+  host: string;
+  delegate: boolean;
+  field: string;
+  mutual: boolean;
+  ntlm: () => AuthMechanism;
+}): NegotiateMechanism {
+  const ntlm = o.credentials.password !== "" ? o.ntlm : undefined;
+  let skipReason: string | undefined;
+  if (!o.explicitSpn && isIP(o.host) !== 0) {
+    // No service principal names an IP address: Windows' Negotiate uses NTLM for http://10.0.0.5:5985 too.
+    skipReason = `the host is an IP address (${o.host}), which no service principal names; give an SPN to use Kerberos`;
+  } else if (!gssapiAvailable()) {
+    skipReason = "the GSSAPI addon is not available";
+  }
+  if (skipReason !== undefined && ntlm === undefined) {
+    // Neither can work: refuse before any byte is sent.
+    throw new ConfigurationError(
+      o.field === "auth" ? "auth.password" : "proxy.password",
+      `is required: Kerberos cannot be used (${skipReason}) and NTLM needs a password`,
+    );
+  }
+  const kerberos =
+    skipReason === undefined
+      ? new KerberosMechanism({
+          credentials: o.credentials,
+          spn: o.spn,
+          scheme: "Negotiate",
+          delegate: o.delegate,
+          mutual: o.mutual,
+          field: o.field,
+        })
+      : undefined;
+  return new NegotiateMechanism({ kerberos, ntlm, ...(skipReason !== undefined ? { skipReason } : {}) });
 }
 
 /** What the proxy layer knows of the proxy's auth settings (a ResolvedProxy). */
@@ -53,25 +118,51 @@ export interface ProxyAuthSettings {
  */
 export function createProxyMechanism(settings: ProxyAuthSettings, offered: readonly string[]): AuthMechanism | undefined {
   const has = (s: string) => offered.some((o) => o.toLowerCase() === s.toLowerCase());
-  const credentials = settings.credentials;
-  if (credentials === undefined || settings.auth === "none") return undefined;
+  // Kerberos to a proxy may run on the ticket cache: no credentials given.
+  const credentials: Credentials = settings.credentials ?? { username: "", password: "" };
+  if (settings.auth === "none") return undefined;
+  if (settings.credentials === undefined && settings.auth !== "kerberos" && settings.auth !== "negotiate") return undefined;
+  const host = settings.url.hostname.replace(/^\[|\]$/g, "");
+  const spn = settings.spn ?? `HTTP/${host}`;
   switch (settings.auth) {
     case "basic":
       return has("Basic") ? new BasicMechanism({ credentials }) : undefined;
-    case "negotiate":
     case "ntlm": {
-      const order = settings.auth === "ntlm" ? (["NTLM", "Negotiate"] as const) : (["Negotiate", "NTLM"] as const);
-      const scheme = order.find((s) => has(s));
-      if (scheme === undefined) return undefined;
-      return new NtlmMechanism({
-        credentials,
-        scheme,
-        spn: settings.spn ?? `HTTP/${settings.url.hostname.replace(/^\[|\]$/g, "")}`,
-        // The proxy context authenticates the CONNECT only; nothing is signed or sealed with it.
-        sessionSecurity: false,
-      });
+      const scheme = (["NTLM", "Negotiate"] as const).find((s) => has(s));
+      return scheme === undefined ? undefined : proxyNtlm(credentials, scheme, spn);
     }
-    case "kerberos":
-      throw new ConfigurationError("proxy.auth", '"kerberos" is not yet supported (issue 4); use "negotiate" (NTLM)');
+    case "negotiate": {
+      // Negotiate to a proxy prefers Kerberos (SPNEGO), as browsers and Windows do; NTLM under whichever scheme is
+      // offered otherwise.
+      if (has("Negotiate")) {
+        return negotiate({
+          credentials,
+          spn,
+          explicitSpn: settings.spn !== undefined,
+          host,
+          delegate: false,
+          field: "proxy.auth",
+          // The proxy context authenticates the CONNECT only: squid's negotiate_kerberos_auth sends no AP-REP.
+          mutual: false,
+          // NTLM under its own scheme when the proxy offers it (squid: a Negotiate helper is often Kerberos-only),
+          // else raw NTLMSSP under Negotiate.
+          ntlm: () => proxyNtlm(credentials, has("NTLM") ? "NTLM" : "Negotiate", spn),
+        });
+      }
+      return has("NTLM") ? proxyNtlm(credentials, "NTLM", spn) : undefined;
+    }
+    case "kerberos": {
+      // SPNEGO under "Negotiate" (RFC 4559, what squid's negotiate_kerberos_auth and curl --proxy-negotiate speak), or
+      // the raw token when a proxy offers only "Kerberos".
+      const scheme = has("Negotiate") ? "Negotiate" : has("Kerberos") ? "Kerberos" : undefined;
+      if (scheme === undefined) return undefined;
+      loadGssapi("proxy.auth");
+      return new KerberosMechanism({ credentials, spn, scheme, mutual: false, field: "proxy.auth" });
+    }
   }
+}
+
+function proxyNtlm(credentials: Credentials, scheme: "NTLM" | "Negotiate", spn: string): NtlmMechanism {
+  // The proxy context authenticates the CONNECT only; nothing is signed or sealed with it.
+  return new NtlmMechanism({ credentials, scheme, spn, sessionSecurity: false });
 }

@@ -49,6 +49,25 @@ export interface AuthMechanism {
   sealer(): MessageSealer;
   /** A new, unstarted context with the same credentials and options, for a new connection. */
   fresh(): AuthMechanism;
+  /**
+   * Release native resources of this context now (its connection is gone). Optional: only mechanisms that hold
+   * native handles (Kerberos) have it; their finalizers release them later otherwise.
+   */
+  dispose?(): void;
+  /**
+   * The first token already carries the channel bindings (a Kerberos AP-REQ's authenticator checksum), so over TLS
+   * the connection must be open before the first step. NTLM binds in its last message and needs no such care.
+   */
+  readonly bindsChannelInFirstToken?: boolean;
+  /** Negotiate only: which mechanism it used on this context and why (for the probe and logs; never a secret). */
+  readonly negotiated?: NegotiateChoice | undefined;
+}
+
+/** What Negotiate chose (MS-SPNG / Windows' Negotiate package: Kerberos when a ticket can be had, else NTLM). */
+export interface NegotiateChoice {
+  readonly chose: "kerberos" | "ntlm";
+  /** Why, e.g. "a Kerberos ticket for HTTP/host was obtained" or "no KDC could be reached". */
+  readonly reason: string;
 }
 
 /** Credentials as the user gives them. `username` may be "DOMAIN\\user" or "user@domain". */

@@ -22,11 +22,18 @@ Usage:
 Connection flags:
   --endpoint URL          WinRM endpoint, e.g. https://host:5986/wsman or http://host:5985/wsman (required).
                           A URL without a path gets /wsman.
-  --auth MECH             Target authentication: negotiate (default), ntlm or basic. basic needs https://.
-  --username USER         Target user: DOMAIN\\user, user@domain or a local user (required).
-  --password-env VAR      Name of the environment variable that holds the target password (required).
+  --auth MECH             Target authentication: negotiate (default: Kerberos when a ticket can be had, else NTLM,
+                          as Windows does; probe says which it chose), kerberos, ntlm or basic. basic needs https://.
+  --username USER         Target user: DOMAIN\\user, user@domain or a local user (required). For Kerberos the
+                          principal is user@REALM (DOMAIN\\user becomes user@DOMAIN).
+  --password-env VAR      Name of the environment variable that holds the target password (required, except with an
+                          explicit --auth kerberos|negotiate: without it the Kerberos ticket cache (KRB5CCNAME,
+                          kinit) is used).
                           Passwords are never taken on the command line, where other users could read them.
-  --domain DOMAIN         Overrides the domain part of --username.
+  --domain DOMAIN         Overrides the domain part of --username (the realm, for Kerberos).
+  --spn SPN               Target service principal name (default HTTP/<endpoint host>), e.g. HTTP/host.corp.example
+                          when the endpoint is an IP address or an alias. Kerberos needs the host's real name.
+  --delegate              Kerberos: delegate (forward) the ticket to the host, for a second hop.
   --encryption MODE       WinRM message encryption: auto (default: on for http://, TLS does it for https://),
                           always, or never (never is refused for http://: nothing unencrypted leaves this machine).
   --ca FILE               PEM file of the CA(s) that sign the host's certificate (https://).
@@ -40,10 +47,13 @@ Proxy flags (see README "Through a proxy"):
                           ALL_PROXY / NO_PROXY (both cases, lower case first, as curl does); none (default) = direct.
   --proxy-mode MODE       auto (default: CONNECT tunnel, falling back to forward proxying for http:// targets when
                           the proxy refuses CONNECT to that port), tunnel, or forward (http:// targets only).
-  --proxy-auth MECH       Proxy authentication: none (default), basic, negotiate, ntlm. Independent of --auth: its own
-                          mechanism and credentials. A proxy that needs authentication needs an https:// endpoint.
+  --proxy-auth MECH       Proxy authentication: none (default), basic, negotiate (Kerberos, else NTLM), kerberos, ntlm.
+                          Independent of --auth: its own mechanism and credentials. A proxy that needs
+                          authentication needs an https:// endpoint.
   --proxy-username USER   Proxy user (DOMAIN\\user, user@domain or user).
-  --proxy-password-env VAR  Name of the environment variable holding the proxy password.
+  --proxy-password-env VAR  Name of the environment variable holding the proxy password (kerberos/negotiate without
+                          it: the Kerberos ticket cache).
+  --proxy-spn SPN         The proxy's service principal name (default HTTP/<proxy host>).
   --proxy-bypass LIST     WinHTTP-style bypass list: "<local>;*.corp.example;10.0.0.5:5985" (those go direct).
 
 Exec flags:
@@ -63,8 +73,11 @@ export interface ConnectionFlags {
   endpoint: string;
   auth: string;
   username: string;
-  passwordEnv: string;
+  /** undefined: no password (kerberos/negotiate: the ticket cache). */
+  passwordEnv: string | undefined;
   domain: string | undefined;
+  spn: string | undefined;
+  delegate: boolean;
   encryption: string;
   ca: string | undefined;
   serverName: string | undefined;
@@ -77,6 +90,7 @@ export interface ConnectionFlags {
   proxyUsername: string | undefined;
   proxyPasswordEnv: string | undefined;
   proxyBypass: string | undefined;
+  proxySpn: string | undefined;
 }
 
 export interface ExecFlags {
@@ -102,6 +116,8 @@ const connectionOptions = {
   username: { type: "string" },
   "password-env": { type: "string" },
   domain: { type: "string" },
+  spn: { type: "string" },
+  delegate: { type: "boolean" },
   encryption: { type: "string" },
   ca: { type: "string" },
   "server-name": { type: "string" },
@@ -114,6 +130,7 @@ const connectionOptions = {
   "proxy-username": { type: "string" },
   "proxy-password-env": { type: "string" },
   "proxy-bypass": { type: "string" },
+  "proxy-spn": { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -146,12 +163,20 @@ function oneOf<T extends string>(flag: string, value: string | undefined, allowe
 
 function connectionFlags(values: Record<string, string | boolean | string[] | undefined>): ConnectionFlags {
   const str = (k: string) => values[k] as string | undefined;
+  const auth = oneOf("auth", str("auth"), ["negotiate", "ntlm", "basic", "kerberos", "credssp"] as const, "negotiate");
+  // Kerberos (and Kerberos-first Negotiate) can run on the ticket cache: no password then, when --auth names one of
+  // them explicitly (the default negotiate still asks for --password-env, so a forgotten flag is a usage error).
+  const ticketCache = str("auth") !== undefined && (auth === "kerberos" || auth === "negotiate");
   return {
     endpoint: required("endpoint", str("endpoint"), "give the WinRM URL, e.g. --endpoint https://host:5986/wsman"),
-    auth: oneOf("auth", str("auth"), ["negotiate", "ntlm", "basic", "kerberos", "credssp"] as const, "negotiate"),
+    auth,
     username: required("username", str("username"), "give the target user, e.g. --username 'CORP\\deploy'"),
-    passwordEnv: required("password-env", str("password-env"), "name the environment variable holding the password, e.g. --password-env WINRM_PASSWORD"),
+    passwordEnv: ticketCache
+      ? str("password-env")
+      : required("password-env", str("password-env"), "name the environment variable holding the password, e.g. --password-env WINRM_PASSWORD"),
     domain: str("domain"),
+    spn: str("spn"),
+    delegate: values.delegate === true,
     encryption: oneOf("encryption", str("encryption"), ["auto", "always", "never"] as const, "auto"),
     ca: str("ca"),
     serverName: str("server-name"),
@@ -164,7 +189,7 @@ function connectionFlags(values: Record<string, string | boolean | string[] | un
 
 function proxyFlags(str: (k: string) => string | undefined): Pick<
   ConnectionFlags,
-  "proxy" | "proxyMode" | "proxyAuth" | "proxyUsername" | "proxyPasswordEnv" | "proxyBypass"
+  "proxy" | "proxyMode" | "proxyAuth" | "proxyUsername" | "proxyPasswordEnv" | "proxyBypass" | "proxySpn"
 > {
   const proxy = str("proxy") ?? "none";
   const proxyAuth = oneOf("proxy-auth", str("proxy-auth"), ["none", "basic", "negotiate", "ntlm", "kerberos"] as const, "none");
@@ -175,13 +200,15 @@ function proxyFlags(str: (k: string) => string | undefined): Pick<
     proxyUsername: str("proxy-username"),
     proxyPasswordEnv: str("proxy-password-env"),
     proxyBypass: str("proxy-bypass"),
+    proxySpn: str("proxy-spn"),
   };
   const explicit = proxy !== "none" && proxy !== "env";
-  const detail = ["proxy-mode", "proxy-auth", "proxy-username", "proxy-password-env", "proxy-bypass"].filter((f) => str(f) !== undefined);
+  const detail = ["proxy-mode", "proxy-auth", "proxy-username", "proxy-password-env", "proxy-bypass", "proxy-spn"].filter((f) => str(f) !== undefined);
   if (!explicit && detail.length > 0) {
     throw new UsageError(`--${detail[0]} needs --proxy URL (with --proxy ${proxy}, the proxy settings come from ${proxy === "env" ? "the environment" : "nowhere: the path is direct"})`);
   }
-  if (proxyAuth !== "none" && (flags.proxyUsername === undefined || flags.proxyPasswordEnv === undefined)) {
+  const proxyTicketCache = (proxyAuth === "kerberos" || proxyAuth === "negotiate") && flags.proxyPasswordEnv === undefined;
+  if (proxyAuth !== "none" && !proxyTicketCache && (flags.proxyUsername === undefined || flags.proxyPasswordEnv === undefined)) {
     throw new UsageError(`--proxy-auth ${proxyAuth} needs --proxy-username and --proxy-password-env`);
   }
   return flags;

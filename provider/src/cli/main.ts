@@ -33,17 +33,23 @@ function readFileFlag(flag: string, path: string): string {
 
 /** Flags -> the shared Connection input (validated by the client's zod schema, which names the field and the fix). */
 export function connectionFromFlags(flags: ConnectionFlags, env: NodeJS.ProcessEnv): ConnectionInput {
-  const password = env[flags.passwordEnv];
-  if (password === undefined) {
-    throw new UsageError(`--password-env: the environment variable ${flags.passwordEnv} is not set; export it with the target password`);
+  let password: string | undefined;
+  if (flags.passwordEnv !== undefined) {
+    password = env[flags.passwordEnv];
+    if (password === undefined) {
+      throw new UsageError(`--password-env: the environment variable ${flags.passwordEnv} is not set; export it with the target password`);
+    }
   }
   return {
     endpoint: flags.endpoint,
     auth: {
       mechanism: flags.auth as NonNullable<ConnectionInput["auth"]["mechanism"]>,
       username: flags.username,
-      password,
+      // No password: the Kerberos ticket cache (kerberos, negotiate).
+      ...(password !== undefined ? { password } : {}),
       ...(flags.domain !== undefined ? { domain: flags.domain } : {}),
+      ...(flags.spn !== undefined ? { spn: flags.spn } : {}),
+      ...(flags.delegate ? { delegate: true } : {}),
     },
     tls: {
       ...(flags.ca !== undefined ? { ca: readFileFlag("ca", flags.ca) } : {}),
@@ -77,6 +83,7 @@ function proxyFromFlags(flags: ConnectionFlags, env: NodeJS.ProcessEnv): Connect
     ...(flags.proxyUsername !== undefined ? { username: flags.proxyUsername } : {}),
     ...(password !== undefined ? { password } : {}),
     ...(flags.proxyBypass !== undefined ? { bypass: flags.proxyBypass } : {}),
+    ...(flags.proxySpn !== undefined ? { spn: flags.proxySpn } : {}),
   };
 }
 

@@ -59,8 +59,18 @@ export function describeEvent(e: PathEvent): ProbeStep {
         ok: true,
         detail: `${e.protocol}, certificate ${e.subject} issued by ${e.issuer}, valid to ${e.validTo}; channel bindings ${e.channelBindings ? "sent" : "not available"}`,
       };
-    case "target-auth":
-      return { step: "target auth", ok: e.ok, detail: `${e.mechanism} (${e.scheme}) ${e.ok ? "succeeded" : "failed"} in ${e.legs} request(s)` };
+    case "target-auth": {
+      // For auth "negotiate" the mechanism is the one Negotiate chose on this connection, and why.
+      const chose =
+        e.negotiated !== undefined
+          ? `; Negotiate chose ${e.negotiated.chose === "kerberos" ? "Kerberos" : "NTLM"}: ${e.negotiated.reason}`
+          : "";
+      return {
+        step: "target auth",
+        ok: e.ok,
+        detail: `${e.mechanism} (${e.scheme}) ${e.ok ? "succeeded" : "failed"} in ${e.legs} request(s)${chose}`,
+      };
+    }
     case "encryption": {
       const parts: string[] = [];
       if (e.sealed) parts.push(`every message sealed (${e.protocol ?? "WinRM message encryption"})`);

@@ -77,6 +77,7 @@ export class HttpChannel {
   private routeValue: Route;
   private routeAnnounced = false;
   private readonly proxyAuthCache: ProxyAuthCache = {};
+  private lastBindings: ChannelBindings | undefined;
   /** HTTP requests written (every leg of a handshake counts). */
   requests = 0;
 
@@ -109,7 +110,17 @@ export class HttpChannel {
       cur.bindings = channelBindingsOf(cur.socket);
       cur.bindingsDone = true;
     }
+    if (cur.bindings !== undefined) this.lastBindings = cur.bindings;
     return cur.bindings;
+  }
+
+  /**
+   * The bindings of the open TLS socket, else of the last one (tls-server-end-point depends on the server
+   * certificate only, RFC 5929 4.1, so they hold for the next connection to the same listener). Kerberos needs them
+   * for its first token, which may be made while no socket is open (the server closed after its anonymous 401).
+   */
+  knownChannelBindings(): ChannelBindings | undefined {
+    return this.channelBindings() ?? this.lastBindings;
   }
 
   onDisconnect(listener: (connectionId: number) => void): () => void {
@@ -343,6 +354,7 @@ export class HttpChannel {
       this.current.bindings = bindings;
       this.current.bindingsDone = true;
     }
+    if (bindings !== undefined) this.lastBindings = bindings;
     emit(this.opts.observer, {
       type: "tls",
       protocol: socket.getProtocol() ?? "unknown",

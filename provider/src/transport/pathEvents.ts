@@ -56,9 +56,11 @@ export type PathEvent =
       readonly type: "target-auth";
       readonly mechanism: string;
       readonly scheme: string;
-      /** HTTP requests of the handshake (NTLM: 2). */
+      /** HTTP requests of the handshake (NTLM: 2, Kerberos: 1). */
       readonly legs: number;
       readonly ok: boolean;
+      /** auth "negotiate": which mechanism it chose on this connection ("kerberos" or "ntlm") and why. */
+      readonly negotiated?: { readonly chose: "kerberos" | "ntlm"; readonly reason: string };
     }
   /** What protects the SOAP messages after the handshake. */
   | {

@@ -104,9 +104,6 @@ export function checkPolicy(conn: Connection, opts: PolicyOptions = {}): Transpo
         `${what} for an http:// endpoint (rule: ${RULE_PROXY_AUTH_NEEDS_HTTPS}); fix: ${FIX_PROXY_AUTH}`,
       );
     }
-    if (proxy.auth === "kerberos") {
-      throw new ConfigurationError("proxy.auth", '"kerberos" is not yet supported (issue 4); use "negotiate" (NTLM)');
-    }
     if (proxy.mode === "forward" && scheme === "https") {
       throw new InsecureProxyPathError(
         RULE_NO_CLEARTEXT_OVER_HTTP,

@@ -125,7 +125,9 @@ export async function openTunnel(opts: TunnelOptions): Promise<Tunnel> {
       const challenges = res.headers[PROXY_AUTH_HEADERS.challenge];
       const offered = offeredSchemes(challenges);
       const offeredText = offered.length > 0 ? offered.join(", ") : "nothing";
-      if (opts.proxy.auth === "none" || opts.proxy.credentials === undefined) {
+      // Kerberos (and Kerberos-first Negotiate) may run on the ticket cache without credentials.
+      const ticketCache = opts.proxy.auth === "kerberos" || opts.proxy.auth === "negotiate";
+      if (opts.proxy.auth === "none" || (opts.proxy.credentials === undefined && !ticketCache)) {
         emit(opts.observer, { type: "connect", proxy: label, target: authority, status: 407, legs, reconnected });
         throw new ProxyAuthenticationError(
           "none",

@@ -114,7 +114,7 @@ export class WinRMSession {
         observer: opts.observer,
       });
     this.channel.onDisconnect((id) => {
-      if (this.ctx?.connectionId === id) this.ctx = undefined;
+      if (this.ctx?.connectionId === id) this.dropContext();
     });
   }
 
@@ -141,8 +141,9 @@ export class WinRMSession {
   }
 
   async close(): Promise<void> {
-    this.ctx = undefined;
+    // After the queue: a message in flight still needs its context to unseal the answer.
     await this.queue;
+    this.dropContext();
     await this.channel.close();
   }
 
@@ -175,7 +176,7 @@ export class WinRMSession {
       }
       if (res.status === 401) {
         // The server no longer knows our context: the socket changed under us, or it dropped the context.
-        this.ctx = undefined;
+        this.dropContext();
         if (this.unproven === ctx) {
           this.unproven = undefined;
           throw this.affinityBroken(
@@ -210,7 +211,15 @@ export class WinRMSession {
 
   /** After a handshake: what protects the messages, and (once) why affinity is not in question off the forward route. */
   private announceContext(ctx: Context, legs: number): void {
-    emit(this.observer, { type: "target-auth", mechanism: ctx.mechanism.name, scheme: ctx.mechanism.scheme, legs, ok: true });
+    const negotiated = ctx.mechanism.negotiated;
+    emit(this.observer, {
+      type: "target-auth",
+      mechanism: ctx.mechanism.name,
+      scheme: ctx.mechanism.scheme,
+      legs,
+      ok: true,
+      ...(negotiated !== undefined ? { negotiated } : {}),
+    });
     if (this.encryptionAnnounced) return;
     this.encryptionAnnounced = true;
     const tls = new URL(this.endpoint).protocol === "https:";
@@ -332,11 +341,34 @@ export class WinRMSession {
 
   /** Flow A (protocol.md 2.3): the handshake on empty bodies, all legs on one socket. */
   private async handshake(signal: AbortSignal | undefined): Promise<Context> {
-    this.ctx = undefined;
+    this.dropContext();
     this.handshakes++;
     let mech = this.prototype.fresh();
+    try {
+      return await this.handshakeLegs(mech, signal, (m) => (mech = m));
+    } catch (err) {
+      // A context that did not make it holds nothing worth keeping (Kerberos: release the GSS context now).
+      mech.dispose?.();
+      throw err;
+    }
+  }
+
+  private async handshakeLegs(
+    first: AuthMechanism,
+    signal: AbortSignal | undefined,
+    track: (m: AuthMechanism) => void,
+  ): Promise<Context> {
+    let mech = first;
+    let probeLegs = 0;
+    if (mech.bindsChannelInFirstToken === true && this.channel.knownChannelBindings() === undefined) {
+      probeLegs = await this.openForBindings(signal);
+    }
     for (let attempt = 0; attempt < 2; attempt++) {
-      mech = this.prototype.fresh();
+      if (attempt > 0) {
+        mech.dispose?.();
+        mech = this.prototype.fresh();
+        track(mech);
+      }
       let token = await this.step(mech, undefined);
       let connectionId: number | undefined;
       let moved = false;
@@ -393,7 +425,7 @@ export class WinRMSession {
           const sealer = this.plan.encrypt ? mech.sealer() : undefined;
           this.ctx = { mechanism: mech, connectionId, sealer };
           this.unproven = this.channel.route === "forward" ? this.ctx : undefined;
-          this.announceContext(this.ctx, leg + 1);
+          this.announceContext(this.ctx, probeLegs + leg + 1);
           return this.ctx;
         }
         throw new AuthenticationError(
@@ -450,9 +482,29 @@ export class WinRMSession {
     }
   }
 
+  /**
+   * Over https://, a Kerberos AP-REQ carries the channel bindings (RFC 4121 4.1.1.2 Bnd), and it is made before the
+   * first request: open the connection first with Flow A's anonymous empty POST (protocol.md 2.3 step 1, as pywinrm's
+   * requests-kerberos does), which the server answers 401 with its schemes. Returns the requests it took (1), 0 over
+   * http://.
+   */
+  private async openForBindings(signal: AbortSignal | undefined): Promise<number> {
+    if (new URL(this.endpoint).protocol !== "https:") return 0;
+    const res = await this.channel.request({ headers: { "content-type": SOAP_CONTENT_TYPE }, body: EMPTY, signal });
+    if (res.status !== 401) {
+      throw new AuthenticationError(
+        this.prototype.name,
+        "start",
+        `the server answered an anonymous request with HTTP ${res.status} instead of 401 and its authentication schemes`,
+        { httpStatus: res.status },
+      );
+    }
+    return 1;
+  }
+
   private async step(mech: AuthMechanism, token: Uint8Array | undefined): Promise<Uint8Array | undefined> {
     try {
-      return await mech.step({ token, channelBindings: this.channel.channelBindings() });
+      return await mech.step({ token, channelBindings: this.channel.knownChannelBindings() });
     } catch (err) {
       if (err instanceof WinRMError) throw err;
       throw new AuthenticationError(mech.name, mech.stage, "could not process the server's token", { cause: err });
@@ -460,8 +512,15 @@ export class WinRMSession {
   }
 
   private async discard(): Promise<void> {
-    this.ctx = undefined;
+    this.dropContext();
     await this.channel.reset();
+  }
+
+  /** Forget the connection's context and release what it holds (a context belongs to its connection). */
+  private dropContext(): void {
+    const ctx = this.ctx;
+    this.ctx = undefined;
+    ctx?.mechanism.dispose?.();
   }
 }
 
