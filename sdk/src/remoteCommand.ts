@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { remoteCommandShim } from "./shim.js";
-import { withSecretOutputs, type ConnectionArgs, type ConnectionInput } from "./types.js";
+import { SECRET_OUTPUTS, withSecretOutputs, type ConnectionArgs, type ConnectionInput } from "./types.js";
 
 export interface RemoteCommandArgs {
   /** How to reach the host (stored as a secret). */
@@ -55,7 +55,7 @@ export class RemoteCommand extends pulumi.dynamic.Resource {
         exitCode: undefined,
         schemaVersion: undefined,
       },
-      withSecretOutputs(opts, ["connection"]),
+      withSecretOutputs(opts, SECRET_OUTPUTS),
       "winrm-proxy",
       "RemoteCommand",
     );

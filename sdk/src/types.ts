@@ -17,6 +17,14 @@ export type ConnectionArgs = DeepInput<ConnectionInput>;
 
 export type { ConnectionInput };
 
+/**
+ * The outputs every resource stores as secrets: `connection` (it holds passwords), and `declared`, the provider's copy
+ * of the inputs as the program wrote them. The engine makes an output secret by itself only when the input of the
+ * same name was (the dynamic provider does not accept secrets: pkg annotateSecrets matches top-level names), and
+ * `declared` matches no input: without this, a secret stdin or command line would sit in it in plaintext.
+ */
+export const SECRET_OUTPUTS = ["connection", "declared"];
+
 /** additionalSecretOutputs with the resource's own secret outputs added. */
 export function withSecretOutputs<O extends pulumi.CustomResourceOptions>(opts: O | undefined, names: string[]): O {
   const given = opts?.additionalSecretOutputs ?? [];

@@ -13,7 +13,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { winHttpProxySettingShim } from "./shim.js";
-import { withSecretOutputs, type ConnectionArgs, type ConnectionInput } from "./types.js";
+import { SECRET_OUTPUTS, withSecretOutputs, type ConnectionArgs, type ConnectionInput } from "./types.js";
 
 export interface WinHttpProxySettingArgs {
   /** How to reach the host (stored as a secret). */
@@ -71,7 +71,7 @@ export class WinHttpProxySetting extends pulumi.dynamic.Resource {
         productVersion: undefined,
         schemaVersion: undefined,
       },
-      withSecretOutputs(opts, ["connection"]),
+      withSecretOutputs(opts, SECRET_OUTPUTS),
       "winrm-proxy",
       "WinHttpProxySetting",
     );

@@ -7,7 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { winRMProxyConfigShim } from "./shim.js";
-import { withSecretOutputs, type ConnectionArgs, type ConnectionInput, type DeepInput } from "./types.js";
+import { SECRET_OUTPUTS, withSecretOutputs, type ConnectionArgs, type ConnectionInput, type DeepInput } from "./types.js";
 
 export interface ServiceAuthArgs {
   basic?: boolean;
@@ -75,7 +75,7 @@ export class WinRMProxyConfig extends pulumi.dynamic.Resource {
         previousServiceAuth: undefined,
         schemaVersion: undefined,
       },
-      withSecretOutputs(opts, ["connection"]),
+      withSecretOutputs(opts, SECRET_OUTPUTS),
       "winrm-proxy",
       "WinRMProxyConfig",
     );

@@ -6,9 +6,11 @@
  * - `pulumi up` creates all three kinds: a WinRMProxyConfig on the 2019 host only (WinRM 3.0), a WinHttpProxySetting
  *   per host (proxycfg on 2003 R2, netsh on the Spanish 2008 and on 2019), a RemoteCommand per host; the hosts'
  *   registries hold the declared values and every WinRM exchange went through the host's proxy;
- * - someone changes two hosts' WinHTTP proxy out of band (real proxycfg and netsh runs over WinRM); the refreshing
- *   preview with --expect-no-changes fails naming proxyServer; `pulumi refresh` records the live value; `pulumi up`
- *   puts the declared value back on the hosts;
+ * - a refresh right after `up` changes nothing, not even the recorded inputs (read() gives back the inputs as the
+ *   program declared them: no false drift from an array bypass list or a default left out);
+ * - someone changes two hosts' WinHTTP proxy server out of band (real proxycfg and netsh runs over WinRM, one with
+ *   an equivalent bypass list spelled differently); the refreshing preview with --expect-no-changes fails naming
+ *   proxyServer and nothing else; `pulumi refresh` records the live value; `pulumi up` puts the declared value back;
  * - a bad input fails `pulumi preview` naming its field;
  * - neither the state file nor `pulumi stack export` holds a password in plaintext;
  * - `pulumi destroy` gives every host back what it had before.
@@ -46,6 +48,43 @@ function named(resources: StateResource[], name: string): StateResource {
   const r = resources.find((x) => x.urn.endsWith(`::${name}`));
   assert.ok(r !== undefined, `no ${name} in the state`);
   return r;
+}
+
+/**
+ * The properties each `<type>: (<op>)` block of a `--diff` display marks as changed ("~ proxyServer: a => b",
+ * "+ bypassList: [", "- onDelete: ..."), keyed by the resource id. A block is the lines indented deeper than its
+ * header (a refresh block's own "--outputs:--" included; the stack's outputs, less indented, end it).
+ */
+function changedProperties(out: string, type: string, op: string): Map<string, string[]> {
+  const blocks = new Map<string, string[]>();
+  let current: { indent: number; props: string[] } | undefined;
+  for (const line of out.split(/\r?\n/)) {
+    const indent = line.search(/\S/);
+    if (line.includes(`${type}: (${op})`)) {
+      current = { indent, props: [] };
+      continue;
+    }
+    if (current === undefined) continue;
+    if (indent <= current.indent) {
+      current = undefined;
+      continue;
+    }
+    const id = /^\s*\[id=(.*)\]\s*$/.exec(line)?.[1];
+    if (id !== undefined) blocks.set(id, current.props);
+    const prop = /^\s*[~+-]\s+([A-Za-z_]\w*)\s*:/.exec(line)?.[1];
+    if (prop !== undefined && !current.props.includes(prop)) current.props.push(prop);
+  }
+  return blocks;
+}
+
+/** The inputs the state records for each dynamic resource, secrets shown (`pulumi stack export --show-secrets`). */
+async function recordedInputs(lab: FleetLab): Promise<Record<string, unknown>> {
+  const exported = await lab.ok(["stack", "export", "--show-secrets", "--stack", lab.stack]);
+  return Object.fromEntries(
+    resourcesOf(exported.stdout)
+      .filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"))
+      .map((r) => [r.urn, r.inputs]),
+  );
 }
 
 function assertNoPlaintextSecret(text: string, where: string): void {
@@ -113,13 +152,40 @@ describe("the example fleet program on the real Pulumi CLI, through squid", { sk
     await lab.ok(lab.withStack(["preview", "--refresh", "--expect-no-changes", "--non-interactive"]));
   });
 
+  test("a refresh right after up reports no change, and leaves the recorded inputs as the program declared them", async () => {
+    const before = await recordedInputs(lab);
+    assert.equal(Object.keys(before).length, 7);
+    const preview = await lab.ok(lab.withStack(["refresh", "--preview-only", "--diff", "--non-interactive"]));
+    assert.match(preview.stdout, /\b8 unchanged\b/, preview.stdout);
+    assert.doesNotMatch(preview.stdout, /to update|\(refresh\)|\bdiff: /, preview.stdout);
+
+    const refresh = await lab.ok(lab.withStack(["refresh", "--yes", "--skip-preview", "--diff", "--non-interactive"]));
+    assert.match(refresh.stdout, /\b8 unchanged\b/, refresh.stdout);
+    // What the engine will compare the program's inputs with from now on: exactly what the program declared (an
+    // array bypass list, no onDelete / shell default added), so no later preview shows a cosmetic diff.
+    const after = await recordedInputs(lab);
+    assert.deepEqual(after, before);
+    const winhttp = Object.entries(after).filter(([urn]) => urn.endsWith("-winhttp"));
+    assert.equal(winhttp.length, 3);
+    for (const [urn, inputs] of winhttp) {
+      const i = inputs as Record<string, unknown>;
+      assert.deepEqual(i.bypassList, WINHTTP.bypass, urn);
+      assert.equal("onDelete" in i, false, urn);
+    }
+    for (const [urn, inputs] of Object.entries(after).filter(([u]) => u.endsWith("-marker"))) {
+      assert.equal("shell" in (inputs as Record<string, unknown>), false, urn);
+    }
+  });
+
   test("out-of-band changes are caught by preview --refresh --expect-no-changes, recorded by refresh, repaired by up", async () => {
     const legacy01 = lab.host("legacy-01");
     const legacy02 = lab.host("legacy-02");
     // Someone at the consoles: proxycfg on the 2003 R2 host, netsh on the Spanish 2008 host (over WinRM, through squid).
-    const r1 = await lab.exec(legacy01, "proxycfg -p rogue-a.example:3128");
+    // Only the server changes; on the 2008 host the bypass list is rewritten in another order and case, which means
+    // the same to WinHTTP: no drift.
+    const r1 = await lab.exec(legacy01, 'proxycfg -p rogue-a.example:3128 "<local>;*.corp.example"');
     assert.equal(r1.exitCode, 0, r1.stdout + r1.stderr);
-    const r2 = await lab.exec(legacy02, 'netsh winhttp set proxy proxy-server="rogue-b.example:3128" bypass-list="<local>"');
+    const r2 = await lab.exec(legacy02, 'netsh winhttp set proxy proxy-server="rogue-b.example:3128" bypass-list="*.CORP.EXAMPLE;<local>"');
     assert.equal(r2.exitCode, 0, r2.stdout + r2.stderr);
     assert.equal(lab.winHttpOf(legacy01).proxyServer, "rogue-a.example:3128");
     assert.equal(lab.winHttpOf(legacy02).proxyServer, "rogue-b.example:3128");
@@ -131,6 +197,14 @@ describe("the example fleet program on the real Pulumi CLI, through squid", { sk
     assert.match(out, /proxyServer\s*:\s*"rogue-a\.example:3128" => "proxy\.corp\.example:8080"/, out);
     assert.match(out, /proxyServer\s*:\s*"rogue-b\.example:3128" => "proxy\.corp\.example:8080"/, out);
     assert.match(out, /~ 2 to update/, out);
+    // The drift shows as what drifted, and only that: no bypass list changing type, no onDelete / shell default.
+    const updates = changedProperties(out, "pulumi-nodejs:dynamic/winrm-proxy:WinHttpProxySetting", "update");
+    assert.equal(updates.size, 2, out);
+    for (const [block, props] of updates) assert.deepEqual(props, ["proxyServer"], `${block}\n${out}`);
+    const refreshBlocks = changedProperties(out, "pulumi-nodejs:dynamic/winrm-proxy:WinHttpProxySetting", "refresh");
+    assert.equal(refreshBlocks.size, 2, out);
+    for (const [block, props] of refreshBlocks) assert.deepEqual(props, ["proxyServer"], `${block}\n${out}`);
+    assert.doesNotMatch(out, /[~+-]\s+(bypassList|onDelete|shell)\b/, out);
     // A preview changes nothing on the hosts.
     assert.equal(lab.winHttpOf(legacy01).proxyServer, "rogue-a.example:3128");
 
@@ -138,7 +212,9 @@ describe("the example fleet program on the real Pulumi CLI, through squid", { sk
     const refreshed = resourcesOf(lab.stateFile());
     assert.equal(named(refreshed, "legacy-01-winhttp").outputs?.proxyServer, "rogue-a.example:3128");
     assert.equal(named(refreshed, "legacy-02-winhttp").outputs?.proxyServer, "rogue-b.example:3128");
-    assert.equal(named(refreshed, "legacy-02-winhttp").outputs?.bypassList, "<local>");
+    // Equivalent to the declared list: recorded in the declared spelling.
+    assert.equal(named(refreshed, "legacy-02-winhttp").outputs?.bypassList, "<local>;*.corp.example");
+    assert.deepEqual(named(refreshed, "legacy-02-winhttp").inputs?.bypassList, WINHTTP.bypass);
     assert.equal(named(refreshed, "web-01-winhttp").outputs?.proxyServer, WINHTTP.server, "no false drift elsewhere");
     // What refresh wrote back (inputs included) keeps the connection secret.
     assertNoPlaintextSecret(lab.stateFile(), "the state after refresh");
@@ -181,6 +257,11 @@ describe("the example fleet program on the real Pulumi CLI, through squid", { sk
     const web = named(resourcesOf(state), "web-01-winhttp");
     assert.match(JSON.stringify(web.inputs?.connection), /1b47061264138c4ac30d75fd1eb44270/, "connection input is a secret");
     assert.match(JSON.stringify(web.outputs?.connection), /1b47061264138c4ac30d75fd1eb44270/, "connection output is a secret");
+    // The provider's copy of the declared inputs too: a secret stdin or command line would otherwise sit there in
+    // plaintext (the engine only carries secretness over to outputs named like an input).
+    for (const r of resourcesOf(state).filter((x) => x.type.startsWith("pulumi-nodejs:dynamic/"))) {
+      assert.match(JSON.stringify(r.outputs?.declared), /1b47061264138c4ac30d75fd1eb44270/, `${r.urn}: declared is a secret`);
+    }
     const exported = await lab.ok(["stack", "export", "--stack", lab.stack]);
     assertNoPlaintextSecret(exported.stdout, "pulumi stack export");
     assert.equal(resourcesOf(exported.stdout).filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/")).length, 7);

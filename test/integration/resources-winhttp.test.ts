@@ -46,16 +46,31 @@ for (const { profile, locale, tool } of HOSTS) {
         // Plain JSON, no undefined anywhere.
         assert.deepEqual(JSON.parse(JSON.stringify(outs)), outs);
 
-        // Read with no change: the same state, no diff.
+        // The inputs exactly as declared are in the state, without the connection (kept once, as a secret).
+        assert.deepEqual(outs.declared, { proxyServer: "Proxy.Corp.Example:3128", bypassList: ["<local>", "*.corp.example"] });
+
+        // Read with no change: the same state, no diff, and the inputs exactly as declared (the array stays an array,
+        // the omitted onDelete default stays omitted): the engine compares these with the program's, so a refresh
+        // shows no change.
         const r1 = await W.read(id, outs);
         assert.deepEqual(r1.props, outs);
+        assert.deepEqual(r1.inputs, news);
         assert.equal((await W.diff(id, r1.props, news)).changes, false);
 
-        // Equivalent spelling on the host (case, order, separators): still no drift.
+        // Equivalent spelling on the host (case, order, separators): still no drift, in the outputs or the inputs.
         h.host.writeWinHttpProxy({ accessType: "proxy", proxyServer: "proxy.corp.example:3128", bypassList: "*.CORP.EXAMPLE;<local>" });
         const r2 = await W.read(id, outs);
         assert.equal(r2.props.proxyServer, "Proxy.Corp.Example:3128");
+        assert.deepEqual(r2.inputs, news);
         assert.equal((await W.diff(id, r2.props, news)).changes, false);
+
+        // Only the server changes on the host (the bypass list is respelled): only proxyServer differs from what was
+        // declared, in the inputs and in the outputs.
+        h.host.writeWinHttpProxy({ accessType: "proxy", proxyServer: "other:3128", bypassList: "*.Corp.Example <LOCAL>" });
+        const rs = await W.read(id, outs);
+        assert.deepEqual(rs.inputs, { ...news, proxyServer: "other:3128" });
+        assert.deepEqual({ s: rs.props.proxyServer, b: rs.props.bypassList }, { s: "other:3128", b: outs.bypassList });
+        assert.deepEqual(Object.keys((await W.diff(id, rs.props, news)).detailedDiff), ["proxyServer"]);
 
         // Out of band, through the host's own tool over WinRM: refresh reads the live value exactly.
         const oob = tool === "netsh" ? 'netsh winhttp set proxy proxy-server="evil:9999" bypass-list="*.evil"' : 'proxycfg -p "evil:9999" "*.evil"';
@@ -64,7 +79,10 @@ for (const { profile, locale, tool } of HOSTS) {
         const r3 = await W.read(id, outs);
         assert.equal(r3.props.proxyServer, "evil:9999");
         assert.equal(r3.props.bypassList, "*.evil");
-        assert.deepEqual(r3.inputs, { connection: h.connection, proxyServer: "evil:9999", bypassList: "*.evil", onDelete: "restore" });
+        // Both drifted: both replaced, the bypass list in the declared form (an array); nothing else added.
+        assert.deepEqual(r3.inputs, { connection: h.connection, proxyServer: "evil:9999", bypassList: ["*.evil"] });
+        // State read back keeps `declared`: the next refresh still knows what the program wrote.
+        assert.deepEqual(r3.props.declared, outs.declared);
         const d = await W.diff(id, r3.props, news);
         assert.deepEqual(Object.keys(d.detailedDiff).sort(), ["bypassList", "proxyServer"]);
         assert.deepEqual(d.replaces, []);
@@ -75,11 +93,17 @@ for (const { profile, locale, tool } of HOSTS) {
         assert.deepEqual(up.outs.previous, { exists: true, ...initial });
         assert.equal((await W.diff(id, (await W.read(id, up.outs)).props, news)).changes, false);
 
-        // Update to direct access.
+        // Update to direct access: `declared` follows the new inputs.
         const direct = await W.update(id, up.outs, { connection: h.connection, directAccess: true });
         assert.equal(h.host.winHttpProxy.accessType, "direct");
         assert.equal(direct.outs.accessType, "direct");
         assert.equal(direct.outs.proxyServer, "");
+        assert.deepEqual(direct.outs.declared, { directAccess: true });
+        assert.deepEqual((await W.read(id, direct.outs)).inputs, { connection: h.connection, directAccess: true });
+        // Someone sets a proxy: directAccess goes, the live server and bypass list (a string: nothing declared an array) come.
+        h.host.writeWinHttpProxy({ accessType: "proxy", proxyServer: "rogue:1", bypassList: "<local>" });
+        assert.deepEqual((await W.read(id, direct.outs)).inputs, { connection: h.connection, proxyServer: "rogue:1", bypassList: "<local>" });
+        h.host.writeWinHttpProxy({ accessType: "direct", proxyServer: "", bypassList: "" });
 
         // Delete restores what was there before create.
         await W.delete(id, direct.outs);
@@ -142,7 +166,10 @@ for (const { profile, locale, tool } of HOSTS) {
         assert.deepEqual(outs.expected, { accessType: "proxy", proxyServer: "ie-proxy:8080", bypassList: "<local>;*.ie" });
         assert.equal((await W.diff(id, (await W.read(id, outs)).props, { connection: h.connection, importFromIe: true })).changes, false);
         h.host.writeWinHttpProxy({ accessType: "direct", proxyServer: "", bypassList: "" });
-        assert.equal((await W.diff(id, (await W.read(id, outs)).props, { connection: h.connection, importFromIe: true })).changes, true);
+        const drifted = await W.read(id, outs);
+        assert.equal((await W.diff(id, drifted.props, { connection: h.connection, importFromIe: true })).changes, true);
+        // No other input can say "import from IE": the inputs stay as declared, the state carries the drift.
+        assert.deepEqual(drifted.inputs, { connection: h.connection, importFromIe: true });
       } finally {
         await h.close();
       }
@@ -162,6 +189,25 @@ describe("WinHttpProxySetting import and absent values", () => {
       // The program declaring the per-scheme list in another order and case sees no change.
       assert.equal((await W.diff(id, r.props, { connection: h.connection, proxyServer: "HTTPS=b:443;http=a:80", bypassList: "<LOCAL>" })).changes, false);
       await assert.rejects(W.read("winhttp:http://elsewhere:5985/wsman", { connection: h.connection }), /does not name this connection's host/);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test("state written before `declared` existed still reads: the inputs in the live form, as before", async () => {
+    const h = await startHost("win2008", "es-ES");
+    try {
+      const news = { connection: h.connection, proxyServer: "p:8080", bypassList: ["<local>", "*.corp"] };
+      const { id, outs } = await W.create(news);
+      const { declared: _d, ...older } = outs;
+      const r = await W.read(id, older);
+      assert.deepEqual(r.inputs, { connection: h.connection, proxyServer: "p:8080", bypassList: "<local>;*.corp", onDelete: "restore" });
+      assert.equal("declared" in r.props, false);
+      assert.deepEqual(r.props, older);
+      assert.equal((await W.diff(id, r.props, news)).changes, false);
+      // The next update writes it.
+      const up = await W.update(id, r.props, news);
+      assert.deepEqual(up.outs.declared, { proxyServer: "p:8080", bypassList: ["<local>", "*.corp"] });
     } finally {
       await h.close();
     }

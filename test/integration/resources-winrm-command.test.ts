@@ -41,8 +41,12 @@ describe("WinRMProxyConfig", () => {
       assert.deepEqual(outs.connection, h.connection);
       assert.deepEqual(JSON.parse(JSON.stringify(outs)), outs);
 
+      assert.deepEqual(outs.declared, { serviceAuth: { cbtHardeningLevel: "Strict" } });
+
+      // Read with no change: the inputs exactly as declared (the defaults left out stay out: no refresh diff).
       const r1 = await C.read(id, outs);
       assert.deepEqual(r1.props, outs);
+      assert.deepEqual(r1.inputs, news);
       assert.equal((await C.diff(id, r1.props, news)).changes, false);
 
       // Someone re-enables unencrypted traffic and Basic on the host.
@@ -51,6 +55,8 @@ describe("WinRMProxyConfig", () => {
       const r2 = await C.read(id, outs);
       assert.equal(r2.props.allowUnencrypted, true);
       assert.equal((r2.props.serviceAuth as { basic: boolean }).basic, true);
+      // Only what drifted differs from the declared inputs.
+      assert.deepEqual(r2.inputs, { connection: h.connection, allowUnencrypted: true, serviceAuth: { cbtHardeningLevel: "Strict", basic: true } });
       assert.deepEqual(Object.keys((await C.diff(id, r2.props, news)).detailedDiff).sort(), ["allowUnencrypted", "serviceAuth.basic"]);
       const up = await C.update(id, r2.props, news);
       assert.equal(h.host.config.allowUnencrypted, false);
@@ -64,6 +70,26 @@ describe("WinRMProxyConfig", () => {
       await C.delete(id, { ...up.outs, onDelete: "restore" });
       assert.equal(h.host.config.serviceAuth.basic, true);
       assert.equal(h.host.config.allowUnencrypted, false);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test("state written before `declared` existed still reads: the inputs in the live form, as before", async () => {
+    const h = await startHost("win2019");
+    try {
+      const news = { connection: h.connection, serviceAuth: { basic: false } };
+      const { id, outs } = await C.create(news);
+      const { declared: _d, ...older } = outs;
+      const r = await C.read(id, older);
+      assert.deepEqual(r.inputs, {
+        connection: h.connection,
+        serviceAuth: { basic: false, negotiate: true, kerberos: true, certificate: false, credSSP: false, cbtHardeningLevel: "Relaxed" },
+        onDelete: "retain",
+      });
+      assert.deepEqual(r.props, older);
+      const up = await C.update(id, r.props, news);
+      assert.deepEqual(up.outs.declared, { serviceAuth: { basic: false } });
     } finally {
       await h.close();
     }
@@ -92,6 +118,7 @@ describe("WinRMProxyConfig", () => {
       assert.equal((outs.serviceAuth as { credSSP: boolean }).credSSP, true);
       h.host.config.set("winrm/config/service/auth", { CredSSP: "false" });
       const r = await C.read(id, outs);
+      assert.deepEqual(r.inputs, { connection: h.connection, serviceAuth: { credSSP: false } });
       assert.deepEqual(Object.keys((await C.diff(id, r.props, { connection: h.connection, serviceAuth: { credSSP: true } })).detailedDiff), [
         "serviceAuth.credSSP",
       ]);
@@ -117,7 +144,11 @@ describe("RemoteCommand", () => {
 
       const r = await R.read(id, outs);
       assert.deepEqual(r.props, outs);
-      assert.deepEqual(r.inputs, { ...news, shell: "cmd" });
+      // Exactly as declared: the default shell "cmd" the program left out stays out.
+      assert.deepEqual(r.inputs, news);
+      // State written before `declared` existed: the stored (parsed) form, as before.
+      const { declared: _d, ...older } = outs;
+      assert.deepEqual((await R.read(id, older)).inputs, { ...news, shell: "cmd" });
 
       const changed = { ...news, environment: { GREETING: "ciao" } };
       const d = await R.diff(id, outs, changed);

@@ -5,6 +5,8 @@ import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { resourceProviders, SCHEMA_VERSION, UNKNOWN } from "../../provider/src/resources/index.js";
 import type { Props } from "../../provider/src/resources/types.js";
+import { driftedInputs } from "../../provider/src/resources/winHttpProxySetting.js";
+import { driftedConfigInputs } from "../../provider/src/resources/winRMProxyConfig.js";
 
 const conn = { endpoint: "http://10.0.0.5:5985/wsman", auth: { username: "CORP\\deploy", password: "pw-Secret-1" } };
 const W = resourceProviders.WinHttpProxySetting;
@@ -164,6 +166,46 @@ describe("diff", () => {
     assert.equal((await C.diff("winrm-config:x", old, { connection: conn })).changes, false);
     assert.deepEqual(Object.keys((await C.diff("winrm-config:x", { ...old, allowUnencrypted: true }, { connection: conn })).detailedDiff), ["allowUnencrypted"]);
     assert.deepEqual(Object.keys((await C.diff("winrm-config:x", old, { connection: conn, serviceAuth: { basic: true } })).detailedDiff), ["serviceAuth.basic"]);
+  });
+});
+
+describe("read: the declared inputs, with only what really drifted replaced", () => {
+  const proxy = (proxyServer: string, bypassList = "") => ({ accessType: "proxy" as const, proxyServer, bypassList });
+  const DIRECT = { accessType: "direct" as const, proxyServer: "", bypassList: "" };
+
+  test("WinHttpProxySetting: an equivalent live setting leaves the declared inputs as they are", () => {
+    const declared = { proxyServer: "Proxy:3128", bypassList: ["<local>", "*.corp"] };
+    assert.deepEqual(driftedInputs(declared, proxy("proxy:3128", "*.CORP;<local>")), declared);
+    assert.deepEqual(driftedInputs({ proxyServer: "http=a:80;https=b:443" }, proxy("HTTPS=b:443 http=a:80")), { proxyServer: "http=a:80;https=b:443" });
+    assert.deepEqual(driftedInputs({ directAccess: true, onDelete: "reset" }, DIRECT), { directAccess: true, onDelete: "reset" });
+  });
+
+  test("WinHttpProxySetting: only the drifted property changes, the bypass list in the declared form", () => {
+    const arr = { proxyServer: "p:1", bypassList: ["<local>"], onDelete: "retain" };
+    assert.deepEqual(driftedInputs(arr, proxy("q:2", "<local>")), { ...arr, proxyServer: "q:2" });
+    assert.deepEqual(driftedInputs(arr, proxy("p:1", "a;b")), { ...arr, bypassList: ["a", "b"] });
+    assert.deepEqual(driftedInputs({ proxyServer: "p:1", bypassList: "<local>" }, proxy("p:1", "a b")), { proxyServer: "p:1", bypassList: "a b" });
+    // A bypass list gone from the host: the property goes (absent and empty mean the same).
+    assert.deepEqual(driftedInputs(arr, proxy("p:1")), { proxyServer: "p:1", onDelete: "retain" });
+    // A bypass list that appears where none was declared: a string, the host's spelling.
+    assert.deepEqual(driftedInputs({ proxyServer: "p:1" }, proxy("p:1", "<local>")), { proxyServer: "p:1", bypassList: "<local>" });
+  });
+
+  test("WinHttpProxySetting: proxy <-> direct changes the mode properties; an IE import keeps its inputs", () => {
+    assert.deepEqual(driftedInputs({ proxyServer: "p:1", bypassList: ["x"] }, DIRECT), { directAccess: true });
+    assert.deepEqual(driftedInputs({ directAccess: true }, proxy("p:1", "<local>")), { proxyServer: "p:1", bypassList: "<local>" });
+    assert.deepEqual(driftedInputs({ importFromIe: true }, DIRECT), { importFromIe: true });
+  });
+
+  test("WinRMProxyConfig: defaults compared, only drifted keys replaced; an unset cbtHardeningLevel never drifts", () => {
+    const live = { allowUnencrypted: false, auth: { basic: false, negotiate: true, kerberos: true, certificate: false, credSSP: false, cbtHardeningLevel: "Relaxed" } };
+    assert.deepEqual(driftedConfigInputs({}, live), {});
+    assert.deepEqual(driftedConfigInputs({ allowUnencrypted: false, serviceAuth: { basic: false } }, live), { allowUnencrypted: false, serviceAuth: { basic: false } });
+    assert.deepEqual(driftedConfigInputs({}, { allowUnencrypted: true, auth: { ...live.auth, credSSP: true } }), { allowUnencrypted: true, serviceAuth: { credSSP: true } });
+    assert.deepEqual(driftedConfigInputs({ serviceAuth: { cbtHardeningLevel: "Strict" } }, live), { serviceAuth: { cbtHardeningLevel: "Relaxed" } });
+    // The host's case is not drift.
+    const lower = { ...live, auth: { ...live.auth, cbtHardeningLevel: "strict" } };
+    assert.deepEqual(driftedConfigInputs({ serviceAuth: { cbtHardeningLevel: "Strict" } }, lower), { serviceAuth: { cbtHardeningLevel: "Strict" } });
   });
 });
 

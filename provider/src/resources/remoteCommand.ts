@@ -9,7 +9,8 @@
  * - A non-zero exit fails the operation with CommandFailedError carrying the exit code and the stderr tail. The
  *   message names the phase ("create (cmd)"), not the command text, which may hold a secret.
  *
- * id: `remote-command:<random UUID>` (a command has no identity on the host; read() returns the stored outputs).
+ * id: `remote-command:<random UUID>` (a command has no identity on the host; read() returns the stored outputs, and
+ * as inputs the `declared` ones, exactly as the program wrote them: shell "cmd" left out stays left out).
  */
 import { randomUUID } from "node:crypto";
 import type { RunResult } from "../client.js";
@@ -19,10 +20,12 @@ import {
   checkStateVersion,
   checkWith,
   connectionOf,
+  declaredOf,
   parseInputs,
   plain,
   remoteCommandInputs,
   SCHEMA_VERSION,
+  storedDeclared,
   withoutProvider,
   type RemoteCommandInputs,
 } from "./schemas.js";
@@ -37,6 +40,8 @@ export interface RemoteCommandState extends Omit<RemoteCommandInputs, "connectio
   stdout: string;
   stderr: string;
   exitCode: number;
+  /** The inputs as the program wrote them, without connection (absent in state written before it existed). */
+  declared?: Props;
 }
 
 /** The last lines of stderr (stdout when stderr is empty), at most 2000 characters. */
@@ -63,8 +68,9 @@ async function runPhase(
   return r;
 }
 
-function stateFrom(inputs: RemoteCommandInputs, raw: unknown, r: RunResult): RemoteCommandState {
+function stateFrom(inputs: RemoteCommandInputs, news: Props, r: RunResult): RemoteCommandState {
   const { connection: _c, ...rest } = inputs;
+  const raw = withoutProvider(news).connection;
   return plain({
     ...rest,
     schemaVersion: SCHEMA_VERSION,
@@ -73,6 +79,7 @@ function stateFrom(inputs: RemoteCommandInputs, raw: unknown, r: RunResult): Rem
     stdout: r.stdout,
     stderr: r.stderr,
     exitCode: r.exitCode,
+    declared: declaredOf(news),
   });
 }
 
@@ -83,9 +90,9 @@ function stateOf(props: Props): RemoteCommandState {
 }
 
 
-/** The inputs part of a stored state. */
+/** The inputs part of a stored state (in the parsed form: defaults applied). */
 function inputsOf(state: RemoteCommandState): Props {
-  const { stdout: _o, stderr: _e, exitCode: _x, schemaVersion: _v, endpoint: _p, ...inputs } = state;
+  const { stdout: _o, stderr: _e, exitCode: _x, schemaVersion: _v, endpoint: _p, declared: _d, ...inputs } = state;
   return plain(inputs);
 }
 
@@ -117,20 +124,23 @@ export const remoteCommand: ResourceProviderFunctions = {
     const inputs = parseInputs(remoteCommandInputs, news);
     const raw = withoutProvider(news).connection;
     const r = await runPhase("create", inputs.create, inputs, raw);
-    return { id: `${REMOTE_COMMAND_ID_PREFIX}${randomUUID()}`, outs: stateFrom(inputs, raw, r) as unknown as Props };
+    return { id: `${REMOTE_COMMAND_ID_PREFIX}${randomUUID()}`, outs: stateFrom(inputs, news, r) as unknown as Props };
   },
 
   async read(id, props = {}) {
     // Nothing on the host to read back: the outputs are those of the last run.
     const old = stateOf(props);
-    return { id, props: plain(old) as unknown as Props, inputs: inputsOf(old) };
+    const declared = storedDeclared(old as unknown as Props);
+    // Nothing can drift, so the declared inputs are the inputs; older state falls back to the parsed form.
+    const inputs = declared !== undefined ? plain({ ...declared, connection: old.connection }) : inputsOf(old);
+    return { id, props: plain(old) as unknown as Props, inputs };
   },
 
   async update(_id, _olds, news) {
     const inputs = parseInputs(remoteCommandInputs, news);
     const raw = withoutProvider(news).connection;
     const r = await runPhase("update", inputs.update ?? inputs.create, inputs, raw);
-    return { outs: stateFrom(inputs, raw, r) as unknown as Props };
+    return { outs: stateFrom(inputs, news, r) as unknown as Props };
   },
 
   async delete(_id, props) {

@@ -10,7 +10,10 @@ import { z } from "zod";
 import { connectionSchema, parseConnection, type Connection } from "../connection.js";
 import { ConfigurationError } from "../errors.js";
 
-/** Version of the state layout each resource writes; read() / delete() migrate older layouts. */
+/**
+ * Version of the state layout each resource writes; read() / delete() migrate older layouts. Layout 1 gained an
+ * optional `declared` field (the inputs as the program wrote them, see declaredOf); state without it still reads.
+ */
 export const SCHEMA_VERSION = 1;
 
 /** @pulumi/pulumi runtime/rpc.ts unknownValue: a value not known during preview. */
@@ -34,6 +37,24 @@ export function containsUnknown(v: unknown): boolean {
   if (Array.isArray(v)) return v.some(containsUnknown);
   if (typeof v === "object" && v !== null) return Object.values(v).some(containsUnknown);
   return false;
+}
+
+/**
+ * The inputs as the program declared them, for the state's `declared` field: everything but `connection` (kept once,
+ * at the top of the state, as a secret) and `__provider`, as plain JSON. read() returns these verbatim (plus the
+ * connection and the properties that really drifted), so that a refresh with no real change shows no change: the engine
+ * compares refreshed inputs with the program's, and a normalised spelling (a `;`-string for an array, an added default)
+ * would show as a diff.
+ */
+export function declaredOf(news: unknown): Record<string, unknown> {
+  const { connection: _c, ...rest } = withoutProvider(news);
+  return plain(rest);
+}
+
+/** The `declared` field of a stored state; undefined for state written before it existed (fall back to the live form). */
+export function storedDeclared(state: Record<string, unknown>): Record<string, unknown> | undefined {
+  const d = state.declared;
+  return typeof d === "object" && d !== null && !Array.isArray(d) ? (plain(d) as Record<string, unknown>) : undefined;
 }
 
 /** A copy without `__provider` (and without keys whose value is undefined). */
@@ -97,6 +118,11 @@ const bypassField = z
   });
 
 export type BypassInput = z.infer<typeof bypassField>;
+
+/** The entries of a `;`- or whitespace-separated list (WinHTTP accepts both separators; protocol.md 5.2). */
+export function listEntries(s: string): string[] {
+  return proxyEntries(s);
+}
 
 /** The bypass list as one `;`-separated string, as netsh writes it. */
 export function bypassString(v: BypassInput | undefined): string {

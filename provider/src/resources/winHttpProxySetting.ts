@@ -5,6 +5,10 @@
  * id: `winhttp:<endpoint>` (the normalised WinRM endpoint, e.g. `winhttp:https://web01.corp.example:5986/wsman`):
  * one host has one WinHTTP default proxy. Import: give the resource its `connection` input and `import: "<id>"`.
  *
+ * read() returns as inputs the declared ones verbatim (an array bypass list stays an array, omitted defaults stay
+ * omitted) with only proxyServer / bypassList / directAccess replaced, and only when the live setting does not mean
+ * the same: a refresh with no real change shows no change, a real drift shows only what drifted.
+ *
  * State (schemaVersion 1):
  *   connection (secret), endpoint, proxyServer, bypassList, directAccess, importFromIe, onDelete   as declared, except
  *                                   that proxyServer / bypassList / directAccess are the LIVE values after read()
@@ -13,6 +17,8 @@
  *   expected                        what the last create/update applied (an IE import's result: drift is measured
  *                                   against it)
  *   previous                        the setting found at create ({ exists, accessType, proxyServer, bypassList })
+ *   declared                        the inputs as the program wrote them, without connection (absent in state
+ *                                   written before it existed: read() then reports the live form, as it used to)
  *   tool, productVersion            netsh | proxycfg, and Identify's ProductVersion
  */
 import type { WinRMClient } from "../client.js";
@@ -35,9 +41,12 @@ import {
   checkStateVersion,
   checkWith,
   connectionOf,
+  declaredOf,
+  listEntries,
   parseInputs,
   plain,
   SCHEMA_VERSION,
+  storedDeclared,
   winHttpProxySettingInputs,
   withoutProvider,
   type WinHttpProxySettingInputs,
@@ -60,6 +69,7 @@ export interface WinHttpProxySettingState {
   previous: LiveWinHttpProxy;
   tool: WinHttpTool;
   productVersion: string;
+  declared?: Props;
 }
 
 export function winHttpId(endpoint: string): string {
@@ -78,14 +88,27 @@ async function hostFacts(client: WinRMClient): Promise<{ tool: WinHttpTool; prod
   return { tool: winHttpToolFor(id), productVersion: id.productVersion };
 }
 
-/** Live values in the declared spelling when they mean the same (no false drift), else as the host stores them. */
+/**
+ * Live values in the declared spelling where they mean the same (no false drift), else as the host stores them; per
+ * property, so that a drifted server does not show an equivalent bypass list as changed too.
+ */
 function presentLive(live: WinHttpProxyState, declared: WinHttpProxyState | undefined): WinHttpProxyState {
-  if (declared !== undefined && sameProxyState(live, declared)) return canonicalState(declared);
-  return canonicalState(live);
+  const l = canonicalState(live);
+  if (declared === undefined) return l;
+  const d = canonicalState(declared);
+  if (l.accessType === "direct" || d.accessType === "direct") return sameProxyState(l, d) ? d : l;
+  const nl = normalizedState(l);
+  const nd = normalizedState(d);
+  return {
+    accessType: "proxy",
+    proxyServer: nl.proxyServer === nd.proxyServer ? d.proxyServer : l.proxyServer,
+    bypassList: nl.bypassList === nd.bypassList ? d.bypassList : l.bypassList,
+  };
 }
 
 function buildState(
   inputs: WinHttpProxySettingInputs,
+  declared: Props,
   rawConnection: unknown,
   live: LiveWinHttpProxy,
   expected: WinHttpProxyState,
@@ -107,6 +130,7 @@ function buildState(
     previous: { exists: previous.exists, ...canonicalState(previous) },
     tool: facts.tool,
     productVersion: facts.productVersion,
+    declared,
   });
 }
 
@@ -118,10 +142,11 @@ function stateOf(props: Props): WinHttpProxySettingState {
 }
 
 async function converge(
-  inputs: WinHttpProxySettingInputs,
-  rawConnection: unknown,
+  news: Props,
   previousAtCreate: LiveWinHttpProxy | undefined,
 ): Promise<WinHttpProxySettingState> {
+  const inputs = parseInputs(winHttpProxySettingInputs, news);
+  const rawConnection = withoutProvider(news).connection;
   const { client } = getClient(rawConnection);
   const facts = await hostFacts(client);
   const before = await readWinHttpProxy(client);
@@ -136,7 +161,44 @@ async function converge(
   } else {
     expected = desired;
   }
-  return buildState(inputs, rawConnection, live, expected, previousAtCreate ?? before, facts);
+  return buildState(inputs, declaredOf(news), rawConnection, live, expected, previousAtCreate ?? before, facts);
+}
+
+/**
+ * The inputs read() reports for state with `declared`: the declared inputs verbatim, with proxyServer / bypassList /
+ * directAccess replaced by the live values only where the live setting does not mean the same (sameProxyState's
+ * normalisation: case, order, separators). A replaced bypass list keeps the declared form (array or string). An IE
+ * import keeps its inputs: its drift is measured against `expected` in the state, and no other input can say "import".
+ */
+export function driftedInputs(declared: Props, live: WinHttpProxyState): Props {
+  const out: Props = { ...declared };
+  if (declared.importFromIe === true) return out;
+  const want = desiredOf(declared as WinHttpProxySettingInputs);
+  if (want === "importFromIe") return out;
+  const liveDirect = canonicalState(live).accessType === "direct";
+  const setBypass = (): void => {
+    const entries = listEntries(live.bypassList);
+    if (entries.length === 0) delete out.bypassList;
+    else out.bypassList = Array.isArray(declared.bypassList) ? entries : live.bypassList;
+  };
+  if (liveDirect !== (canonicalState(want).accessType === "direct")) {
+    if (liveDirect) {
+      delete out.proxyServer;
+      delete out.bypassList;
+      out.directAccess = true;
+    } else {
+      delete out.directAccess;
+      out.proxyServer = live.proxyServer;
+      setBypass();
+    }
+    return out;
+  }
+  if (liveDirect) return out;
+  const l = normalizedState(live);
+  const w = normalizedState(want);
+  if (l.proxyServer !== w.proxyServer) out.proxyServer = live.proxyServer;
+  if (l.bypassList !== w.bypassList) setBypass();
+  return out;
 }
 
 export const winHttpProxySetting: ResourceProviderFunctions = {
@@ -171,9 +233,7 @@ export const winHttpProxySetting: ResourceProviderFunctions = {
   },
 
   async create(news) {
-    const inputs = parseInputs(winHttpProxySettingInputs, news);
-    const raw = withoutProvider(news).connection;
-    const state = await converge(inputs, raw, undefined);
+    const state = await converge(news, undefined);
     return { id: winHttpId(state.endpoint), outs: state as unknown as Props };
   },
 
@@ -187,6 +247,7 @@ export const winHttpProxySetting: ResourceProviderFunctions = {
       throw new ConfigurationError("id", `"${id}" does not name this connection's host; expected "${winHttpId(conn.endpoint)}"`);
     }
     const old = p.schemaVersion !== undefined ? stateOf(p) : undefined;
+    const declaredInputs = old !== undefined ? storedDeclared(p) : undefined;
     const { client } = getClient(p.connection);
     const facts = await hostFacts(client);
     const live = await readWinHttpProxy(client);
@@ -214,7 +275,12 @@ export const winHttpProxySetting: ResourceProviderFunctions = {
       previous: old?.previous ?? { exists: live.exists, ...canonicalState(live) },
       tool: facts.tool,
       productVersion: facts.productVersion,
+      ...(declaredInputs !== undefined ? { declared: declaredInputs } : {}),
     });
+    if (declaredInputs !== undefined) {
+      return { id, props: state as unknown as Props, inputs: plain({ ...driftedInputs(declaredInputs, live), connection: p.connection }) };
+    }
+    // State written before `declared` existed, and import: the inputs in the live form.
     const inputs: Props = plain({
       connection: p.connection,
       ...(importFromIe
@@ -229,8 +295,7 @@ export const winHttpProxySetting: ResourceProviderFunctions = {
 
   async update(_id, olds, news) {
     const old = stateOf(olds);
-    const inputs = parseInputs(winHttpProxySettingInputs, news);
-    const state = await converge(inputs, withoutProvider(news).connection, old.previous);
+    const state = await converge(news, old.previous);
     return { outs: state as unknown as Props };
   },
 

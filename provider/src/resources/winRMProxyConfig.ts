@@ -12,7 +12,10 @@
  *
  * id: `winrm-config:<endpoint>` (one service configuration per host).
  * Outputs: `connection` (secret: pass it to the other resources), `path` { mechanism, encrypted, sealed, tls,
- * transport, proxy }, `productVersion`, `stack`, live `allowUnencrypted` and `serviceAuth`, `previousServiceAuth`.
+ * transport, proxy }, `productVersion`, `stack`, live `allowUnencrypted` and `serviceAuth`, `previousServiceAuth`,
+ * `declared` (the inputs as the program wrote them, without connection; absent in older state).
+ * read() returns as inputs the declared ones verbatim, with only the serviceAuth keys / allowUnencrypted that differ
+ * on the host replaced by their live values (no false drift from defaults the program left out).
  */
 import type { WinRMClient } from "../client.js";
 import type { Connection } from "../connection.js";
@@ -24,10 +27,12 @@ import {
   checkStateVersion,
   checkWith,
   connectionOf,
+  declaredOf,
   parseInputs,
   plain,
   SCHEMA_VERSION,
   serviceAuthSchema,
+  storedDeclared,
   winRMProxyConfigInputs,
   withoutProvider,
   type CheckFailure,
@@ -72,6 +77,7 @@ export interface WinRMProxyConfigState {
   serviceAuth: LiveServiceAuth;
   previousServiceAuth: LiveServiceAuth;
   onDelete: "retain" | "restore";
+  declared?: Props;
 }
 
 /** The host runs a WinRM stack this resource cannot manage. */
@@ -271,7 +277,9 @@ function stateOf(props: Props): WinRMProxyConfigState {
   return p as unknown as WinRMProxyConfigState;
 }
 
-async function converge(inputs: WinRMProxyConfigInputs, raw: unknown, previous: LiveServiceAuth | undefined): Promise<WinRMProxyConfigState> {
+async function converge(news: Props, previous: LiveServiceAuth | undefined): Promise<WinRMProxyConfigState> {
+  const inputs = parseInputs(winRMProxyConfigInputs, news);
+  const raw = withoutProvider(news).connection;
   const p = await probe(raw);
   const before = previous ?? liveOf(await p.client.getConfig(SERVICE)).auth;
   const live = await applyService(p.client, inputs.serviceAuth);
@@ -286,7 +294,39 @@ async function converge(inputs: WinRMProxyConfigInputs, raw: unknown, previous: 
     serviceAuth: live.auth,
     previousServiceAuth: before,
     onDelete: inputs.onDelete,
+    declared: declaredOf(news),
   });
+}
+
+const AUTH_FLAGS = ["basic", "negotiate", "kerberos", "certificate", "credSSP"] as const;
+
+/**
+ * The inputs read() reports for state with `declared`: the declared inputs verbatim, with allowUnencrypted and each
+ * serviceAuth key replaced by its live value only where the host differs from what was declared (defaults applied,
+ * the same comparison as diff). A cbtHardeningLevel left unset is "leave as is": it never drifts.
+ */
+export function driftedConfigInputs(declared: Props, live: { allowUnencrypted: boolean; auth: LiveServiceAuth }): Props {
+  const out: Props = plain(declared);
+  if (live.allowUnencrypted) out.allowUnencrypted = true;
+  const parsed = serviceAuthSchema.safeParse(declared.serviceAuth ?? {});
+  if (!parsed.success) return out;
+  const want = parsed.data;
+  const given = out.serviceAuth;
+  const auth: Record<string, unknown> = typeof given === "object" && given !== null && !Array.isArray(given) ? { ...given } : {};
+  let drifted = false;
+  for (const k of AUTH_FLAGS) {
+    if (live.auth[k] !== want[k]) {
+      auth[k] = live.auth[k];
+      drifted = true;
+    }
+  }
+  if (want.cbtHardeningLevel !== undefined && live.auth.cbtHardeningLevel.toLowerCase() !== want.cbtHardeningLevel.toLowerCase()) {
+    if (live.auth.cbtHardeningLevel === "") delete auth.cbtHardeningLevel;
+    else auth.cbtHardeningLevel = live.auth.cbtHardeningLevel;
+    drifted = true;
+  }
+  if (drifted) out.serviceAuth = auth;
+  return out;
 }
 
 
@@ -306,7 +346,7 @@ export const winRMProxyConfig: ResourceProviderFunctions = {
     if (!parsed.success) d.change("serviceAuth");
     else {
       const want = parsed.data;
-      for (const k of ["basic", "negotiate", "kerberos", "certificate", "credSSP"] as const) {
+      for (const k of AUTH_FLAGS) {
         if (old.serviceAuth[k] !== want[k]) d.change(`serviceAuth.${k}`);
       }
       if (want.cbtHardeningLevel !== undefined && old.serviceAuth.cbtHardeningLevel.toLowerCase() !== want.cbtHardeningLevel.toLowerCase()) {
@@ -317,8 +357,7 @@ export const winRMProxyConfig: ResourceProviderFunctions = {
   },
 
   async create(news) {
-    const inputs = parseInputs(winRMProxyConfigInputs, news);
-    const state = await converge(inputs, withoutProvider(news).connection, undefined);
+    const state = await converge(news, undefined);
     return { id: winRMConfigId(state.endpoint), outs: state as unknown as Props };
   },
 
@@ -332,6 +371,7 @@ export const winRMProxyConfig: ResourceProviderFunctions = {
       throw new ConfigurationError("id", `"${id}" does not name this connection's host; expected "${winRMConfigId(conn.endpoint)}"`);
     }
     const old = p.schemaVersion !== undefined ? stateOf(p) : undefined;
+    const declared = old !== undefined ? storedDeclared(p) : undefined;
     const pr = await probe(p.connection);
     const live = liveOf(await pr.client.getConfig(SERVICE));
     const onDelete = old?.onDelete ?? (p.onDelete === "restore" ? "restore" : "retain");
@@ -346,7 +386,12 @@ export const winRMProxyConfig: ResourceProviderFunctions = {
       serviceAuth: live.auth,
       previousServiceAuth: old?.previousServiceAuth ?? live.auth,
       onDelete,
+      ...(declared !== undefined ? { declared } : {}),
     });
+    if (declared !== undefined) {
+      return { id, props: state as unknown as Props, inputs: plain({ ...driftedConfigInputs(declared, live), connection: p.connection }) };
+    }
+    // State written before `declared` existed, and import: the inputs in the live form.
     const { cbtHardeningLevel, ...flags } = live.auth;
     const inputs: Props = plain({
       connection: p.connection,
@@ -358,8 +403,7 @@ export const winRMProxyConfig: ResourceProviderFunctions = {
 
   async update(_id, olds, news) {
     const old = stateOf(olds);
-    const inputs = parseInputs(winRMProxyConfigInputs, news);
-    const state = await converge(inputs, withoutProvider(news).connection, old.previousServiceAuth);
+    const state = await converge(news, old.previousServiceAuth);
     return { outs: state as unknown as Props };
   },
 
