@@ -95,6 +95,12 @@ export interface WinRMEmulatorOptions {
    * addon.
    */
   keytab?: string;
+  /**
+   * Whether a host with a keytab also lists and accepts the `Kerberos` HTTP scheme (default true). false: it offers only
+   * `Negotiate` (Kerberos in SPNEGO, or NTLM), as a Windows host not configured to list `WWW-Authenticate: Kerberos`;
+   * an `Authorization: Kerberos` request then gets 401 with the schemes it does offer.
+   */
+  offerKerberosScheme?: boolean;
   /** Called for every request logged (main.ts --verbose). */
   onRequest?: (entry: RequestLogEntry) => void;
   /** For deterministic NTLM challenges in tests. */
@@ -312,13 +318,18 @@ export class WinRMEmulator {
     this.opts.onRequest?.(entry);
   }
 
+  /** The `Kerberos` HTTP scheme is listed and accepted (Service/Auth/Kerberos on, a keytab, not turned off). */
+  private get kerberosScheme(): boolean {
+    return this.config.serviceAuth.kerberos && this.opts.keytab !== undefined && this.opts.offerKerberosScheme !== false;
+  }
+
   /** WWW-Authenticate lines, one per enabled Service/Auth scheme (protocol.md 2.2). */
   private challengeHeaders(): string[] {
     const auth = this.config.serviceAuth;
     const h: string[] = [];
     if (auth.negotiate || auth.kerberos) h.push("Negotiate");
     // A host that can take Kerberos also offers the Kerberos scheme (protocol.md 2.2: domain-joined hosts).
-    if (auth.kerberos && this.opts.keytab !== undefined) h.push("Kerberos");
+    if (this.kerberosScheme) h.push("Kerberos");
     if (auth.basic) h.push('Basic realm="WSMAN"');
     if (auth.credSSP) h.push("CredSSP");
     return h;
@@ -391,7 +402,7 @@ export class WinRMEmulator {
       const tokenBytes = Buffer.from(tokenB64, "base64");
       const kerberosToken = this.opts.keytab !== undefined && tokenBytes.length > 0 && !isNtlmToken(tokenBytes);
       if (
-        (lower === "kerberos" && auth.kerberos && this.opts.keytab !== undefined) ||
+        (lower === "kerberos" && this.kerberosScheme) ||
         (lower === "negotiate" && (auth.negotiate || auth.kerberos) && kerberosToken)
       ) {
         const r = this.stepKerberos(conn, lower === "kerberos" ? "Kerberos" : "Negotiate", tokenBytes);

@@ -59,6 +59,13 @@ export interface AuthMechanism {
    * the connection must be open before the first step. NTLM binds in its last message and needs no such care.
    */
   readonly bindsChannelInFirstToken?: boolean;
+  /**
+   * A fresh context of the same mechanism under another HTTP scheme, when the server's 401 does not offer this
+   * context's scheme but does offer one the mechanism can also speak (forced Kerberos: a host that lists only
+   * `Negotiate` gets the krb5 token in SPNEGO). The switch sticks to the prototype and all its fresh() copies.
+   * undefined when there is no such scheme. Optional: only Kerberos has it.
+   */
+  withOfferedScheme?(offered: readonly string[]): AuthMechanism | undefined;
   /** Negotiate only: which mechanism it used on this context and why (for the probe and logs; never a secret). */
   readonly negotiated?: NegotiateChoice | undefined;
 }

@@ -9,27 +9,82 @@
  *   NTLM there too).
  * - No fallback once a Kerberos token has left, nor for a wrong password (Preauthentication failed): the server or the
  *   KDC said no, and trying NTLM would hide that and count twice against the account's lockout threshold.
- * The choice is per context (per connection) and visible in `negotiated` (PathEvent target-auth, `winrm-proxy probe`).
+ * The choice is made per context (per connection) and visible in `negotiated` (PathEvent target-auth, `winrm-proxy
+ * probe`). Like Windows' Negotiate package (which caches a failed KDC lookup instead of paying the KDC timeout on every
+ * logon), a client remembers for a bounded time (KerberosAvailability, default 5 minutes) that Kerberos could not start
+ * for a reason that will not change soon (no ticket, unknown SPN or user, no KDC reachable, no realm, no addon): its
+ * later connections go straight to NTLM. Only failures before any token left are remembered; a success forgets.
  */
 import { AuthenticationError } from "../errors.js";
-import { KerberosMechanism, kerberosUnavailableReason } from "./kerberos/kerberosMechanism.js";
+import { kerberosUnavailableReason } from "./kerberos/kerberosMechanism.js";
 import type { AuthMechanism, MechanismName, MessageSealer, NegotiateChoice, StepInput } from "./mechanism.js";
 
+/** How long a client remembers that Kerberos could not start (Windows' negative KDC cache is of this order). */
+export const KERBEROS_UNAVAILABLE_TTL_MS = 5 * 60 * 1000;
+
+/**
+ * Per client (shared by a Negotiate prototype and every `fresh()` copy): why Kerberos could not start, until when.
+ * Written only with a kerberosUnavailableReason (a failure before any token left); cleared by a Kerberos success.
+ */
+export class KerberosAvailability {
+  private remembered: { reason: string; until: number } | undefined;
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+
+  constructor(opts: { ttlMs?: number; now?: () => number } = {}) {
+    this.ttlMs = opts.ttlMs ?? KERBEROS_UNAVAILABLE_TTL_MS;
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** The remembered reason while it is still fresh, else undefined (and forgotten). */
+  unavailable(): string | undefined {
+    if (this.remembered === undefined) return undefined;
+    if (this.now() >= this.remembered.until) {
+      this.remembered = undefined;
+      return undefined;
+    }
+    return this.remembered.reason;
+  }
+
+  remember(reason: string): void {
+    this.remembered = { reason, until: this.now() + this.ttlMs };
+  }
+
+  forget(): void {
+    this.remembered = undefined;
+  }
+
+  /** "5 minutes", for the reason text. */
+  get ttlText(): string {
+    return this.ttlMs >= 60_000 ? `${Math.round(this.ttlMs / 60_000)} minute(s)` : `${Math.ceil(this.ttlMs / 1000)} second(s)`;
+  }
+}
+
 export interface NegotiateMechanismOptions {
-  /** The Kerberos prototype (scheme "Negotiate"); undefined when Kerberos is out of the question (`skipReason`). */
-  readonly kerberos: KerberosMechanism | undefined;
+  /**
+   * The Kerberos prototype (a KerberosMechanism with scheme "Negotiate"; tests may inject another); undefined when
+   * Kerberos is out of the question (`skipReason`).
+   */
+  readonly kerberos: AuthMechanism | undefined;
   /** Why Kerberos is not tried at all, when `kerberos` is undefined. */
   readonly skipReason?: string;
   /** Makes a fresh NTLM context; undefined when NTLM is impossible (no password given: ticket cache only). */
   readonly ntlm: (() => AuthMechanism) | undefined;
+  /** Shared by the prototype and its fresh() copies; default a new one (5 minutes, Date.now). */
+  readonly availability?: KerberosAvailability;
 }
 
 export class NegotiateMechanism implements AuthMechanism {
   readonly canSeal = true;
   private inner: AuthMechanism | undefined;
   private choice: NegotiateChoice | undefined;
+  private readonly availability: KerberosAvailability;
+  /** null until read (rememberedUnavailable). */
+  private remembered: string | undefined | null = null;
 
-  constructor(private readonly opts: NegotiateMechanismOptions) {}
+  constructor(private readonly opts: NegotiateMechanismOptions) {
+    this.availability = opts.availability ?? new KerberosAvailability();
+  }
 
   /**
    * "Negotiate"; after a fallback the NTLM context's own scheme (a proxy may take NTLM under "NTLM" only: squid with
@@ -52,9 +107,22 @@ export class NegotiateMechanism implements AuthMechanism {
     return this.inner?.stage ?? "start";
   }
 
-  /** Kerberos is tried first, and its AP-REQ carries the bindings. */
+  /** Kerberos is tried first, and its AP-REQ carries the bindings (unless this client remembers it impossible). */
   get bindsChannelInFirstToken(): boolean {
-    return this.opts.kerberos !== undefined;
+    return this.opts.kerberos !== undefined && this.rememberedUnavailable() === undefined;
+  }
+
+  /**
+   * Why Kerberos is skipped on this context because an earlier connection found it impossible; read once per context,
+   * so bindsChannelInFirstToken and step agree even if the memory expires in between. Only with an NTLM fallback:
+   * without one, skipping Kerberos would only turn a retry (after a kinit, say) into a certain failure.
+   */
+  private rememberedUnavailable(): string | undefined {
+    if (this.remembered === null) {
+      this.remembered =
+        this.opts.kerberos !== undefined && this.opts.ntlm !== undefined ? this.availability.unavailable() : undefined;
+    }
+    return this.remembered;
   }
 
   get negotiated(): NegotiateChoice | undefined {
@@ -65,17 +133,25 @@ export class NegotiateMechanism implements AuthMechanism {
     if (this.inner !== undefined) return this.inner.step(input);
     let why = this.opts.skipReason ?? "Kerberos is not configured";
     let cause: unknown;
-    if (this.opts.kerberos !== undefined) {
+    const remembered = this.rememberedUnavailable();
+    if (remembered !== undefined) {
+      // An earlier connection of this client found Kerberos impossible: do not pay the KDC (or its timeout) again.
+      why = `${remembered} (remembered from an earlier connection; Kerberos is tried again after at most ${this.availability.ttlText})`;
+    } else if (this.opts.kerberos !== undefined) {
       const krb = this.opts.kerberos.fresh();
       try {
         const token = await krb.step(input);
         this.inner = krb;
+        this.availability.forget();
         this.choice = { chose: "kerberos", reason: "a Kerberos service ticket was obtained" };
         return token;
       } catch (err) {
-        krb.dispose();
+        krb.dispose?.();
+        // Only failures before any token left qualify (kerberosUnavailableReason); those are also the ones that will
+        // not change within minutes. Anything else is thrown and never remembered.
         const unavailable = kerberosUnavailableReason(err);
         if (unavailable === undefined) throw err;
+        if (this.opts.ntlm !== undefined) this.availability.remember(unavailable);
         why = unavailable;
         cause = err;
       }
@@ -101,7 +177,7 @@ export class NegotiateMechanism implements AuthMechanism {
   }
 
   fresh(): NegotiateMechanism {
-    return new NegotiateMechanism(this.opts);
+    return new NegotiateMechanism({ ...this.opts, availability: this.availability });
   }
 
   dispose(): void {

@@ -33,7 +33,7 @@ import {
   WinRMError,
 } from "../errors.js";
 import { decodeEncryptedBody, encodeEncryptedBody, isEncryptedContentType } from "../wire/multipart.js";
-import { findChallenge, parseChallenges, TARGET_AUTH_HEADERS } from "./challenges.js";
+import { findChallenge, offeredSchemes, parseChallenges, TARGET_AUTH_HEADERS } from "./challenges.js";
 import { HttpChannel, type HttpResponse } from "./http.js";
 import { emit, type PathObserver } from "./pathEvents.js";
 import type { TransportPlan } from "./policy.js";
@@ -360,8 +360,23 @@ export class WinRMSession {
   ): Promise<Context> {
     let mech = first;
     let probeLegs = 0;
+    /** The mechanism moved to another scheme the host offers (withOfferedScheme): at most once per handshake. */
+    let adapted = false;
+    const adapt = (offered: readonly string[]): boolean => {
+      if (adapted) return false;
+      const alt = mech.withOfferedScheme?.(offered);
+      if (alt === undefined) return false;
+      adapted = true;
+      mech.dispose?.();
+      mech = alt;
+      track(mech);
+      return true;
+    };
     if (mech.bindsChannelInFirstToken === true && this.channel.knownChannelBindings() === undefined) {
-      probeLegs = await this.openForBindings(signal);
+      const opened = await this.openForBindings(signal);
+      probeLegs = opened.legs;
+      // The anonymous 401 already lists the host's schemes: pick the one it offers before the first token.
+      adapt(opened.offered);
     }
     for (let attempt = 0; attempt < 2; attempt++) {
       if (attempt > 0) {
@@ -397,6 +412,15 @@ export class WinRMSession {
         }
         connectionId = res.connectionId;
         const challenge = findChallenge(res.headers[TARGET_AUTH_HEADERS.challenge], mech.scheme);
+        if (res.status === 401 && challenge === undefined && leg === 0 && !mech.complete) {
+          // Our first token's scheme is not offered, but another one the mechanism speaks is (forced Kerberos to a
+          // host listing only Negotiate): start over once on this connection under that scheme. `adapted` and
+          // withOfferedScheme's one-way move make a loop impossible.
+          if (adapt(offeredSchemes(res.headers[TARGET_AUTH_HEADERS.challenge]))) {
+            token = await this.step(mech, undefined);
+            continue;
+          }
+        }
         if (forward) this.checkForwardLeg(res, mech, challenge?.token !== undefined);
         if (res.status === 401) {
           if (mech.complete || challenge?.token === undefined) {
@@ -485,11 +509,11 @@ export class WinRMSession {
   /**
    * Over https://, a Kerberos AP-REQ carries the channel bindings (RFC 4121 4.1.1.2 Bnd), and it is made before the
    * first request: open the connection first with Flow A's anonymous empty POST (protocol.md 2.3 step 1, as pywinrm's
-   * requests-kerberos does), which the server answers 401 with its schemes. Returns the requests it took (1), 0 over
-   * http://.
+   * requests-kerberos does), which the server answers 401 with its schemes. Returns the requests it took (1, 0 over
+   * http://) and the schemes the 401 offered.
    */
-  private async openForBindings(signal: AbortSignal | undefined): Promise<number> {
-    if (new URL(this.endpoint).protocol !== "https:") return 0;
+  private async openForBindings(signal: AbortSignal | undefined): Promise<{ legs: number; offered: string[] }> {
+    if (new URL(this.endpoint).protocol !== "https:") return { legs: 0, offered: [] };
     const res = await this.channel.request({ headers: { "content-type": SOAP_CONTENT_TYPE }, body: EMPTY, signal });
     if (res.status !== 401) {
       throw new AuthenticationError(
@@ -499,7 +523,7 @@ export class WinRMSession {
         { httpStatus: res.status },
       );
     }
-    return 1;
+    return { legs: 1, offered: offeredSchemes(res.headers[TARGET_AUTH_HEADERS.challenge]) };
   }
 
   private async step(mech: AuthMechanism, token: Uint8Array | undefined): Promise<Uint8Array | undefined> {

@@ -11,6 +11,7 @@
  * - Schemes (protocol.md 2.2): "Kerberos" sends the raw krb5 InitialContextToken (OID 1.2.840.113554.1.2.2 + AP-REQ)
  *   and seals with protocol `application/HTTP-Kerberos-session-encrypted` (MS-WSMV 2.2.9.1.2.1); "Negotiate" wraps it
  *   in SPNEGO (RFC 4178, krb5 the only mech offered) and seals with `application/HTTP-SPNEGO-session-encrypted`.
+ *   A "Kerberos" mechanism whose host offers only Negotiate moves to "Negotiate" once (withOfferedScheme).
  * - One round trip (protocol.md 2.3): AP-REQ with MUTUAL | REPLAY | SEQUENCE | CONF | INTEG on an empty body, then the
  *   AP-REP rides on the 200 (`WWW-Authenticate: <scheme> <AP-REP>`); the context is complete once the AP-REP is
  *   processed (the acceptor subkey is then known). A proxy context asks no mutual authentication: squid's
@@ -140,6 +141,11 @@ export function kerberosUnavailableReason(err: unknown): string | undefined {
 
 type Stage = "AP-REQ" | "AP-REP" | "complete";
 
+/** The HTTP scheme of a mechanism and its fresh() copies (one client): may move from "Kerberos" to "Negotiate" once. */
+interface SchemeChoice {
+  scheme: "Kerberos" | "Negotiate";
+}
+
 export class KerberosMechanism implements AuthMechanism {
   readonly name = "kerberos" as const;
   readonly scheme: "Kerberos" | "Negotiate";
@@ -151,11 +157,15 @@ export class KerberosMechanism implements AuthMechanism {
   private readonly source: CredentialSource;
   private readonly field: string;
 
+  private readonly schemeChoice: SchemeChoice;
+
   constructor(
     private readonly opts: KerberosMechanismOptions,
     source?: CredentialSource,
+    schemeChoice?: SchemeChoice,
   ) {
-    this.scheme = opts.scheme ?? "Kerberos";
+    this.schemeChoice = schemeChoice ?? { scheme: opts.scheme ?? "Kerberos" };
+    this.scheme = this.schemeChoice.scheme;
     this.field = opts.field ?? "auth";
     this.source = source ?? new CredentialSource(opts.credentials, this.field);
   }
@@ -265,7 +275,21 @@ export class KerberosMechanism implements AuthMechanism {
   }
 
   fresh(): KerberosMechanism {
-    return new KerberosMechanism(this.opts, this.source);
+    return new KerberosMechanism(this.opts, this.source, this.schemeChoice);
+  }
+
+  /**
+   * Forced Kerberos against a host that offers only `Negotiate` (Service/Auth lists no `Kerberos` scheme): send the
+   * same krb5 token in SPNEGO under Negotiate (krb5 the only mech offered: still no NTLM), as pywinrm /
+   * requests-kerberos do and Windows accepts; sealing then uses application/HTTP-SPNEGO-session-encrypted (MS-WSMV
+   * 2.2.9.1.1). Only Kerberos -> Negotiate, so a caller can never alternate; the choice is kept for this client's later
+   * connections (the shared SchemeChoice).
+   */
+  withOfferedScheme(offered: readonly string[]): KerberosMechanism | undefined {
+    const has = (s: string) => offered.some((o) => o.toLowerCase() === s.toLowerCase());
+    if (this.scheme !== "Kerberos" || has("Kerberos") || !has("Negotiate")) return undefined;
+    this.schemeChoice.scheme = "Negotiate";
+    return new KerberosMechanism(this.opts, this.source, this.schemeChoice);
   }
 
   /** Release the GSS context now (the connection it belonged to is gone); the finalizer would do it later. */
