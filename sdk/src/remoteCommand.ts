@@ -5,29 +5,21 @@
  * id: `remote-command:<uuid>`.
  */
 import * as pulumi from "@pulumi/pulumi";
+// Types only (erased): the SDK never loads provider code in the program's process; the shim requires it by name in
+// the dynamic-provider process.
+import type { RemoteCommandDeclaredInputs } from "../../provider/src/resources/schemas.js";
+import type { RemoteCommandState } from "../../provider/src/resources/remoteCommand.js";
 import { remoteCommandShim } from "./shim.js";
-import { SECRET_OUTPUTS, withSecretOutputs, type ConnectionArgs, type ConnectionInput } from "./types.js";
+import { SECRET_OUTPUTS, withSecretOutputs, type ArgsOf, type ConnectionInput } from "./types.js";
 
-export interface RemoteCommandArgs {
-  /** How to reach the host (stored as a secret). */
-  connection: ConnectionArgs;
-  /** Runs on create (and on update when `update` is unset). */
-  create: pulumi.Input<string>;
-  /** Runs when an input other than triggers changes. */
-  update?: pulumi.Input<string>;
-  /** Runs on destroy and before a replacement is created elsewhere. */
-  delete?: pulumi.Input<string>;
-  /** "cmd" (default) or "powershell" (the text is a PowerShell script). */
-  shell?: pulumi.Input<"cmd" | "powershell">;
-  /** Written to the command's stdin, then closed. */
-  stdin?: pulumi.Input<string>;
-  /** Environment variables of the remote shell. */
-  environment?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** Any change replaces the resource. */
-  triggers?: pulumi.Input<unknown[]>;
-  /** Deadline of each command, in seconds. */
-  timeoutSeconds?: pulumi.Input<number>;
-}
+/**
+ * connection (stored as a secret); create: runs on create (and on update when `update` is unset); update: runs when
+ * an input other than triggers changes; delete: runs on destroy and before a replacement is created elsewhere; shell:
+ * "cmd" (default) or "powershell" (the text is a PowerShell script); stdin: written to the command's stdin, then
+ * closed; environment: variables of the remote shell; triggers: any change replaces the resource; timeoutSeconds:
+ * deadline of each command.
+ */
+export type RemoteCommandArgs = ArgsOf<RemoteCommandDeclaredInputs>;
 
 export class RemoteCommand extends pulumi.dynamic.Resource {
   declare readonly connection: pulumi.Output<ConnectionInput>;
@@ -35,7 +27,7 @@ export class RemoteCommand extends pulumi.dynamic.Resource {
   declare readonly create: pulumi.Output<string>;
   declare readonly update: pulumi.Output<string | undefined>;
   declare readonly delete: pulumi.Output<string | undefined>;
-  declare readonly shell: pulumi.Output<"cmd" | "powershell">;
+  declare readonly shell: pulumi.Output<RemoteCommandState["shell"]>;
   declare readonly stdout: pulumi.Output<string>;
   declare readonly stderr: pulumi.Output<string>;
   declare readonly exitCode: pulumi.Output<number>;

@@ -17,6 +17,22 @@ export type ConnectionArgs = DeepInput<ConnectionInput>;
 
 export type { ConnectionInput };
 
+/** T's plain values, where each array element and object property may also be a pulumi.Input. */
+type InputsWithin<T> = T extends readonly (infer E)[]
+  ? pulumi.Input<InputsWithin<E>>[]
+  : T extends object
+    ? { [K in keyof T]: pulumi.Input<InputsWithin<T[K]>> }
+    : T;
+
+/**
+ * A resource's args, derived from what its provider schema accepts (the `...DeclaredInputs` of
+ * provider/src/resources/schemas.ts, z.input: defaulted fields optional), so the shape is written once, in zod. Each
+ * property is a pulumi.Input of its whole value (an Output<string | string[]> bypass list), with Inputs allowed at
+ * any depth inside (the engine resolves them all before the provider's check). Unlike DeepInput, the Input wraps the
+ * union, not each member: Output<boolean> is taken. What each property means: the schema's `.describe()` texts.
+ */
+export type ArgsOf<T> = { [K in keyof T]: pulumi.Input<InputsWithin<T[K]>> };
+
 /**
  * The outputs every resource stores as secrets: `connection` (it holds passwords), and `declared`, the provider's copy
  * of the inputs as the program wrote them. The engine makes an output secret by itself only when the input of the

@@ -3,49 +3,30 @@
  * schemes on (Basic off by default), applied with WS-Transfer Put. Its `connection` output (secret) feeds the other
  * resources. WinRM 1.1 hosts are refused: use WinHttpProxySetting there.
  *
- * id: `winrm-config:<endpoint>`.
+ * id: `winrm-config:<endpoint>`. The host's current service settings are adopted with the
+ * `import: "winrm-config:<endpoint>"` option (or the `adopt` input): nothing is Put, and a live setting that differs
+ * from the declared one fails, naming it.
  */
 import * as pulumi from "@pulumi/pulumi";
+// Types only (erased): the SDK never loads provider code in the program's process; the shim requires it by name in
+// the dynamic-provider process.
+import type { ServiceAuthDeclared, WinRMProxyConfigDeclaredInputs } from "../../provider/src/resources/schemas.js";
+import type { LiveServiceAuth, PathFacts, WinRMProxyConfigState } from "../../provider/src/resources/winRMProxyConfig.js";
+import { importAsAdopt } from "./adopt.js";
 import { winRMProxyConfigShim } from "./shim.js";
-import { SECRET_OUTPUTS, withSecretOutputs, type ConnectionArgs, type ConnectionInput, type DeepInput } from "./types.js";
+import { SECRET_OUTPUTS, withSecretOutputs, type ArgsOf, type ConnectionInput } from "./types.js";
 
-export interface ServiceAuthArgs {
-  basic?: boolean;
-  negotiate?: boolean;
-  kerberos?: boolean;
-  certificate?: boolean;
-  credSSP?: boolean;
-  cbtHardeningLevel?: "None" | "Relaxed" | "Strict";
-}
+export type { LiveServiceAuth, PathFacts };
 
-export interface WinRMProxyConfigArgs {
-  /** Endpoint, credentials and proxy of the path (stored as a secret). */
-  connection: ConnectionArgs;
-  /** Service/AllowUnencrypted: only false is accepted (the default). */
-  allowUnencrypted?: pulumi.Input<false>;
-  /** Service/Auth. Defaults: negotiate and kerberos on, basic, certificate, credSSP off. */
-  serviceAuth?: DeepInput<ServiceAuthArgs>;
-  /** On destroy: "retain" the settings (default) or "restore" the auth schemes found at create. */
-  onDelete?: pulumi.Input<"retain" | "restore">;
-}
+/** Service/Auth schemes (WinRM config names). Defaults: negotiate and kerberos on; basic, certificate, credSSP off. */
+export type ServiceAuthArgs = ServiceAuthDeclared;
 
-export interface PathFacts {
-  mechanism: string;
-  encrypted: boolean;
-  sealed: boolean;
-  tls: boolean;
-  transport: "direct" | "tunnel" | "forward";
-  proxy: string;
-}
-
-export interface LiveServiceAuth {
-  basic: boolean;
-  negotiate: boolean;
-  kerberos: boolean;
-  certificate: boolean;
-  credSSP: boolean;
-  cbtHardeningLevel: string;
-}
+/**
+ * connection (stored as a secret): endpoint, credentials and proxy of the path; allowUnencrypted: only false (the
+ * default); serviceAuth (ServiceAuthArgs); onDelete: "retain" the settings (default) or "restore" the auth schemes
+ * found at create.
+ */
+export type WinRMProxyConfigArgs = ArgsOf<WinRMProxyConfigDeclaredInputs>;
 
 export class WinRMProxyConfig extends pulumi.dynamic.Resource {
   /** The verified connection, for the other resources (secret). */
@@ -58,10 +39,11 @@ export class WinRMProxyConfig extends pulumi.dynamic.Resource {
   declare readonly allowUnencrypted: pulumi.Output<boolean>;
   declare readonly serviceAuth: pulumi.Output<LiveServiceAuth>;
   declare readonly previousServiceAuth: pulumi.Output<LiveServiceAuth>;
-  declare readonly onDelete: pulumi.Output<"retain" | "restore">;
+  declare readonly onDelete: pulumi.Output<WinRMProxyConfigState["onDelete"]>;
   declare readonly schemaVersion: pulumi.Output<number>;
 
-  constructor(name: string, args: WinRMProxyConfigArgs, opts?: pulumi.CustomResourceOptions) {
+  constructor(name: string, given: WinRMProxyConfigArgs, givenOpts?: pulumi.CustomResourceOptions) {
+    const { args, opts } = importAsAdopt(given, givenOpts);
     super(
       winRMProxyConfigShim,
       name,

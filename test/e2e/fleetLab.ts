@@ -12,15 +12,15 @@
  *   The stack config is what a platform engineer would set: hosts, the deployment account (password secret), the
  *   proxy password (secret), the WinHTTP proxy to declare.
  *
- * Every process a Pulumi run leaves behind (language host, dynamic-provider plugin) carries a marker variable and is
- * killed after the run; `stop()` stops the squids and the hosts and removes the temporary directory.
+ * The CLI runs through the engine harness's PulumiRunner (test/integration/pulumiEngineHarness.ts): every process a
+ * Pulumi run leaves behind (language host, dynamic-provider plugin) carries its marker variable and is killed after
+ * the run; `stop()` stops the squids and the hosts and removes the temporary directory.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { ConnectionInput } from "../../provider/src/connection.js";
 import type { WinHttpProxyState } from "../../provider/src/hosts/winhttpSettings.js";
 import { closeAllClients, getClient } from "../../provider/src/resources/clientPool.js";
@@ -28,12 +28,11 @@ import { EmulatedHost } from "../emulator/host/host.js";
 import type { Locale } from "../emulator/host/locales.js";
 import type { ProfileName } from "../emulator/host/profiles.js";
 import { WinRMEmulator } from "../emulator/server.js";
+import { PulumiRunner, REPO_ROOT, type PulumiResult, type RunOptions } from "../integration/pulumiEngineHarness.js";
 import { Squid, squidMissing } from "../peers/squid.js";
 
-export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const PULUMI_MJS = join(REPO_ROOT, "scripts", "pulumi.mjs");
+export { REPO_ROOT, type RunOptions };
 const ENGINE_SCRIPT = join(REPO_ROOT, "scripts", "pulumi-engine.sh");
-const MARKER_VAR = "PULUMI_WINRM_FLEET_RUN";
 
 /** The Pulumi project name in the root Pulumi.yaml: config keys are `winrm-fleet:<key>`. */
 export const PROJECT = "winrm-fleet";
@@ -90,21 +89,7 @@ function spawnSyncText(cmd: string, args: string[]): { status: number | null; ou
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
-export interface PulumiRun {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-export interface RunOptions {
-  /** Written to the CLI's stdin (e.g. a secret for `pulumi config set --secret KEY`), then closed. */
-  input?: string;
-  /** Also copy the output to this process's stdout as it comes (the demo). */
-  show?: boolean;
-  /** Kill the run after this long (a hung engine fails with its output instead of stalling). Default 120 s. */
-  killAfterMs?: number;
-}
+export type PulumiRun = PulumiResult;
 
 export interface FleetLabOptions {
   /** Credentials the hosts and the corporate proxy accept (the e2e test uses distinctive ones to look for leaks). */
@@ -132,8 +117,8 @@ export class FleetLab {
   readonly dir: string;
   readonly backendDir: string;
   readonly configFile: string;
-  private readonly marker = randomUUID();
-  private readonly env: NodeJS.ProcessEnv;
+  /** Runs the CLI in the repository root with the lab's backend, PULUMI_HOME and passphrase. */
+  readonly runner: PulumiRunner;
 
   private constructor(init: {
     hosts: LabHost[];
@@ -155,16 +140,18 @@ export class FleetLab {
     const home = join(init.dir, "home");
     mkdirSync(this.backendDir, { recursive: true });
     mkdirSync(home, { recursive: true });
-    this.env = {
-      ...process.env,
-      PULUMI_BACKEND_URL: `file://${this.backendDir}`,
-      PULUMI_HOME: home,
-      // The public demo passphrase of scripts/pulumi.mjs, set explicitly (no notice on every run).
-      PULUMI_CONFIG_PASSPHRASE: "pulumi-winrm-proxy-demo",
-      PULUMI_CONFIG_PASSPHRASE_FILE: undefined,
-      [MARKER_VAR]: this.marker,
-      ...init.env,
-    };
+    this.runner = new PulumiRunner({
+      cwd: REPO_ROOT,
+      env: {
+        PULUMI_BACKEND_URL: `file://${this.backendDir}`,
+        PULUMI_HOME: home,
+        // The public demo passphrase of scripts/pulumi.mjs, set explicitly (no notice on every run).
+        PULUMI_CONFIG_PASSPHRASE: "pulumi-winrm-proxy-demo",
+        PULUMI_CONFIG_PASSPHRASE_FILE: undefined,
+        ...init.env,
+      },
+      label: "fleet lab",
+    });
   }
 
   /** Start the hosts and the proxies (no Pulumi yet). */
@@ -313,43 +300,13 @@ export class FleetLab {
   }
 
   /** Runs `node scripts/pulumi.mjs ARGS` (what `npm run pulumi -- ARGS` runs) in the repository root. */
-  async run(args: string[], opts: RunOptions = {}): Promise<PulumiRun> {
-    const child = spawn(process.execPath, [PULUMI_MJS, ...args], {
-      cwd: REPO_ROOT,
-      env: this.env,
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      stdout += d;
-      if (opts.show === true) process.stdout.write(d);
-    });
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
-      stderr += d;
-      if (opts.show === true) process.stdout.write(d);
-    });
-    child.stdin.end(opts.input ?? "");
-    const killAfterMs = opts.killAfterMs ?? 120_000;
-    const killer = setTimeout(() => {
-      stderr += `\n[fleet lab] pulumi ${args.join(" ")} still running after ${killAfterMs} ms: killed\n`;
-      child.kill("SIGKILL");
-    }, killAfterMs);
-    const result = await new Promise<PulumiRun>((resolve, reject) => {
-      child.on("error", reject);
-      child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
-    }).finally(() => clearTimeout(killer));
-    this.killLeftovers();
-    return result;
+  run(args: string[], opts: RunOptions = {}): Promise<PulumiRun> {
+    return this.runner.run(args, opts);
   }
 
   /** Runs and throws with the whole output unless the exit code is 0. */
-  async ok(args: string[], opts: RunOptions = {}): Promise<PulumiRun> {
-    const r = await this.run(args, opts);
-    if (r.code !== 0) {
-      throw new Error(`pulumi ${args.join(" ")} exited ${r.code ?? r.signal}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
-    }
-    return r;
+  ok(args: string[], opts: RunOptions = {}): Promise<PulumiRun> {
+    return this.runner.ok(args, opts);
   }
 
   /** The stack's state file on the temporary backend (what `pulumi stack export` prints, as stored). */
@@ -357,35 +314,9 @@ export class FleetLab {
     return readFileSync(join(this.backendDir, ".pulumi", "stacks", PROJECT, `${this.stack}.json`), "utf8");
   }
 
-  /** SIGKILLs every process still carrying this lab's marker; returns their pids. Linux /proc. */
+  /** SIGKILLs every process a Pulumi run of this lab left behind; returns their pids. */
   killLeftovers(): number[] {
-    const needle = `${MARKER_VAR}=${this.marker}`;
-    const killed: number[] = [];
-    let entries: string[];
-    try {
-      entries = readdirSync("/proc");
-    } catch {
-      return killed;
-    }
-    for (const entry of entries) {
-      if (!/^\d+$/.test(entry)) continue;
-      const pid = Number(entry);
-      if (pid === process.pid) continue;
-      let environ: string;
-      try {
-        environ = readFileSync(`/proc/${pid}/environ`, "latin1");
-      } catch {
-        continue;
-      }
-      if (!environ.split("\0").includes(needle)) continue;
-      try {
-        process.kill(pid, "SIGKILL");
-        killed.push(pid);
-      } catch {
-        // exited in between
-      }
-    }
-    return killed;
+    return this.runner.killLeftovers();
   }
 
   /** Stop everything this lab started and remove its directory (backend and config included). */

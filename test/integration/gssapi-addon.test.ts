@@ -12,12 +12,11 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -31,10 +30,8 @@ import {
   isGssError,
   loadGssapi,
 } from "../../provider/src/auth/kerberos/gssapi.js";
-import { type Kdc, kdcMissing, startKdc } from "../peers/kdc.js";
-
-const PYTHON = "/usr/bin/python3";
-const PEER = fileURLToPath(new URL("../../../test/peers/gss_krb_peer.py", import.meta.url));
+import { kdcMissing, type ProcessKdc, startKdcInProcess } from "../peers/kdc.js";
+import { b64, KrbPeer, pythonGssapiMissing, unb64 } from "../peers/krbPeer.js";
 
 const KRB5_OID = Buffer.from("06092a864886f712010202", "hex"); // DER OID 1.2.840.113554.1.2.2
 const SPNEGO_OID = Buffer.from("06062b0601050502", "hex"); // DER OID 1.3.6.1.5.5.2
@@ -45,9 +42,6 @@ const cbOf = (label: string): Buffer =>
   Buffer.concat([Buffer.from("tls-server-end-point:"), createHash("sha256").update(label).digest()]);
 const CB_A = cbOf("certificate A");
 const CB_B = cbOf("certificate B");
-
-const b64 = (b: Uint8Array): string => Buffer.from(b).toString("base64");
-const unb64 = (s: string | null | undefined): Buffer => Buffer.from(s ?? "", "base64");
 
 /** RFC 4121 4.2.6.2 wrap token header (first 16 bytes of the WinRM header). */
 function tokenHeader(h: Buffer): { tokId: string; flags: number; filler: number; ec: number; rrc: number; seq: bigint } {
@@ -63,79 +57,20 @@ function assertGssError(code: string, text?: RegExp): (e: unknown) => boolean {
   };
 }
 
-interface PeerResponse {
-  ok?: boolean;
-  token?: string | null;
-  complete?: boolean;
-  peer?: string;
-  mech?: string;
-  header?: string;
-  data?: string;
-  padding?: string;
-  encrypted?: boolean;
-  error?: string;
-  type?: string;
-}
-
-/** One python3-gssapi process holding one context; JSON lines over stdio. */
-class KrbPeer {
-  private readonly child: ChildProcessWithoutNullStreams;
-  private readonly waiting: ((line: string | undefined) => void)[] = [];
-  private stderr = "";
-  private exited = false;
-
-  constructor(env: Record<string, string>) {
-    this.child = spawn(PYTHON, [PEER], { env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"] });
-    this.child.stderr.on("data", (d: Buffer) => (this.stderr += d.toString()));
-    createInterface({ input: this.child.stdout }).on("line", (line) => this.waiting.shift()?.(line));
-    this.child.once("exit", () => {
-      this.exited = true;
-      for (const w of this.waiting.splice(0)) w(undefined);
-    });
-  }
-
-  async ok(req: Record<string, unknown>): Promise<PeerResponse> {
-    if (this.exited) throw new Error(`python peer is gone: ${this.stderr}`);
-    const line = await new Promise<string | undefined>((resolve) => {
-      this.waiting.push(resolve);
-      this.child.stdin.write(JSON.stringify(req) + "\n");
-    });
-    if (line === undefined) throw new Error(`python peer exited: ${this.stderr}`);
-    const r = JSON.parse(line) as PeerResponse;
-    if (r.error !== undefined) throw new Error(`python peer ${String(req.op)}: ${r.type}: ${r.error}`);
-    return r;
-  }
-
-  close(): void {
-    this.child.stdin.end();
-  }
-}
-
-function pythonGssapiMissing(): string | false {
-  const r = spawnSync(PYTHON, ["-c", "import gssapi.raw; gssapi.raw.wrap_iov"], { encoding: "utf8" });
-  if (r.error || r.status !== 0) return `${PYTHON} cannot use python3-gssapi: ${r.error?.message ?? r.stderr.trim()}`;
-  return false;
-}
-
 describe("GSSAPI addon (MIT krb5) against a throwaway KDC", { skip: kdcMissing() }, () => {
-  let kdc: Kdc;
-  let restoreEnv: () => void = () => undefined;
+  let kdc: ProcessKdc;
   let g: GssapiAddon;
   let cred: CredHandle;
   let user = { principal: "", password: "" };
 
   before(async () => {
-    kdc = await startKdc();
     // Before the addon's first krb5 call: MIT reads KRB5_CONFIG / KRB5_KTNAME / KRB5CCNAME from the environment.
-    restoreEnv = kdc.applyToProcess();
-    const u = kdc.users[0];
-    assert.ok(u);
-    user = { principal: u.principal, password: u.password };
+    kdc = await startKdcInProcess();
+    user = kdc.user;
     g = loadGssapi();
     cred = await g.acquireCredWithPassword(user.principal, user.password);
   });
   after(async () => {
-    restoreEnv();
     await kdc?.stop();
   });
 

@@ -19,7 +19,7 @@ import { ProxyAuthenticationError } from "../../provider/src/errors.js";
 import type { PathEvent } from "../../provider/src/transport/pathEvents.js";
 import { EmulatedHost } from "../emulator/host/host.js";
 import { WinRMEmulator } from "../emulator/server.js";
-import { type Kdc, kdcMissing, startKdc } from "../peers/kdc.js";
+import { kdcMissing, type ProcessKdc, startKdcInProcess } from "../peers/kdc.js";
 import { Squid, squidMissing } from "../peers/squid.js";
 
 const NTLM_USER = "WIN-KRB\\alice";
@@ -27,18 +27,14 @@ const NTLM_PASSWORD = "Al1ce-NTLM-pw";
 type ProxyField = Exclude<ConnectionInput["proxy"], undefined | "none" | "env">;
 
 describe("Kerberos proxy authentication through squid's negotiate_kerberos_auth", { skip: kdcMissing() || squidMissing() }, () => {
-  let kdc: Kdc;
-  let restoreEnv: () => void = () => undefined;
+  let kdc: ProcessKdc;
   let emu: WinRMEmulator;
   let squid: Squid;
   let user = { principal: "", password: "" };
 
   before(async () => {
-    kdc = await startKdc();
-    restoreEnv = kdc.applyToProcess();
-    const u = kdc.users[0];
-    assert.ok(u);
-    user = { principal: u.principal, password: u.password };
+    kdc = await startKdcInProcess();
+    user = kdc.user;
     const host = new EmulatedHost({ profile: "win2019", locale: "en-US", computerName: "WINRM" });
     [emu, squid] = await Promise.all([
       WinRMEmulator.start({ host, users: [{ username: NTLM_USER, password: NTLM_PASSWORD }], keytab: kdc.keytab, tls: true, cbtHardening: "Strict" }),
@@ -47,7 +43,6 @@ describe("Kerberos proxy authentication through squid's negotiate_kerberos_auth"
   });
   after(async () => {
     await Promise.allSettled([emu?.close(), squid?.stop()]);
-    restoreEnv();
     await kdc?.stop();
   });
 

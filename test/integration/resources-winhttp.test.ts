@@ -177,8 +177,63 @@ for (const { profile, locale, tool } of HOSTS) {
   });
 }
 
-describe("WinHttpProxySetting import and absent values", () => {
-  test("read from an id and the connection input alone (pulumi import); the id must name the host", async () => {
+describe("WinHttpProxySetting adoption (adopt, the SDK's form of the import option)", () => {
+  for (const profile of ["win2003r2", "win2008"] as const) {
+    test(`${profile}: a matching setting is adopted without a write; destroy leaves it as found`, async () => {
+      const found = { accessType: "proxy" as const, proxyServer: "Old-Proxy.corp:8080", bypassList: "<local>;*.corp" };
+      const h = await startHost(profile, "es-ES", { winHttp: found });
+      try {
+        const id = `winhttp:${h.emu.url}`;
+        const bytes = () => h.host.winHttpSettingsBlob()?.toString("hex");
+        const before = bytes();
+        // Spelled differently (case, order, array): the same setting to WinHTTP.
+        const news = { connection: h.connection, proxyServer: "old-proxy.CORP:8080", bypassList: ["*.corp", "<local>"], adopt: id };
+        assert.deepEqual((await W.check({}, news)).failures, []);
+        const { id: created, outs } = await W.create(news);
+        assert.equal(created, id);
+        assert.equal(bytes(), before, "adoption wrote the setting");
+        assert.ok(!h.commands.some((c) => /^(netsh winhttp (set|reset|import)|proxycfg -)/i.test(c)), h.commands.join("\n"));
+        assert.deepEqual(outs.previous, { exists: true, ...found });
+        assert.deepEqual((outs.declared as Record<string, unknown>).adopt, id);
+        // adopt matters at create only: dropping it is no change.
+        const { adopt: _a, ...without } = news;
+        assert.equal((await W.diff(id, outs, without)).changes, false);
+        await W.delete(id, outs);
+        assert.equal(bytes(), before, "destroy of an unchanged adopted setting wrote it");
+      } finally {
+        await h.close();
+      }
+    });
+  }
+
+  test("a differing value fails naming the property and writes nothing; adopt is checked", async () => {
+    const h = await startHost("win2019", "it-IT", { winHttp: { accessType: "proxy", proxyServer: "a:80", bypassList: "<local>" } });
+    try {
+      const id = `winhttp:${h.emu.url}`;
+      const before = h.host.winHttpSettingsBlob()?.toString("hex");
+      const cases: [Record<string, unknown>, RegExp][] = [
+        [{ proxyServer: "b:80", bypassList: "<local>" }, /^proxyServer: does not match the host's setting, so it cannot be adopted \(import\): the host has "a:80", the program declares "b:80"/],
+        [{ proxyServer: "a:80" }, /^bypassList: does not match .*the host has "<local>", the program declares ""/],
+        [{ directAccess: true }, /^directAccess: does not match .*the host has "a:80", the program declares direct access/],
+      ];
+      for (const [inputs, message] of cases) {
+        await assert.rejects(W.create({ connection: h.connection, ...inputs, adopt: id }), (e: Error) => {
+          assert.match(e.message, message);
+          return true;
+        });
+      }
+      await assert.rejects(W.create({ connection: h.connection, proxyServer: "a:80", bypassList: "<local>", adopt: "winhttp:http://other:5985/wsman" }), /^Error: adopt: |adopt: ".*" does not name this connection's host/);
+      assert.equal(h.host.winHttpSettingsBlob()?.toString("hex"), before);
+      const bad = await W.check({}, { connection: h.connection, importFromIe: true, adopt: "winrm-config:x" });
+      assert.deepEqual(bad.failures.map((f) => f.property).sort(), ["adopt", "adopt"]);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe("WinHttpProxySetting read without state, and absent values", () => {
+  test("read from an id and the connection input alone (no state); the id must name the host", async () => {
     const h = await startHost("win2019", "it-IT", { winHttp: { accessType: "proxy", proxyServer: "http=a:80;https=b:443", bypassList: "<local>" } });
     try {
       const id = `winhttp:${h.emu.url}`;

@@ -128,6 +128,34 @@ describe("WinRMProxyConfig", () => {
   });
 });
 
+describe("WinRMProxyConfig adoption (adopt, the SDK's form of the import option)", () => {
+  test("matching settings are adopted without a Put; a differing one fails naming it; the id must name the host", async () => {
+    const h = await startHost("win2019");
+    try {
+      const id = `winrm-config:${h.emu.url}`;
+      const service = () => JSON.stringify(h.host.config.get("winrm/config/service"));
+      const before = service();
+      assert.deepEqual((await C.check({}, { connection: h.connection, adopt: "winhttp:x" })).failures.map((f) => f.property), ["adopt"]);
+
+      await assert.rejects(C.create({ connection: h.connection, serviceAuth: { basic: true, credSSP: true }, adopt: id }), (e: Error) => {
+        assert.match(e.message, /^serviceAuth\.basic: does not match the host's WinRM service, so it cannot be adopted \(import\): the host has false, the program declares true \(also differing: serviceAuth\.credSSP\)/);
+        return true;
+      });
+      await assert.rejects(C.create({ connection: h.connection, adopt: "winrm-config:https://elsewhere:5986/wsman" }), /^Error: adopt: .* does not name this connection's host|adopt: .*does not name/);
+      assert.equal(service(), before, "a failed adoption Put something");
+
+      const { id: created, outs } = await C.create({ connection: h.connection, adopt: id });
+      assert.equal(created, id);
+      assert.equal(service(), before, "an adoption Put something");
+      assert.deepEqual(outs.previousServiceAuth, outs.serviceAuth);
+      // adopt matters at create only: dropping it later is no change.
+      assert.equal((await C.diff(id, outs, { connection: h.connection })).changes, false);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe("RemoteCommand", () => {
   test("create / update / delete run the right commands; outputs are plain JSON; one client per host", async () => {
     const h = await startHost("win2019");

@@ -19,31 +19,16 @@ KRB5CCNAME: test/peers/kdc.ts).
   {"op": "unwrap_iov", "header": "<b64>", "data": "<b64>"}          -> {"data": "<b64>", "encrypted": bool}
   {"op": "unwrap", "data": "<b64 header || data>"}                  -> {"data": "<b64>", "encrypted": bool}
       plain gss_unwrap of the concatenation: a second, independent parse of a WinRM-layout token (peers.md 1).
-Any failure answers {"error": "<message>", "type": "<exception class>"} and the process keeps reading.
+Any failure answers {"error": "<message>", "type": "<exception class>"} and the process keeps reading (the loop,
+the step and unwrap ops and the helpers are jsonlines_peer.py's, shared with gss_ntlm_peer.py).
 """
-import base64
-import json
-import sys
-
 import gssapi
 import gssapi.raw as raw
 
+from jsonlines_peer import ContextPeer, b64, serve, unb64
+
 KRB5 = gssapi.OID.from_int_seq('1.2.840.113554.1.2.2')
 SPNEGO = gssapi.OID.from_int_seq('1.3.6.1.5.5.2')
-
-
-def b64(data):
-    return None if data is None else base64.b64encode(data).decode('ascii')
-
-
-def unb64(text):
-    return None if text is None else base64.b64decode(text)
-
-
-def bindings(req):
-    """RFC 5929 application data as gss_channel_bindings_struct (address fields empty), or None."""
-    data = unb64(req.get('cb'))
-    return None if data is None else raw.ChannelBindings(application_data=data)
 
 
 def krb5_only(creds):
@@ -52,16 +37,9 @@ def krb5_only(creds):
     return creds
 
 
-class Peer:
-    def __init__(self):
-        self.ctx = None
-        self.role = None
-
+class Peer(ContextPeer):
     def acceptor(self, req):
-        creds = krb5_only(gssapi.Credentials(usage='accept', mechs=[KRB5, SPNEGO]))
-        self.ctx = gssapi.SecurityContext(creds=creds, usage='accept', channel_bindings=bindings(req))
-        self.role = 'acceptor'
-        return {'ok': True}
+        return self._accept(req, krb5_only(gssapi.Credentials(usage='accept', mechs=[KRB5, SPNEGO])))
 
     def initiator(self, req):
         mech = SPNEGO if req.get('mech') == 'spnego' else KRB5
@@ -73,23 +51,16 @@ class Peer:
             creds = gssapi.Credentials(usage='initiate', mechs=[KRB5, SPNEGO])
         if mech == SPNEGO:
             krb5_only(creds)
-        target = gssapi.Name(req.get('target', 'HTTP@localhost'), gssapi.NameType.hostbased_service)
         flags = (gssapi.RequirementFlag.mutual_authentication | gssapi.RequirementFlag.replay_detection
                  | gssapi.RequirementFlag.out_of_sequence_detection | gssapi.RequirementFlag.confidentiality
                  | gssapi.RequirementFlag.integrity)
-        self.ctx = gssapi.SecurityContext(name=target, creds=creds, mech=mech, usage='initiate', flags=flags,
-                                          channel_bindings=bindings(req))
-        self.role = 'initiator'
-        return {'ok': True}
+        return self._initiate(req, creds, mech, flags=flags)
 
-    def step(self, req):
-        out = self.ctx.step(unb64(req.get('token')))
-        resp = {'token': b64(out), 'complete': bool(self.ctx.complete)}
-        if self.ctx.complete:
-            resp['mech'] = self.ctx.mech.dotted_form
-            if self.role == 'acceptor':
-                resp['peer'] = str(self.ctx.initiator_name)
-        return resp
+    def _completed(self):
+        done = {'mech': self.ctx.mech.dotted_form}
+        if self.role == 'acceptor':
+            done['peer'] = str(self.ctx.initiator_name)
+        return done
 
     def wrap_iov(self, req):
         iov = raw.IOV(raw.IOVBufferType.header, unb64(req['data']), raw.IOVBufferType.padding, std_layout=False)
@@ -104,25 +75,6 @@ class Peer:
         res = raw.unwrap_iov(self.ctx, iov)
         return {'data': b64(iov[1].value), 'encrypted': bool(res.encrypted)}
 
-    def unwrap(self, req):
-        res = self.ctx.unwrap(unb64(req['data']))
-        return {'data': b64(res.message), 'encrypted': bool(res.encrypted)}
-
-
-def main():
-    peer = Peer()
-    for line in sys.stdin:
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            req = json.loads(line)
-            resp = getattr(peer, req['op'])(req)
-        except Exception as e:  # report every failure to the test; keep serving
-            resp = {'error': str(e), 'type': type(e).__name__}
-        sys.stdout.write(json.dumps(resp) + '\n')
-        sys.stdout.flush()
-
 
 if __name__ == '__main__':
-    main()
+    serve(Peer())

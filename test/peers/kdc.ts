@@ -250,3 +250,35 @@ ${domainRealm}
     },
   };
 }
+
+/** A KDC used from this process (by the addon, our client), with its first user at hand. */
+export interface ProcessKdc extends Kdc {
+  readonly user: KdcUser & { principal: string };
+}
+
+/**
+ * startKdc, then its env set on process.env before any krb5 call of this process: MIT krb5 reads KRB5_CONFIG /
+ * KRB5_KTNAME / KRB5CCNAME when it creates a context. `stop()` puts the previous environment back, then stops the KDC.
+ */
+export async function startKdcInProcess(options: KdcOptions = {}): Promise<ProcessKdc> {
+  const kdc = await startKdc(options);
+  const user = kdc.users[0];
+  if (user === undefined) {
+    await kdc.stop();
+    throw new Error("startKdcInProcess: the KDC has no user");
+  }
+  const restoreEnv = kdc.applyToProcess();
+  let stopped: Promise<void> | undefined;
+  // The spread copies startKdc's methods, which use their closure, never `this`.
+  return {
+    ...kdc,
+    user,
+    stop() {
+      stopped ??= (() => {
+        restoreEnv();
+        return kdc.stop();
+      })();
+      return stopped;
+    },
+  };
+}

@@ -1,12 +1,14 @@
 /**
  * Drives test/peers/gss_krb_peer.py (MIT krb5 through python3-gssapi, an implementation independent of our addon's
- * bindings): one GSS context per process, JSON lines over stdio. The protocol is documented in the script.
+ * bindings): one GSS context per process, JSON lines over stdio (jsonLinesPeer.ts). The protocol is documented in the
+ * script.
  */
-import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from "node:child_process";
-import { createInterface } from "node:readline";
+import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { JsonLinesPeer, PYTHON } from "./jsonLinesPeer.js";
 
-export const PYTHON = "/usr/bin/python3";
+export { b64, PYTHON, unb64 } from "./jsonLinesPeer.js";
+
 const PEER = fileURLToPath(new URL("../../../test/peers/gss_krb_peer.py", import.meta.url));
 
 export interface KrbPeerResponse {
@@ -30,40 +32,9 @@ export function pythonGssapiMissing(): string | false {
   return false;
 }
 
-export class KrbPeer {
-  private readonly child: ChildProcessWithoutNullStreams;
-  private readonly waiting: ((line: string | undefined) => void)[] = [];
-  private stderr = "";
-  private exited = false;
-
+export class KrbPeer extends JsonLinesPeer<KrbPeerResponse> {
   /** `env`: the KDC's (KRB5_CONFIG, KRB5_KTNAME, KRB5CCNAME), merged over process.env. */
   constructor(env: Record<string, string>) {
-    this.child = spawn(PYTHON, [PEER], { env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"] });
-    this.child.stderr.on("data", (d: Buffer) => (this.stderr += d.toString()));
-    createInterface({ input: this.child.stdout }).on("line", (line) => this.waiting.shift()?.(line));
-    this.child.once("exit", () => {
-      this.exited = true;
-      for (const w of this.waiting.splice(0)) w(undefined);
-    });
-  }
-
-  /** One request; throws with the peer's error text when it failed. */
-  async ok(req: Record<string, unknown>): Promise<KrbPeerResponse> {
-    if (this.exited) throw new Error(`python peer is gone: ${this.stderr}`);
-    const line = await new Promise<string | undefined>((resolve) => {
-      this.waiting.push(resolve);
-      this.child.stdin.write(JSON.stringify(req) + "\n");
-    });
-    if (line === undefined) throw new Error(`python peer exited: ${this.stderr}`);
-    const r = JSON.parse(line) as KrbPeerResponse;
-    if (r.error !== undefined) throw new Error(`python peer ${String(req.op)}: ${r.type ?? ""}: ${r.error}`);
-    return r;
-  }
-
-  close(): void {
-    this.child.stdin.end();
+    super(PEER, env);
   }
 }
-
-export const b64 = (b: Uint8Array): string => Buffer.from(b).toString("base64");
-export const unb64 = (s: string | null | undefined): Buffer => Buffer.from(s ?? "", "base64");

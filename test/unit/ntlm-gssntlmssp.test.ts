@@ -8,11 +8,10 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { createHash } from "node:crypto";
 import type { ChannelBindings } from "../../provider/src/auth/mechanism.js";
@@ -20,8 +19,8 @@ import { NtlmMechanism } from "../../provider/src/auth/ntlm.js";
 import { AUTHENTICATE_MIC_OFFSET, decodeAuthenticate } from "../../provider/src/wire/ntlm/messages.js";
 import { AuthenticationError } from "../../provider/src/errors.js";
 import { NtlmAcceptor } from "../emulator/auth/ntlmAcceptor.js";
+import { b64, JsonLinesPeer, PYTHON, unb64 } from "../peers/jsonLinesPeer.js";
 
-const PYTHON = "/usr/bin/python3";
 const PEER = fileURLToPath(new URL("../../../test/peers/gss_ntlm_peer.py", import.meta.url));
 
 function gssapiMissing(): string | false {
@@ -40,48 +39,12 @@ interface PeerResponse {
   type?: string;
 }
 
-/** One python peer process: one GSS context, JSON lines over stdio. */
-class GssPeer {
-  private readonly child: ChildProcessWithoutNullStreams;
-  private readonly waiting: ((line: string) => void)[] = [];
-  private readonly lines: string[] = [];
-  private stderr = "";
-
+/** One gss_ntlm_peer.py process: one GSS context, JSON lines over stdio. */
+class GssPeer extends JsonLinesPeer<PeerResponse> {
   constructor(env: Record<string, string>) {
-    this.child = spawn(PYTHON, [PEER], { env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"] });
-    this.child.stderr.on("data", (d: Buffer) => (this.stderr += d.toString()));
-    createInterface({ input: this.child.stdout }).on("line", (line) => {
-      const w = this.waiting.shift();
-      if (w) w(line);
-      else this.lines.push(line);
-    });
-  }
-
-  async call(req: Record<string, unknown>): Promise<PeerResponse> {
-    const line = await new Promise<string>((resolve, reject) => {
-      const queued = this.lines.shift();
-      if (queued !== undefined) return resolve(queued);
-      this.waiting.push(resolve);
-      this.child.once("exit", (code) => reject(new Error(`gss peer exited (${code}): ${this.stderr}`)));
-      this.child.stdin.write(JSON.stringify(req) + "\n");
-    });
-    return JSON.parse(line) as PeerResponse;
-  }
-
-  /** Like call, but a reported error fails the test. */
-  async ok(req: Record<string, unknown>): Promise<PeerResponse> {
-    const r = await this.call(req);
-    if (r.error !== undefined) throw new Error(`gss peer ${String(req.op)}: ${r.type}: ${r.error}`);
-    return r;
-  }
-
-  close(): void {
-    this.child.stdin.end();
+    super(PEER, env);
   }
 }
-
-const b64 = (b: Uint8Array): string => Buffer.from(b).toString("base64");
-const unb64 = (s: string | null | undefined): Buffer => Buffer.from(s ?? "", "base64");
 
 const skip = gssapiMissing();
 

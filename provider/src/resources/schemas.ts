@@ -130,6 +130,22 @@ export function bypassString(v: BypassInput | undefined): string {
   return (Array.isArray(v) ? v.flatMap(proxyEntries) : proxyEntries(v)).join(";");
 }
 
+/**
+ * `adopt`: the id of a setting the host already has (`winhttp:<endpoint>`, `winrm-config:<endpoint>`), taken under
+ * management by create without changing the host. It stands in for Pulumi's `import` resource option, which cannot
+ * work for a dynamic resource: the engine's import step calls Read with no properties (pkg/resource/deploy/step.go
+ * ImportStep.Apply), so the dynamic-provider process has no serialized provider to run and fails before any provider
+ * code (pulumi/pulumi#3550, #16175). The SDK classes turn `{ import: id }` into this input.
+ */
+function adoptField(prefix: string) {
+  return z
+    .string()
+    .describe(`Adopt the host's existing setting: "${prefix}<endpoint>". Create then changes nothing on the host and fails, naming the property, if the declared value differs.`)
+    .refine((s) => s.startsWith(prefix) && s.length > prefix.length, {
+      message: `must be this resource's id, "${prefix}<endpoint>" (e.g. "${prefix}https://web-01.corp.example:5986/wsman")`,
+    });
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // WinHttpProxySetting
 
@@ -149,9 +165,17 @@ export const winHttpProxySettingInputs = z
       .enum(ON_DELETE_WINHTTP)
       .default("restore")
       .describe("On destroy: restore the setting found at create (default), reset to direct access, or retain."),
+    adopt: adoptField("winhttp:").optional(),
   })
   .strict()
   .superRefine((v, ctx) => {
+    if (v.adopt !== undefined && v.importFromIe === true) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["adopt"],
+        message: "conflicts with importFromIe (an IE import always writes the setting); declare the host's proxyServer / directAccess to adopt it",
+      });
+    }
     const modes = [
       v.proxyServer !== undefined ? "proxyServer" : undefined,
       v.directAccess === true ? "directAccess" : undefined,
@@ -180,6 +204,8 @@ export const winHttpProxySettingInputs = z
   });
 
 export type WinHttpProxySettingInputs = z.infer<typeof winHttpProxySettingInputs>;
+/** What a program may declare (z.input: defaulted fields optional); the SDK's args are derived from it. */
+export type WinHttpProxySettingDeclaredInputs = z.input<typeof winHttpProxySettingInputs>;
 
 // ---------------------------------------------------------------------------------------------------------------
 // WinRMProxyConfig
@@ -216,11 +242,15 @@ export const winRMProxyConfigInputs = z
       .enum(ON_DELETE_WINRM)
       .default("retain")
       .describe("On destroy: retain the hardened settings (default), or restore the auth settings found at create."),
+    adopt: adoptField("winrm-config:").optional(),
   })
   .strict();
 
 export type WinRMProxyConfigInputs = z.infer<typeof winRMProxyConfigInputs>;
 export type ServiceAuth = z.infer<typeof serviceAuthSchema>;
+/** What a program may declare (z.input: defaulted fields optional); the SDK's args are derived from these. */
+export type WinRMProxyConfigDeclaredInputs = z.input<typeof winRMProxyConfigInputs>;
+export type ServiceAuthDeclared = z.input<typeof serviceAuthSchema>;
 
 // ---------------------------------------------------------------------------------------------------------------
 // RemoteCommand
@@ -252,6 +282,8 @@ export const remoteCommandInputs = z
   .strict();
 
 export type RemoteCommandInputs = z.infer<typeof remoteCommandInputs>;
+/** What a program may declare (z.input: defaulted fields optional); the SDK's args are derived from it. */
+export type RemoteCommandDeclaredInputs = z.input<typeof remoteCommandInputs>;
 
 // ---------------------------------------------------------------------------------------------------------------
 // check

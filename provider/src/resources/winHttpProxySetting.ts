@@ -3,7 +3,15 @@
  * reach the network; protocol.md 5).
  *
  * id: `winhttp:<endpoint>` (the normalised WinRM endpoint, e.g. `winhttp:https://web01.corp.example:5986/wsman`):
- * one host has one WinHTTP default proxy. Import: give the resource its `connection` input and `import: "<id>"`.
+ * one host has one WinHTTP default proxy.
+ *
+ * Adopting a setting the host already has: the `adopt: "<id>"` input (the SDK turns the `import: "<id>"` resource
+ * option into it; the engine's own import step cannot read a dynamic resource, see schemas.ts adoptField). Create then
+ * checks that the id names the connection's host and that the live setting means what the program declares, and
+ * writes nothing to the host; a mismatch fails naming the property. `previous` is the adopted setting itself, so the
+ * default onDelete "restore" leaves the host as it was found (after a later update, destroy puts the adopted value
+ * back); "reset" and "retain" work as for a created setting. `adopt` matters at create only: diff ignores it, so the
+ * `import` option can be removed from the program afterwards.
  *
  * read() returns as inputs the declared ones verbatim (an array bypass list stays an array, omitted defaults stay
  * omitted) with only proxyServer / bypassList / directAccess replaced, and only when the live setting does not mean
@@ -141,9 +149,52 @@ function stateOf(props: Props): WinHttpProxySettingState {
   return p as unknown as WinHttpProxySettingState;
 }
 
+/** The id an `adopt` input gives, with its endpoint normalised (so any spelling of the same URL matches). */
+function normalisedId(id: string): string {
+  try {
+    return winHttpId(id.slice(WINHTTP_ID_PREFIX.length));
+  } catch {
+    return id;
+  }
+}
+
+function describeSetting(s: WinHttpProxyState, what: "proxyServer" | "bypassList"): string {
+  if (s.accessType === "direct") return "direct access";
+  return what === "proxyServer" ? JSON.stringify(s.proxyServer) : JSON.stringify(s.bypassList);
+}
+
+/**
+ * Adopting (create with `adopt`): the id must name the connection's host and the live setting must mean what the
+ * program declares (sameProxyState's normalisation); otherwise a ConfigurationError naming the differing property.
+ */
+export function assertAdoptable(id: string, endpoint: string, live: WinHttpProxyState, desired: WinHttpProxyState): void {
+  const expectedId = winHttpId(endpoint);
+  if (normalisedId(id) !== expectedId) {
+    throw new ConfigurationError("adopt", `"${id}" does not name this connection's host; expected "${expectedId}"`);
+  }
+  if (sameProxyState(live, desired)) return;
+  const l = normalizedState(canonicalState(live));
+  const d = normalizedState(canonicalState(desired));
+  let property: string;
+  let what: "proxyServer" | "bypassList" = "proxyServer";
+  if (l.accessType !== d.accessType) property = d.accessType === "direct" ? "directAccess" : "proxyServer";
+  else if (l.proxyServer !== d.proxyServer) property = "proxyServer";
+  else {
+    property = "bypassList";
+    what = "bypassList";
+  }
+  throw new ConfigurationError(
+    property,
+    `does not match the host's setting, so it cannot be adopted (import): the host has ${describeSetting(canonicalState(live), what)}, ` +
+      `the program declares ${describeSetting(canonicalState(desired), what)}. Adopting writes nothing to the host: declare the live ` +
+      `value to adopt it (change it in a later update), or drop adopt / the import option to have create set it`,
+  );
+}
+
 async function converge(
   news: Props,
   previousAtCreate: LiveWinHttpProxy | undefined,
+  creating = false,
 ): Promise<WinHttpProxySettingState> {
   const inputs = parseInputs(winHttpProxySettingInputs, news);
   const rawConnection = withoutProvider(news).connection;
@@ -151,6 +202,10 @@ async function converge(
   const facts = await hostFacts(client);
   const before = await readWinHttpProxy(client);
   const desired = desiredOf(inputs);
+  if (creating && inputs.adopt !== undefined) {
+    if (desired === "importFromIe") throw new ConfigurationError("adopt", "conflicts with importFromIe");
+    assertAdoptable(inputs.adopt, connectionOf({ connection: rawConnection }).endpoint, before, desired);
+  }
   let live = before;
   let expected: WinHttpProxyState;
   if (desired === "importFromIe" || !sameProxyState(before, desired)) {
@@ -233,7 +288,7 @@ export const winHttpProxySetting: ResourceProviderFunctions = {
   },
 
   async create(news) {
-    const state = await converge(news, undefined);
+    const state = await converge(news, undefined, true);
     return { id: winHttpId(state.endpoint), outs: state as unknown as Props };
   },
 
@@ -251,7 +306,8 @@ export const winHttpProxySetting: ResourceProviderFunctions = {
     const { client } = getClient(p.connection);
     const facts = await hostFacts(client);
     const live = await readWinHttpProxy(client);
-    // Import (no state yet): the live value is the declared one; "previous" is what the host has now.
+    // No state (a read from an id and the connection alone; the engine's import step never gets here for a dynamic
+    // resource, see adopt): the live value is the declared one; "previous" is what the host has now.
     const declared: WinHttpProxyState =
       old !== undefined
         ? old.importFromIe
@@ -280,7 +336,7 @@ export const winHttpProxySetting: ResourceProviderFunctions = {
     if (declaredInputs !== undefined) {
       return { id, props: state as unknown as Props, inputs: plain({ ...driftedInputs(declaredInputs, live), connection: p.connection }) };
     }
-    // State written before `declared` existed, and import: the inputs in the live form.
+    // State written before `declared` existed, and no state: the inputs in the live form.
     const inputs: Props = plain({
       connection: p.connection,
       ...(importFromIe

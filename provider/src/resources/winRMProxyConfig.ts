@@ -10,7 +10,10 @@
  * - The path facts come from the connection's own path events (transport/pathEvents.ts): the auth mechanism, whether
  *   messages are encrypted (sealed or TLS), and direct / tunnel (CONNECT) / forward.
  *
- * id: `winrm-config:<endpoint>` (one service configuration per host).
+ * id: `winrm-config:<endpoint>` (one service configuration per host). Adopting the host's current settings: the
+ * `adopt: "<id>"` input (the SDK's mapping of the `import` option, see schemas.ts adoptField): create then Puts
+ * nothing and fails naming the property (`allowUnencrypted`, `serviceAuth.basic`, ...) if the live settings differ
+ * from the declared ones; `previousServiceAuth` is the adopted settings, so onDelete "restore" leaves them as found.
  * Outputs: `connection` (secret: pass it to the other resources), `path` { mechanism, encrypted, sealed, tls,
  * transport, proxy }, `productVersion`, `stack`, live `allowUnencrypted` and `serviceAuth`, `previousServiceAuth`,
  * `declared` (the inputs as the program wrote them, without connection; absent in older state).
@@ -18,7 +21,7 @@
  * on the host replaced by their live values (no false drift from defaults the program left out).
  */
 import type { WinRMClient } from "../client.js";
-import type { Connection } from "../connection.js";
+import { normaliseEndpoint, type Connection } from "../connection.js";
 import { ConfigurationError, ProtocolError, WinRMError } from "../errors.js";
 import type { PathEvent } from "../transport/pathEvents.js";
 import type { ConfigTree } from "../wsman/config.js";
@@ -277,10 +280,51 @@ function stateOf(props: Props): WinRMProxyConfigState {
   return p as unknown as WinRMProxyConfigState;
 }
 
-async function converge(news: Props, previous: LiveServiceAuth | undefined): Promise<WinRMProxyConfigState> {
+/** Put value key -> input property path, for adoption failures. */
+function propertyOfValue(key: string): string {
+  if (key === "AllowUnencrypted") return "allowUnencrypted";
+  const k = key.replace(/^Auth\//, "");
+  return `serviceAuth.${k === "CredSSP" ? "credSSP" : k === "CbtHardeningLevel" ? "cbtHardeningLevel" : k.toLowerCase()}`;
+}
+
+/** Adopting: the id names the connection's host, and the service already holds the declared settings. */
+function assertAdoptable(id: string, endpoint: string, tree: ConfigTree, declared: ServiceAuth): void {
+  const expectedId = winRMConfigId(endpoint);
+  let given = id;
+  try {
+    given = winRMConfigId(normaliseEndpoint(id.slice(WINRM_CONFIG_ID_PREFIX.length)));
+  } catch {
+    // not a URL: compared as given, and refused below
+  }
+  if (given !== expectedId) {
+    throw new ConfigurationError("adopt", `"${id}" does not name this connection's host; expected "${expectedId}"`);
+  }
+  const values = changesFor(tree, declared);
+  const keys = Object.keys(values);
+  const first = keys[0];
+  if (first === undefined) return;
+  const live = liveOf(tree);
+  const liveValue = (k: string): string => {
+    if (k === "AllowUnencrypted") return String(live.allowUnencrypted);
+    const name = propertyOfValue(k).slice("serviceAuth.".length) as keyof LiveServiceAuth;
+    return String(live.auth[name]);
+  };
+  throw new ConfigurationError(
+    propertyOfValue(first),
+    `does not match the host's WinRM service, so it cannot be adopted (import): the host has ${liveValue(first)}, the program ` +
+      `declares ${values[first] ?? ""}` +
+      (keys.length > 1 ? ` (also differing: ${keys.slice(1).map(propertyOfValue).join(", ")})` : "") +
+      ". Adopting writes nothing to the host: declare the live values to adopt them, or drop adopt / the import option to have create apply them",
+  );
+}
+
+async function converge(news: Props, previous: LiveServiceAuth | undefined, creating = false): Promise<WinRMProxyConfigState> {
   const inputs = parseInputs(winRMProxyConfigInputs, news);
   const raw = withoutProvider(news).connection;
   const p = await probe(raw);
+  if (creating && inputs.adopt !== undefined) {
+    assertAdoptable(inputs.adopt, p.conn.endpoint, await p.client.getConfig(SERVICE), inputs.serviceAuth);
+  }
   const before = previous ?? liveOf(await p.client.getConfig(SERVICE)).auth;
   const live = await applyService(p.client, inputs.serviceAuth);
   return plain({
@@ -357,7 +401,7 @@ export const winRMProxyConfig: ResourceProviderFunctions = {
   },
 
   async create(news) {
-    const state = await converge(news, undefined);
+    const state = await converge(news, undefined, true);
     return { id: winRMConfigId(state.endpoint), outs: state as unknown as Props };
   },
 
@@ -391,7 +435,7 @@ export const winRMProxyConfig: ResourceProviderFunctions = {
     if (declared !== undefined) {
       return { id, props: state as unknown as Props, inputs: plain({ ...driftedConfigInputs(declared, live), connection: p.connection }) };
     }
-    // State written before `declared` existed, and import: the inputs in the live form.
+    // State written before `declared` existed, and no state: the inputs in the live form.
     const { cbtHardeningLevel, ...flags } = live.auth;
     const inputs: Props = plain({
       connection: p.connection,
