@@ -21,7 +21,8 @@ import {
 } from "../../../provider/src/auth/kerberos/gssapi.js";
 import { KERBEROS_ENCRYPTED_PROTOCOL, SPNEGO_ENCRYPTED_PROTOCOL } from "../../../provider/src/auth/kerberos/kerberosMechanism.js";
 import type { ChannelBindings, MessageSealer } from "../../../provider/src/auth/mechanism.js";
-import { AuthenticationError, DecryptError } from "../../../provider/src/errors.js";
+import { gssIovSealer } from "../../../provider/src/auth/kerberos/iovSealer.js";
+import { AuthenticationError } from "../../../provider/src/errors.js";
 
 export interface KerberosAcceptorOptions {
   /** Keytab path with the host's HTTP/<name> keys. */
@@ -108,21 +109,7 @@ export class KerberosAcceptor {
   sealer(): MessageSealer {
     const ctx = this.ctx;
     if (!this.done || ctx === undefined) throw new Error("the Kerberos context is not complete");
-    const g = this.g;
-    return {
-      protocol: this.opts.scheme === "Kerberos" ? KERBEROS_ENCRYPTED_PROTOCOL : SPNEGO_ENCRYPTED_PROTOCOL,
-      wrap(plaintext) {
-        const w = g.wrapIov(ctx, plaintext, true);
-        return { header: w.header, data: w.padding.length > 0 ? Buffer.concat([w.data, w.padding]) : w.data };
-      },
-      unwrap(header, data) {
-        try {
-          return g.unwrapIov(ctx, header, data);
-        } catch (e) {
-          throw new DecryptError(`Kerberos unwrap failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-        }
-      },
-    };
+    return gssIovSealer(this.g, ctx, this.opts.scheme === "Kerberos" ? KERBEROS_ENCRYPTED_PROTOCOL : SPNEGO_ENCRYPTED_PROTOCOL);
   }
 
   dispose(): void {

@@ -22,9 +22,10 @@
  *   multipart body is the IOV header (60 bytes for AES: RFC 4121 4.2.6.2 token with EC 0, RRC 28, then the rotated
  *   trailer and confounder), the data part the ciphertext (as long as the plaintext for AES).
  */
-import { AuthenticationError, ConfigurationError, DecryptError } from "../../errors.js";
+import { AuthenticationError, ConfigurationError } from "../../errors.js";
 import type { AuthMechanism, Credentials, MessageSealer, StepInput } from "../mechanism.js";
 import { type ContextHandle, type CredHandle, GSS_FLAGS, type GssapiAddon, isGssError, loadGssapi } from "./gssapi.js";
+import { gssIovSealer } from "./iovSealer.js";
 
 /** multipart/encrypted protocol strings (MS-WSMV 2.2.9.1.1.1, 2.2.9.1.2.1). */
 export const KERBEROS_ENCRYPTED_PROTOCOL = "application/HTTP-Kerberos-session-encrypted";
@@ -251,26 +252,7 @@ export class KerberosMechanism implements AuthMechanism {
     if (this.state !== "complete" || this.ctx === undefined) {
       throw new AuthenticationError("kerberos", this.state, "the Kerberos context is not complete; nothing can be sealed yet");
     }
-    if (this.messageSealer === undefined) {
-      const g = loadGssapi(this.field);
-      const ctx = this.ctx;
-      this.messageSealer = {
-        protocol: this.protocol,
-        wrap(plaintext) {
-          const w = g.wrapIov(ctx, plaintext, true);
-          // AES: no padding. RC4-HMAC would pad (protocol.md 2.6): the padding travels after the data, as pyspnego
-          // wrap_winrm sends it.
-          return { header: w.header, data: w.padding.length > 0 ? Buffer.concat([w.data, w.padding]) : w.data };
-        },
-        unwrap(header, data) {
-          try {
-            return g.unwrapIov(ctx, header, data);
-          } catch (err) {
-            throw new DecryptError(`the Kerberos-sealed message failed to unwrap: ${gssText(err)}`, { cause: err });
-          }
-        },
-      };
-    }
+    this.messageSealer ??= gssIovSealer(loadGssapi(this.field), this.ctx, this.protocol);
     return this.messageSealer;
   }
 
