@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { WinRMEmulator } from "../emulator/server.js";
+import { EmulatedHost } from "../emulator/host/host.js";
 import { fakeHost } from "./emulatorHarness.js";
 import { PYTHON, pywinrmMissing, writeOpensslLegacyConf } from "../peers/python.js";
 
@@ -76,6 +77,26 @@ void describe("pywinrm against the emulator", { skip: pywinrmMissing() }, () => 
       const actions = soap.map((e) => e.action?.split("/").pop());
       for (const a of ["Create", "Command", "Receive", "Signal", "Delete"]) assert.ok(actions.includes(a), `${a} in ${actions.join(",")}`);
       assert.equal(emu.shells.shellCount, 0, "pywinrm deleted its shells");
+    } finally {
+      await emu.close();
+    }
+  });
+
+  void test("the real emulated host (cmd interpreter, Spanish Server 2008): pywinrm runs netsh and reads its text", async () => {
+    // pywinrm asks for WINRS_CODEPAGE 437 and decodes cp437 in the driver: Spanish accents must survive that path.
+    const host = new EmulatedHost({ profile: "win2008", locale: "es-ES", computerName: "LEGACY-02", domain: "EXAMPLE" });
+    const emu = await WinRMEmulator.start({ host, users: [{ username: USER, password: PASSWORD }] });
+    try {
+      const netsh = await run(emu.url, "ntlm", USER, PASSWORD, "netsh winhttp show proxy");
+      assert.equal(netsh.status_code, 0, JSON.stringify(netsh));
+      assert.match(netsh.std_out ?? "", /Configuración actual del proxy de WinHTTP/);
+      assert.match(netsh.std_out ?? "", /Acceso directo \(sin servidor proxy\)\./);
+      const name = await run(emu.url, "ntlm", USER, PASSWORD, "hostname");
+      assert.deepEqual(name, { std_out: "LEGACY-02\r\n", std_err: "", status_code: 0 });
+      const missing = await run(emu.url, "ntlm", USER, PASSWORD, "proxycfg");
+      assert.equal(missing.status_code, 9009, "proxycfg does not exist on Server 2008");
+      assert.match(missing.std_err ?? "", /no se reconoce como un comando interno o externo/);
+      assert.ok(emu.requests.filter((e) => e.bodyBytes > 0).every((e) => e.encrypted));
     } finally {
       await emu.close();
     }
