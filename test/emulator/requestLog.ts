@@ -25,6 +25,11 @@ export interface RequestLogEntry {
   bodyBytes: number;
   /** WS-Addressing Action of the SOAP request, or "Identify" for a WS-Man Identify. */
   action?: string;
+  /**
+   * GSS_FLAGS of the Kerberos context this request completed (RFC 2744 ret_flags; GSS_C_DELEG_FLAG 0x1 = the client
+   * delegated its TGT). Only on the request that carried the AP-REQ.
+   */
+  gssFlags?: number;
   /** Why the emulator answered as it did, when that is not obvious ("unencrypted body refused", "bad credentials"). */
   note?: string;
 }

@@ -129,6 +129,8 @@ interface Reply {
   soap?: string;
   note?: string;
   action?: string;
+  /** GSS_FLAGS of the Kerberos context completed by this request (for the request log). */
+  gssFlags?: number;
 }
 
 const SERVER_HEADER = "Microsoft-HTTPAPI/2.0";
@@ -314,6 +316,7 @@ export class WinRMEmulator {
     if (conn.user !== undefined && conn.state === "authenticated") entry.user = conn.user;
     if (r.action !== undefined) entry.action = r.action;
     if (r.note !== undefined) entry.note = r.note;
+    if (r.gssFlags !== undefined) entry.gssFlags = r.gssFlags;
     this.requests.push(entry);
     this.opts.onRequest?.(entry);
   }
@@ -415,6 +418,7 @@ export class WinRMEmulator {
             ? { status: 200, note: `Kerberos authenticated${r.spnego ? " (SPNEGO)" : ""} (empty body)` }
             : await this.authenticatedRequest(conn, req, body, encrypted, signal);
         if (challenge !== undefined && reply.status !== 401) reply.headers = { ...(reply.headers ?? {}), "WWW-Authenticate": challenge };
+        reply.gssFlags = r.flags;
         return reply;
       } else if (lower === "negotiate" && (auth.negotiate || auth.kerberos)) {
         const step = this.stepNegotiate(conn, scheme, Buffer.from(tokenB64, "base64"));
@@ -452,7 +456,7 @@ export class WinRMEmulator {
     conn: ConnState,
     scheme: "Negotiate" | "Kerberos",
     token: Buffer,
-  ): { reply: Reply } | { token: Buffer; spnego: boolean } {
+  ): { reply: Reply } | { token: Buffer; spnego: boolean; flags: number } {
     const keytab = this.opts.keytab;
     if (keytab === undefined) return { reply: this.unauthorized("Kerberos is not configured (no keytab)") };
     // Every AP-REQ starts a new context, also on an authenticated connection (re-authentication).
@@ -481,7 +485,7 @@ export class WinRMEmulator {
     conn.state = "authenticated";
     if (step.user !== undefined) conn.user = step.user;
     conn.sealer = acceptor.sealer();
-    return { token: step.token, spnego: step.spnego };
+    return { token: step.token, spnego: step.spnego, flags: step.flags };
   }
 
   /** One Negotiate step. Returns the reply when the handshake goes on or failed, undefined when it completed. */

@@ -23,6 +23,7 @@ import type { AuthMechanism, MessageSealer, StepInput } from "../../provider/src
 import { KerberosAvailability, NegotiateMechanism } from "../../provider/src/auth/negotiate.js";
 import type { PathEvent } from "../../provider/src/transport/pathEvents.js";
 import { EmulatedHost } from "../emulator/host/host.js";
+import { TestProxy } from "./proxyCoreHarness.js";
 import { WinRMEmulator } from "../emulator/server.js";
 import { type Kdc, kdcMissing, startKdc } from "../peers/kdc.js";
 
@@ -144,6 +145,63 @@ describe("Kerberos choices a client keeps across its connections", { skip: kdcMi
         assert.equal(second.legs, 2);
       });
     }
+
+    test("proxy.auth negotiate: two tunnels of one client ask an unreachable KDC once (the memory outlives a CONNECT)", async () => {
+      // The proxy's mechanism is made per CONNECT; its Negotiate memory is kept per client and proxy configuration.
+      const proxy = await TestProxy.start({
+        auth: { scheme: "ntlm", users: [{ domain: DEAD_REALM, user: "alice", password: DEAD_PASSWORD }], offer: ["Negotiate", "NTLM"] },
+      });
+      try {
+        const events: PathEvent[] = [];
+        const c = new WinRMClient(
+          {
+            endpoint: emuTls.url,
+            // NTLM to the host: only the proxy's Negotiate may ask the KDC.
+            auth: { mechanism: "ntlm", username: DEAD_USER, password: DEAD_PASSWORD },
+            tls: { ca: emuTls.caPem, serverName: "localhost" },
+            // An explicit SPN: the proxy is reached by IP address, which would skip Kerberos without asking the KDC.
+            proxy: { url: proxy.url, auth: "negotiate", username: DEAD_USER, password: DEAD_PASSWORD, spn: "HTTP/proxy.dead.test" },
+          },
+          { observer: (e) => events.push(e) },
+        );
+        clients.push(c);
+        const before = deadKdcConnections;
+        await runHostname(c);
+        const afterFirst = deadKdcConnections;
+        assert.ok(afterFirst > before, "the first tunnel's Negotiate tried the KDC");
+        // The host drops the connection, so the next request needs a new tunnel. A Get is idempotent: resent on the new
+        // tunnel even if it was first written into the old one before the proxy passed the close on.
+        emuTls.dropConnections();
+        const cfg = await c.getConfig("winrm/config/service");
+        assert.ok(Object.keys(cfg).length > 0);
+        assert.equal(c.stats.handshakes, 2, "two connections, two handshakes");
+        assert.equal(deadKdcConnections, afterFirst, "the second tunnel did not ask the KDC again");
+        const connects = events.flatMap((e) => (e.type === "connect" ? [e] : []));
+        assert.deepEqual(
+          connects.map((e) => [e.status, e.proxyAuth]),
+          [
+            [200, "NTLM"],
+            [200, "NTLM"],
+          ],
+          "two tunnels, each authenticated with NTLM after Kerberos was found unavailable",
+        );
+        assert.equal(proxy.log.filter((e) => e.method === "CONNECT" && e.status === 200).length, 2);
+
+        // Another client through the same proxy settings (a new configuration object) asks the KDC again.
+        const other = new WinRMClient({
+          endpoint: emuTls.url,
+          auth: { mechanism: "ntlm", username: DEAD_USER, password: DEAD_PASSWORD },
+          tls: { ca: emuTls.caPem, serverName: "localhost" },
+          proxy: { url: proxy.url, auth: "negotiate", username: DEAD_USER, password: DEAD_PASSWORD, spn: "HTTP/proxy.dead.test" },
+        });
+        clients.push(other);
+        await runHostname(other);
+        assert.ok(deadKdcConnections > afterFirst, "the memory is per client");
+      } finally {
+        for (const c of clients.splice(0)) await c.close().catch(() => undefined);
+        await proxy.close();
+      }
+    });
 
     test("another client asks the KDC again: the memory is per client", async () => {
       const auth = { mechanism: "negotiate", username: DEAD_USER, password: DEAD_PASSWORD, spn: "HTTP/localhost" } as const;

@@ -50,6 +50,13 @@ export interface KdcOptions {
   users?: KdcUser[];
   /** More principals (full names, random keys) for the keytab, e.g. "HTTP/proxy.example.test@EXAMPLE.TEST". */
   extraPrincipals?: string[];
+  /**
+   * Delegation possible (default false): `forwardable = true` in krb5.conf [libdefaults], so kinit and the in-process
+   * password credential get a forwardable TGT (RFC 4120 2.6), which is what GSS_C_DELEG_FLAG forwards; and the
+   * service principals (options.services) flagged ok_as_delegate (RFC 4120 2.8: the KDC vouches for them as delegation
+   * targets; MIT clients honour it only with GSS_C_DELEG_POLICY_FLAG, Windows' always).
+   */
+  forwardable?: boolean;
 }
 
 export interface Kdc {
@@ -120,7 +127,7 @@ export async function startKdc(options: KdcOptions = {}): Promise<Kdc> {
     dns_canonicalize_hostname = false
     udp_preference_limit = 1
     default_ccache_name = ${ccache}
-[realms]
+${options.forwardable === true ? "    forwardable = true\n" : ""}[realms]
     ${realm} = {
         kdc = 127.0.0.1:${port}
     }
@@ -180,6 +187,9 @@ ${domainRealm}
     for (const p of keyed) {
       checkWord("principal", p);
       queries.push(`addprinc -randkey ${p}`);
+    }
+    if (options.forwardable === true) {
+      for (const p of servicePrincipals) queries.push(`modprinc +ok_as_delegate ${p}`);
     }
     queries.push(`ktadd -k ${keytab} ${keyed.join(" ")}`);
     await kadmin(queries);

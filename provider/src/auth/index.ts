@@ -7,7 +7,7 @@ import { NtlmMechanism } from "./ntlm.js";
 import { BasicMechanism } from "./basic.js";
 import { gssapiAvailable, loadGssapi } from "./kerberos/gssapi.js";
 import { KerberosMechanism } from "./kerberos/kerberosMechanism.js";
-import { NegotiateMechanism } from "./negotiate.js";
+import { KerberosAvailability, NegotiateMechanism } from "./negotiate.js";
 
 export type { AuthMechanism, MessageSealer, ChannelBindings, Credentials, MechanismName } from "./mechanism.js";
 
@@ -71,6 +71,8 @@ function negotiate(o: {
   field: string;
   mutual: boolean;
   ntlm: () => AuthMechanism;
+  /** Shared "Kerberos cannot start" memory; default a new one (the target's prototype lives as long as its client). */
+  availability?: KerberosAvailability;
 }): NegotiateMechanism {
   const ntlm = o.credentials.password !== "" ? o.ntlm : undefined;
   let skipReason: string | undefined;
@@ -98,7 +100,12 @@ function negotiate(o: {
           field: o.field,
         })
       : undefined;
-  return new NegotiateMechanism({ kerberos, ntlm, ...(skipReason !== undefined ? { skipReason } : {}) });
+  return new NegotiateMechanism({
+    kerberos,
+    ntlm,
+    ...(skipReason !== undefined ? { skipReason } : {}),
+    ...(o.availability !== undefined ? { availability: o.availability } : {}),
+  });
 }
 
 /** What the proxy layer knows of the proxy's auth settings (a ResolvedProxy). */
@@ -110,13 +117,38 @@ export interface ProxyAuthSettings {
 }
 
 /**
+ * The proxy's "Kerberos cannot start" memory (negotiate.ts KerberosAvailability), one per proxy configuration object.
+ * The target's Negotiate keeps its memory in the prototype that lives as long as the client; the proxy's mechanism is
+ * made anew for every CONNECT (the offered schemes are known only from that 407), so without this every new tunnel
+ * through a proxy whose Kerberos is unavailable would ask the (unreachable) KDC again. A client resolves its proxy once
+ * (transport/policy.ts checkPolicy, kept in its TransportPlan), so keying on that object gives one memory per client
+ * and proxy, as on the target side; another client (another object) asks again. Weak: it goes with the client.
+ */
+const proxyAvailability = new WeakMap<ProxyAuthSettings, KerberosAvailability>();
+
+/** The KerberosAvailability shared by every proxy mechanism made for `settings` (see proxyAvailability). */
+export function proxyKerberosAvailability(settings: ProxyAuthSettings): KerberosAvailability {
+  let a = proxyAvailability.get(settings);
+  if (a === undefined) {
+    a = new KerberosAvailability();
+    proxyAvailability.set(settings, a);
+  }
+  return a;
+}
+
+/**
  * The mechanism that answers a proxy's 407: the same AuthMechanism implementations as for the target (pypsrp's
  * HTTPProxy does the same), only the header pair differs (Proxy-Authenticate / Proxy-Authorization, RFC 9110
  * 11.7). NTLM to a proxy runs under whichever scheme it offers: "NTLM" (squid, ISA/TMG, MS-NTHT 2.2.3) or
  * "Negotiate" with raw NTLMSSP inside, as browsers send it. Returns undefined when the proxy offers none we may use
  * (the caller names what it offers).
  */
-export function createProxyMechanism(settings: ProxyAuthSettings, offered: readonly string[]): AuthMechanism | undefined {
+export function createProxyMechanism(
+  settings: ProxyAuthSettings,
+  offered: readonly string[],
+  /** The Negotiate memory to share; default the one kept for `settings` (proxyKerberosAvailability). */
+  availability?: KerberosAvailability,
+): AuthMechanism | undefined {
   const has = (s: string) => offered.some((o) => o.toLowerCase() === s.toLowerCase());
   // Kerberos to a proxy may run on the ticket cache: no credentials given.
   const credentials: Credentials = settings.credentials ?? { username: "", password: "" };
@@ -147,6 +179,8 @@ export function createProxyMechanism(settings: ProxyAuthSettings, offered: reado
           // NTLM under its own scheme when the proxy offers it (squid: a Negotiate helper is often Kerberos-only),
           // else raw NTLMSSP under Negotiate.
           ntlm: () => proxyNtlm(credentials, has("NTLM") ? "NTLM" : "Negotiate", spn),
+          // Kept across the client's tunnels: a new CONNECT does not pay an unreachable KDC again.
+          availability: availability ?? proxyKerberosAvailability(settings),
         });
       }
       return has("NTLM") ? proxyNtlm(credentials, "NTLM", spn) : undefined;

@@ -44,6 +44,13 @@ export interface KerberosStep {
   spnego: boolean;
   /** The context is bound to the TLS channel (GSS_C_CHANNEL_BOUND_FLAG). */
   channelBound: boolean;
+  /** The context's GSS_FLAGS as gss_accept_sec_context returned them (RFC 2744 5.1 ret_flags). */
+  flags: number;
+  /**
+   * The initiator forwarded its TGT (GSS_C_DELEG_FLAG in ret_flags: MIT sets it only when the AP-REQ's authenticator
+   * carried a KRB-CRED, RFC 4121 4.1.1, i.e. the client asked for delegation and its TGT was forwardable).
+   */
+  delegated: boolean;
 }
 
 export class KerberosAcceptor {
@@ -102,6 +109,8 @@ export class KerberosAcceptor {
       complete: r.complete,
       spnego: r.spnego,
       channelBound,
+      flags: r.flags,
+      delegated: (r.flags & GSS_FLAGS.DELEG) !== 0,
       ...(r.initiator !== undefined ? { user: r.initiator } : {}),
     };
   }
