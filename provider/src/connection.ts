@@ -57,7 +57,12 @@ export const PROXY_MODES = ["auto", "tunnel", "forward"] as const;
 
 const proxyObjectSchema = z
   .object({
-    url: z.string().describe("The proxy, http://host:port (an HTTP proxy; the link to it is plain TCP)."),
+    url: z
+      .string()
+      .describe(
+        "The proxy, http://host:port (plain TCP to the proxy) or https://host:port (TLS to the proxy, default port 443: " +
+          "proxy credentials and CONNECT heads never cross the network in clear).",
+      ),
     auth: z
       .enum(PROXY_AUTH)
       .default("none")
@@ -81,6 +86,15 @@ const proxyObjectSchema = z
       .string()
       .optional()
       .describe('WinHTTP-style bypass list: "<local>;*.corp.example;host:port" (these go direct).'),
+    tls: z
+      .object({
+        ca: z.string().optional().describe("PEM CA certificate(s) that sign the proxy's certificate (default: system CAs)."),
+        serverName: z.string().min(1).optional().describe("SNI and the name checked in the proxy's certificate."),
+        rejectUnauthorized: z.boolean().default(true).describe("Verify the proxy's certificate."),
+      })
+      .strict()
+      .optional()
+      .describe("TLS to an https:// proxy (not to the WinRM host: that is the top-level tls)."),
   })
   .strict();
 
@@ -157,6 +171,14 @@ export interface ProxyConfig {
   readonly spn?: string;
   readonly mode: (typeof PROXY_MODES)[number];
   readonly bypass?: string;
+  /** TLS to the proxy itself; only with an https:// url. */
+  readonly tls?: ProxyTlsConfig;
+}
+
+export interface ProxyTlsConfig {
+  readonly ca?: string;
+  readonly serverName?: string;
+  readonly rejectUnauthorized: boolean;
 }
 
 /** How to fix each field, appended to the validation message. */
@@ -172,8 +194,12 @@ const FIXES: Record<string, string> = {
   "timeouts.operationTimeoutSec": "give a positive whole number of seconds",
   "timeouts.readMs": "give a positive whole number of milliseconds, larger than operationTimeoutSec * 1000",
   codePage: 'give "auto" or a Windows code page number such as 65001, 437 or 850',
-  proxy: 'use "none", "env", or { url: "http://proxy:3128", auth, username, password, mode, bypass }',
-  "proxy.url": 'give the proxy as "http://proxy.example.com:3128" (no credentials, no path)',
+  proxy: 'use "none", "env", or { url: "http://proxy:3128", auth, username, password, mode, bypass, tls }',
+  "proxy.url": 'give the proxy as "http://proxy.example.com:3128" or "https://proxy.example.com:443" (no credentials, no path)',
+  "proxy.tls": "remove proxy.tls, or give the proxy as an https:// URL",
+  "proxy.tls.ca": "give the CA certificate(s) of the proxy as one PEM string",
+  "proxy.tls.serverName": "give the DNS name in the proxy's certificate",
+  "proxy.tls.rejectUnauthorized": "use true (default) or false",
   "proxy.auth": `use one of ${PROXY_AUTH.join(", ")}`,
   "proxy.username": 'give the proxy account as "DOMAIN\\\\user", "user@domain" or "user"',
   "proxy.password": "give the proxy password as a string",
@@ -277,12 +303,28 @@ function parseProxy(p: z.infer<typeof proxyObjectSchema>): ProxyConfig {
     ...(p.spn !== undefined ? { spn: p.spn } : {}),
     mode: p.mode,
     ...(p.bypass !== undefined && p.bypass.trim() !== "" ? { bypass: p.bypass } : {}),
+    ...(p.tls !== undefined ? { tls: parseProxyTls(p.tls, url) } : {}),
+  };
+}
+
+function parseProxyTls(t: { ca?: string | undefined; serverName?: string | undefined; rejectUnauthorized: boolean }, url: URL): ProxyTlsConfig {
+  if (url.protocol !== "https:") {
+    throw new ConfigurationError("proxy.tls", `applies only to an https:// proxy; ${fixFor("proxy.tls")}`);
+  }
+  if (t.ca !== undefined && !t.ca.includes("-----BEGIN CERTIFICATE-----")) {
+    throw new ConfigurationError("proxy.tls.ca", `is not a PEM certificate; ${fixFor("proxy.tls.ca")}`);
+  }
+  return {
+    ...(t.ca !== undefined ? { ca: t.ca } : {}),
+    ...(t.serverName !== undefined ? { serverName: t.serverName } : {}),
+    rejectUnauthorized: t.rejectUnauthorized,
   };
 }
 
 /**
- * An HTTP proxy URL: http:// only (we speak plain HTTP/1.1 to the proxy; TLS to an https:// proxy is not built),
- * no path, query or fragment; the port defaults to 80 as in any http URL. Userinfo is left for the caller to judge
+ * An HTTP proxy URL: http:// (plain HTTP/1.1 to the proxy) or https:// (HTTP/1.1 inside TLS to the proxy, as curl's
+ * HTTPS-proxy support and protocol.md 4.2 have it), no path, query or fragment; the port defaults to 80 / 443 as in
+ * any http(s) URL. Userinfo is left for the caller to judge
  * (refused in the configuration, Basic credentials in HTTPS_PROXY as curl reads it). Never echoes the value.
  */
 export function normaliseProxyUrl(raw: string, field: string): URL {
@@ -292,10 +334,10 @@ export function normaliseProxyUrl(raw: string, field: string): URL {
   } catch {
     throw new ConfigurationError(field, `is not a URL; ${fixFor("proxy.url")}`);
   }
-  if (url.protocol !== "http:") {
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new ConfigurationError(
       field,
-      `must be an http:// proxy, not ${url.protocol}// (HTTPS and SOCKS proxies are not supported); ${fixFor("proxy.url")}`,
+      `must be an http:// or https:// proxy, not ${url.protocol}// (SOCKS proxies are not supported); ${fixFor("proxy.url")}`,
     );
   }
   if ((url.pathname !== "" && url.pathname !== "/") || url.search !== "" || url.hash !== "") {

@@ -12,10 +12,15 @@
  * - Optional Basic proxy auth: 407 + `Proxy-Authenticate: Basic realm="recording"` (keep-alive) until a request
  *   carries the right Proxy-Authorization.
  * - `refuseConnect`: CONNECT gets 403, as squid's default SSL_ports rule gives for WinRM ports.
+ * - `tls`: an https:// proxy (protocol.md 4.2): TLS with the client first (ALPN http/1.1), the same proxy inside it.
+ *   `up`/`down` then hold the decrypted bytes (what the proxy itself reads); `wire` holds what actually crossed the
+ *   network from each client, before TLS termination (what anyone else on the path could read).
  *
  * Loopback only; every socket is destroyed on close().
  */
 import * as net from "node:net";
+import { Duplex } from "node:stream";
+import * as tls from "node:tls";
 
 import { md4 } from "../../provider/src/wire/ntlm/md4.js";
 
@@ -48,6 +53,8 @@ export interface RecordedConnection {
 export interface RecordingProxyOptions {
   basicAuth?: { username: string; password: string };
   refuseConnect?: boolean;
+  /** Listen with TLS (an https:// proxy): the server certificate and key, PEM. */
+  tls?: { certPem: string; keyPem: string };
 }
 
 interface ConnState {
@@ -66,9 +73,11 @@ interface ConnState {
 
 export class RecordingProxy {
   readonly port: number;
-  /** http://127.0.0.1:PORT/ */
+  /** http://127.0.0.1:PORT/, or https://127.0.0.1:PORT/ with the tls option. */
   readonly url: string;
   readonly connections: RecordedConnection[] = [];
+  /** Raw bytes each client sent over TCP, before any TLS termination, one entry per TCP connection. */
+  readonly wire: Buffer[][] = [];
   private readonly server: net.Server;
   private readonly sockets = new Set<net.Socket>();
   private readonly opts: RecordingProxyOptions;
@@ -76,8 +85,13 @@ export class RecordingProxy {
   private constructor(server: net.Server, port: number, opts: RecordingProxyOptions) {
     this.server = server;
     this.port = port;
-    this.url = `http://127.0.0.1:${port}/`;
+    this.url = `${opts.tls !== undefined ? "https" : "http"}://127.0.0.1:${port}/`;
     this.opts = opts;
+  }
+
+  /** Every raw byte clients sent over TCP (TLS records for a tls proxy), all connections. */
+  wireBytes(): Buffer {
+    return Buffer.concat(this.wire.flat());
   }
 
   static async start(opts: RecordingProxyOptions = {}): Promise<RecordingProxy> {
@@ -89,7 +103,7 @@ export class RecordingProxy {
     const address = server.address();
     if (address === null || typeof address === "string") throw new Error("no address");
     const proxy = new RecordingProxy(server, address.port, opts);
-    server.on("connection", (s: net.Socket) => proxy.accept(s));
+    server.on("connection", (s: net.Socket) => proxy.onTcp(s));
     return proxy;
   }
 
@@ -106,6 +120,7 @@ export class RecordingProxy {
   /** Forget what was recorded (between tests on one proxy). */
   reset(): void {
     this.connections.length = 0;
+    this.wire.length = 0;
   }
 
   async close(): Promise<void> {
@@ -116,6 +131,50 @@ export class RecordingProxy {
   private track(s: net.Socket): void {
     this.sockets.add(s);
     s.once("close", () => this.sockets.delete(s));
+  }
+
+  /** Record the raw bytes, then terminate TLS (tls option) or handle the plain connection. */
+  private onTcp(raw: net.Socket): void {
+    this.track(raw);
+    const wire: Buffer[] = [];
+    this.wire.push(wire);
+    raw.on("error", () => undefined);
+    const tlsOpts = this.opts.tls;
+    if (tlsOpts === undefined) {
+      raw.on("data", (d: Buffer) => wire.push(Buffer.from(d)));
+      this.accept(raw);
+      return;
+    }
+    // A Duplex in front of the raw socket, so the bytes can be kept before the TLS layer reads them (a TLSSocket
+    // over a net.Socket would take its handle over and no 'data' would reach us).
+    const tap = new Duplex({
+      read: () => raw.resume(),
+      write: (chunk: Buffer, _enc, cb) => {
+        if (raw.destroyed) cb();
+        else raw.write(chunk, () => cb());
+      },
+      final: (cb) => {
+        raw.end();
+        cb();
+      },
+      destroy: (_err, cb) => {
+        raw.destroy();
+        cb(null);
+      },
+    });
+    raw.on("data", (d: Buffer) => {
+      wire.push(Buffer.from(d));
+      if (!tap.push(d)) raw.pause();
+    });
+    raw.on("end", () => tap.push(null));
+    raw.on("close", () => tap.destroy());
+    const secure = new tls.TLSSocket(tap, {
+      isServer: true,
+      secureContext: tls.createSecureContext({ cert: tlsOpts.certPem, key: tlsOpts.keyPem }),
+      ALPNProtocols: ["http/1.1"],
+    });
+    secure.on("error", () => raw.destroy());
+    secure.once("secure", () => this.accept(secure));
   }
 
   private accept(client: net.Socket): void {

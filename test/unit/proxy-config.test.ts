@@ -40,7 +40,9 @@ describe("Connection.proxy", () => {
 
   test("field-and-fix errors, never echoing the value", () => {
     failsWith({ url: `http://bob:${SECRET}@p:3128` }, "proxy.url", /must not contain credentials/);
-    failsWith({ url: "https://p:3128" }, "proxy.url", /http:\/\/ proxy/);
+    // https:// proxies are accepted (TLS to the proxy, test/integration/proxy-https.test.ts); other schemes are not.
+    failsWith({ url: "ftp://p:3128" }, "proxy.url", /http:\/\/ or https:\/\/ proxy/);
+    failsWith({ url: `https://bob:${SECRET}@p:443` }, "proxy.url", /must not contain credentials/);
     failsWith({ url: "socks5://p:1080" }, "proxy.url", /SOCKS/);
     failsWith({ url: "http://p:3128/path" }, "proxy.url", /path/);
     failsWith({ url: "not a url" }, "proxy.url", /not a URL/);

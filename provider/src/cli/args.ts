@@ -43,8 +43,10 @@ Connection flags:
   --connect-timeout MS    TCP/TLS connect timeout in milliseconds (default 30000).
 
 Proxy flags (see README "Through a proxy"):
-  --proxy URL|env|none    HTTP proxy, e.g. http://proxy.corp.example:3128; env reads HTTPS_PROXY / HTTP_PROXY /
-                          ALL_PROXY / NO_PROXY (both cases, lower case first, as curl does); none (default) = direct.
+  --proxy URL|env|none    HTTP proxy, e.g. http://proxy.corp.example:3128, or https://proxy.corp.example:443 (TLS to
+                          the proxy: proxy credentials never cross the network in clear); env reads HTTPS_PROXY /
+                          HTTP_PROXY / ALL_PROXY / NO_PROXY (both cases, lower case first, as curl does); none
+                          (default) = direct.
   --proxy-mode MODE       auto (default: CONNECT tunnel, falling back to forward proxying for http:// targets when
                           the proxy refuses CONNECT to that port), tunnel, or forward (http:// targets only).
   --proxy-auth MECH       Proxy authentication: none (default), basic, negotiate (Kerberos, else NTLM), kerberos, ntlm.
@@ -55,6 +57,8 @@ Proxy flags (see README "Through a proxy"):
                           it: the Kerberos ticket cache).
   --proxy-spn SPN         The proxy's service principal name (default HTTP/<proxy host>).
   --proxy-bypass LIST     WinHTTP-style bypass list: "<local>;*.corp.example;10.0.0.5:5985" (those go direct).
+  --proxy-ca FILE         PEM file of the CA(s) that sign an https:// proxy's certificate (default: system CAs).
+  --proxy-server-name NAME  Name to verify in an https:// proxy's certificate (and SNI), when it differs from its host.
 
 Exec flags:
   --shell SHELL           cmd (default) or powershell. With powershell, COMMAND ARGS... is the script.
@@ -91,6 +95,8 @@ export interface ConnectionFlags {
   proxyPasswordEnv: string | undefined;
   proxyBypass: string | undefined;
   proxySpn: string | undefined;
+  proxyCa: string | undefined;
+  proxyServerName: string | undefined;
 }
 
 export interface ExecFlags {
@@ -131,6 +137,8 @@ const connectionOptions = {
   "proxy-password-env": { type: "string" },
   "proxy-bypass": { type: "string" },
   "proxy-spn": { type: "string" },
+  "proxy-ca": { type: "string" },
+  "proxy-server-name": { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -189,7 +197,7 @@ function connectionFlags(values: Record<string, string | boolean | string[] | un
 
 function proxyFlags(str: (k: string) => string | undefined): Pick<
   ConnectionFlags,
-  "proxy" | "proxyMode" | "proxyAuth" | "proxyUsername" | "proxyPasswordEnv" | "proxyBypass" | "proxySpn"
+  "proxy" | "proxyMode" | "proxyAuth" | "proxyUsername" | "proxyPasswordEnv" | "proxyBypass" | "proxySpn" | "proxyCa" | "proxyServerName"
 > {
   const proxy = str("proxy") ?? "none";
   const proxyAuth = oneOf("proxy-auth", str("proxy-auth"), ["none", "basic", "negotiate", "ntlm", "kerberos"] as const, "none");
@@ -201,11 +209,17 @@ function proxyFlags(str: (k: string) => string | undefined): Pick<
     proxyPasswordEnv: str("proxy-password-env"),
     proxyBypass: str("proxy-bypass"),
     proxySpn: str("proxy-spn"),
+    proxyCa: str("proxy-ca"),
+    proxyServerName: str("proxy-server-name"),
   };
   const explicit = proxy !== "none" && proxy !== "env";
-  const detail = ["proxy-mode", "proxy-auth", "proxy-username", "proxy-password-env", "proxy-bypass", "proxy-spn"].filter((f) => str(f) !== undefined);
+  const detail = ["proxy-mode", "proxy-auth", "proxy-username", "proxy-password-env", "proxy-bypass", "proxy-spn", "proxy-ca", "proxy-server-name"].filter((f) => str(f) !== undefined);
   if (!explicit && detail.length > 0) {
     throw new UsageError(`--${detail[0]} needs --proxy URL (with --proxy ${proxy}, the proxy settings come from ${proxy === "env" ? "the environment" : "nowhere: the path is direct"})`);
+  }
+  const tlsFlag = flags.proxyCa !== undefined ? "proxy-ca" : flags.proxyServerName !== undefined ? "proxy-server-name" : undefined;
+  if (tlsFlag !== undefined && !/^https:\/\//i.test(proxy)) {
+    throw new UsageError(`--${tlsFlag} applies to an https:// proxy only (--proxy https://host:port)`);
   }
   const proxyTicketCache = (proxyAuth === "kerberos" || proxyAuth === "negotiate") && flags.proxyPasswordEnv === undefined;
   if (proxyAuth !== "none" && !proxyTicketCache && (flags.proxyUsername === undefined || flags.proxyPasswordEnv === undefined)) {

@@ -83,6 +83,14 @@ function proxyFromFlags(flags: ConnectionFlags, env: NodeJS.ProcessEnv): Connect
     ...(flags.proxyUsername !== undefined ? { username: flags.proxyUsername } : {}),
     ...(password !== undefined ? { password } : {}),
     ...(flags.proxyBypass !== undefined ? { bypass: flags.proxyBypass } : {}),
+    ...(flags.proxyCa !== undefined || flags.proxyServerName !== undefined
+      ? {
+          tls: {
+            ...(flags.proxyCa !== undefined ? { ca: readFileFlag("proxy-ca", flags.proxyCa) } : {}),
+            ...(flags.proxyServerName !== undefined ? { serverName: flags.proxyServerName } : {}),
+          },
+        }
+      : {}),
     ...(flags.proxySpn !== undefined ? { spn: flags.proxySpn } : {}),
   };
 }

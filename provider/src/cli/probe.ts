@@ -19,7 +19,12 @@ export interface ProbeStep {
   readonly step: string;
   readonly ok: boolean;
   readonly detail: string;
+  /** Works, but should not be left this way (ok stays true: a warning never fails the probe). */
+  readonly warning?: boolean;
 }
+
+export const CLEAR_BASIC_WARNING =
+  "Basic proxy credentials cross the network to the proxy in clear (base64); use an https:// proxy, or NTLM/Kerberos proxy auth";
 
 export interface ProbeReport {
   readonly endpoint: string;
@@ -41,6 +46,12 @@ export function describeEvent(e: PathEvent): ProbeStep {
     }
     case "proxy-connect":
       return { step: "proxy", ok: e.ok, detail: e.ok ? `${e.proxy} reachable` : `${e.proxy} unreachable: ${e.error ?? "connection failed"}` };
+    case "proxy-tls":
+      return {
+        step: "proxy tls",
+        ok: true,
+        detail: `${e.protocol} to ${e.proxy}, certificate ${e.subject} issued by ${e.issuer}, valid to ${e.validTo}`,
+      };
     case "connect": {
       const auth = e.proxyAuth !== undefined ? `, proxy authentication ${e.proxyAuth}` : ", no proxy authentication asked";
       const again = e.reconnected ? " (the proxy closed after its first 407; reconnected)" : "";
@@ -82,6 +93,21 @@ export function describeEvent(e: PathEvent): ProbeStep {
   }
 }
 
+/**
+ * Report lines for the events, with a warning after a CONNECT that sent Basic credentials to an http:// proxy:
+ * RFC 7617 4 (Basic is cleartext: base64 is no protection) and protocol.md 4.2 (send it only to an https:// proxy).
+ */
+export function describeEvents(events: readonly PathEvent[]): ProbeStep[] {
+  const steps: ProbeStep[] = [];
+  for (const e of events) {
+    steps.push(describeEvent(e));
+    if (e.type === "connect" && e.proxyAuth === "Basic" && e.proxy.startsWith("http://")) {
+      steps.push({ step: "proxy auth", ok: true, warning: true, detail: `${CLEAR_BASIC_WARNING} (${e.proxy})` });
+    }
+  }
+  return steps;
+}
+
 export async function runProbe(connection: ConnectionInput, env: NodeJS.ProcessEnv): Promise<{ report: ProbeReport; exitCode: number }> {
   const events: PathEvent[] = [];
   const steps: ProbeStep[] = [];
@@ -92,14 +118,14 @@ export async function runProbe(connection: ConnectionInput, env: NodeJS.ProcessE
     const id = await client.identify();
     const { stdout, exitCode } = await client.run("hostname");
     if (exitCode !== 0) throw new WinRMError("WINRM_COMMAND_FAILED", `hostname exited with code ${exitCode}`);
-    for (const e of events) steps.push(describeEvent(e));
+    steps.push(...describeEvents(events));
     const host = { productVendor: id.productVendor, productVersion: id.productVersion, hostname: stdout.trim() };
     steps.push({ step: "host", ok: true, detail: `${host.hostname}: ${host.productVendor}, ${host.productVersion}` });
     const ok = steps.every((s) => s.ok);
     return { report: { endpoint: client.connection.endpoint, ok, steps, events, host }, exitCode: ok ? 0 : EXIT_FAILED };
   } catch (err) {
     const refused = err instanceof InsecureProxyPathError || err instanceof ConfigurationError;
-    for (const e of events) steps.push(describeEvent(e));
+    steps.push(...describeEvents(events));
     const code = err instanceof WinRMError ? err.code : "ERROR";
     const message = err instanceof Error ? err.message : String(err);
     steps.push({ step: refused ? "rules" : "failed", ok: false, detail: message });
@@ -113,7 +139,7 @@ export async function runProbe(connection: ConnectionInput, env: NodeJS.ProcessE
 export function formatReport(report: ProbeReport): string {
   const width = Math.max(...report.steps.map((s) => s.step.length));
   const lines = [`winrm-proxy probe ${report.endpoint}`];
-  for (const s of report.steps) lines.push(`  ${s.ok ? "ok  " : "FAIL"}  ${s.step.padEnd(width)}  ${s.detail}`);
+  for (const s of report.steps) lines.push(`  ${!s.ok ? "FAIL" : s.warning === true ? "WARN" : "ok  "}  ${s.step.padEnd(width)}  ${s.detail}`);
   lines.push(report.ok ? "verdict: the path is allowed and works" : "verdict: the path does NOT work (see FAIL above)");
   return `${lines.join("\n")}\n`;
 }

@@ -17,6 +17,9 @@
  * - forward: the socket goes to the proxy and every request is in absolute-form (`POST http://host:5985/wsman`,
  *   RFC 9112 3.2.2) with `Host` = the endpoint (RFC 9112 3.2); http:// endpoints only (policy.ts). Still one pinned
  *   client connection: whether the proxy pins its upstream connection to it is the session's affinity check.
+ * An https:// proxy (protocol.md 4.2) adds TLS between us and the proxy on the tunnel and forward routes; that TLS is
+ * the proxy's (proxy.tls), and channel bindings only ever come from the host's own TLS (`hostTls` below), never from
+ * it: over an https:// proxy to an http:// host there are none, as with an http:// proxy.
  * auto = tunnel; for an http:// endpoint, when the proxy refuses CONNECT (403/405/501/400: squid allows CONNECT only
  * to SSL_ports by default), switch to forward for the life of the channel. A refused CONNECT sent no byte to the host,
  * so the request is simply sent again on the new route.
@@ -29,7 +32,7 @@ import { AbortError, ConnectionError, ProxyAuthenticationError, ProxyError, Time
 import { offeredSchemes, PROXY_AUTH_HEADERS } from "./challenges.js";
 import { emit, type PathObserver } from "./pathEvents.js";
 import { effectivePort, proxyLabel, type ResolvedProxy } from "./proxyConfig.js";
-import { ConnectRefusedError, openTunnel, type ProxyAuthCache } from "./proxyTunnel.js";
+import { announceProxyTls, ConnectRefusedError, openTunnel, type ProxyAuthCache } from "./proxyTunnel.js";
 import { tlsServerEndPointBindings } from "../wire/channelBindings.js";
 import { channelBindingsOf, describeTlsError, type TlsConnectOptions } from "./tls.js";
 
@@ -64,6 +67,8 @@ export interface HttpChannelOptions {
 interface CurrentSocket {
   readonly id: number;
   readonly socket: Socket;
+  /** The TLS session with the WinRM host, if any (not a TLS session with an https:// proxy). */
+  readonly hostTls: TLSSocket | undefined;
   bindings?: ChannelBindings | undefined;
   bindingsDone: boolean;
 }
@@ -105,9 +110,9 @@ export class HttpChannel {
   /** RFC 5929 bindings of the open TLS socket; undefined over http:// or before the first connect. */
   channelBindings(): ChannelBindings | undefined {
     const cur = this.current;
-    if (cur === undefined || !(cur.socket instanceof TLSSocket)) return undefined;
+    if (cur?.hostTls === undefined) return undefined;
     if (!cur.bindingsDone) {
-      cur.bindings = channelBindingsOf(cur.socket);
+      cur.bindings = channelBindingsOf(cur.hostTls);
       cur.bindingsDone = true;
     }
     if (cur.bindings !== undefined) this.lastBindings = cur.bindings;
@@ -255,13 +260,16 @@ export class HttpChannel {
     const route = this.routeValue;
     type ConnectOptions = Parameters<typeof base>[0];
     type ConnectCallback = Parameters<typeof base>[1];
-    const adopt = (socket: Socket, callback: ConnectCallback): void => {
+    // hostTls: whether `socket` is TLS with the WinRM host itself (a socket to an https:// proxy is TLS too, but
+    // with the proxy: its certificate must never feed channel bindings or the host's "tls" event).
+    const adopt = (socket: Socket, hostTls: boolean, callback: ConnectCallback): void => {
       const id = ++this.socketSeq;
-      this.current = { id, socket, bindingsDone: false };
+      const tlsSocket = hostTls && socket instanceof TLSSocket ? socket : undefined;
+      this.current = { id, socket, hostTls: tlsSocket, bindingsDone: false };
       socket.once("close", () => {
         if (this.current?.id === id) this.current = undefined;
       });
-      if (socket instanceof TLSSocket) this.announceTls(socket);
+      if (tlsSocket !== undefined) this.announceTls(tlsSocket);
       callback(null, socket);
     };
     let connect: (options: ConnectOptions, callback: ConnectCallback) => void;
@@ -269,31 +277,41 @@ export class HttpChannel {
       connect = (options, callback) => {
         base(options, (err, socket) => {
           if (err !== null) callback(err, null);
-          else adopt(socket, callback);
+          else adopt(socket, true, callback);
         });
       };
     } else if (route === "forward") {
-      // The socket goes to the proxy, in clear (forward is http:// only).
-      const toProxy = buildConnector({ timeout: connectMs });
+      // The socket goes to the proxy (forward is for http:// endpoints only): plain TCP to an http:// proxy, TLS to
+      // an https:// one, with the absolute-form requests inside that TLS.
+      const proxyTls = proxy.tls;
+      const toProxy = buildConnector({ ...(proxyTls ?? {}), timeout: connectMs, maxCachedSessions: 0 });
       const label = proxyLabel(proxy.url);
       connect = (_options, callback) => {
         toProxy(
           {
             hostname: proxy.url.hostname,
             host: proxy.url.host,
-            protocol: "http:",
+            protocol: proxyTls !== undefined ? "https:" : "http:",
             port: String(effectivePort(proxy.url)),
+            ...(proxyTls?.servername !== undefined ? { servername: proxyTls.servername } : {}),
           },
           (err, socket) => {
             if (err !== null) {
               const code = (err as { code?: unknown }).code;
               const text = typeof code === "string" ? code : err.message;
               emit(this.opts.observer, { type: "proxy-connect", proxy: label, ok: false, error: text });
-              callback(new ProxyError(`cannot reach the proxy ${label}: ${text}`, { cause: err }), null);
+              const tlsText = proxyTls !== undefined ? describeTlsError(err, "proxy.tls") : undefined;
+              callback(
+                tlsText !== undefined
+                  ? new ConnectionError(`TLS to the proxy ${label} failed: ${tlsText}`, { cause: err })
+                  : new ProxyError(`cannot reach the proxy ${label}: ${text}`, { cause: err }),
+                null,
+              );
               return;
             }
             emit(this.opts.observer, { type: "proxy-connect", proxy: label, ok: true });
-            adopt(socket, callback);
+            if (socket instanceof TLSSocket) announceProxyTls(this.opts.observer, label, socket);
+            adopt(socket, false, callback);
           },
         );
       };
@@ -309,15 +327,16 @@ export class HttpChannel {
         }).then(
           (tunnel) => {
             if (endpoint.protocol !== "https:") {
-              adopt(tunnel.socket, callback);
+              adopt(tunnel.socket, false, callback);
               return;
             }
-            // TLS to the listener inside the tunnel (undici's ProxyAgent does the same with httpSocket).
+            // TLS to the listener inside the tunnel (undici's ProxyAgent does the same with httpSocket); over an
+            // https:// proxy this is TLS inside the proxy's TLS, and the bindings are this inner session's.
             base({ ...options, httpSocket: tunnel.socket }, (err, socket) => {
               if (err !== null) {
                 tunnel.socket.destroy();
                 callback(err, null);
-              } else adopt(socket, callback);
+              } else adopt(socket, true, callback);
             });
           },
           (err: unknown) => callback(err instanceof Error ? err : new Error(String(err)), null),

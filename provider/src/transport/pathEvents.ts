@@ -24,6 +24,18 @@ export type PathEvent =
       readonly ok: boolean;
       readonly error?: string;
     }
+  /**
+   * TLS to an https:// proxy (before any CONNECT or forwarded request): the proxy's certificate, not the host's. Never
+   * a source of channel bindings: those come from the WinRM host's certificate only (RFC 5929 4.1).
+   */
+  | {
+      readonly type: "proxy-tls";
+      readonly proxy: ProxyLabel;
+      readonly protocol: string;
+      readonly subject: string;
+      readonly issuer: string;
+      readonly validTo: string;
+    }
   /** The outcome of one CONNECT exchange (RFC 9110 9.3.6), all its 407 legs included. */
   | {
       readonly type: "connect";

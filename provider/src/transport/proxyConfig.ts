@@ -14,6 +14,7 @@ import { BlockList, isIP } from "node:net";
 import type { Credentials } from "../auth/mechanism.js";
 import { normaliseProxyUrl, type Connection, type ProxyConfig } from "../connection.js";
 import { ConfigurationError } from "../errors.js";
+import { proxyTlsConnectOptions, type TlsConnectOptions } from "./tls.js";
 
 export interface ResolvedProxy {
   /** scheme://host:port/ of the proxy, never with userinfo. */
@@ -25,6 +26,8 @@ export interface ResolvedProxy {
   readonly source: "config" | "env";
   /** Where it came from, for messages: "proxy.url" or the environment variable's name. */
   readonly field: string;
+  /** TLS to the proxy itself, for an https:// proxy (protocol.md 4.2); undefined for http://. */
+  readonly tls?: TlsConnectOptions;
 }
 
 /** Why a configured proxy is not used for this endpoint. */
@@ -65,6 +68,7 @@ export function decideProxy(endpoint: URL, proxy: Connection["proxy"], env: Node
       auth: proxy.auth,
       ...(credentials !== undefined ? { credentials } : {}),
       ...(proxy.spn !== undefined ? { spn: proxy.spn } : {}),
+      ...(url.protocol === "https:" ? { tls: proxyTlsConnectOptions(url, proxy.tls) } : {}),
       source: "config",
       field: "proxy.url",
     },
@@ -100,6 +104,8 @@ function fromEnv(endpoint: URL, host: string, port: number, env: NodeJS.ProcessE
       mode: "auto",
       auth: credentials !== undefined ? "basic" : "none",
       ...(credentials !== undefined ? { credentials } : {}),
+      // HTTPS_PROXY=https://...: TLS to the proxy, verified against the system CAs (curl does the same by default).
+      ...(url.protocol === "https:" ? { tls: proxyTlsConnectOptions(url, undefined) } : {}),
       source: "env",
       field: picked.name,
     },

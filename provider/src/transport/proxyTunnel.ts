@@ -15,14 +15,19 @@
  * - `Proxy-Connection` is non-standard and RFC 7230 A.1.2 asks clients not to send it; we send `Connection: keep-alive`
  *   (for HTTP/1.0 proxies) and honour either header in responses.
  * - No credential ever appears in an error or an event: the proxy is named by host:port only.
+ * - An https:// proxy (protocol.md 4.2): TLS to the proxy first, verified against proxy.tls (never the host's tls
+ *   settings), then the CONNECT exchange inside it, so Proxy-Authorization never crosses the network in clear; TLS to
+ *   an https:// host then runs inside that TLS (TLS in TLS), and its channel bindings are the host's.
  */
 import { connect as netConnect, type Socket } from "node:net";
+import { connect as tlsConnect, type TLSSocket } from "node:tls";
 import { createProxyMechanism } from "../auth/index.js";
 import type { AuthMechanism } from "../auth/mechanism.js";
-import { AbortError, ProxyAuthenticationError, ProxyError, TimeoutError, WinRMError } from "../errors.js";
+import { AbortError, ConnectionError, ProxyAuthenticationError, ProxyError, TimeoutError, WinRMError } from "../errors.js";
 import { credentialsHeader, findChallenge, offeredSchemes, PROXY_AUTH_HEADERS } from "./challenges.js";
 import { emit, type PathObserver } from "./pathEvents.js";
-import { proxyLabel, type ResolvedProxy } from "./proxyConfig.js";
+import { effectivePort, proxyLabel, type ResolvedProxy } from "./proxyConfig.js";
+import { describeTlsError } from "./tls.js";
 
 /** Basic needs 2 CONNECTs, NTLM 3 (credential-less, NEGOTIATE, AUTHENTICATE); anything longer is broken. */
 const MAX_LEGS = 4;
@@ -226,14 +231,15 @@ interface Conn {
 
 async function dial(opts: TunnelOptions, label: string, deadline: Deadline): Promise<Conn> {
   const host = opts.proxy.url.hostname.replace(/^\[|\]$/g, "");
-  const port = Number(opts.proxy.url.port || 80);
-  const socket = netConnect({ host, port });
+  const port = effectivePort(opts.proxy.url);
+  const tlsOpts = opts.proxy.tls;
+  const socket: Socket = tlsOpts !== undefined ? tlsConnect({ host, port, ...tlsOpts }) : netConnect({ host, port });
   socket.setNoDelay(true);
   deadline.track(socket);
   try {
     await deadline.race(
       new Promise<void>((resolve, reject) => {
-        socket.once("connect", () => resolve());
+        socket.once(tlsOpts !== undefined ? "secureConnect" : "connect", () => resolve());
         socket.once("error", reject);
       }),
     );
@@ -242,10 +248,36 @@ async function dial(opts: TunnelOptions, label: string, deadline: Deadline): Pro
     if (err instanceof WinRMError) throw err;
     const text = describe(err);
     emit(opts.observer, { type: "proxy-connect", proxy: label, ok: false, error: text });
+    const tlsText = tlsOpts !== undefined ? describeTlsError(err, "proxy.tls") : undefined;
+    if (tlsText !== undefined) {
+      // The proxy's certificate failed: nothing but a ClientHello went out, no CONNECT and no credential.
+      throw new ConnectionError(`TLS to the proxy ${label} failed: ${tlsText}`, { cause: err });
+    }
     throw new ProxyError(`cannot reach the proxy ${label}: ${text}`, { cause: err });
   }
   emit(opts.observer, { type: "proxy-connect", proxy: label, ok: true });
+  if (tlsOpts !== undefined) announceProxyTls(opts.observer, label, socket as TLSSocket);
   return { socket, reader: new ResponseReader(socket) };
+}
+
+/** The proxy's TLS, for the path events (the host's TLS is announced by http.ts). */
+export function announceProxyTls(observer: PathObserver | undefined, label: string, socket: TLSSocket): void {
+  if (observer === undefined) return;
+  const cert = socket.getPeerCertificate();
+  const name = (o: Record<string, unknown> | undefined): string =>
+    o === undefined
+      ? ""
+      : Object.entries(o)
+          .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join("+") : String(v)}`)
+          .join(", ");
+  emit(observer, {
+    type: "proxy-tls",
+    proxy: label,
+    protocol: socket.getProtocol() ?? "unknown",
+    subject: name(cert.subject),
+    issuer: name(cert.issuer),
+    validTo: cert.valid_to ?? "",
+  });
 }
 
 function describe(err: unknown): string {

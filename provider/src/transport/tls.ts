@@ -5,7 +5,7 @@
  * (MS-NLMP 2.2.2.1 MsvAvChannelBindings); hosts with CbtHardeningLevel Strict refuse a handshake without them.
  */
 import type { TLSSocket } from "node:tls";
-import type { Connection } from "../connection.js";
+import type { Connection, ProxyTlsConfig } from "../connection.js";
 import type { ChannelBindings } from "../auth/mechanism.js";
 import { tlsServerEndPointBindings } from "../wire/channelBindings.js";
 import { isIP } from "node:net";
@@ -29,6 +29,21 @@ export function tlsConnectOptions(conn: Connection): TlsConnectOptions {
   };
 }
 
+/**
+ * TLS to an https:// proxy: its own trust anchors and name (proxy.tls), never the host's (tls); ALPN http/1.1 because
+ * we speak HTTP/1.1 (CONNECT or absolute-form) to it. Default: system CAs, SNI = the proxy host name.
+ */
+export function proxyTlsConnectOptions(url: URL, cfg: ProxyTlsConfig | undefined): TlsConnectOptions {
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  const servername = cfg?.serverName ?? (isIP(host) === 0 ? host : undefined);
+  return {
+    ...(cfg?.ca !== undefined ? { ca: cfg.ca } : {}),
+    ...(servername !== undefined ? { servername } : {}),
+    rejectUnauthorized: cfg?.rejectUnauthorized ?? true,
+    ALPNProtocols: ["http/1.1"],
+  };
+}
+
 /** RFC 5929 bindings of the certificate the server presented on this socket, or undefined (no cert / not TLS). */
 export function channelBindingsOf(socket: TLSSocket): ChannelBindings | undefined {
   const cert = socket.getPeerX509Certificate();
@@ -36,8 +51,11 @@ export function channelBindingsOf(socket: TLSSocket): ChannelBindings | undefine
   return tlsServerEndPointBindings(cert.raw);
 }
 
-/** Turn Node's certificate failure codes into a sentence a person can act on. */
-export function describeTlsError(err: unknown): string | undefined {
+/**
+ * Turn Node's certificate failure codes into a sentence a person can act on. `field` names the settings to fix:
+ * "tls" for the WinRM host, "proxy.tls" for an https:// proxy.
+ */
+export function describeTlsError(err: unknown, field: "tls" | "proxy.tls" = "tls"): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code !== "string") return undefined;
   switch (code) {
@@ -46,13 +64,17 @@ export function describeTlsError(err: unknown): string | undefined {
     case "UNABLE_TO_VERIFY_LEAF_SIGNATURE":
     case "UNABLE_TO_GET_ISSUER_CERT_LOCALLY":
     case "UNABLE_TO_GET_ISSUER_CERT":
-      return `the server certificate is not trusted (${code}); pass the issuing CA as tls.ca (PEM)`;
+      return `the ${what(field)} certificate is not trusted (${code}); pass the issuing CA as ${field}.ca (PEM)`;
     case "ERR_TLS_CERT_ALTNAME_INVALID":
-      return "the server certificate does not name this host; set tls.serverName to a name in the certificate";
+      return `the ${what(field)} certificate does not name this host; set ${field}.serverName to a name in the certificate`;
     case "CERT_HAS_EXPIRED":
     case "CERT_NOT_YET_VALID":
-      return `the server certificate is not valid now (${code})`;
+      return `the ${what(field)} certificate is not valid now (${code})`;
     default:
       return undefined;
   }
+}
+
+function what(field: "tls" | "proxy.tls"): string {
+  return field === "tls" ? "server" : "proxy's";
 }
