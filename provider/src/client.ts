@@ -146,22 +146,14 @@ export class WinRMClient {
   }
 
   async run(command: string, opts: RunOptions = {}): Promise<RunResult> {
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let exitCode = 0;
-    let codePage = UTF8_CODE_PAGE;
-    await this.withShell(opts, async (shell, cp, signal) => {
-      codePage = cp;
-      for await (const ev of this.execute(shell, command, opts, cp, signal)) {
-        if (ev.kind === "output") (ev.stream === "stdout" ? out : err).push(ev.data);
-        else exitCode = ev.exitCode;
-      }
+    let result: RunResult | undefined;
+    await this.withShell(opts, async (shell, codePage, signal) => {
+      result = await collectResult(this.execute(shell, command, opts, codePage, signal), codePage, opts.shell);
     });
-    const stdout = decodeOutput(Buffer.concat(out), codePage);
-    let stderr = decodeOutput(Buffer.concat(err), codePage);
-    if (opts.shell === "powershell") stderr = cleanPowerShellStderr(stderr);
-    return Object.freeze({ stdout, stderr, exitCode });
+    if (result === undefined) throw new ProtocolError("the command produced no result");
+    return result;
   }
+
 
   /** Output as it arrives, decoded; the last item is { type: "exit", exitCode }. Breaking out deletes the shell. */
   stream(command: string, opts: RunOptions = {}): AsyncIterable<OutputChunk> {
@@ -193,20 +185,11 @@ export class WinRMClient {
       shellId: shell.shellId,
       run: async (command, ro = {}) => {
         const scope = operationScope(ro);
-        const out: Buffer[] = [];
-        const err: Buffer[] = [];
-        let exitCode = 0;
         try {
-          for await (const ev of this.execute(shell, command, ro, codePage, scope.signal)) {
-            if (ev.kind === "output") (ev.stream === "stdout" ? out : err).push(ev.data);
-            else exitCode = ev.exitCode;
-          }
+          return await collectResult(this.execute(shell, command, ro, codePage, scope.signal), codePage, ro.shell);
         } finally {
           scope.dispose();
         }
-        let stderr = decodeOutput(Buffer.concat(err), codePage);
-        if (ro.shell === "powershell") stderr = cleanPowerShellStderr(stderr);
-        return Object.freeze({ stdout: decodeOutput(Buffer.concat(out), codePage), stderr, exitCode });
       },
       stream: (command, ro = {}) => {
         // eslint-disable-next-line @typescript-eslint/no-this-alias
@@ -481,4 +464,18 @@ function setLeaf(tree: ConfigTree, key: string, value: string, path: string): vo
     }
     node = next;
   }
+}
+
+/** Gather a command's output and exit code, decoded from the shell's code page (one place for run() and a shell's run()). */
+async function collectResult(events: AsyncGenerator<ShellEvent>, codePage: number, shell: ShellKind | undefined): Promise<RunResult> {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  let exitCode = 0;
+  for await (const ev of events) {
+    if (ev.kind === "output") (ev.stream === "stdout" ? out : err).push(ev.data);
+    else exitCode = ev.exitCode;
+  }
+  let stderr = decodeOutput(Buffer.concat(err), codePage);
+  if (shell === "powershell") stderr = cleanPowerShellStderr(stderr);
+  return Object.freeze({ stdout: decodeOutput(Buffer.concat(out), codePage), stderr, exitCode });
 }
