@@ -152,6 +152,8 @@ void describe("winrm-proxy CLI, every profile", { concurrency: true }, () => {
         assert.equal(r.status, 7, r.stderr);
         assert.equal(r.stdout, "out \r\n");
         assert.equal(r.stderr, "err  \r\n");
+        // Not vacuous: the Command itself is among the logged requests.
+        assert.ok(entries.some((x) => x.action?.endsWith("/Command") && x.encrypted), "the Command went out sealed");
         assert.ok(entries.every((x) => x.action === undefined || x.encrypted));
       });
 

@@ -9,6 +9,8 @@ test("NTLM over HTTPS sends channel bindings (CbtHardeningLevel Strict accepts u
   try {
     const r = await f.client.run("echo bound");
     assert.equal(r.stdout, "bound\r\n");
+    // Not vacuous: the Command itself is in the log.
+    assert.ok(f.emu.requests.some((e) => e.action?.endsWith("/Command")), "the request log holds the Command");
     assert.ok(f.emu.requests.every((e) => !e.encrypted), "TLS only, no second layer with messageEncryption auto");
   } finally {
     await f.client.close();

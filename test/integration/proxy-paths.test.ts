@@ -323,11 +323,12 @@ void describe("issue 3 proofs: real proxies between the client and the emulated 
       assert.deepEqual(leaks, [], "the command's output crossed in clear");
     }
 
-    const paths: { name: string; proxy: () => RecordingProxy; connection: () => ConnectionInput; tls: boolean }[] = [
-      { name: "http:// target, CONNECT tunnel, NTLM sealing", proxy: () => rec, connection: () => viaHttp({ url: rec.url, mode: "tunnel" }), tls: false },
-      { name: "http:// target, forward, NTLM sealing", proxy: () => rec, connection: () => viaHttp({ url: rec.url, mode: "forward" }), tls: false },
-      { name: "http:// target, auto with CONNECT refused -> forward", proxy: () => recNoConnect, connection: () => viaHttp({ url: recNoConnect.url }), tls: false },
-      { name: "https:// target, CONNECT tunnel, NTLM", proxy: () => rec, connection: () => viaHttps({ url: rec.url }), tls: true },
+    // proxyAuth: whether the client must send Proxy-Authorization (so the hop-by-hop check below has something to check).
+    const paths: { name: string; proxy: () => RecordingProxy; connection: () => ConnectionInput; tls: boolean; proxyAuth: boolean }[] = [
+      { name: "http:// target, CONNECT tunnel, NTLM sealing", proxy: () => rec, connection: () => viaHttp({ url: rec.url, mode: "tunnel" }), tls: false, proxyAuth: false },
+      { name: "http:// target, forward, NTLM sealing", proxy: () => rec, connection: () => viaHttp({ url: rec.url, mode: "forward" }), tls: false, proxyAuth: false },
+      { name: "http:// target, auto with CONNECT refused -> forward", proxy: () => recNoConnect, connection: () => viaHttp({ url: recNoConnect.url }), tls: false, proxyAuth: false },
+      { name: "https:// target, CONNECT tunnel, NTLM", proxy: () => rec, connection: () => viaHttps({ url: rec.url }), tls: true, proxyAuth: false },
       {
         name: "https:// target, Basic target auth inside TLS, Basic proxy auth",
         proxy: () => recBasic,
@@ -337,6 +338,7 @@ void describe("issue 3 proofs: real proxies between the client and the emulated 
             { auth: { mechanism: "basic", username: USER, password: PASSWORD } },
           ),
         tls: true,
+        proxyAuth: true,
       },
     ];
 
@@ -348,7 +350,9 @@ void describe("issue 3 proofs: real proxies between the client and the emulated 
         assert.equal(r.stdout, `${OUTPUT_MARKER}\r\n`);
         assertClean(proxy);
         if (p.tls) {
-          for (const c of proxy.connections.filter((c) => c.tunnel !== undefined)) {
+          const tunnels = proxy.connections.filter((c) => c.tunnel !== undefined);
+          assert.ok(tunnels.length > 0, "an https:// target is reached through a CONNECT tunnel");
+          for (const c of tunnels) {
             // After the CONNECT head, the first byte the client sends is a TLS handshake record (RFC 8446 5.1).
             const up = Buffer.concat(c.up);
             assert.equal(up[c.tunnelUpOffset ?? -1], 0x16, "TLS inside the tunnel");
@@ -357,6 +361,7 @@ void describe("issue 3 proofs: real proxies between the client and the emulated 
         // Proxy-Authorization only on the CONNECT heads to the proxy itself (RFC 9110 11.7.2: hop-by-hop).
         const withProxyAuth = proxy.requests.filter((req) => req.headers.some(([k]) => /^proxy-authorization$/i.test(k)));
         assert.ok(withProxyAuth.every((req) => req.method === "CONNECT"), JSON.stringify(withProxyAuth.map((r) => r.method)));
+        assert.equal(withProxyAuth.length > 0, p.proxyAuth, "Proxy-Authorization sent exactly when the proxy needs it");
       });
     }
 

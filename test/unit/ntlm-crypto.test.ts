@@ -1,5 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { createHash, createHmac } from "node:crypto";
 import { md4 } from "../../provider/src/wire/ntlm/md4.js";
 import { Rc4, rc4k } from "../../provider/src/wire/ntlm/rc4.js";
 import {
@@ -45,12 +46,24 @@ describe("MD4 (RFC 1320 A.5 test suite)", () => {
     });
   }
   test("lengths around the 56-byte padding boundary agree with a second path (55, 56, 63, 64, 65 bytes)", () => {
+    // MD4 of n x "a", from OpenSSL's legacy provider (`openssl dgst -md4 -provider legacy`), an independent oracle:
+    // comparing md4 only with itself would not catch a padding bug that both paths share.
+    const digests: Record<number, string> = {
+      55: "c889c81dd86c4d2e025778944ea02881",
+      56: "d5f9a9e9257077a5f08b0b92f348b0ad",
+      63: "7ea3da77432d44c323671097d1348fc8",
+      64: "52f5076fabd22680234a3fa9f9dc5732",
+      65: "330e377bf231f3cacfecc2c182fe7e5b",
+      119: "e65dd227ccef97fa1d34d70189120f76",
+      120: "b03ddbd470b47c013e0c7ab2ddd763db",
+    };
     // Same data hashed as one buffer and as a Uint8Array view at an offset: the view must not leak surrounding bytes.
     for (const n of [55, 56, 63, 64, 65, 119, 120]) {
       const big = Buffer.alloc(n + 10, 0x61);
       big[0] = 0x7a;
       const view = new Uint8Array(big.buffer, big.byteOffset + 1, n);
       assert.deepEqual(md4(view), md4(Buffer.alloc(n, 0x61)), `length ${n}`);
+      assert.equal(md4(view).toString("hex"), digests[n], `length ${n} against OpenSSL`);
     }
   });
 });
@@ -139,6 +152,11 @@ describe("MS-NLMP 4.2.4 NTLMv2 vectors", () => {
     other.fill(0xee, 5);
     assert.deepEqual(sealKey(other, f40, "client-to-server"), sealKey(key, f40, "client-to-server"));
     assert.deepEqual(withPrefix(5), sealKey(key, f40, "client-to-server"));
+    // MS-NLMP 3.4.5.3 computed here with node's MD5, independent of sealKey: MD5(key[0..7) or key[0..5) || magic).
+    const magic = Buffer.from("session key to client-to-server sealing key magic constant\0", "latin1");
+    const specKey = (n: number): Buffer => createHash("md5").update(key.subarray(0, n)).update(magic).digest();
+    assert.deepEqual(sealKey(key, f56, "client-to-server"), specKey(7));
+    assert.deepEqual(sealKey(key, f40, "client-to-server"), specKey(5));
   });
 });
 
@@ -148,6 +166,8 @@ describe("MIC and FILETIME", () => {
     const b = computeMic(RANDOM_SESSION_KEY, Buffer.from("negchalauth"), Buffer.alloc(0), Buffer.alloc(0));
     assert.deepEqual(a, b);
     assert.equal(a.length, 16);
+    // The same HMAC computed with node's crypto, independent of computeMic.
+    assert.deepEqual(a, createHmac("md5", RANDOM_SESSION_KEY).update("negchalauth").digest());
     assert.notDeepEqual(a, computeMic(RANDOM_SESSION_KEY, Buffer.from("neg"), Buffer.from("chal"), Buffer.from("autH")));
   });
   test("FILETIME counts 100 ns from 1601 (MS-NLMP 2.2.2.1 MsvAvTimestamp)", () => {

@@ -210,7 +210,11 @@ describe("NtlmMechanism <-> NtlmAcceptor", () => {
           const nt = a.ntChallengeResponse;
           const off = m.indexOf(nt);
           const c = Buffer.from(m);
-          const flagsPos = off + 16 + 28 + nt.subarray(16 + 28).indexOf(Buffer.from([0x06, 0x00, 0x04, 0x00]));
+          const avFlags = nt.subarray(16 + 28).indexOf(Buffer.from([0x06, 0x00, 0x04, 0x00]));
+          // Without the MsvAvFlags pair the write below would corrupt something else and fail for another reason.
+          assert.ok(off >= 0 && avFlags >= 0, "MsvAvFlags AV_PAIR found in the NTLMv2 blob");
+          const flagsPos = off + 16 + 28 + avFlags;
+          assert.equal(c.readUInt32LE(flagsPos + 4), AvFlags.MIC_PRESENT);
           c.writeUInt32LE(0, flagsPos + 4);
           return c;
         },
