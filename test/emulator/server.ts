@@ -26,6 +26,7 @@ import type { ChannelBindings, MessageSealer } from "../../provider/src/auth/mec
 import { splitUsername } from "../../provider/src/auth/mechanism.js";
 import { AuthenticationError } from "../../provider/src/errors.js";
 import { tlsServerEndPointBindings } from "../../provider/src/wire/channelBindings.js";
+import { MessageType, NTLMSSP_SIGNATURE, ntlmMessageType } from "../../provider/src/wire/ntlm/messages.js";
 import { decodeEncryptedBody, encodeEncryptedBody, isEncryptedContentType } from "../../provider/src/wire/multipart.js";
 import { buildResponse } from "../../provider/src/wsman/envelope.js";
 import { buildFault, FAULT_REASON } from "../../provider/src/wsman/faults.js";
@@ -51,7 +52,7 @@ import { KerberosAcceptor } from "./auth/kerberosAcceptor.js";
 import { loadGssapi } from "../../provider/src/auth/kerberos/gssapi.js";
 import type { WinRMConfigStore } from "./host/configStore.js";
 import type { HostProfile } from "./host/profiles.js";
-import { type AuthState, type RequestLogEntry, formatEntry } from "./requestLog.js";
+import type { AuthState, RequestLogEntry } from "./requestLog.js";
 import { type CommandHost, CommandNotFoundError, ShellNotFoundError, ShellService } from "./shellService.js";
 import { generateTlsMaterial, type SignatureHash, type TlsMaterial } from "./tls.js";
 
@@ -145,10 +146,7 @@ const WSMAN = {
   schemaValidation: 2150858817, // 0x80338041 w:SchemaValidationError
   resourceNotFound: 2150858752, // 0x80338000
   actionNotSupported: 2150858754, // 0x80338002 [unconfirmed pairing with a:ActionNotSupported]
-  internal: 2150858751, // generic w:InternalError [unconfirmed]
 } as const;
-
-const TIMED_OUT_REASON = FAULT_REASON.timedOut;
 
 export class WinRMEmulator {
   readonly requests: RequestLogEntry[] = [];
@@ -268,7 +266,7 @@ export class WinRMEmulator {
       const abort = new AbortController();
       res.once("close", () => abort.abort());
       this.handle(req, body, abort.signal)
-        .catch((e: unknown): Reply & { entry?: Partial<RequestLogEntry> } => ({
+        .catch((e: unknown): Reply => ({
           status: 500,
           note: `emulator error: ${e instanceof Error ? e.message : String(e)}`,
         }))
@@ -354,6 +352,18 @@ export class WinRMEmulator {
     delete conn.sealer;
   }
 
+  /**
+   * What both acceptors check of channel bindings (protocol.md 6.2): the listener's tls-server-end-point bindings and
+   * the CbtHardeningLevel over HTTPS; over HTTP there is no channel to bind to.
+   */
+  private bindingPolicy(conn: ConnState): { channelBindings: ChannelBindings | undefined; cbtHardening: CbtHardeningLevel } {
+    if (!conn.tls) return { channelBindings: undefined, cbtHardening: "None" };
+    return {
+      channelBindings: this.channelBindings,
+      cbtHardening: this.opts.cbtHardening ?? this.config.serviceAuth.cbtHardeningLevel,
+    };
+  }
+
   private newAcceptor(conn: ConnState): NtlmAcceptor {
     const host = this.opts.host;
     const domain = host.domain;
@@ -369,8 +379,7 @@ export class WinRMEmulator {
       netbiosComputer: computer,
       dnsComputer: host.computerName.toLowerCase(),
       dnsDomain: (domain ?? host.computerName).toLowerCase(),
-      channelBindings: conn.tls ? this.channelBindings : undefined,
-      cbtHardening: conn.tls ? (this.opts.cbtHardening ?? this.config.serviceAuth.cbtHardeningLevel) : "None",
+      ...this.bindingPolicy(conn),
       now: this.opts.now,
       randomBytes: this.opts.randomBytes,
     });
@@ -391,7 +400,7 @@ export class WinRMEmulator {
     // Unauthenticated Identify (MS-WSMV 3.1.4.16.1): answered before any authentication.
     const identifyHeader = req.headers["wsmanidentify"];
     if (typeof identifyHeader === "string" && identifyHeader.trim().toLowerCase() === "unauthenticated" && !encrypted) {
-      return this.identify(body, false);
+      return this.identify(isIdentifyBody(body.toString("utf8")), false);
     }
 
     const authorization = req.headers.authorization;
@@ -437,8 +446,6 @@ export class WinRMEmulator {
         conn.scheme = "Basic";
         conn.state = "authenticated";
         // Basic authenticates each request on its own; keep the state for the log of this request only.
-        const reply = await this.authenticatedRequest(conn, req, body, encrypted, signal);
-        return reply;
       } else {
         this.resetAuth(conn);
         return this.unauthorized(`scheme ${scheme} not enabled`);
@@ -464,8 +471,7 @@ export class WinRMEmulator {
     const acceptor = new KerberosAcceptor({
       keytab,
       scheme,
-      channelBindings: conn.tls ? this.channelBindings : undefined,
-      cbtHardening: conn.tls ? (this.opts.cbtHardening ?? this.config.serviceAuth.cbtHardeningLevel) : "None",
+      ...this.bindingPolicy(conn),
     });
     let step;
     try {
@@ -491,7 +497,7 @@ export class WinRMEmulator {
   /** One Negotiate step. Returns the reply when the handshake goes on or failed, undefined when it completed. */
   private stepNegotiate(conn: ConnState, scheme: string, token: Buffer): Reply | undefined {
     // A NEGOTIATE message (type 1) starts a new context, also on an authenticated connection (re-authentication).
-    const isType1 = token.length >= 12 && token.subarray(0, 8).toString("latin1") === "NTLMSSP\0" && token.readUInt32LE(8) === 1;
+    const isType1 = ntlmMessageType(token) === MessageType.NEGOTIATE;
     if (isType1 || !conn.acceptor || conn.state !== "handshake") {
       this.resetAuth(conn);
       if (!isType1) return this.unauthorized("Negotiate token is not an NTLM NEGOTIATE message");
@@ -578,7 +584,8 @@ export class WinRMEmulator {
     return this.soap(conn, xml, signal);
   }
 
-  private identify(body: Buffer, authenticated: boolean): Reply {
+  /** `isIdentify`: the body is a wsmid:Identify request (else the WSMANIDENTIFY header came with something else). */
+  private identify(isIdentify: boolean, authenticated: boolean): Reply {
     const p = this.opts.host.profile;
     let productVersion = p.productVersion;
     if (!authenticated) {
@@ -592,13 +599,6 @@ export class WinRMEmulator {
       if (auth.basic) securityProfiles.push(`${SECPROFILE}/${scheme}/basic`);
       if (auth.negotiate || auth.kerberos) securityProfiles.push(`${SECPROFILE}/${scheme}/spnego-kerberos`);
       if (auth.certificate && scheme === "https") securityProfiles.push(`${SECPROFILE}/https/mutual`);
-    }
-    let isIdentify = false;
-    try {
-      const env = parseEnvelope(body.toString("utf8"));
-      isIdentify = child(env.body, NS.wsmid, "Identify") !== undefined;
-    } catch {
-      isIdentify = false;
     }
     if (!isIdentify) return { status: 400, note: "WSMANIDENTIFY header without an Identify body" };
     return {
@@ -623,12 +623,8 @@ export class WinRMEmulator {
       status: 500,
       action: env?.action,
       note: note ?? spec.subcode,
-      soap: buildFault({ ...spec, relatesTo: env?.messageId, machine: this.machineName() }),
+      soap: buildFault({ ...spec, relatesTo: env?.messageId, machine: this.opts.host.computerName }),
     };
-  }
-
-  private machineName(): string {
-    return this.opts.host.computerName;
   }
 
   private operationTimeoutMs(env: Envelope): number {
@@ -659,7 +655,7 @@ export class WinRMEmulator {
       }, `malformed XML: ${e instanceof Error ? e.message : String(e)}`);
     }
     if (env.action === undefined && child(env.body, NS.wsmid, "Identify")) {
-      return this.identify(Buffer.from(xml, "utf8"), true);
+      return this.identify(true, true);
     }
     const owner = conn.user ?? "";
     const action = env.action ?? "";
@@ -711,7 +707,7 @@ export class WinRMEmulator {
             const r = parseReceive(env);
             const chunk = await this.shells.receive(owner, shellId, r.commandId, this.operationTimeoutMs(env), signal);
             if (!chunk) {
-              return this.fault(env, { code: "s:Receiver", subcode: "w:TimedOut", reason: TIMED_OUT_REASON, wsmanCode: WSMAN.timedOut });
+              return this.fault(env, { code: "s:Receiver", subcode: "w:TimedOut", reason: FAULT_REASON.timedOut, wsmanCode: WSMAN.timedOut });
             }
             return ok(
               ACTION.receiveResponse,
@@ -811,6 +807,15 @@ function configPathOf(resourceUri: string): string | undefined {
   );
 }
 
+/** The body is a WS-Man Identify request (MS-WSMV 3.1.4.16); never throws. */
+function isIdentifyBody(xml: string): boolean {
+  try {
+    return child(parseEnvelope(xml).body, NS.wsmid, "Identify") !== undefined;
+  } catch {
+    return false;
+  }
+}
+
 /** a:Action of a plain body, for the log only; never throws. */
 function actionOf(body: Buffer): string | undefined {
   try {
@@ -822,8 +827,6 @@ function actionOf(body: Buffer): string | undefined {
 
 /** An NTLMSSP message (MS-NLMP 2.2: signature "NTLMSSP\0"), as opposed to a GSS (Kerberos / SPNEGO) token. */
 function isNtlmToken(token: Buffer): boolean {
-  return token.length >= 8 && token.subarray(0, 8).toString("latin1") === "NTLMSSP\0";
+  return token.subarray(0, NTLMSSP_SIGNATURE.length).equals(NTLMSSP_SIGNATURE);
 }
 
-/** One log line per entry; re-exported for main.ts. */
-export { formatEntry };

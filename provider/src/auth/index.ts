@@ -11,9 +11,14 @@ import { KerberosAvailability, NegotiateMechanism } from "./negotiate.js";
 
 export type { AuthMechanism, MessageSealer, ChannelBindings, Credentials, MechanismName } from "./mechanism.js";
 
+/** The URL's host without the brackets of an IPv6 literal: what the SPN and isIP see. */
+function bareHost(url: URL): string {
+  return url.hostname.replace(/^\[|\]$/g, "");
+}
+
 export function createMechanism(auth: Connection["auth"], endpointUrl: string | URL): AuthMechanism {
   const url = typeof endpointUrl === "string" ? new URL(endpointUrl) : endpointUrl;
-  const host = url.hostname.replace(/^\[|\]$/g, "");
+  const host = bareHost(url);
   const credentials: Credentials = {
     username: auth.username,
     password: auth.password,
@@ -154,7 +159,7 @@ export function createProxyMechanism(
   const credentials: Credentials = settings.credentials ?? { username: "", password: "" };
   if (settings.auth === "none") return undefined;
   if (settings.credentials === undefined && settings.auth !== "kerberos" && settings.auth !== "negotiate") return undefined;
-  const host = settings.url.hostname.replace(/^\[|\]$/g, "");
+  const host = bareHost(settings.url);
   const spn = settings.spn ?? `HTTP/${host}`;
   switch (settings.auth) {
     case "basic":

@@ -20,6 +20,11 @@ export interface StepInput {
   readonly channelBindings: ChannelBindings | undefined;
 }
 
+/** multipart/encrypted protocol for NTLM and Kerberos under the Negotiate scheme (MS-WSMV 2.2.9.1.1). */
+export const SPNEGO_ENCRYPTED_PROTOCOL = "application/HTTP-SPNEGO-session-encrypted";
+/** multipart/encrypted protocol for raw Kerberos under the Kerberos scheme (MS-WSMV 2.2.9.1.2.1). */
+export const KERBEROS_ENCRYPTED_PROTOCOL = "application/HTTP-Kerberos-session-encrypted";
+
 /** Seals and unseals WinRM messages (MS-WSMV 2.2.9.1) once the context is complete. */
 export interface MessageSealer {
   /** The protocol string of multipart/encrypted, e.g. "application/HTTP-SPNEGO-session-encrypted". */

@@ -31,10 +31,16 @@ import {
   findAvPair,
 } from "../wire/ntlm/messages.js";
 import { NtlmSealing } from "../wire/ntlm/sealing.js";
-import { type AuthMechanism, type Credentials, type MessageSealer, type StepInput, splitUsername } from "./mechanism.js";
+import {
+  type AuthMechanism,
+  type Credentials,
+  type MessageSealer,
+  SPNEGO_ENCRYPTED_PROTOCOL,
+  type StepInput,
+  splitUsername,
+} from "./mechanism.js";
 
-/** multipart/encrypted protocol string for NTLM and Kerberos under the Negotiate scheme (MS-WSMV 2.2.9.1.1). */
-export const SPNEGO_ENCRYPTED_PROTOCOL = "application/HTTP-SPNEGO-session-encrypted";
+export { SPNEGO_ENCRYPTED_PROTOCOL } from "./mechanism.js";
 
 const F = NegotiateFlags;
 

@@ -153,11 +153,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     if (parsed.kind === "exec") return exitStatus(await exec(client, parsed.exec));
     return await identify(client, parsed.json);
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`winrm-proxy: ${err.message}\n`);
-      return EXIT_USAGE;
-    }
-    if (err instanceof ConfigurationError || err instanceof InsecureProxyPathError) {
+    if (err instanceof UsageError || err instanceof ConfigurationError || err instanceof InsecureProxyPathError) {
       process.stderr.write(`winrm-proxy: ${err.message}\n`);
       return EXIT_USAGE;
     }

@@ -143,7 +143,8 @@ export function parseRegQueryBinary(stdout: string, valueName: string = WINHTTP_
   return b;
 }
 
-function splitList(s: string): string[] {
+/** The entries of a `;`- or whitespace-separated WinHTTP list (protocol.md 5.2). */
+export function splitList(s: string): string[] {
   // WinHTTP accepts `;` and whitespace as separators; proxycfg's examples use spaces between per-scheme servers
   // ("http=a https=b") where netsh uses `;` (protocol.md 5.2, 5.3).
   return s

@@ -17,7 +17,6 @@ import type { RunResult } from "../client.js";
 import { CommandFailedError } from "../errors.js";
 import { getClient } from "./clientPool.js";
 import {
-  checkStateVersion,
   checkWith,
   connectionOf,
   declaredOf,
@@ -26,6 +25,7 @@ import {
   remoteCommandInputs,
   SCHEMA_VERSION,
   storedDeclared,
+  storedState,
   withoutProvider,
   type RemoteCommandInputs,
 } from "./schemas.js";
@@ -83,12 +83,7 @@ function stateFrom(inputs: RemoteCommandInputs, news: Props, r: RunResult): Remo
   });
 }
 
-function stateOf(props: Props): RemoteCommandState {
-  const p = withoutProvider(props);
-  checkStateVersion(p, "RemoteCommand");
-  return p as unknown as RemoteCommandState;
-}
-
+const stateOf = (props: Props): RemoteCommandState => storedState(props, "RemoteCommand");
 
 /** The inputs part of a stored state (in the parsed form: defaults applied). */
 function inputsOf(state: RemoteCommandState): Props {

@@ -7,8 +7,9 @@
  * the unknown sentinel string; check must let them through, not fail on them.
  */
 import { z } from "zod";
-import { connectionSchema, parseConnection, type Connection } from "../connection.js";
+import { connectionSchema, normaliseEndpoint, parseConnection, type Connection } from "../connection.js";
 import { ConfigurationError } from "../errors.js";
+import { splitList } from "../hosts/winhttpSettings.js";
 
 /**
  * Version of the state layout each resource writes; read() / delete() migrate older layouts. Layout 1 gained an
@@ -77,15 +78,11 @@ export function plain<T>(value: T): T {
 const PROXY_ENTRY = /^(?:(?:http|https|ftp|socks)=)?(?:http:\/\/)?[A-Za-z0-9._\-[\]:]+$/i;
 const BYPASS_ENTRY = /^[\x21-\x7e]+$/;
 
-function proxyEntries(s: string): string[] {
-  return s.split(/[;\s]+/).filter((e) => e !== "");
-}
-
 const proxyServerField = z
   .string()
   .describe('One proxy for all schemes, "proxy.corp.example:8080", or per scheme "http=a:80;https=b:443".')
   .superRefine((s, ctx) => {
-    const entries = proxyEntries(s);
+    const entries = splitList(s);
     if (entries.length === 0) {
       ctx.addIssue({ code: "custom", message: 'must not be empty; give "host:port" or "http=a:80;https=b:443"' });
       return;
@@ -108,7 +105,7 @@ const bypassField = z
   .union([z.array(z.string()), z.string()])
   .describe('Hosts that go direct: ["<local>", "*.corp.example"] or "<local>;*.corp.example".')
   .superRefine((v, ctx) => {
-    const entries = Array.isArray(v) ? v.flatMap(proxyEntries) : proxyEntries(v);
+    const entries = Array.isArray(v) ? v.flatMap(splitList) : splitList(v);
     if (entries.some((e) => !BYPASS_ENTRY.test(e) || /["%]/.test(e))) {
       ctx.addIssue({
         code: "custom",
@@ -119,15 +116,10 @@ const bypassField = z
 
 export type BypassInput = z.infer<typeof bypassField>;
 
-/** The entries of a `;`- or whitespace-separated list (WinHTTP accepts both separators; protocol.md 5.2). */
-export function listEntries(s: string): string[] {
-  return proxyEntries(s);
-}
-
 /** The bypass list as one `;`-separated string, as netsh writes it. */
 export function bypassString(v: BypassInput | undefined): string {
   if (v === undefined) return "";
-  return (Array.isArray(v) ? v.flatMap(proxyEntries) : proxyEntries(v)).join(";");
+  return (Array.isArray(v) ? v.flatMap(splitList) : splitList(v)).join(";");
 }
 
 /**
@@ -144,6 +136,15 @@ function adoptField(prefix: string) {
     .refine((s) => s.startsWith(prefix) && s.length > prefix.length, {
       message: `must be this resource's id, "${prefix}<endpoint>" (e.g. "${prefix}https://web-01.corp.example:5986/wsman")`,
     });
+}
+
+/** An `adopt` id with its endpoint normalised, so any spelling of the same URL matches; as given when it is no URL. */
+export function normalisedAdoptId(id: string, prefix: string): string {
+  try {
+    return `${prefix}${normaliseEndpoint(id.slice(prefix.length))}`;
+  } catch {
+    return id;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -431,4 +432,11 @@ export function checkStateVersion(props: Record<string, unknown>, resource: stri
     );
   }
   throw new ConfigurationError("schemaVersion", `${resource} state has no known layout version; run \`pulumi refresh\` with the current package`);
+}
+
+/** A stored state of `resource` (without `__provider`), after checking its layout version. */
+export function storedState<T>(props: Record<string, unknown>, resource: string): T {
+  const p = withoutProvider(props);
+  checkStateVersion(p, resource);
+  return p as unknown as T;
 }

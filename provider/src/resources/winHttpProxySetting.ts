@@ -42,19 +42,25 @@ import {
   type LiveWinHttpProxy,
   type WinHttpTool,
 } from "../hosts/winhttp.js";
-import { sameProxyState, type WinHttpProxyState } from "../hosts/winhttpSettings.js";
+import {
+  normalizeBypassList,
+  normalizeProxyServer,
+  sameProxyState,
+  splitList,
+  type WinHttpProxyState,
+} from "../hosts/winhttpSettings.js";
 import { getClient } from "./clientPool.js";
 import {
   bypassString,
-  checkStateVersion,
   checkWith,
   connectionOf,
   declaredOf,
-  listEntries,
+  normalisedAdoptId,
   parseInputs,
   plain,
   SCHEMA_VERSION,
   storedDeclared,
+  storedState,
   winHttpProxySettingInputs,
   withoutProvider,
   type WinHttpProxySettingInputs,
@@ -127,7 +133,7 @@ function buildState(
   return plain({
     schemaVersion: SCHEMA_VERSION,
     connection: rawConnection,
-    endpoint: normaliseEndpoint(connectionOf({ connection: rawConnection }).endpoint),
+    endpoint: connectionOf({ connection: rawConnection }).endpoint,
     proxyServer: shown.proxyServer,
     bypassList: shown.bypassList,
     directAccess: shown.accessType === "direct",
@@ -142,21 +148,7 @@ function buildState(
   });
 }
 
-/** Read a stored state (any supported layout version). */
-function stateOf(props: Props): WinHttpProxySettingState {
-  const p = withoutProvider(props);
-  checkStateVersion(p, "WinHttpProxySetting");
-  return p as unknown as WinHttpProxySettingState;
-}
-
-/** The id an `adopt` input gives, with its endpoint normalised (so any spelling of the same URL matches). */
-function normalisedId(id: string): string {
-  try {
-    return winHttpId(id.slice(WINHTTP_ID_PREFIX.length));
-  } catch {
-    return id;
-  }
-}
+const stateOf = (props: Props): WinHttpProxySettingState => storedState(props, "WinHttpProxySetting");
 
 function describeSetting(s: WinHttpProxyState, what: "proxyServer" | "bypassList"): string {
   if (s.accessType === "direct") return "direct access";
@@ -169,7 +161,7 @@ function describeSetting(s: WinHttpProxyState, what: "proxyServer" | "bypassList
  */
 export function assertAdoptable(id: string, endpoint: string, live: WinHttpProxyState, desired: WinHttpProxyState): void {
   const expectedId = winHttpId(endpoint);
-  if (normalisedId(id) !== expectedId) {
+  if (normalisedAdoptId(id, WINHTTP_ID_PREFIX) !== expectedId) {
     throw new ConfigurationError("adopt", `"${id}" does not name this connection's host; expected "${expectedId}"`);
   }
   if (sameProxyState(live, desired)) return;
@@ -232,7 +224,7 @@ export function driftedInputs(declared: Props, live: WinHttpProxyState): Props {
   if (want === "importFromIe") return out;
   const liveDirect = canonicalState(live).accessType === "direct";
   const setBypass = (): void => {
-    const entries = listEntries(live.bypassList);
+    const entries = splitList(live.bypassList);
     if (entries.length === 0) delete out.bypassList;
     else out.bypassList = Array.isArray(declared.bypassList) ? entries : live.bypassList;
   };
@@ -278,10 +270,8 @@ export const winHttpProxySetting: ResourceProviderFunctions = {
       const wantsDirect = n.directAccess === true || proxyServer === undefined;
       d.compare("directAccess", old.directAccess, wantsDirect, String);
       if (!wantsDirect) {
-        d.compare("proxyServer", old.proxyServer, proxyServer, (v) => normalizedState({ accessType: "proxy", proxyServer: String(v), bypassList: "" }).proxyServer);
-        d.compare("bypassList", old.bypassList, n.bypassList, (v) =>
-          normalizedState({ accessType: "proxy", proxyServer: "x", bypassList: bypassString(v as string | string[] | undefined) }).bypassList,
-        );
+        d.compare("proxyServer", old.proxyServer, proxyServer, (v) => normalizeProxyServer(String(v)));
+        d.compare("bypassList", old.bypassList, n.bypassList, (v) => normalizeBypassList(bypassString(v as string | string[] | undefined)));
       }
     }
     return d.result();

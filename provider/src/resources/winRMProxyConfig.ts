@@ -21,21 +21,22 @@
  * on the host replaced by their live values (no false drift from defaults the program left out).
  */
 import type { WinRMClient } from "../client.js";
-import { normaliseEndpoint, type Connection } from "../connection.js";
+import type { Connection } from "../connection.js";
 import { ConfigurationError, ProtocolError, WinRMError } from "../errors.js";
 import type { PathEvent } from "../transport/pathEvents.js";
 import type { ConfigTree } from "../wsman/config.js";
 import { getClient } from "./clientPool.js";
 import {
-  checkStateVersion,
   checkWith,
   connectionOf,
   declaredOf,
+  normalisedAdoptId,
   parseInputs,
   plain,
   SCHEMA_VERSION,
   serviceAuthSchema,
   storedDeclared,
+  storedState,
   winRMProxyConfigInputs,
   withoutProvider,
   type CheckFailure,
@@ -212,11 +213,15 @@ async function probe(connection: unknown): Promise<{
   return { client, conn, productVersion: id.productVersion, stack, path };
 }
 
-async function applyService(client: WinRMClient, declared: ServiceAuth): Promise<{ allowUnencrypted: boolean; auth: LiveServiceAuth }> {
-  const tree = await client.getConfig(SERVICE);
+/** Put what `tree` (the Service document just read) lacks of the declared settings, then verify with a fresh Get. */
+async function applyService(
+  client: WinRMClient,
+  tree: ConfigTree,
+  declared: ServiceAuth,
+): Promise<{ allowUnencrypted: boolean; auth: LiveServiceAuth }> {
   const values = changesFor(tree, declared);
-  if (Object.keys(values).length === 0) return liveOf(tree);
   const before = liveOf(tree);
+  if (Object.keys(values).length === 0) return before;
   await client.putConfig(SERVICE, values);
   // Verify with a fresh Get, not the Put response: the state must be what the service holds.
   const after = liveOf(await client.getConfig(SERVICE));
@@ -274,11 +279,7 @@ function lockoutFailures(parsed: Record<string, unknown>): CheckFailure[] {
   return [];
 }
 
-function stateOf(props: Props): WinRMProxyConfigState {
-  const p = withoutProvider(props);
-  checkStateVersion(p, "WinRMProxyConfig");
-  return p as unknown as WinRMProxyConfigState;
-}
+const stateOf = (props: Props): WinRMProxyConfigState => storedState(props, "WinRMProxyConfig");
 
 /** Put value key -> input property path, for adoption failures. */
 function propertyOfValue(key: string): string {
@@ -290,13 +291,7 @@ function propertyOfValue(key: string): string {
 /** Adopting: the id names the connection's host, and the service already holds the declared settings. */
 function assertAdoptable(id: string, endpoint: string, tree: ConfigTree, declared: ServiceAuth): void {
   const expectedId = winRMConfigId(endpoint);
-  let given = id;
-  try {
-    given = winRMConfigId(normaliseEndpoint(id.slice(WINRM_CONFIG_ID_PREFIX.length)));
-  } catch {
-    // not a URL: compared as given, and refused below
-  }
-  if (given !== expectedId) {
+  if (normalisedAdoptId(id, WINRM_CONFIG_ID_PREFIX) !== expectedId) {
     throw new ConfigurationError("adopt", `"${id}" does not name this connection's host; expected "${expectedId}"`);
   }
   const values = changesFor(tree, declared);
@@ -322,11 +317,11 @@ async function converge(news: Props, previous: LiveServiceAuth | undefined, crea
   const inputs = parseInputs(winRMProxyConfigInputs, news);
   const raw = withoutProvider(news).connection;
   const p = await probe(raw);
-  if (creating && inputs.adopt !== undefined) {
-    assertAdoptable(inputs.adopt, p.conn.endpoint, await p.client.getConfig(SERVICE), inputs.serviceAuth);
-  }
-  const before = previous ?? liveOf(await p.client.getConfig(SERVICE)).auth;
-  const live = await applyService(p.client, inputs.serviceAuth);
+  // One Get serves the adoption check, the settings found at create and the changes to Put.
+  const tree = await p.client.getConfig(SERVICE);
+  if (creating && inputs.adopt !== undefined) assertAdoptable(inputs.adopt, p.conn.endpoint, tree, inputs.serviceAuth);
+  const before = previous ?? liveOf(tree).auth;
+  const live = await applyService(p.client, tree, inputs.serviceAuth);
   return plain({
     schemaVersion: SCHEMA_VERSION,
     connection: raw,
@@ -372,7 +367,6 @@ export function driftedConfigInputs(declared: Props, live: { allowUnencrypted: b
   if (drifted) out.serviceAuth = auth;
   return out;
 }
-
 
 export const winRMProxyConfig: ResourceProviderFunctions = {
   async check(_olds, news) {

@@ -31,10 +31,6 @@ export function encodingForCodePage(codePage: number): string {
   }
 }
 
-export function isSupportedCodePage(codePage: number): boolean {
-  return encodingForCodePage(codePage) !== "latin1" || codePage === 28591;
-}
-
 export function decodeOutput(bytes: Uint8Array, codePage: number): string {
   return iconv.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), encodingForCodePage(codePage));
 }

@@ -25,6 +25,7 @@
  * so the request is simply sent again on the new route.
  */
 import { Client, buildConnector } from "undici";
+import type { X509Certificate } from "node:crypto";
 import type { Socket } from "node:net";
 import { TLSSocket } from "node:tls";
 import type { ChannelBindings } from "../auth/mechanism.js";
@@ -32,9 +33,9 @@ import { AbortError, ConnectionError, ProxyAuthenticationError, ProxyError, Time
 import { offeredSchemes, PROXY_AUTH_HEADERS } from "./challenges.js";
 import { emit, type PathObserver } from "./pathEvents.js";
 import { effectivePort, proxyLabel, type ResolvedProxy } from "./proxyConfig.js";
-import { announceProxyTls, ConnectRefusedError, openTunnel, type ProxyAuthCache } from "./proxyTunnel.js";
+import { ConnectRefusedError, openTunnel, proxyDialed, proxyDialFailed, type ProxyAuthCache } from "./proxyTunnel.js";
 import { tlsServerEndPointBindings } from "../wire/channelBindings.js";
-import { channelBindingsOf, describeTlsError, type TlsConnectOptions } from "./tls.js";
+import { describeTlsError, type TlsConnectOptions } from "./tls.js";
 
 export type Route = "direct" | "tunnel" | "forward";
 
@@ -67,10 +68,8 @@ export interface HttpChannelOptions {
 interface CurrentSocket {
   readonly id: number;
   readonly socket: Socket;
-  /** The TLS session with the WinRM host, if any (not a TLS session with an https:// proxy). */
-  readonly hostTls: TLSSocket | undefined;
-  bindings?: ChannelBindings | undefined;
-  bindingsDone: boolean;
+  /** RFC 5929 bindings of the TLS session with the WinRM host (never of a TLS session with an https:// proxy). */
+  readonly bindings: ChannelBindings | undefined;
 }
 
 export class HttpChannel {
@@ -109,14 +108,7 @@ export class HttpChannel {
 
   /** RFC 5929 bindings of the open TLS socket; undefined over http:// or before the first connect. */
   channelBindings(): ChannelBindings | undefined {
-    const cur = this.current;
-    if (cur?.hostTls === undefined) return undefined;
-    if (!cur.bindingsDone) {
-      cur.bindings = channelBindingsOf(cur.hostTls);
-      cur.bindingsDone = true;
-    }
-    if (cur.bindings !== undefined) this.lastBindings = cur.bindings;
-    return cur.bindings;
+    return this.current?.bindings;
   }
 
   /**
@@ -151,10 +143,7 @@ export class HttpChannel {
       });
       this.requests--;
       this.routeValue = "forward";
-      const old = this.client;
-      this.current = undefined;
-      this.client = this.makeClient();
-      await old.destroy().catch(() => undefined);
+      await this.reset();
       return this.requestOnce(req);
     }
   }
@@ -265,11 +254,16 @@ export class HttpChannel {
     const adopt = (socket: Socket, hostTls: boolean, callback: ConnectCallback): void => {
       const id = ++this.socketSeq;
       const tlsSocket = hostTls && socket instanceof TLSSocket ? socket : undefined;
-      this.current = { id, socket, hostTls: tlsSocket, bindingsDone: false };
+      // Node hands out the peer X509Certificate once per socket (a second getPeerX509Certificate() gives undefined):
+      // read it here, once per connection, for both the bindings and the "tls" event.
+      const cert = tlsSocket?.getPeerX509Certificate();
+      const bindings = cert !== undefined ? tlsServerEndPointBindings(cert.raw) : undefined;
+      if (bindings !== undefined) this.lastBindings = bindings;
+      this.current = { id, socket, bindings };
       socket.once("close", () => {
         if (this.current?.id === id) this.current = undefined;
       });
-      if (tlsSocket !== undefined) this.announceTls(tlsSocket);
+      if (tlsSocket !== undefined) this.announceTls(tlsSocket, cert, bindings);
       callback(null, socket);
     };
     let connect: (options: ConnectOptions, callback: ConnectCallback) => void;
@@ -296,22 +290,11 @@ export class HttpChannel {
             ...(proxyTls?.servername !== undefined ? { servername: proxyTls.servername } : {}),
           },
           (err, socket) => {
-            if (err !== null) {
-              const code = (err as { code?: unknown }).code;
-              const text = typeof code === "string" ? code : err.message;
-              emit(this.opts.observer, { type: "proxy-connect", proxy: label, ok: false, error: text });
-              const tlsText = proxyTls !== undefined ? describeTlsError(err, "proxy.tls") : undefined;
-              callback(
-                tlsText !== undefined
-                  ? new ConnectionError(`TLS to the proxy ${label} failed: ${tlsText}`, { cause: err })
-                  : new ProxyError(`cannot reach the proxy ${label}: ${text}`, { cause: err }),
-                null,
-              );
-              return;
+            if (err !== null) callback(proxyDialFailed(this.opts.observer, label, err, proxyTls !== undefined), null);
+            else {
+              proxyDialed(this.opts.observer, label, socket);
+              adopt(socket, false, callback);
             }
-            emit(this.opts.observer, { type: "proxy-connect", proxy: label, ok: true });
-            if (socket instanceof TLSSocket) announceProxyTls(this.opts.observer, label, socket);
-            adopt(socket, false, callback);
           },
         );
       };
@@ -363,17 +346,12 @@ export class HttpChannel {
     return client;
   }
 
-  private announceTls(socket: TLSSocket): void {
+  private announceTls(
+    socket: TLSSocket,
+    cert: X509Certificate | undefined,
+    bindings: ChannelBindings | undefined,
+  ): void {
     if (this.opts.observer === undefined) return;
-    // Node hands out the peer X509Certificate once per socket (a second getPeerX509Certificate() gives undefined), so
-    // compute the bindings from this one and keep them for channelBindings().
-    const cert = socket.getPeerX509Certificate();
-    const bindings = cert !== undefined ? tlsServerEndPointBindings(cert.raw) : undefined;
-    if (this.current !== undefined && this.current.socket === socket) {
-      this.current.bindings = bindings;
-      this.current.bindingsDone = true;
-    }
-    if (bindings !== undefined) this.lastBindings = bindings;
     emit(this.opts.observer, {
       type: "tls",
       protocol: socket.getProtocol() ?? "unknown",
@@ -389,7 +367,7 @@ export class HttpChannel {
     if (signal?.aborted) return abortReason(signal);
     if (err instanceof WinRMError) return err;
     const code = (err as { code?: unknown } | null)?.code;
-    const target = `${this.opts.endpoint.hostname}:${this.opts.endpoint.port || (this.opts.endpoint.protocol === "https:" ? 443 : 80)}`;
+    const target = this.targetAuthority();
     switch (code) {
       case "UND_ERR_CONNECT_TIMEOUT":
         return new TimeoutError(`connecting to ${target} took longer than timeouts.connectMs (${this.opts.connectMs} ms)`, {

@@ -20,7 +20,7 @@
  *   an https:// host then runs inside that TLS (TLS in TLS), and its channel bindings are the host's.
  */
 import { connect as netConnect, type Socket } from "node:net";
-import { connect as tlsConnect, type TLSSocket } from "node:tls";
+import { connect as tlsConnect, TLSSocket } from "node:tls";
 import { createProxyMechanism } from "../auth/index.js";
 import type { AuthMechanism } from "../auth/mechanism.js";
 import { AbortError, ConnectionError, ProxyAuthenticationError, ProxyError, TimeoutError, WinRMError } from "../errors.js";
@@ -246,22 +246,40 @@ async function dial(opts: TunnelOptions, label: string, deadline: Deadline): Pro
   } catch (err) {
     socket.destroy();
     if (err instanceof WinRMError) throw err;
-    const text = describe(err);
-    emit(opts.observer, { type: "proxy-connect", proxy: label, ok: false, error: text });
-    const tlsText = tlsOpts !== undefined ? describeTlsError(err, "proxy.tls") : undefined;
-    if (tlsText !== undefined) {
-      // The proxy's certificate failed: nothing but a ClientHello went out, no CONNECT and no credential.
-      throw new ConnectionError(`TLS to the proxy ${label} failed: ${tlsText}`, { cause: err });
-    }
-    throw new ProxyError(`cannot reach the proxy ${label}: ${text}`, { cause: err });
+    throw proxyDialFailed(opts.observer, label, err, tlsOpts !== undefined);
   }
-  emit(opts.observer, { type: "proxy-connect", proxy: label, ok: true });
-  if (tlsOpts !== undefined) announceProxyTls(opts.observer, label, socket as TLSSocket);
+  proxyDialed(opts.observer, label, socket);
   return { socket, reader: new ResponseReader(socket) };
 }
 
+/**
+ * The socket to the proxy could not be opened (both routes through a proxy: the CONNECT tunnel here, forward in
+ * http.ts): the "proxy-connect" event, and the error to throw.
+ */
+export function proxyDialFailed(
+  observer: PathObserver | undefined,
+  label: string,
+  err: unknown,
+  proxyTls: boolean,
+): ConnectionError | ProxyError {
+  const text = describe(err);
+  emit(observer, { type: "proxy-connect", proxy: label, ok: false, error: text });
+  const tlsText = proxyTls ? describeTlsError(err, "proxy.tls") : undefined;
+  if (tlsText !== undefined) {
+    // The proxy's certificate failed: nothing but a ClientHello went out, no CONNECT and no credential.
+    return new ConnectionError(`TLS to the proxy ${label} failed: ${tlsText}`, { cause: err });
+  }
+  return new ProxyError(`cannot reach the proxy ${label}: ${text}`, { cause: err });
+}
+
+/** The socket to the proxy is open: the "proxy-connect" event, and "proxy-tls" when it is TLS to an https:// proxy. */
+export function proxyDialed(observer: PathObserver | undefined, label: string, socket: Socket): void {
+  emit(observer, { type: "proxy-connect", proxy: label, ok: true });
+  if (socket instanceof TLSSocket) announceProxyTls(observer, label, socket);
+}
+
 /** The proxy's TLS, for the path events (the host's TLS is announced by http.ts). */
-export function announceProxyTls(observer: PathObserver | undefined, label: string, socket: TLSSocket): void {
+function announceProxyTls(observer: PathObserver | undefined, label: string, socket: TLSSocket): void {
   if (observer === undefined) return;
   const cert = socket.getPeerCertificate();
   const name = (o: Record<string, unknown> | undefined): string =>
@@ -295,7 +313,7 @@ class Deadline {
   private readonly onAbort: () => void;
 
   constructor(
-    private readonly ms: number,
+    ms: number,
     private readonly signal: AbortSignal | undefined,
     label: string,
   ) {
@@ -341,7 +359,6 @@ class Deadline {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     this.signal?.removeEventListener("abort", this.onAbort);
-    void this.ms;
   }
 }
 

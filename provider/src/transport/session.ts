@@ -33,7 +33,7 @@ import {
   WinRMError,
 } from "../errors.js";
 import { decodeEncryptedBody, encodeEncryptedBody, isEncryptedContentType } from "../wire/multipart.js";
-import { findChallenge, offeredSchemes, parseChallenges, TARGET_AUTH_HEADERS } from "./challenges.js";
+import { credentialsHeader, findChallenge, offeredSchemes, parseChallenges, TARGET_AUTH_HEADERS } from "./challenges.js";
 import { HttpChannel, type HttpResponse } from "./http.js";
 import { emit, type PathObserver } from "./pathEvents.js";
 import type { TransportPlan } from "./policy.js";
@@ -84,7 +84,8 @@ export interface SessionOptions {
 export class WinRMSession {
   private readonly channel: HttpChannel;
   private readonly plan: TransportPlan;
-  private readonly endpoint: string;
+  /** The endpoint is https:// (TLS with the host itself). */
+  private readonly tls: boolean;
   private readonly prototype: AuthMechanism;
   private ctx: Context | undefined;
   /** Basic is stateless: the header goes on every request and needs no handshake round trip. */
@@ -99,14 +100,14 @@ export class WinRMSession {
   constructor(opts: SessionOptions) {
     const endpoint = new URL(opts.connection.endpoint);
     this.plan = opts.plan;
-    this.endpoint = opts.connection.endpoint;
+    this.tls = endpoint.protocol === "https:";
     this.prototype = opts.mechanism;
     this.observer = opts.observer;
     this.channel =
       opts.channel ??
       new HttpChannel({
         endpoint,
-        tls: endpoint.protocol === "https:" ? tlsConnectOptions(opts.connection) : undefined,
+        tls: this.tls ? tlsConnectOptions(opts.connection) : undefined,
         connectMs: opts.connection.timeouts.connectMs,
         readMs: opts.connection.timeouts.readMs,
         proxy: opts.plan.proxy,
@@ -222,12 +223,11 @@ export class WinRMSession {
     });
     if (this.encryptionAnnounced) return;
     this.encryptionAnnounced = true;
-    const tls = new URL(this.endpoint).protocol === "https:";
     emit(this.observer, {
       type: "encryption",
       sealed: ctx.sealer !== undefined,
       ...(ctx.sealer !== undefined ? { protocol: ctx.sealer.protocol } : {}),
-      tls,
+      tls: this.tls,
     });
     if (this.channel.route !== "forward") {
       emit(this.observer, {
@@ -246,7 +246,7 @@ export class WinRMSession {
       const mech = this.prototype.fresh();
       const token = await mech.step({ token: undefined, channelBindings: undefined });
       if (token === undefined) throw new AuthenticationError(mech.name, mech.stage, "the mechanism produced no credentials");
-      this.basicHeader = `${mech.scheme} ${Buffer.from(token).toString("base64")}`;
+      this.basicHeader = credentialsHeader(mech.scheme, token);
     }
     const res = await this.channel.request({
       headers: { authorization: this.basicHeader, "content-type": SOAP_CONTENT_TYPE },
@@ -262,7 +262,7 @@ export class WinRMSession {
     if (!this.encryptionAnnounced) {
       this.encryptionAnnounced = true;
       emit(this.observer, { type: "target-auth", mechanism: "basic", scheme: "Basic", legs: 1, ok: true });
-      emit(this.observer, { type: "encryption", sealed: false, tls: new URL(this.endpoint).protocol === "https:" });
+      emit(this.observer, { type: "encryption", sealed: false, tls: this.tls });
       emit(this.observer, {
         type: "affinity",
         verdict: "by-construction",
@@ -393,7 +393,7 @@ export class WinRMSession {
         }
         const res = await this.channel.request({
           headers: {
-            authorization: `${mech.scheme} ${Buffer.from(token).toString("base64")}`,
+            authorization: credentialsHeader(mech.scheme, token),
             "content-type": SOAP_CONTENT_TYPE,
           },
           body: EMPTY,
@@ -513,7 +513,7 @@ export class WinRMSession {
    * http://) and the schemes the 401 offered.
    */
   private async openForBindings(signal: AbortSignal | undefined): Promise<{ legs: number; offered: string[] }> {
-    if (new URL(this.endpoint).protocol !== "https:") return { legs: 0, offered: [] };
+    if (!this.tls) return { legs: 0, offered: [] };
     const res = await this.channel.request({ headers: { "content-type": SOAP_CONTENT_TYPE }, body: EMPTY, signal });
     if (res.status !== 401) {
       throw new AuthenticationError(

@@ -1,13 +1,10 @@
 /**
- * TLS settings for https:// endpoints and the channel bindings taken from the peer certificate.
+ * TLS settings for https:// endpoints and https:// proxies, and readable TLS failures.
  *
- * Channel bindings (RFC 5929 4.1 tls-server-end-point) tie the NTLM AUTHENTICATE to this TLS session
- * (MS-NLMP 2.2.2.1 MsvAvChannelBindings); hosts with CbtHardeningLevel Strict refuse a handshake without them.
+ * Channel bindings (RFC 5929 4.1 tls-server-end-point, MS-NLMP 2.2.2.1 MsvAvChannelBindings) are taken from the host's
+ * certificate once per socket, in http.ts.
  */
-import type { TLSSocket } from "node:tls";
 import type { Connection, ProxyTlsConfig } from "../connection.js";
-import type { ChannelBindings } from "../auth/mechanism.js";
-import { tlsServerEndPointBindings } from "../wire/channelBindings.js";
 import { isIP } from "node:net";
 
 export interface TlsConnectOptions {
@@ -42,13 +39,6 @@ export function proxyTlsConnectOptions(url: URL, cfg: ProxyTlsConfig | undefined
     rejectUnauthorized: cfg?.rejectUnauthorized ?? true,
     ALPNProtocols: ["http/1.1"],
   };
-}
-
-/** RFC 5929 bindings of the certificate the server presented on this socket, or undefined (no cert / not TLS). */
-export function channelBindingsOf(socket: TLSSocket): ChannelBindings | undefined {
-  const cert = socket.getPeerX509Certificate();
-  if (cert === undefined) return undefined;
-  return tlsServerEndPointBindings(cert.raw);
 }
 
 /**

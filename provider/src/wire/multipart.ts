@@ -110,6 +110,13 @@ function readHeaderLines(s: string, pos: number): { headers: Map<string, string>
   return { headers, end: pos };
 }
 
+/** The offset after the line break (CRLF or bare LF) that ends a boundary delimiter line at `pos`. */
+function afterDelimiterLine(s: string, pos: number): number {
+  if (s.startsWith("\r\n", pos)) return pos + 2;
+  if (s[pos] === "\n") return pos + 1;
+  throw new ProtocolError("malformed boundary delimiter line in encrypted body");
+}
+
 export function decodeEncryptedBody(contentType: string, body: Uint8Array): DecodedEncryptedBody {
   const ct = contentTypeParams(contentType);
   if (ct.type === "multipart/x-multi-encrypted") {
@@ -128,11 +135,7 @@ export function decodeEncryptedBody(contentType: string, body: Uint8Array): Deco
 
   // Part 1: the protocol part with OriginalContent.
   if (!s.startsWith(delim)) throw new ProtocolError("encrypted body does not start with the boundary delimiter");
-  let pos = delim.length;
-  if (s.startsWith("\r\n", pos)) pos += 2;
-  else if (s[pos] === "\n") pos += 1;
-  else throw new ProtocolError("malformed boundary delimiter line in encrypted body");
-  const p1 = readHeaderLines(s, pos);
+  const p1 = readHeaderLines(s, afterDelimiterLine(s, delim.length));
   const partType = p1.headers.get("content-type");
   if (partType !== undefined && partType.toLowerCase() !== protocol.toLowerCase()) {
     throw new ProtocolError(`encrypted body part protocol "${partType}" does not match Content-Type protocol "${protocol}"`);
@@ -152,13 +155,8 @@ export function decodeEncryptedBody(contentType: string, body: Uint8Array): Deco
   const originalType = typeValue.join(";").replace(/^type\s*=\s*/i, "");
 
   // Part 2: the octet-stream part.
-  pos = p1.end;
-  if (!s.startsWith(delim, pos)) throw new ProtocolError("encrypted body: second part delimiter missing");
-  pos += delim.length;
-  if (s.startsWith("\r\n", pos)) pos += 2;
-  else if (s[pos] === "\n") pos += 1;
-  else throw new ProtocolError("malformed boundary delimiter line in encrypted body");
-  const p2 = readHeaderLines(s, pos);
+  if (!s.startsWith(delim, p1.end)) throw new ProtocolError("encrypted body: second part delimiter missing");
+  const p2 = readHeaderLines(s, afterDelimiterLine(s, p1.end + delim.length));
   const p2type = p2.headers.get("content-type");
   if (p2type === undefined || p2type.toLowerCase() !== "application/octet-stream") {
     throw new ProtocolError("encrypted body: second part is not application/octet-stream");

@@ -69,11 +69,6 @@ export function configResourceUri(path: string): string {
   return CONFIG_PATHS[p].resourceUri;
 }
 
-/** The config path whose resource URI this is (exact match), or undefined. */
-export function configPathOfResourceUri(uri: string): ConfigPath | undefined {
-  return (Object.keys(CONFIG_PATHS) as ConfigPath[]).find((p) => CONFIG_PATHS[p].resourceUri === uri.trim());
-}
-
 function toTree(el: XmlElement): ConfigTree {
   const tree: ConfigTree = {};
   for (const c of el.children) {

@@ -267,11 +267,6 @@ export function parseEnvelope(xml: string): Envelope {
   return env;
 }
 
-/** The first element child of s:Body, if any. */
-export function bodyElement(env: Envelope): XmlElement | undefined {
-  return env.body.children[0];
-}
-
 /**
  * xs:duration to milliseconds, for the forms WS-Management uses (PT20S, PT60.000S, PT1M30S, P1DT2H).
  * Returns undefined when it cannot be read. Years and months are refused (no fixed length).

@@ -86,9 +86,7 @@ export class EmulatedHost {
     const initial = opts.winHttp === undefined ? { accessType: "direct" as const, proxyServer: "", bypassList: "" } : opts.winHttp;
     if (initial !== null) {
       // The first value carries counter 0, like the direct value of KB4494447.
-      const blob = encodeWinHttpSettings(initial, 0);
-      this.registry.setValue(CONNECTIONS_KEY, "WinHttpSettings", { type: "REG_BINARY", data: blob });
-      if (this.profile.is64Bit) this.registry.setValue(CONNECTIONS_KEY_WOW64, "WinHttpSettings", { type: "REG_BINARY", data: blob });
+      this.storeWinHttpSettings(encodeWinHttpSettings(initial, 0));
     }
     this.setIeProxy(opts.ieProxy ?? { enabled: false, proxyServer: "", bypassList: "" });
   }
@@ -125,7 +123,11 @@ export class EmulatedHost {
    */
   writeWinHttpProxy(state: WinHttpProxyState): void {
     const counter = (this.winHttpProxy.counter + 1) >>> 0;
-    const blob = encodeWinHttpSettings(state, counter);
+    this.storeWinHttpSettings(encodeWinHttpSettings(state, counter));
+  }
+
+  /** The native value and, on 64-bit Windows, its WOW6432Node twin: both always hold the same blob (protocol.md 5.5). */
+  private storeWinHttpSettings(blob: Buffer): void {
     this.registry.setValue(CONNECTIONS_KEY, "WinHttpSettings", { type: "REG_BINARY", data: blob });
     if (this.profile.is64Bit) this.registry.setValue(CONNECTIONS_KEY_WOW64, "WinHttpSettings", { type: "REG_BINARY", data: blob });
   }

@@ -23,13 +23,18 @@
  *   trailer and confounder), the data part the ciphertext (as long as the plaintext for AES).
  */
 import { AuthenticationError, ConfigurationError } from "../../errors.js";
-import type { AuthMechanism, Credentials, MessageSealer, StepInput } from "../mechanism.js";
+import {
+  type AuthMechanism,
+  type Credentials,
+  KERBEROS_ENCRYPTED_PROTOCOL,
+  type MessageSealer,
+  SPNEGO_ENCRYPTED_PROTOCOL,
+  type StepInput,
+} from "../mechanism.js";
 import { type ContextHandle, type CredHandle, GSS_FLAGS, type GssapiAddon, isGssError, loadGssapi } from "./gssapi.js";
 import { gssIovSealer } from "./iovSealer.js";
 
-/** multipart/encrypted protocol strings (MS-WSMV 2.2.9.1.1.1, 2.2.9.1.2.1). */
-export const KERBEROS_ENCRYPTED_PROTOCOL = "application/HTTP-Kerberos-session-encrypted";
-export const SPNEGO_ENCRYPTED_PROTOCOL = "application/HTTP-SPNEGO-session-encrypted";
+export { KERBEROS_ENCRYPTED_PROTOCOL, SPNEGO_ENCRYPTED_PROTOCOL } from "../mechanism.js";
 
 export interface KerberosMechanismOptions {
   /**
@@ -53,10 +58,7 @@ export interface KerberosMechanismOptions {
 class CredentialSource {
   private pending: Promise<CredHandle | undefined> | undefined;
 
-  constructor(
-    private readonly credentials: Credentials | undefined,
-    private readonly field: string,
-  ) {}
+  constructor(private readonly credentials: Credentials | undefined) {}
 
   get usesPassword(): boolean {
     return this.credentials !== undefined && this.credentials.password !== "";
@@ -80,10 +82,6 @@ class CredentialSource {
   /** Forget the credential (its ticket expired): the next context acquires a new one. */
   reset(): void {
     this.pending = undefined;
-  }
-
-  get fieldName(): string {
-    return this.field;
   }
 }
 
@@ -168,7 +166,7 @@ export class KerberosMechanism implements AuthMechanism {
     this.schemeChoice = schemeChoice ?? { scheme: opts.scheme ?? "Kerberos" };
     this.scheme = this.schemeChoice.scheme;
     this.field = opts.field ?? "auth";
-    this.source = source ?? new CredentialSource(opts.credentials, this.field);
+    this.source = source ?? new CredentialSource(opts.credentials);
   }
 
   get complete(): boolean {
