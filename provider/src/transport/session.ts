@@ -32,7 +32,7 @@ import {
   ProxyAffinityError,
   WinRMError,
 } from "../errors.js";
-import { decodeEncryptedBody, encodeEncryptedBody, isEncryptedContentType } from "../wire/multipart.js";
+import { decodeEncryptedBody, encodeEncryptedBody, isEncryptedContentType, verifyOriginalLength } from "../wire/multipart.js";
 import { credentialsHeader, findChallenge, offeredSchemes, parseChallenges, TARGET_AUTH_HEADERS } from "./challenges.js";
 import { HttpChannel, type HttpResponse } from "./http.js";
 import { emit, type PathObserver } from "./pathEvents.js";
@@ -325,11 +325,7 @@ export class WinRMSession {
         throw new DecryptError("the server's message failed its integrity check", { cause: err });
       }
       // MS-WSMV 2.2.9.1: OriginalContent Length is the plaintext length; pywinrm treats a mismatch as tampering.
-      if (plain.length !== part.originalLength) {
-        throw new DecryptError(
-          `the decrypted message is ${plain.length} bytes but OriginalContent says ${part.originalLength}`,
-        );
-      }
+      verifyOriginalLength(plain, part.originalLength);
       return decodeText(Buffer.from(plain.buffer, plain.byteOffset, plain.length), part.originalType);
     }
     if (ctx?.sealer !== undefined && res.status >= 200 && res.status < 300 && res.body.length > 0) {
