@@ -104,7 +104,7 @@ for (const host of hosts) {
   if (winrm === undefined) {
     throw new Error(`host ${host.name}: unknown os "${os}"; use one of ${Object.keys(WINRM_VERSION).join(", ")}`);
   }
-  let connection: ConnectionArgs = connectionFor(host);
+  let connection: pulumi.Input<ConnectionArgs> = connectionFor(host);
 
   // WinRM 2.0+: prove the path through the proxy and harden the service; everything else goes over that connection.
   let winrmConfig: WinRMProxyConfig | undefined;

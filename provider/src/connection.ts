@@ -119,13 +119,17 @@ const timeoutsSchema = z
 export const connectionSchema = z
   .object({
     endpoint: z.string().describe("http(s)://host:port/wsman. Path defaults to /wsman."),
-    auth: authSchema,
-    tls: tlsSchema.default({ rejectUnauthorized: true }),
+    auth: authSchema.describe("The account on the host and how it authenticates (mechanism, username, password)."),
+    tls: tlsSchema
+      .default({ rejectUnauthorized: true })
+      .describe("Certificate checks of an https:// endpoint: the CA bundle, the name to verify, whether to verify."),
     messageEncryption: z
       .enum(["auto", "always", "never"])
       .default("auto")
       .describe("auto: seal every message on http://, rely on TLS on https://. never is refused on http://."),
-    timeouts: timeoutsSchema.default({ connectMs: 30_000, operationTimeoutSec: 20 }),
+    timeouts: timeoutsSchema
+      .default({ connectMs: 30_000, operationTimeoutSec: 20 })
+      .describe("Connect, WS-Management operation and HTTP read timeouts."),
     codePage: z
       .union([z.number().int().positive(), z.literal("auto")])
       .default("auto")

@@ -14,5 +14,7 @@ export { WinRMProxyConfig } from "./winRMProxyConfig.js";
 export type { WinRMProxyConfigArgs, ServiceAuthArgs, PathFacts, LiveServiceAuth } from "./winRMProxyConfig.js";
 export { RemoteCommand } from "./remoteCommand.js";
 export type { RemoteCommandArgs } from "./remoteCommand.js";
-export type { ConnectionArgs, ConnectionInput, DeepInput } from "./types.js";
+// ConnectionArgs and its nested objects (ConnectionAuthArgs, ConnectionProxyArgs, ...), generated from the zod schema.
+export type * from "./generated/connection.js";
+export type { ConnectionInput, DeepInput } from "./types.js";
 export { winHttpProxySettingShim, winRMProxyConfigShim, remoteCommandShim } from "./shim.js";

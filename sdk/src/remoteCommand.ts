@@ -5,48 +5,22 @@
  * id: `remote-command:<uuid>`.
  */
 import * as pulumi from "@pulumi/pulumi";
-// Types only (erased): the SDK never loads provider code in the program's process; the shim requires it by name in
-// the dynamic-provider process.
-import type { RemoteCommandDeclaredInputs } from "../../provider/src/resources/schemas.js";
-import type { RemoteCommandState } from "../../provider/src/resources/remoteCommand.js";
+import { remoteCommandOutputNames, RemoteCommandOutputs, type RemoteCommandArgs } from "./generated/remoteCommand.js";
 import { remoteCommandShim } from "./shim.js";
-import { SECRET_OUTPUTS, withSecretOutputs, type ArgsOf, type ConnectionInput } from "./types.js";
+import { SECRET_OUTPUTS, withOutputs, withSecretOutputs } from "./types.js";
+
+export type { RemoteCommandArgs };
 
 /**
- * connection (stored as a secret); create: runs on create (and on update when `update` is unset); update: runs when
- * an input other than triggers changes; delete: runs on destroy and before a replacement is created elsewhere; shell:
- * "cmd" (default) or "powershell" (the text is a PowerShell script); stdin: written to the command's stdin, then
- * closed; environment: variables of the remote shell; triggers: any change replaces the resource; timeoutSeconds:
- * deadline of each command.
+ * A command run on a Windows host over WinRM (inputs: RemoteCommandArgs; each input and output is documented where
+ * it is declared). The connection is stored as a secret.
  */
-export type RemoteCommandArgs = ArgsOf<RemoteCommandDeclaredInputs>;
-
-export class RemoteCommand extends pulumi.dynamic.Resource {
-  declare readonly connection: pulumi.Output<ConnectionInput>;
-  declare readonly endpoint: pulumi.Output<string>;
-  declare readonly create: pulumi.Output<string>;
-  declare readonly update: pulumi.Output<string | undefined>;
-  declare readonly delete: pulumi.Output<string | undefined>;
-  declare readonly shell: pulumi.Output<RemoteCommandState["shell"]>;
-  declare readonly stdout: pulumi.Output<string>;
-  declare readonly stderr: pulumi.Output<string>;
-  declare readonly exitCode: pulumi.Output<number>;
-  declare readonly triggers: pulumi.Output<unknown[] | undefined>;
-  declare readonly schemaVersion: pulumi.Output<number>;
-
+export class RemoteCommand extends RemoteCommandOutputs {
   constructor(name: string, args: RemoteCommandArgs, opts?: pulumi.CustomResourceOptions) {
     super(
       remoteCommandShim,
       name,
-      {
-        ...args,
-        connection: pulumi.secret(args.connection),
-        endpoint: undefined,
-        stdout: undefined,
-        stderr: undefined,
-        exitCode: undefined,
-        schemaVersion: undefined,
-      },
+      { ...withOutputs(remoteCommandOutputNames, args), connection: pulumi.secret(args.connection) },
       withSecretOutputs(opts, SECRET_OUTPUTS),
       "winrm-proxy",
       "RemoteCommand",

@@ -9,12 +9,6 @@ export type DeepInput<T> = T extends readonly (infer E)[]
     ? pulumi.Input<{ [K in keyof T]: DeepInput<T[K]> }>
     : pulumi.Input<T>;
 
-/**
- * How to reach a Windows host: { endpoint, auth: { mechanism, username, password }, tls, proxy, ... } (the schema of
- * provider/src/connection.ts). Always stored as a secret: it holds passwords.
- */
-export type ConnectionArgs = DeepInput<ConnectionInput>;
-
 export type { ConnectionInput };
 
 /** T's plain values, where each array element and object property may also be a pulumi.Input. */
@@ -25,11 +19,11 @@ type InputsWithin<T> = T extends readonly (infer E)[]
     : T;
 
 /**
- * A resource's args, derived from what its provider schema accepts (the `...DeclaredInputs` of
- * provider/src/resources/schemas.ts, z.input: defaulted fields optional), so the shape is written once, in zod. Each
- * property is a pulumi.Input of its whole value (an Output<string | string[]> bypass list), with Inputs allowed at
- * any depth inside (the engine resolves them all before the provider's check). Unlike DeepInput, the Input wraps the
- * union, not each member: Output<boolean> is taken. What each property means: the schema's `.describe()` texts.
+ * The args a zod input type allows: each property a pulumi.Input of its whole value (an Output<string | string[]>
+ * bypass list), with Inputs allowed at any depth inside (the engine resolves them all before the provider's check);
+ * the Input wraps the union, not each member, so Output<boolean> is taken. The generated args interfaces
+ * (sdk/src/generated, with each field's documentation) must stay mutually assignable with this derivation of the zod
+ * schemas; test/unit/sdk-args-types.test.ts checks it.
  */
 export type ArgsOf<T> = { [K in keyof T]: pulumi.Input<InputsWithin<T[K]>> };
 
@@ -45,4 +39,15 @@ export const SECRET_OUTPUTS = ["connection", "declared"];
 export function withSecretOutputs<O extends pulumi.CustomResourceOptions>(opts: O | undefined, names: string[]): O {
   const given = opts?.additionalSecretOutputs ?? [];
   return { ...(opts ?? {}), additionalSecretOutputs: [...new Set([...given, ...names])] } as O;
+}
+
+/**
+ * The properties a resource class registers: every output name (undefined: computed by the provider), then the
+ * given args over them. @pulumi/pulumi's Resource makes an Output property for each key it is given, so every
+ * declared output exists on the object, also an input the program left out.
+ */
+export function withOutputs<A extends object>(outputNames: readonly string[], args: A): Record<string, unknown> {
+  const props: Record<string, unknown> = {};
+  for (const name of outputNames) props[name] = undefined;
+  return { ...props, ...args };
 }

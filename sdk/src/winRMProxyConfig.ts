@@ -8,55 +8,30 @@
  * from the declared one fails, naming it.
  */
 import * as pulumi from "@pulumi/pulumi";
-// Types only (erased): the SDK never loads provider code in the program's process; the shim requires it by name in
-// the dynamic-provider process.
-import type { ServiceAuthDeclared, WinRMProxyConfigDeclaredInputs } from "../../provider/src/resources/schemas.js";
-import type { LiveServiceAuth, PathFacts, WinRMProxyConfigState } from "../../provider/src/resources/winRMProxyConfig.js";
+import type { LiveServiceAuth, PathFacts } from "../../provider/src/resources/winRMProxyConfig.js";
+import {
+  winRMProxyConfigOutputNames,
+  WinRMProxyConfigOutputs,
+  type ServiceAuthArgs,
+  type WinRMProxyConfigArgs,
+} from "./generated/winRMProxyConfig.js";
 import { importAsAdopt } from "./adopt.js";
 import { winRMProxyConfigShim } from "./shim.js";
-import { SECRET_OUTPUTS, withSecretOutputs, type ArgsOf, type ConnectionInput } from "./types.js";
+import { SECRET_OUTPUTS, withOutputs, withSecretOutputs } from "./types.js";
 
-export type { LiveServiceAuth, PathFacts };
-
-/** Service/Auth schemes (WinRM config names). Defaults: negotiate and kerberos on; basic, certificate, credSSP off. */
-export type ServiceAuthArgs = ServiceAuthDeclared;
+export type { LiveServiceAuth, PathFacts, ServiceAuthArgs, WinRMProxyConfigArgs };
 
 /**
- * connection (stored as a secret): endpoint, credentials and proxy of the path; allowUnencrypted: only false (the
- * default); serviceAuth (ServiceAuthArgs); onDelete: "retain" the settings (default) or "restore" the auth schemes
- * found at create.
+ * The proxy path to a WinRM 2.0+ host and its hardened service settings (inputs: WinRMProxyConfigArgs; each input
+ * and output is documented where it is declared). Its `connection` output (secret) feeds the other resources.
  */
-export type WinRMProxyConfigArgs = ArgsOf<WinRMProxyConfigDeclaredInputs>;
-
-export class WinRMProxyConfig extends pulumi.dynamic.Resource {
-  /** The verified connection, for the other resources (secret). */
-  declare readonly connection: pulumi.Output<ConnectionInput>;
-  declare readonly endpoint: pulumi.Output<string>;
-  declare readonly productVersion: pulumi.Output<string>;
-  declare readonly stack: pulumi.Output<string>;
-  /** The path as the connection took it: mechanism, encrypted, transport (direct | tunnel | forward), proxy. */
-  declare readonly path: pulumi.Output<PathFacts>;
-  declare readonly allowUnencrypted: pulumi.Output<boolean>;
-  declare readonly serviceAuth: pulumi.Output<LiveServiceAuth>;
-  declare readonly previousServiceAuth: pulumi.Output<LiveServiceAuth>;
-  declare readonly onDelete: pulumi.Output<WinRMProxyConfigState["onDelete"]>;
-  declare readonly schemaVersion: pulumi.Output<number>;
-
+export class WinRMProxyConfig extends WinRMProxyConfigOutputs {
   constructor(name: string, given: WinRMProxyConfigArgs, givenOpts?: pulumi.CustomResourceOptions) {
     const { args, opts } = importAsAdopt(given, givenOpts);
     super(
       winRMProxyConfigShim,
       name,
-      {
-        ...args,
-        connection: pulumi.secret(args.connection),
-        endpoint: undefined,
-        productVersion: undefined,
-        stack: undefined,
-        path: undefined,
-        previousServiceAuth: undefined,
-        schemaVersion: undefined,
-      },
+      { ...withOutputs(winRMProxyConfigOutputNames, args), connection: pulumi.secret(args.connection) },
       withSecretOutputs(opts, SECRET_OUTPUTS),
       "winrm-proxy",
       "WinRMProxyConfig",
