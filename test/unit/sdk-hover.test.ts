@@ -95,7 +95,7 @@ test("hovering inputs and outputs shows their descriptions from the built .d.ts,
   assert.ok(program !== undefined);
 
   // The package came from node_modules and its published declarations, not from the sources.
-  const resolved = ts.resolveModuleName("pulumi-winrm-proxy", programFile, options, { fileExists, readFile: read, realpath: ts.sys.realpath }, undefined, undefined, ts.ModuleKind.ESNext);
+  const resolved = ts.resolveModuleName("pulumi-winrm-proxy", programFile, options, { fileExists, readFile: read, realpath: (p) => (ts.sys.realpath ? ts.sys.realpath(p) : p) }, undefined, undefined, ts.ModuleKind.ESNext);
   assert.equal(resolved.resolvedModule?.resolvedFileName, join(root, "dist/sdk/src/index.d.ts"));
   assert.equal(resolved.resolvedModule?.isExternalLibraryImport, true, "resolved as a dependency in node_modules");
   const declarations = program.getSourceFiles().map((f) => f.fileName);

@@ -77,7 +77,7 @@ interface Def {
   in?: AnySchema;
 }
 
-const defOf = (s: AnySchema): Def => s._zod.def as unknown as Def;
+const defOf = (s: AnySchema): Def => s._zod.def;
 
 /** The description `.describe()` registered for `s` (inherited by the clones `.refine()` / `.superRefine()` make). */
 export function descriptionOf(s: AnySchema): string | undefined {

@@ -112,6 +112,22 @@ function resourceFile(r: ResourceModel, emitted: Set<ObjectModel>, connectionObj
   return `${out.join("\n")}\n`;
 }
 
+/**
+ * The args interfaces of one object and every object inside it (for a schema outside the resources, e.g. a test's):
+ * `<Name>Args` each, needing only `pulumi` in scope.
+ */
+export function argsDeclarations(root: ObjectModel): string {
+  const out: string[] = [];
+  const firstUse = firstUses(root);
+  for (const o of allObjects(root)) {
+    if (out.length > 0) out.push("");
+    const use = firstUse.get(o);
+    if (use !== undefined) out.push(...doc(objectDoc(use), ""));
+    out.push(...argsInterface(o));
+  }
+  return `${out.join("\n")}\n`;
+}
+
 /** The state keeps the connection as the program declared it (plain JSON, defaults not filled in). */
 function outputType(r: ResourceModel, o: OutputModel): string {
   if (o.input?.type.kind === "object" && o.input.type.object.name === CONNECTION_OBJECT) return "ConnectionInput";
@@ -126,7 +142,9 @@ function argsInterface(o: ObjectModel): string[] {
       throw new Error(`${f.path}: has no .describe() text; every input is documented from its zod schema`);
     }
     out.push(...doc(f.description, "  ", f));
-    out.push(`  ${propertyName(f.name)}${f.optional ? "?" : ""}: pulumi.Input<${argsType(f.type)}>;`);
+    // An optional input also takes an Output that resolves to undefined (as ArgsOf of z.input does).
+    const type = f.optional ? `${argsType(f.type)} | undefined` : argsType(f.type);
+    out.push(`  ${propertyName(f.name)}${f.optional ? "?" : ""}: pulumi.Input<${type}>;`);
   });
   out.push("}");
   return out;

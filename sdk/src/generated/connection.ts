@@ -18,30 +18,30 @@ export interface ConnectionArgs {
   /**
    * Certificate checks of an https:// endpoint: the CA bundle, the name to verify, whether to verify.
    *
-   * @default {"rejectUnauthorized":true}
+   * @default { rejectUnauthorized: true }
    */
-  tls?: pulumi.Input<ConnectionTlsArgs>;
+  tls?: pulumi.Input<ConnectionTlsArgs | undefined>;
 
   /**
    * auto: seal every message on http://, rely on TLS on https://. never is refused on http://.
    *
    * @default "auto"
    */
-  messageEncryption?: pulumi.Input<"auto" | "always" | "never">;
+  messageEncryption?: pulumi.Input<"auto" | "always" | "never" | undefined>;
 
   /**
    * Connect, WS-Management operation and HTTP read timeouts.
    *
-   * @default {"connectMs":30000,"operationTimeoutSec":20}
+   * @default { connectMs: 30000, operationTimeoutSec: 20 }
    */
-  timeouts?: pulumi.Input<ConnectionTimeoutsArgs>;
+  timeouts?: pulumi.Input<ConnectionTimeoutsArgs | undefined>;
 
   /**
    * Console code page of the remote shell: auto = UTF-8 (65001), or the OEM page on hosts that ignore it.
    *
    * @default "auto"
    */
-  codePage?: pulumi.Input<number | "auto">;
+  codePage?: pulumi.Input<number | "auto" | undefined>;
 
   /**
    * Proxy path: "none" (direct), "env" (HTTPS_PROXY / HTTP_PROXY / ALL_PROXY / NO_PROXY as curl reads them), or a proxy
@@ -49,7 +49,7 @@ export interface ConnectionArgs {
    *
    * @default "none"
    */
-  proxy?: pulumi.Input<"none" | "env" | ConnectionProxyArgs>;
+  proxy?: pulumi.Input<"none" | "env" | ConnectionProxyArgs | undefined>;
 }
 
 /** `connection.auth`: The account on the host and how it authenticates (mechanism, username, password). */
@@ -61,7 +61,7 @@ export interface ConnectionAuthArgs {
    *
    * @default "negotiate"
    */
-  mechanism?: pulumi.Input<"negotiate" | "ntlm" | "basic" | "kerberos" | "credssp">;
+  mechanism?: pulumi.Input<"negotiate" | "ntlm" | "basic" | "kerberos" | "credssp" | undefined>;
 
   /** "DOMAIN\\user", "user@domain" or a local "user". */
   username: pulumi.Input<string>;
@@ -70,16 +70,16 @@ export interface ConnectionAuthArgs {
    * The account's password. Secret: never logged, never in an error. May be omitted with kerberos and negotiate: the
    * Kerberos ticket cache (KRB5CCNAME, e.g. after kinit) is used then.
    */
-  password?: pulumi.Input<string>;
+  password?: pulumi.Input<string | undefined>;
 
   /** Overrides the domain parsed from username. */
-  domain?: pulumi.Input<string>;
+  domain?: pulumi.Input<string | undefined>;
 
   /** Target service principal name (Kerberos; NTLM MsvAvTargetName); default "HTTP/<endpoint host>". */
-  spn?: pulumi.Input<string>;
+  spn?: pulumi.Input<string | undefined>;
 
   /** Kerberos: forward the TGT to the host (GSS_C_DELEG_FLAG), for a second hop. Default false. */
-  delegate?: pulumi.Input<boolean>;
+  delegate?: pulumi.Input<boolean | undefined>;
 }
 
 /**
@@ -87,17 +87,17 @@ export interface ConnectionAuthArgs {
  */
 export interface ConnectionTlsArgs {
   /** PEM bundle of the CA(s) that issued the WinRM listener certificate. */
-  ca?: pulumi.Input<string>;
+  ca?: pulumi.Input<string | undefined>;
 
   /** Name to verify the certificate against (and send as SNI) when it differs from the endpoint host. */
-  serverName?: pulumi.Input<string>;
+  serverName?: pulumi.Input<string | undefined>;
 
   /**
    * Verify the server certificate. Turning this off exposes the credentials to anyone on the path.
    *
    * @default true
    */
-  rejectUnauthorized?: pulumi.Input<boolean>;
+  rejectUnauthorized?: pulumi.Input<boolean | undefined>;
 }
 
 /** `connection.timeouts`: Connect, WS-Management operation and HTTP read timeouts. */
@@ -107,17 +107,17 @@ export interface ConnectionTimeoutsArgs {
    *
    * @default 30000
    */
-  connectMs?: pulumi.Input<number>;
+  connectMs?: pulumi.Input<number | undefined>;
 
   /**
    * WS-Management OperationTimeout (MS-WSMV 2.2.4.16): how long the host holds a Receive open.
    *
    * @default 20
    */
-  operationTimeoutSec?: pulumi.Input<number>;
+  operationTimeoutSec?: pulumi.Input<number | undefined>;
 
   /** HTTP response timeout; must exceed operationTimeoutSec (default operationTimeoutSec + 10 s). */
-  readMs?: pulumi.Input<number>;
+  readMs?: pulumi.Input<number | undefined>;
 }
 
 /**
@@ -138,19 +138,19 @@ export interface ConnectionProxyArgs {
    *
    * @default "none"
    */
-  auth?: pulumi.Input<"none" | "basic" | "negotiate" | "ntlm" | "kerberos">;
+  auth?: pulumi.Input<"none" | "basic" | "negotiate" | "ntlm" | "kerberos" | undefined>;
 
   /** Proxy account, independent of auth.username. */
-  username?: pulumi.Input<string>;
+  username?: pulumi.Input<string | undefined>;
 
   /** Proxy password. Secret: never logged, never in an error. */
-  password?: pulumi.Input<string>;
+  password?: pulumi.Input<string | undefined>;
 
   /** Overrides the domain parsed from the proxy username. */
-  domain?: pulumi.Input<string>;
+  domain?: pulumi.Input<string | undefined>;
 
   /** Proxy service principal name; default "HTTP/<proxy host>". */
-  spn?: pulumi.Input<string>;
+  spn?: pulumi.Input<string | undefined>;
 
   /**
    * tunnel: CONNECT (one end-to-end connection); forward: absolute-form requests, http:// endpoints only; auto: tunnel,
@@ -158,27 +158,27 @@ export interface ConnectionProxyArgs {
    *
    * @default "auto"
    */
-  mode?: pulumi.Input<"auto" | "tunnel" | "forward">;
+  mode?: pulumi.Input<"auto" | "tunnel" | "forward" | undefined>;
 
   /** WinHTTP-style bypass list: "<local>;*.corp.example;host:port" (these go direct). */
-  bypass?: pulumi.Input<string>;
+  bypass?: pulumi.Input<string | undefined>;
 
   /** TLS to an https:// proxy (not to the WinRM host: that is the top-level tls). */
-  tls?: pulumi.Input<ConnectionProxyTlsArgs>;
+  tls?: pulumi.Input<ConnectionProxyTlsArgs | undefined>;
 }
 
 /** `connection.proxy.tls`: TLS to an https:// proxy (not to the WinRM host: that is the top-level tls). */
 export interface ConnectionProxyTlsArgs {
   /** PEM CA certificate(s) that sign the proxy's certificate (default: system CAs). */
-  ca?: pulumi.Input<string>;
+  ca?: pulumi.Input<string | undefined>;
 
   /** SNI and the name checked in the proxy's certificate. */
-  serverName?: pulumi.Input<string>;
+  serverName?: pulumi.Input<string | undefined>;
 
   /**
    * Verify the proxy's certificate.
    *
    * @default true
    */
-  rejectUnauthorized?: pulumi.Input<boolean>;
+  rejectUnauthorized?: pulumi.Input<boolean | undefined>;
 }

@@ -16,29 +16,29 @@ export interface RemoteCommandArgs {
   create: pulumi.Input<string>;
 
   /** Runs when an input other than triggers changes. */
-  update?: pulumi.Input<string>;
+  update?: pulumi.Input<string | undefined>;
 
   /** Runs when the resource is destroyed or replaced. */
-  delete?: pulumi.Input<string>;
+  delete?: pulumi.Input<string | undefined>;
 
   /**
    * cmd.exe (default) or a PowerShell script.
    *
    * @default "cmd"
    */
-  shell?: pulumi.Input<"cmd" | "powershell">;
+  shell?: pulumi.Input<"cmd" | "powershell" | undefined>;
 
   /** Text written to the command's stdin, then closed. */
-  stdin?: pulumi.Input<string>;
+  stdin?: pulumi.Input<string | undefined>;
 
   /** Environment variables of the remote shell. */
-  environment?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  environment?: pulumi.Input<Record<string, pulumi.Input<string>> | undefined>;
 
   /** Any change replaces the resource (the create command runs again). */
-  triggers?: pulumi.Input<pulumi.Input<unknown>[]>;
+  triggers?: pulumi.Input<pulumi.Input<unknown>[] | undefined>;
 
   /** Deadline for each command. */
-  timeoutSeconds?: pulumi.Input<number>;
+  timeoutSeconds?: pulumi.Input<number | undefined>;
 }
 
 /**

@@ -13,29 +13,29 @@ export interface WinHttpProxySettingArgs {
   connection: pulumi.Input<ConnectionArgs>;
 
   /** One proxy for all schemes, "proxy.corp.example:8080", or per scheme "http=a:80;https=b:443". */
-  proxyServer?: pulumi.Input<string>;
+  proxyServer?: pulumi.Input<string | undefined>;
 
   /** Hosts that go direct: ["<local>", "*.corp.example"] or "<local>;*.corp.example". */
-  bypassList?: pulumi.Input<pulumi.Input<string>[] | string>;
+  bypassList?: pulumi.Input<pulumi.Input<string>[] | string | undefined>;
 
   /** true: no proxy (netsh winhttp reset proxy / proxycfg -d). */
-  directAccess?: pulumi.Input<boolean>;
+  directAccess?: pulumi.Input<boolean | undefined>;
 
   /** true: copy the WinRM user's manual Internet Explorer proxy (netsh ... import proxy source=ie / proxycfg -u). */
-  importFromIe?: pulumi.Input<boolean>;
+  importFromIe?: pulumi.Input<boolean | undefined>;
 
   /**
    * On destroy: restore the setting found at create (default), reset to direct access, or retain.
    *
    * @default "restore"
    */
-  onDelete?: pulumi.Input<"restore" | "reset" | "retain">;
+  onDelete?: pulumi.Input<"restore" | "reset" | "retain" | undefined>;
 
   /**
    * Adopt the host's existing setting: "winhttp:<endpoint>". Create then changes nothing on the host and fails, naming
    * the property, if the declared value differs.
    */
-  adopt?: pulumi.Input<string>;
+  adopt?: pulumi.Input<string | undefined>;
 }
 
 /**

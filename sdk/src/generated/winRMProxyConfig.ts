@@ -17,27 +17,27 @@ export interface WinRMProxyConfigArgs {
    *
    * @default false
    */
-  allowUnencrypted?: pulumi.Input<false>;
+  allowUnencrypted?: pulumi.Input<false | undefined>;
 
   /**
    * The service's authentication schemes.
    *
-   * @default {"basic":false,"negotiate":true,"kerberos":true,"certificate":false,"credSSP":false}
+   * @default { basic: false, negotiate: true, kerberos: true, certificate: false, credSSP: false }
    */
-  serviceAuth?: pulumi.Input<ServiceAuthArgs>;
+  serviceAuth?: pulumi.Input<ServiceAuthArgs | undefined>;
 
   /**
    * On destroy: retain the hardened settings (default), or restore the auth settings found at create.
    *
    * @default "retain"
    */
-  onDelete?: pulumi.Input<"retain" | "restore">;
+  onDelete?: pulumi.Input<"retain" | "restore" | undefined>;
 
   /**
    * Adopt the host's existing setting: "winrm-config:<endpoint>". Create then changes nothing on the host and fails,
    * naming the property, if the declared value differs.
    */
-  adopt?: pulumi.Input<string>;
+  adopt?: pulumi.Input<string | undefined>;
 }
 
 /** `serviceAuth`: The service's authentication schemes. */
@@ -47,38 +47,38 @@ export interface ServiceAuthArgs {
    *
    * @default false
    */
-  basic?: pulumi.Input<boolean>;
+  basic?: pulumi.Input<boolean | undefined>;
 
   /**
    * Service/Auth/Negotiate (NTLM or Kerberos under Negotiate).
    *
    * @default true
    */
-  negotiate?: pulumi.Input<boolean>;
+  negotiate?: pulumi.Input<boolean | undefined>;
 
   /**
    * Service/Auth/Kerberos.
    *
    * @default true
    */
-  kerberos?: pulumi.Input<boolean>;
+  kerberos?: pulumi.Input<boolean | undefined>;
 
   /**
    * Service/Auth/Certificate (HTTPS only).
    *
    * @default false
    */
-  certificate?: pulumi.Input<boolean>;
+  certificate?: pulumi.Input<boolean | undefined>;
 
   /**
    * Service/Auth/CredSSP (WinRM 2.0+).
    *
    * @default false
    */
-  credSSP?: pulumi.Input<boolean>;
+  credSSP?: pulumi.Input<boolean | undefined>;
 
   /** Service/Auth/CbtHardeningLevel for HTTPS (WinRM 2.0+; protocol.md 6.2). Unset: leave as is. */
-  cbtHardeningLevel?: pulumi.Input<"None" | "Relaxed" | "Strict">;
+  cbtHardeningLevel?: pulumi.Input<"None" | "Relaxed" | "Strict" | undefined>;
 }
 
 /**
@@ -99,7 +99,7 @@ export abstract class WinRMProxyConfigOutputs extends pulumi.dynamic.Resource {
   /**
    * The service's authentication schemes as read from the host.
    *
-   * @default {"basic":false,"negotiate":true,"kerberos":true,"certificate":false,"credSSP":false}
+   * @default { basic: false, negotiate: true, kerberos: true, certificate: false, credSSP: false }
    */
   declare readonly serviceAuth: pulumi.Output<WinRMProxyConfigState["serviceAuth"]>;
 
