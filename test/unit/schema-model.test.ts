@@ -46,6 +46,7 @@ describe("schema model", () => {
     // .describe() before .superRefine() / .refine(), and inside .optional(): the text survives.
     assert.equal(field("env").description, "A record, refined after the description.");
     assert.deepEqual([field("refined").description, field("refined").optional], ["Described, then refined.", true]);
+    assert.deepEqual(field("maybe").type, { kind: "union", options: [{ kind: "string" }, { kind: "literal", values: [null] }] });
     const choice = field("choice").type;
     assert.equal(choice.kind, "union");
     assert.deepEqual(field("choice").default, { value: "none" });

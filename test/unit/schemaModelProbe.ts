@@ -42,6 +42,7 @@ export const probeSchema = z
       })
       .strict()
       .describe("A nested object."),
+    maybe: z.string().nullable().optional().describe("A nullable string."),
     first: sharedProbe.describe("The shared object, once."),
     second: sharedProbe.optional().describe("The shared object, again."),
   })

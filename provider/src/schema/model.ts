@@ -143,7 +143,7 @@ class Walker {
       else if (def.type === "default" || def.type === "prefault") {
         optional = true;
         dflt ??= { value: def.defaultValue };
-      } else if (def.type !== "readonly" && def.type !== "nonoptional") break;
+      } else if (def.type !== "readonly" && def.type !== "nonoptional" && def.type !== "catch") break;
       if (def.type === "nonoptional") optional = false;
       s = def.innerType as AnySchema;
       description ??= descriptionOf(s);
@@ -200,10 +200,15 @@ class Walker {
       case "pipe":
         // A transform's input side is what a program writes.
         return this.type(def.in as AnySchema, nameHere, path);
+      case "null":
+        return { kind: "literal", values: [null] };
+      case "nullable":
+        return { kind: "union", options: [this.type(def.innerType as AnySchema, nameHere, path), { kind: "literal", values: [null] }] };
       case "optional":
       case "default":
       case "prefault":
       case "readonly":
+      case "catch":
         // Presence wrappers inside a union member or an array element: the type is the inner one.
         return this.type(def.innerType as AnySchema, nameHere, path);
       default:
