@@ -3,7 +3,8 @@
  * at the type level: each resource's args and the connection's nested objects are mutually assignable with ArgsOf of
  * the schema's z.input (what a program may write, Inputs at any depth), and once unwrapped they have the same fields
  * at every depth, optional or not, with the same types. A drift between the two fails the build (tsc) with the
- * assertion below that broke; test/unit/sdk-generated.test.ts shows that these checks reject a drifted interface.
+ * assertion below that broke; schema-model.test.ts compiles the same check against args with a field dropped and
+ * sees it fail.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -25,7 +26,8 @@ import { GENERATED_AGREES_WITH_ZOD, type Agree } from "./sdkArgsAgreement.js";
 type ConnectionAuthInput = ConnectionInput["auth"];
 type ConnectionProxyInput = Extract<NonNullable<ConnectionInput["proxy"]>, object>;
 
-// Each line fails to compile when its two sides drift apart.
+// Each line fails to compile ("Type 'true' does not satisfy the expected type 'never'") when its two sides drift apart:
+// a zod schema changed and sdk/src/generated was not regenerated. Fix: `npm run gen:sdk`.
 export const checks = {
   winHttpProxySetting: true satisfies Agree<WinHttpProxySettingArgs, WinHttpProxySettingDeclaredInputs>,
   winRMProxyConfig: true satisfies Agree<WinRMProxyConfigArgs, WinRMProxyConfigDeclaredInputs>,

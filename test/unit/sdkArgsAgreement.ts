@@ -1,6 +1,6 @@
 /**
  * Type-level agreement between a generated args interface and the zod input type it comes from (used by
- * sdk-args-types.test.ts, and compiled against deliberately drifted interfaces by sdk-generated.test.ts).
+ * sdk-args-types.test.ts, and by schema-model.test.ts, which compiles it against emitted args with a field dropped).
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { ArgsOf } from "../../sdk/src/types.js";

@@ -28,8 +28,9 @@ export function sdkFiles(resources: readonly ResourceModel[] = resourceModels())
   const connection = sharedConnection(resources);
   const inConnectionFile = new Set(connection === undefined ? [] : allObjects(connection));
   if (connection !== undefined) files.set("connection.ts", connectionFile(connection));
-  const emitted = new Set<ObjectModel>(inConnectionFile);
-  for (const r of resources) files.set(`${lowerFirst(r.name)}.ts`, resourceFile(r, emitted, inConnectionFile));
+  // Which file declares each object: the connection's file, else the first resource's that uses it.
+  const emitted = new Map<ObjectModel, string>([...inConnectionFile].map((o) => [o, "connection"]));
+  for (const r of resources) files.set(`${lowerFirst(r.name)}.ts`, resourceFile(r, emitted));
   return files;
 }
 
@@ -63,20 +64,32 @@ function connectionFile(connection: ObjectModel): string {
   return `${out.join("\n")}\n`;
 }
 
-function resourceFile(r: ResourceModel, emitted: Set<ObjectModel>, connectionObjects: ReadonlySet<ObjectModel>): string {
-  const usesConnection = allObjects(r.inputs).some((o) => connectionObjects.has(o));
+function resourceFile(r: ResourceModel, emitted: Map<ObjectModel, string>): string {
+  const file = lowerFirst(r.name);
+  const objects = allObjects(r.inputs).slice(1);
+  const own = objects.filter((o) => !emitted.has(o));
+  for (const o of own) emitted.set(o, file);
+  // Objects declared in another generated file, by file.
+  const imported = new Map<string, string[]>();
+  for (const o of objects) {
+    const from = emitted.get(o) as string;
+    if (from !== file) imported.set(from, [...(imported.get(from) ?? []), `${o.name}Args`]);
+  }
+  const usesConnection = imported.has("connection");
   const out = [...HEADER, 'import * as pulumi from "@pulumi/pulumi";'];
   if (usesConnection) out.push(`import type { ConnectionInput } from "../../../provider/src/connection.js";`);
   out.push(`import type { ${r.state.type} } from "../../../provider/src/${r.state.module}";`);
-  if (usesConnection) out.push(`import type { ${CONNECTION_OBJECT}Args } from "./connection.js";`);
+  for (const [from, names] of [...imported].sort(([a], [b]) => a.localeCompare(b))) {
+    // Only the names this file's own declarations refer to directly.
+    const referenced = names.filter((n) => referencedDirectly(r.inputs, own, n));
+    if (referenced.length > 0) out.push(`import type { ${referenced.sort().join(", ")} } from "./${from}.js";`);
+  }
   out.push("");
 
   out.push(...doc(`The inputs of a ${r.name}.`, ""));
   out.push(...argsInterface(r.inputs));
   const firstUse = firstUses(r.inputs);
-  for (const o of allObjects(r.inputs).slice(1)) {
-    if (emitted.has(o)) continue;
-    emitted.add(o);
+  for (const o of own) {
     out.push("");
     const use = firstUse.get(o);
     out.push(...doc(use === undefined ? `Part of ${r.name}Args.` : objectDoc(use), ""));
@@ -175,6 +188,11 @@ function argsType(t: TypeModel): string {
     case "object":
       return `${t.object.name}Args`;
   }
+}
+
+/** Whether a field of `root` or of one of `own` has the type `<name>` in it (so the file must import it). */
+function referencedDirectly(root: ObjectModel, own: readonly ObjectModel[], name: string): boolean {
+  return [root, ...own].some((o) => o.fields.some((f) => objectsIn(f.type).some((x) => `${x.name}Args` === name)));
 }
 
 /** For each nested object, the field that first refers to it (its description documents the interface). */
