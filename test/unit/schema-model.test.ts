@@ -8,8 +8,8 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { z } from "zod";
-import { allFields, objectModel, SchemaModelError, type FieldModel } from "../../provider/src/schema/model.js";
-import { argsDeclarations } from "../../provider/src/schema/typescript.js";
+import { allFields, objectModel, objectModels, SchemaModelError, type FieldModel } from "../../provider/src/schema/model.js";
+import { argsDeclarations, sdkFiles } from "../../provider/src/schema/typescript.js";
 import { probeSchema, sharedProbe } from "./schemaModelProbe.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -70,6 +70,23 @@ describe("schema model", () => {
     assert.deepEqual([field("first").description, field("second").description], ["The shared object, once.", "The shared object, again."]);
     assert.equal(objectModel(z.object({ a: z.string() }), "Loose").strict, false);
     assert.ok(allFields(model).every((f) => f.description !== undefined));
+  });
+
+  test("an object two resources share is declared once and imported by the other's file", () => {
+    const [a, b] = objectModels([
+      [z.object({ target: sharedProbe.describe("Where.") }), "Alpha"],
+      [z.object({ again: sharedProbe.describe("Where, too.") }), "Beta"],
+    ]);
+    assert.ok(a !== undefined && b !== undefined);
+    const state = { module: "resources/none.js", type: "NoState" };
+    const files = sdkFiles([
+      { name: "Alpha", inputs: a, outputs: [], state },
+      { name: "Beta", inputs: b, outputs: [], state },
+    ]);
+    assert.match(files.get("alpha.ts") ?? "", /export interface AlphaTargetArgs \{/);
+    const declaredIn = [...files].filter(([, text]) => /export interface \w+Args \{\n {2}\/\*\* A host name\. \*\//.test(text)).map(([n]) => n);
+    assert.deepEqual(declaredIn, ["alpha.ts"]);
+    assert.match(files.get("beta.ts") ?? "", /import type \{ AlphaTargetArgs \} from "\.\/alpha\.js";/);
   });
 
   test("an unsupported construct fails naming the field's path", () => {
