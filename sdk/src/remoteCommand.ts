@@ -24,10 +24,14 @@ export type RemoteCommandArgs = ArgsOf<RemoteCommandDeclaredInputs>;
 export class RemoteCommand extends pulumi.dynamic.Resource {
   declare readonly connection: pulumi.Output<ConnectionInput>;
   declare readonly endpoint: pulumi.Output<string>;
-  declare readonly create: pulumi.Output<string>;
+  declare readonly create: pulumi.Output<string | undefined>;
   declare readonly update: pulumi.Output<string | undefined>;
   declare readonly delete: pulumi.Output<string | undefined>;
   declare readonly shell: pulumi.Output<RemoteCommandState["shell"]>;
+  declare readonly dir: pulumi.Output<string | undefined>;
+  declare readonly acceptedExitCodes: pulumi.Output<number[] | undefined>;
+  declare readonly addPreviousOutputInEnv: pulumi.Output<boolean>;
+  declare readonly logging: pulumi.Output<RemoteCommandState["logging"]>;
   declare readonly stdout: pulumi.Output<string>;
   declare readonly stderr: pulumi.Output<string>;
   declare readonly exitCode: pulumi.Output<number>;

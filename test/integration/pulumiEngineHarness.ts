@@ -67,7 +67,7 @@ export interface PulumiRunnerOptions {
 export class PulumiRunner {
   readonly cwd: string;
   private readonly marker = randomUUID();
-  private readonly env: NodeJS.ProcessEnv;
+  readonly env: NodeJS.ProcessEnv;
   private readonly killAfterMs: number;
   private readonly label: string;
 

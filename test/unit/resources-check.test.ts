@@ -131,10 +131,10 @@ describe("diff", () => {
   test("another endpoint replaces; new credentials update; an unknown connection updates", async () => {
     const other = await W.diff("winhttp:x", winhttpState(), { connection: { ...conn, endpoint: "http://10.0.0.6:5985/wsman" }, proxyServer: "proxy.corp:3128", bypassList: "<local>;*.corp" });
     assert.deepEqual(other.replaces, ["connection"]);
-    assert.deepEqual(other.detailedDiff.connection, { kind: "update-replace" });
+    assert.deepEqual(other.detailedDiff, { "connection.endpoint": { kind: "update-replace" } });
     const pw = await W.diff("winhttp:x", winhttpState(), { connection: { ...conn, auth: { ...conn.auth, password: "new" } }, proxyServer: "proxy.corp:3128", bypassList: "<local>;*.corp" });
     assert.deepEqual(pw.replaces, []);
-    assert.deepEqual(pw.detailedDiff, { connection: { kind: "update" } });
+    assert.deepEqual(pw.detailedDiff, { "connection.auth.password": { kind: "update" } });
     const unk = await W.diff("winhttp:x", winhttpState(), { connection: UNKNOWN, proxyServer: "proxy.corp:3128", bypassList: "<local>;*.corp" });
     assert.deepEqual(unk.replaces, []);
     assert.equal(unk.changes, true);
