@@ -5,7 +5,7 @@
  */
 import { connectionSchema, normaliseEndpoint } from "../connection.js";
 import type { CheckFailure } from "./schemas.js";
-import { containsUnknown, declaredOf, isUnknown, plain, withoutProvider } from "./schemas.js";
+import { containsUnknown, declaredOf, isUnknown, plain, UNKNOWN, withoutProvider } from "./schemas.js";
 
 export type Props = Record<string, unknown>;
 
@@ -75,7 +75,7 @@ export class DiffBuilder {
    */
   compareConnection(oldConnection: unknown, newConnection: unknown): void {
     const before = withDefaults(oldConnection);
-    const after = withDefaults(newConnection);
+    const after = withDefaults(newConnection, before);
     if (isUnknown(after)) {
       this.change("connection");
       return;
@@ -116,16 +116,54 @@ function topLevel(path: string): string {
   return cut < 0 ? path : path.slice(0, cut);
 }
 
-/** A connection with the schema's defaults filled in where it parses; as given otherwise (and when unknown). */
-function withDefaults(connection: unknown): unknown {
-  if (containsUnknown(connection)) return connection;
-  const parsed = connectionSchema.safeParse(connection);
-  return parsed.success ? plain(parsed.data) : connection;
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Paths (key lists) of the unknown values inside `v`. */
+function unknownPaths(v: unknown, at: string[] = []): string[][] {
+  if (isUnknown(v)) return [at];
+  if (!isObject(v)) return [];
+  return Object.entries(v).flatMap(([k, child]) => unknownPaths(child, [...at, k]));
+}
+
+function getPath(v: unknown, path: string[]): unknown {
+  let cur = v;
+  for (const k of path) cur = isObject(cur) ? cur[k] : undefined;
+  return cur;
+}
+
+function setPath(v: Json, path: string[], value: unknown): void {
+  let cur: Json = v;
+  for (const k of path.slice(0, -1)) {
+    const next = cur[k];
+    if (!isObject(next)) return;
+    cur = next;
+  }
+  const last = path.at(-1);
+  if (last === undefined) return;
+  if (value === undefined) delete cur[last];
+  else cur[last] = value;
+}
+
+/**
+ * A connection with the schema's defaults filled in where it parses; as given otherwise. Unknown leaves (preview)
+ * stay unknown: they are parsed as the old connection's value there, then put back, so that the defaults of the
+ * known rest do not show as changes.
+ */
+function withDefaults(connection: unknown, old?: unknown): unknown {
+  if (!isObject(connection)) return connection;
+  const unknowns = unknownPaths(connection);
+  const probe = plain(connection);
+  for (const p of unknowns) setPath(probe, p, getPath(old, p));
+  const parsed = connectionSchema.safeParse(probe);
+  if (!parsed.success) return connection;
+  const out = plain(parsed.data) as Json;
+  for (const p of unknowns) setPath(out, p, UNKNOWN);
+  return out;
 }
 
 /** Paths (under `prefix`) of the leaves that differ between two JSON values; a leaf is anything but a plain object. */
 export function changedLeaves(a: unknown, b: unknown, prefix: string): string[] {
-  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
   if (isObject(a) && isObject(b)) {
     const out: string[] = [];
     for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) out.push(...changedLeaves(a[k], b[k], `${prefix}.${k}`));
