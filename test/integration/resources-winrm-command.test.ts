@@ -240,6 +240,26 @@ describe("RemoteCommand", () => {
   });
 });
 
+describe("WinRMProxyConfig: a connection-only change", () => {
+  test("a rotated password is recorded and the path re-proven with Identify; nothing is Put", async () => {
+    const h = await startHost("win2019");
+    try {
+      const news = { connection: h.connection };
+      const { id, outs } = await C.create(news);
+      const before = h.emu.requests.length;
+      const rotated = { connection: { ...h.connection, timeouts: { connectMs: 10_000 } } };
+      const up = await C.update(id, outs, rotated);
+      assert.deepEqual(up.outs.connection, rotated.connection);
+      assert.deepEqual(up.outs.path, outs.path);
+      const actions = h.emu.requests.slice(before).map((r) => r.action ?? "");
+      assert.ok(!actions.some((a) => /transfer\/(Put|Get)$/.test(a)), `no Get, no Put: ${actions.join(", ")}`);
+      assert.deepEqual({ ...up.outs, connection: outs.connection }, outs);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe("RemoteCommand next to @pulumi/command's remote.Command", () => {
   /** Every line RemoteCommand logs during `fn`, with the time it was written. */
   async function logged<T>(fn: () => Promise<T>): Promise<{ result: T; lines: { at: number; line: string }[] }> {
