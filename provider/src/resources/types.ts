@@ -153,6 +153,8 @@ function setPath(v: Json, path: string[], value: unknown): void {
 function withDefaults(connection: unknown, old?: unknown): unknown {
   if (!isObject(connection)) return connection;
   const unknowns = unknownPaths(connection);
+  // A key like "__proto__" is data, never a path to assign through (and no connection field).
+  if (unknowns.some((p) => p.includes("__proto__"))) return connection;
   const probe = plain(connection);
   for (const p of unknowns) setPath(probe, p, getPath(old, p));
   const parsed = connectionSchema.safeParse(probe);
