@@ -157,8 +157,8 @@ export const winHttpProxySettingInputs = z
   .object({
     connection: connectionSchema.describe(
       "How to reach the host (secret: holds the password). A different endpoint (compared normalised) replaces the " +
-        "resource; any other change (a rotated password, timeouts, TLS, proxy) only updates the stored state: no " +
-        "netsh / proxycfg runs.",
+        "resource (no other input does); any other change (a rotated password, timeouts, TLS, proxy) only updates " +
+        "the stored state: no netsh / proxycfg runs.",
     ),
     proxyServer: proxyServerField.optional(),
     bypassList: bypassField.optional(),
@@ -238,8 +238,8 @@ export const winRMProxyConfigInputs = z
   .object({
     connection: connectionSchema.describe(
       "The path to the host: endpoint, credentials, proxy (secret). A different endpoint (compared normalised) " +
-        "replaces the resource; any other change (a rotated password, timeouts, TLS, proxy) puts nothing: the update " +
-        "only proves the new path (Identify) and records it in `path`.",
+        "replaces the resource (no other input does); any other change (a rotated password, timeouts, TLS, proxy) " +
+        "puts nothing: the update only proves the new path (Identify) and records it in `path`.",
     ),
     allowUnencrypted: z
       .literal(false)
@@ -277,8 +277,9 @@ export const PREVIOUS_STDERR_ENV = "PULUMI_COMMAND_STDERR";
 export const remoteCommandInputs = z
   .object({
     connection: connectionSchema.describe(
-      "How to reach the host (secret). A different endpoint (compared normalised) replaces the resource; any other " +
-        "change (a rotated password, timeouts, TLS, proxy) only updates the stored state: no command runs.",
+      "How to reach the host (secret). A different endpoint (compared normalised) replaces the resource, as a " +
+        "triggers change does (no other input replaces); any other connection change (a rotated password, timeouts, " +
+        "TLS, proxy) only updates the stored state: no command runs.",
     ),
     create: z
       .string()
