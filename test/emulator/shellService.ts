@@ -20,7 +20,13 @@ export interface CommandHost {
   startCommand(
     commandLine: string,
     opts: { env: Record<string, string>; cwd?: string; codePage: number },
-  ): { readonly readsStdin: boolean; run(stdin: Buffer): Promise<{ stdout: Buffer; stderr: Buffer; exitCode: number }> };
+  ): {
+    readonly readsStdin: boolean;
+    run(
+      stdin: Buffer,
+      onOutput?: (stream: "stdout" | "stderr", data: Buffer) => void,
+    ): Promise<{ stdout: Buffer; stderr: Buffer; exitCode: number }>;
+  };
 }
 
 /** STATUS_CONTROL_C_EXIT (0xC000013A) as a signed 32-bit exit code, what cmd.exe reports after Ctrl+C. */
@@ -173,8 +179,15 @@ export class ShellService {
     const start = (): void => {
       cmd.state = "running";
       cmd.notify();
+      // Output is handed to Receives as the program writes it (a long command streams, as on Windows).
+      const onOutput = (stream: "stdout" | "stderr", data: Buffer): void => {
+        if (cmd.state === "done") return;
+        if (stream === "stdout") cmd.stdout = Buffer.concat([cmd.stdout, data]);
+        else cmd.stderr = Buffer.concat([cmd.stderr, data]);
+        cmd.notify();
+      };
       running
-        .run(Buffer.concat(cmd.stdin))
+        .run(Buffer.concat(cmd.stdin), onOutput)
         .then(
           (r) => {
             if (cmd.state === "done") return; // ctrl_c came first

@@ -45,6 +45,8 @@ export interface RunOptions {
   show?: boolean;
   /** Kill this run after this long instead of the runner's default. */
   killAfterMs?: number;
+  /** Sees each complete line of the CLI's output as it arrives (live-output tests time them). */
+  onLine?: (line: string, stream: "stdout" | "stderr") => void;
 }
 
 export interface PulumiRunnerOptions {
@@ -86,12 +88,29 @@ export class PulumiRunner {
     });
     let stdout = "";
     let stderr = "";
+    const lineSplitter = (stream: "stdout" | "stderr"): ((d: string) => void) => {
+      let partial = "";
+      return (d) => {
+        if (opts.onLine === undefined) return;
+        partial += d;
+        let nl = partial.indexOf("\n");
+        while (nl >= 0) {
+          opts.onLine(partial.slice(0, nl), stream);
+          partial = partial.slice(nl + 1);
+          nl = partial.indexOf("\n");
+        }
+      };
+    };
+    const outLines = lineSplitter("stdout");
+    const errLines = lineSplitter("stderr");
     child.stdout.setEncoding("utf8").on("data", (d: string) => {
       stdout += d;
+      outLines(d);
       if (opts.show === true) process.stdout.write(d);
     });
     child.stderr.setEncoding("utf8").on("data", (d: string) => {
       stderr += d;
+      errLines(d);
       if (opts.show === true) process.stdout.write(d);
     });
     child.stdin.end(opts.input ?? "");

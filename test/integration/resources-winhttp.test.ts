@@ -280,3 +280,29 @@ describe("WinHttpProxySetting read without state, and absent values", () => {
     }
   });
 });
+
+describe("WinHttpProxySetting: a connection-only change", () => {
+  test("new timeouts and TLS options update the stored connection and run nothing on the host; declared follows", async () => {
+    const h = await startHost("win2019");
+    try {
+      const news = { connection: h.connection, proxyServer: "proxy.corp.example:3128" };
+      const { id, outs } = await W.create(news);
+      const ran = h.commands.length;
+      const requests = h.emu.requests.length;
+      const changed = { ...news, connection: { ...h.connection, timeouts: { connectMs: 5_000, operationTimeoutSec: 30 } } };
+      const d = await W.diff(id, outs, changed);
+      assert.deepEqual(Object.keys(d.detailedDiff).sort(), ["connection.timeouts.connectMs", "connection.timeouts.operationTimeoutSec"]);
+      const up = await W.update(id, outs, changed);
+      assert.deepEqual(up.outs.connection, changed.connection);
+      assert.deepEqual({ ...up.outs, connection: outs.connection }, outs, "everything else as stored");
+      assert.equal(h.commands.length, ran, "no netsh, no reg query");
+      assert.equal(h.emu.requests.length, requests, "nothing reached the host");
+      // A setting change with it applies the setting (through the new connection).
+      const both = await W.update(id, up.outs, { ...changed, proxyServer: "other.corp.example:8080" });
+      assert.equal(both.outs.proxyServer, "other.corp.example:8080");
+      assert.ok(h.commands.slice(ran).some((c) => /netsh winhttp set proxy/i.test(c)));
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -3,6 +3,7 @@ import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { resourceProviders } from "../../provider/src/resources/index.js";
 import { closeAllClients, pooledClientCount } from "../../provider/src/resources/clientPool.js";
+import { setCommandLogWriter } from "../../provider/src/resources/remoteCommand.js";
 import { PASSWORD, startHost } from "./resourcesHarness.js";
 
 const C = resourceProviders.WinRMProxyConfig;
@@ -176,7 +177,7 @@ describe("RemoteCommand", () => {
       assert.deepEqual(r.inputs, news);
       // State written before `declared` existed: the stored (parsed) form, as before.
       const { declared: _d, ...older } = outs;
-      assert.deepEqual((await R.read(id, older)).inputs, { ...news, shell: "cmd" });
+      assert.deepEqual((await R.read(id, older)).inputs, { ...news, shell: "cmd", addPreviousOutputInEnv: true, logging: "stdoutAndStderr" });
 
       const changed = { ...news, environment: { GREETING: "ciao" } };
       const d = await R.diff(id, outs, changed);
@@ -233,6 +234,160 @@ describe("RemoteCommand", () => {
       assert.deepEqual(d.detailedDiff, { triggers: { kind: "update-replace" } });
       const same = await R.diff(id, outs, { connection: h.connection, create: "echo v1", triggers: ["build-1"] });
       assert.equal(same.changes, false);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe("WinRMProxyConfig: a connection-only change", () => {
+  test("a rotated password is recorded and the path re-proven with Identify; nothing is Put", async () => {
+    const h = await startHost("win2019");
+    try {
+      const news = { connection: h.connection };
+      const { id, outs } = await C.create(news);
+      const before = h.emu.requests.length;
+      const rotated = { connection: { ...h.connection, timeouts: { connectMs: 10_000 } } };
+      const up = await C.update(id, outs, rotated);
+      assert.deepEqual(up.outs.connection, rotated.connection);
+      assert.deepEqual(up.outs.path, outs.path);
+      const actions = h.emu.requests.slice(before).map((r) => r.action ?? "");
+      assert.ok(!actions.some((a) => /transfer\/(Put|Get)$/.test(a)), `no Get, no Put: ${actions.join(", ")}`);
+      assert.deepEqual({ ...up.outs, connection: outs.connection }, outs);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe("RemoteCommand next to @pulumi/command's remote.Command", () => {
+  /** Every line RemoteCommand logs during `fn`, with the time it was written. */
+  async function logged<T>(fn: () => Promise<T>): Promise<{ result: T; lines: { at: number; line: string }[] }> {
+    const lines: { at: number; line: string }[] = [];
+    const previous = setCommandLogWriter((line) => lines.push({ at: Date.now(), line }));
+    try {
+      return { result: await fn(), lines };
+    } finally {
+      setCommandLogWriter(previous);
+    }
+  }
+
+  test("create is optional: nothing runs, the outputs are empty; update with neither command keeps them", async () => {
+    const h = await startHost("win2019");
+    try {
+      const news = { connection: h.connection, delete: "echo bye" };
+      assert.deepEqual((await R.check({}, news)).failures, []);
+      const { id, outs } = await R.create(news);
+      assert.equal(outs.stdout, "");
+      assert.equal(outs.exitCode, 0);
+      assert.deepEqual(h.commands.filter((c) => c.startsWith("echo")), []);
+      const up = await R.update(id, outs, { ...news, environment: { A: "1" } });
+      assert.equal(up.outs.stdout, "");
+      assert.deepEqual(h.commands.filter((c) => c.startsWith("echo")), [], "no create, no update: nothing runs");
+    } finally {
+      await h.close();
+    }
+  });
+
+  test("addPreviousOutputInEnv: update and delete see the previous stdout / stderr; false turns it off", async () => {
+    const h = await startHost("win2019");
+    try {
+      const news = {
+        connection: h.connection,
+        create: "echo first-out & echo first-err >&2",
+        update: "echo prev=%PULUMI_COMMAND_STDOUT%/%PULUMI_COMMAND_STDERR%",
+        delete: "echo gone=%PULUMI_COMMAND_STDOUT% & exit /b 0",
+        logging: "none",
+      };
+      const { id, outs } = await R.create(news);
+      const up = await R.update(id, outs, { ...news, environment: { X: "1" } });
+      // Without the final line break; echo keeps the space before >&2.
+      assert.equal(up.outs.stdout, "prev=first-out /first-err \r\n");
+      await R.delete(id, up.outs);
+      assert.ok(h.commands.includes(news.delete));
+      // Off: the variables are not set, so cmd leaves them literal.
+      const off = { ...news, addPreviousOutputInEnv: false };
+      const c2 = await R.create(off);
+      const u2 = await R.update(c2.id, c2.outs, { ...off, environment: { X: "2" } });
+      assert.equal(u2.outs.stdout, "prev=%PULUMI_COMMAND_STDOUT%/%PULUMI_COMMAND_STDERR%\r\n");
+      // A variable of the same name in environment conflicts with it, named by its path.
+      const clash = await R.check({}, { ...news, environment: { PULUMI_COMMAND_STDOUT: "x" } });
+      assert.deepEqual(clash.failures.map((f) => f.property), ["environment.PULUMI_COMMAND_STDOUT"]);
+      assert.match(clash.failures[0]?.reason ?? "", /addPreviousOutputInEnv: false/);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test("dir is the shell's working directory; acceptedExitCodes count as success, others still fail", async () => {
+    const h = await startHost("win2019");
+    try {
+      const { outs } = await R.create({ connection: h.connection, create: "cd", dir: "C:\\deploy" });
+      assert.equal(outs.stdout, "C:\\deploy\r\n");
+      const ok = await R.create({ connection: h.connection, create: "exit /b 3010", acceptedExitCodes: [1, 3010] });
+      assert.equal(ok.outs.exitCode, 3010);
+      await assert.rejects(R.create({ connection: h.connection, create: "exit /b 2", acceptedExitCodes: [1, 3010] }), /exited with code 2/);
+      const bad = await R.check({}, { connection: h.connection, create: "x", acceptedExitCodes: ["1"] });
+      assert.deepEqual(bad.failures.map((f) => f.property), ["acceptedExitCodes[0]"]);
+      assert.match(bad.failures[0]?.reason ?? "", /must be a number/);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test("logging streams lines while the command runs, prefixed with phase and host; stdout / stderr / none choose", async () => {
+    const h = await startHost("win2019");
+    try {
+      const ticker = "for /L %i in (1,1,3) do (echo tick %i & ping -n 2 127.0.0.1 >nul)";
+      const { result, lines } = await logged(() => R.create({ connection: h.connection, create: `echo oops >&2 & ${ticker}` }));
+      const host = new URL(h.emu.url).host;
+      // Within one Receive the host's stdout comes before its stderr: compare each stream's lines on their own.
+      const ticks = lines.filter((l) => !l.line.includes("(stderr)"));
+      assert.deepEqual(ticks.map((l) => l.line), [1, 2, 3].map((i) => `RemoteCommand create on ${host}: tick ${i} `));
+      assert.deepEqual(lines.filter((l) => l.line.includes("(stderr)")).map((l) => l.line.trimEnd()), [`RemoteCommand create on ${host} (stderr): oops`]);
+      // Live: the first tick is logged about two seconds before the last (one ping second between ticks), not at the end.
+      const first = ticks[0]?.at ?? 0;
+      const last = ticks[2]?.at ?? 0;
+      assert.ok(last - first >= 1500, `ticks logged ${last - first} ms apart`);
+      assert.equal(result.outs.stdout, "tick 1 \r\ntick 2 \r\ntick 3 \r\n");
+
+      const both = "echo to-out & echo to-err >&2";
+      const only = async (logging: string): Promise<string[]> =>
+        (await logged(() => R.create({ connection: h.connection, create: both, logging }))).lines.map((l) => l.line.replace(/^.*?: /, ""));
+      assert.deepEqual(await only("stdout"), ["to-out "]);
+      assert.deepEqual(await only("stderr"), ["to-err "]);
+      assert.deepEqual(await only("none"), []);
+      const bad = await R.check({}, { connection: h.connection, create: "x", logging: "verbose" });
+      assert.match(bad.failures[0]?.reason ?? "", /"stdout", "stderr", "stdoutAndStderr", "none"/);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test("a connection-only change (password, timeouts, proxy) runs nothing; another endpoint replaces", async () => {
+    const h = await startHost("win2019");
+    try {
+      const news = { connection: h.connection, create: "echo made", update: "echo updated", logging: "none" };
+      const { id, outs } = await R.create(news);
+      const ran = h.commands.length;
+      const requests = h.emu.requests.length;
+      const timeouts = { ...news, connection: { ...h.connection, timeouts: { connectMs: 5_000 } } };
+      const d = await R.diff(id, outs, timeouts);
+      assert.deepEqual(d.detailedDiff, { "connection.timeouts.connectMs": { kind: "update" } });
+      assert.deepEqual(d.replaces, []);
+      const up = await R.update(id, outs, timeouts);
+      assert.deepEqual(up.outs.connection, timeouts.connection);
+      assert.equal(up.outs.stdout, "made\r\n", "the outputs of the last run stay");
+      assert.deepEqual(up.outs.declared, { create: "echo made", update: "echo updated", logging: "none" });
+      assert.equal(h.commands.length, ran, "no command ran");
+      assert.equal(h.emu.requests.length, requests, "nothing reached the host");
+      // A connection change together with a command change runs the update command.
+      const both = await R.update(id, up.outs, { ...timeouts, update: "echo updated2" });
+      assert.equal(both.outs.stdout, "updated2\r\n");
+      // Another endpoint: a replacement, named by its path.
+      const moved = await R.diff(id, outs, { ...news, connection: { ...h.connection, endpoint: "http://10.0.0.9:5985/wsman" } });
+      assert.deepEqual(moved.replaces, ["connection"]);
+      assert.deepEqual(moved.detailedDiff, { "connection.endpoint": { kind: "update-replace" } });
     } finally {
       await h.close();
     }

@@ -213,3 +213,22 @@ describe("powershell subset", () => {
     assert.equal((await run("powershell -Command 1", { profile: "win2003r2" })).exitCode, 9009);
   });
 });
+
+describe("cmd: waiting with ping, output as it is written", () => {
+  test("ping -n 3 takes about two seconds; each line reaches onOutput when written, not at the end", async () => {
+    const h = new EmulatedHost({ profile: "win2019", locale: "en-US" });
+    const rc = h.startCommand("for /L %i in (1,1,2) do (echo tick %i & ping -n 2 127.0.0.1 >nul)", { env: {}, codePage: 65001 });
+    const started = Date.now();
+    const seen: { at: number; text: string }[] = [];
+    const r = await rc.run(Buffer.alloc(0), (stream, data) => seen.push({ at: Date.now() - started, text: `${stream}:${data.toString("utf8")}` }));
+    const total = Date.now() - started;
+    assert.equal(r.stdout.toString("utf8"), "tick 1 \r\ntick 2 \r\n");
+    assert.deepEqual(seen.map((s) => s.text), ["stdout:tick 1 \r\n", "stdout:tick 2 \r\n"], "ping's own output went to nul");
+    assert.ok(total >= 1900, `two pings of -n 2 took ${total} ms`);
+    assert.ok((seen[1]?.at ?? 0) - (seen[0]?.at ?? 0) >= 900, "the second line came a ping later");
+    const out = await run("ping -n 2 web-01");
+    assert.match(out.stdout, /Pinging web-01 with 32 bytes of data:\r\nReply from web-01: bytes=32 time<1ms TTL=128\r\nReply from web-01/);
+    assert.equal((await run("ping -n 0 x")).exitCode, 1);
+    assert.equal((await run("ping")).exitCode, 1);
+  });
+});

@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { resourceProviders, SCHEMA_VERSION, UNKNOWN } from "../../provider/src/resources/index.js";
-import type { Props } from "../../provider/src/resources/types.js";
+import { connectionFailures } from "../../provider/src/resources/schemas.js";
+import { connectionOnlyChange, type Props } from "../../provider/src/resources/types.js";
 import { driftedInputs } from "../../provider/src/resources/winHttpProxySetting.js";
 import { driftedConfigInputs } from "../../provider/src/resources/winRMProxyConfig.js";
 
@@ -104,6 +105,84 @@ function winhttpState(over: Partial<Props> = {}): Props {
   };
 }
 
+describe("check: every offline rule of `up` runs at preview, named by its full path", () => {
+  const https = { endpoint: "https://web-01.corp.example:5986/wsman", auth: { username: "CORP\\deploy", password: "pw-Secret-1" } };
+  const only = async (connection: unknown): Promise<{ property: string; reason: string }[]> =>
+    (await W.check({}, { connection, directAccess: true })).failures;
+
+  test("the transport policy: Basic and messageEncryption never over http://, proxy credentials, forward with https://", async () => {
+    const basic = await only({ ...conn, auth: { ...conn.auth, mechanism: "basic" } });
+    assert.deepEqual(props(basic), ["connection.auth.mechanism"]);
+    assert.match(basic[0]?.reason ?? "", /basic over http:\/\/ would send the password and every message in clear/);
+    // The fix names fields by their full path too.
+    assert.match(basic[0]?.reason ?? "", /connection\.auth\.mechanism "negotiate"/);
+    assert.doesNotMatch(basic[0]?.reason ?? "", /(?<!connection\.)auth\.mechanism/);
+
+    const never = await only({ ...conn, messageEncryption: "never" });
+    assert.deepEqual(props(never), ["connection.messageEncryption"]);
+
+    const proxyAuth = await only({ ...conn, proxy: { url: "http://proxy:3128", auth: "basic", username: "svc", password: "pp-Secret-2" } });
+    assert.deepEqual(props(proxyAuth), ["connection.proxy.auth"]);
+    assert.match(proxyAuth[0]?.reason ?? "", /use an https:\/\/ endpoint .* or a proxy that needs no authentication \(connection\.proxy\.auth "none"\)/);
+
+    const forward = await only({ ...https, proxy: { url: "http://proxy:3128", mode: "forward" } });
+    assert.deepEqual(props(forward), ["connection.proxy.mode"]);
+    assert.match(forward[0]?.reason ?? "", /use connection\.proxy\.mode "auto" or "tunnel"/);
+
+    const always = await only({ ...https, auth: { ...https.auth, mechanism: "basic" }, messageEncryption: "always" });
+    assert.deepEqual(props(always), ["connection.messageEncryption"]);
+    // The same connections are fine over https:// (Basic, forward excepted) and with a proxy that needs no auth.
+    assert.deepEqual(await only({ ...https, auth: { ...https.auth, mechanism: "basic" } }), []);
+    assert.deepEqual(await only({ ...https, proxy: { url: "http://proxy:3128", auth: "basic", username: "svc", password: "p" } }), []);
+    assert.deepEqual(await only({ ...conn, proxy: { url: "http://proxy:3128" } }), []);
+    for (const f of [...basic, ...proxyAuth]) assert.ok(!f.reason.includes("pw-Secret-1") && !f.reason.includes("pp-Secret-2"));
+  });
+
+  test("required passwords and field conflicts", async () => {
+    const ntlm = await only({ ...conn, auth: { mechanism: "ntlm", username: "CORP\\deploy" } });
+    assert.deepEqual(props(ntlm), ["connection.auth.password"]);
+    assert.match(ntlm[0]?.reason ?? "", /is required with connection\.auth\.mechanism "ntlm"/);
+    // Kerberos and negotiate may use the ticket cache.
+    assert.deepEqual(await only({ ...conn, auth: { mechanism: "kerberos", username: "deploy@CORP.EXAMPLE" } }), []);
+    const none = await only({ ...https, proxy: { url: "http://proxy:3128", auth: "none", username: "svc", password: "p" } });
+    assert.deepEqual(props(none), ["connection.proxy.auth"]);
+    assert.deepEqual(props(await only({ ...conn, tls: { ca: "not a pem" } })), ["connection.tls.ca"]);
+    assert.deepEqual(props(await only({ ...conn, timeouts: { operationTimeoutSec: 60, readMs: 30_000 } })), ["connection.timeouts.readMs"]);
+  });
+
+  test("credentials in HTTP_PROXY for an http:// endpoint: connection.proxy, naming the variable, never its value", () => {
+    const f = connectionFailures({ ...conn, proxy: "env" }, { HTTP_PROXY: "http://svc:env-Secret-3@proxy:3128" });
+    assert.deepEqual(props(f), ["connection.proxy"]);
+    assert.match(f[0]?.reason ?? "", /HTTP_PROXY carries proxy credentials/);
+    assert.ok(!f[0]?.reason.includes("env-Secret-3"));
+    assert.deepEqual(connectionFailures({ ...conn, proxy: "env" }, { HTTP_PROXY: "http://proxy:3128" }), []);
+  });
+
+  test("preview: an unknown password still lets the policy run; an unknown endpoint or mechanism lets it through", async () => {
+    const unknownPassword = await only({ ...conn, auth: { mechanism: "basic", username: "u", password: UNKNOWN } });
+    assert.deepEqual(props(unknownPassword), ["connection.auth.mechanism"]);
+    assert.deepEqual(await only({ ...conn, auth: { mechanism: "negotiate", username: UNKNOWN, password: UNKNOWN } }), []);
+    assert.deepEqual(await only({ ...conn, endpoint: UNKNOWN, auth: { ...conn.auth, mechanism: "basic" } }), []);
+    assert.deepEqual(await only({ ...conn, auth: { ...conn.auth, mechanism: UNKNOWN } }), []);
+    // An unknown tls.ca is no "tls.ca applies only to https://" failure.
+    assert.deepEqual(await only({ ...conn, tls: { ca: UNKNOWN } }), []);
+  });
+
+  test("a wrong type names the expected type", async () => {
+    const bypass = await W.check({}, { connection: conn, proxyServer: "p:80", bypassList: 42 });
+    assert.deepEqual(bypass.failures, [{ property: "bypassList", reason: "must be a string or an array of strings" }]);
+    const element = await W.check({}, { connection: conn, proxyServer: "p:80", bypassList: ["<local>", 42] });
+    assert.deepEqual(element.failures, [{ property: "bypassList[1]", reason: "must be a string" }]);
+    const proxy = await only({ ...conn, proxy: 42 });
+    assert.deepEqual(props(proxy), ["connection.proxy"]);
+    assert.match(proxy[0]?.reason ?? "", /^must be "none", "env" or a proxy object/);
+    assert.match((await only({ ...conn, codePage: "utf8" }))[0]?.reason ?? "", /^must be a whole number \(a Windows code page/);
+    assert.match((await only({ ...conn, timeouts: { connectMs: "5s" } }))[0]?.reason ?? "", /^must be a number; give a positive/);
+    assert.match((await W.check({}, { connection: conn, directAccess: "yes" })).failures[0]?.reason ?? "", /^must be a boolean \(true or false\)/);
+    assert.match((await R.check({}, { connection: conn, create: "x", environment: "A=1" })).failures[0]?.reason ?? "", /^must be an object/);
+  });
+});
+
 describe("diff", () => {
   test("equivalent forms are no change (case, bypass order, array vs string, separators)", async () => {
     const d = await W.diff("winhttp:x", winhttpState(), {
@@ -131,13 +210,40 @@ describe("diff", () => {
   test("another endpoint replaces; new credentials update; an unknown connection updates", async () => {
     const other = await W.diff("winhttp:x", winhttpState(), { connection: { ...conn, endpoint: "http://10.0.0.6:5985/wsman" }, proxyServer: "proxy.corp:3128", bypassList: "<local>;*.corp" });
     assert.deepEqual(other.replaces, ["connection"]);
-    assert.deepEqual(other.detailedDiff.connection, { kind: "update-replace" });
+    assert.deepEqual(other.detailedDiff, { "connection.endpoint": { kind: "update-replace" } });
     const pw = await W.diff("winhttp:x", winhttpState(), { connection: { ...conn, auth: { ...conn.auth, password: "new" } }, proxyServer: "proxy.corp:3128", bypassList: "<local>;*.corp" });
     assert.deepEqual(pw.replaces, []);
-    assert.deepEqual(pw.detailedDiff, { connection: { kind: "update" } });
+    assert.deepEqual(pw.detailedDiff, { "connection.auth.password": { kind: "update" } });
     const unk = await W.diff("winhttp:x", winhttpState(), { connection: UNKNOWN, proxyServer: "proxy.corp:3128", bypassList: "<local>;*.corp" });
     assert.deepEqual(unk.replaces, []);
     assert.equal(unk.changes, true);
+  });
+
+  test("connection sub-paths: each changed leaf named, defaults are no change; only the endpoint replaces", async () => {
+    const base = { proxyServer: "proxy.corp:3128", bypassList: "<local>;*.corp" };
+    const explicitDefaults = { ...conn, messageEncryption: "auto", timeouts: { connectMs: 30_000, operationTimeoutSec: 20 }, proxy: "none" };
+    assert.equal((await W.diff("winhttp:x", winhttpState(), { connection: explicitDefaults, ...base })).changes, false);
+    const many = await W.diff("winhttp:x", winhttpState(), {
+      connection: { ...conn, auth: { ...conn.auth, password: "rotated" }, timeouts: { readMs: 60_000 }, tls: { rejectUnauthorized: false }, proxy: { url: "http://p:3128" } },
+      ...base,
+    });
+    assert.deepEqual(Object.keys(many.detailedDiff).sort(), [
+      "connection.auth.password",
+      "connection.proxy",
+      "connection.timeouts.readMs",
+      "connection.tls.rejectUnauthorized",
+    ]);
+    assert.deepEqual(many.replaces, []);
+    assert.equal(connectionOnlyChange(many), true);
+    // The same endpoint spelled another way is the same host.
+    assert.equal((await W.diff("winhttp:x", winhttpState(), { connection: { ...conn, endpoint: "http://10.0.0.5:5985" }, ...base })).changes, false);
+    const moved = await W.diff("winhttp:x", winhttpState(), { connection: { ...conn, endpoint: "https://10.0.0.5:5986/wsman" }, ...base });
+    assert.equal(connectionOnlyChange(moved), false);
+    // A connection change together with a setting change is no connection-only change.
+    const withSetting = await W.diff("winhttp:x", winhttpState(), { connection: { ...conn, auth: { ...conn.auth, password: "rotated" } }, proxyServer: "other:1" });
+    assert.equal(connectionOnlyChange(withSetting), false);
+    const unknownPassword = await W.diff("winhttp:x", winhttpState(), { connection: { ...conn, auth: { ...conn.auth, password: UNKNOWN } }, ...base });
+    assert.deepEqual(unknownPassword.detailedDiff, { "connection.auth.password": { kind: "update" } });
   });
 
   test("importFromIe: drift measured against what the import applied", async () => {

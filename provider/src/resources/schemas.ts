@@ -8,8 +8,9 @@
  */
 import { z } from "zod";
 import { connectionSchema, normaliseEndpoint, parseConnection, type Connection } from "../connection.js";
-import { ConfigurationError } from "../errors.js";
+import { ConfigurationError, InsecureProxyPathError } from "../errors.js";
 import { splitList } from "../hosts/winhttpSettings.js";
+import { checkPolicy } from "../transport/policy.js";
 
 /**
  * Version of the state layout each resource writes; read() / delete() migrate older layouts. Layout 1 gained an
@@ -154,7 +155,11 @@ export const ON_DELETE_WINHTTP = ["restore", "reset", "retain"] as const;
 
 export const winHttpProxySettingInputs = z
   .object({
-    connection: connectionSchema.describe("How to reach the host (secret: holds the password)."),
+    connection: connectionSchema.describe(
+      "How to reach the host (secret: holds the password). A different endpoint (compared normalised) replaces the " +
+        "resource (no other input does); any other change (a rotated password, timeouts, TLS, proxy) only updates " +
+        "the stored state: no netsh / proxycfg runs.",
+    ),
     proxyServer: proxyServerField.optional(),
     bypassList: bypassField.optional(),
     directAccess: z.boolean().optional().describe("true: no proxy (netsh winhttp reset proxy / proxycfg -d)."),
@@ -231,7 +236,11 @@ export const ON_DELETE_WINRM = ["retain", "restore"] as const;
 
 export const winRMProxyConfigInputs = z
   .object({
-    connection: connectionSchema.describe("The path to the host: endpoint, credentials, proxy (secret)."),
+    connection: connectionSchema.describe(
+      "The path to the host: endpoint, credentials, proxy (secret). A different endpoint (compared normalised) " +
+        "replaces the resource (no other input does); any other change (a rotated password, timeouts, TLS, proxy) " +
+        "puts nothing: the update only proves the new path (Identify) and records it in `path`.",
+    ),
     allowUnencrypted: z
       .literal(false)
       .default(false)
@@ -258,12 +267,41 @@ export type ServiceAuthDeclared = z.input<typeof serviceAuthSchema>;
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_().-]*$/;
 
+/** pulumi-command's Logging values (provider/pkg/provider/remote/logging.go): which streams go to the engine's log. */
+export const LOGGING = ["stdout", "stderr", "stdoutAndStderr", "none"] as const;
+
+/** pulumi-command's names of the environment variables that carry the previous run's output. */
+export const PREVIOUS_STDOUT_ENV = "PULUMI_COMMAND_STDOUT";
+export const PREVIOUS_STDERR_ENV = "PULUMI_COMMAND_STDERR";
+
 export const remoteCommandInputs = z
   .object({
-    connection: connectionSchema.describe("How to reach the host (secret)."),
-    create: z.string().min(1).describe("Runs when the resource is created (and on update when `update` is unset)."),
-    update: z.string().min(1).optional().describe("Runs when an input other than triggers changes."),
-    delete: z.string().min(1).optional().describe("Runs when the resource is destroyed or replaced."),
+    connection: connectionSchema.describe(
+      "How to reach the host (secret). A different endpoint (compared normalised) replaces the resource, as a " +
+        "triggers change does (no other input replaces); any other connection change (a rotated password, timeouts, " +
+        "TLS, proxy) only updates the stored state: no command runs.",
+    ),
+    create: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Runs when the resource is created (and on update when `update` is unset). Unset: create runs nothing."),
+    update: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Runs when an input other than triggers and connection changes; unset: `create` runs again. With " +
+          `addPreviousOutputInEnv, ${PREVIOUS_STDOUT_ENV} / ${PREVIOUS_STDERR_ENV} hold the previous run's output.`,
+      ),
+    delete: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Runs when the resource is destroyed or replaced. With addPreviousOutputInEnv, " +
+          `${PREVIOUS_STDOUT_ENV} / ${PREVIOUS_STDERR_ENV} hold the output of the last create or update.`,
+      ),
     shell: z.enum(["cmd", "powershell"]).default("cmd").describe("cmd.exe (default) or a PowerShell script."),
     stdin: z.string().optional().describe("Text written to the command's stdin, then closed."),
     environment: z
@@ -277,10 +315,46 @@ export const remoteCommandInputs = z
           }
         }
       }),
+    addPreviousOutputInEnv: z
+      .boolean()
+      .default(true)
+      .describe(
+        `As in @pulumi/command: the update and delete commands get the previous create/update's stdout and stderr in ` +
+          `${PREVIOUS_STDOUT_ENV} and ${PREVIOUS_STDERR_ENV} (each set only when not empty). Default true.`,
+      ),
+    dir: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Working directory of the remote shell (rsp:WorkingDirectory), e.g. "C:\\deploy"; default the account\'s profile directory.'),
+    acceptedExitCodes: z
+      .array(z.number().int().min(0).max(0xffffffff))
+      .max(64)
+      .optional()
+      .describe("Exit codes that count as success besides 0 (robocopy's 1, an installer's 3010); any other fails the operation."),
+    logging: z
+      .enum(LOGGING)
+      .default("stdoutAndStderr")
+      .describe(
+        "Which output is shown in the `pulumi up` log while the command runs (line by line, as the host sends it): " +
+          "stdout, stderr, stdoutAndStderr (default, as @pulumi/command) or none. The stdout / stderr outputs hold " +
+          "everything either way. Lines are prefixed with the host and phase; they appear under the stack resource.",
+      ),
     triggers: z.array(z.unknown()).optional().describe("Any change replaces the resource (the create command runs again)."),
     timeoutSeconds: z.number().int().positive().optional().describe("Deadline for each command."),
   })
-  .strict();
+  .strict()
+  .superRefine((v, ctx) => {
+    for (const k of Object.keys(v.environment ?? {})) {
+      if (v.addPreviousOutputInEnv && (k.toUpperCase() === PREVIOUS_STDOUT_ENV || k.toUpperCase() === PREVIOUS_STDERR_ENV)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["environment", k],
+          message: "is set by addPreviousOutputInEnv (the previous run's output); rename it or set addPreviousOutputInEnv: false",
+        });
+      }
+    }
+  });
 
 export type RemoteCommandInputs = z.infer<typeof remoteCommandInputs>;
 /** What a program may declare (z.input: defaulted fields optional); the SDK's args are derived from it. */
@@ -297,9 +371,23 @@ const FIXES: Record<string, string> = {
   "connection.auth.password": "give the password as a string (wrap it in pulumi.secret)",
   "connection.auth.mechanism": "use negotiate, ntlm, basic, kerberos or credssp",
   "connection.proxy": 'use "none", "env" or { url: "http://proxy:3128", auth, username, password, mode }',
+  "connection.proxy.url": 'give the proxy as "http://proxy.example.com:3128" or "https://proxy.example.com:443"',
+  "connection.proxy.auth": "use none, basic, negotiate, ntlm or kerberos",
+  "connection.proxy.mode": "use auto, tunnel or forward",
+  "connection.proxy.bypass": 'give a WinHTTP-style list such as "<local>;*.corp.example"',
+  "connection.messageEncryption": 'use "auto", "always" or "never"',
+  "connection.codePage": 'give "auto" or a Windows code page number such as 65001, 437 or 850',
+  "connection.tls.ca": "give the CA certificate(s) as one PEM string",
+  "connection.tls.rejectUnauthorized": "use true (default) or false",
+  "connection.timeouts.connectMs": "give a positive whole number of milliseconds",
+  "connection.timeouts.operationTimeoutSec": "give a positive whole number of seconds",
+  "connection.timeouts.readMs": "give a positive whole number of milliseconds, larger than operationTimeoutSec * 1000",
   onDelete: "see the resource documentation for the allowed values",
   shell: 'use "cmd" or "powershell"',
   create: "give the command line to run",
+  logging: 'use "stdout", "stderr", "stdoutAndStderr" or "none"',
+  acceptedExitCodes: "give whole numbers such as [1, 3010]",
+  dir: 'give a directory on the host such as "C:\\deploy"',
 };
 
 function pathString(path: readonly PropertyKey[]): string {
@@ -322,16 +410,58 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown[] {
   return seen;
 }
 
-function describe(issue: z.core.$ZodIssue): string {
+/** What a union property accepts, where the branches alone cannot say it (zod's array issue names no element type). */
+const EXPECTED_TYPES: Record<string, string> = {
+  bypassList: "a string or an array of strings",
+  "connection.proxy": '"none", "env" or a proxy object { url, auth, ... }',
+  "connection.codePage": 'a whole number (a Windows code page such as 65001) or "auto"',
+};
+
+const TYPE_NAMES: Record<string, string> = {
+  string: "a string",
+  number: "a number",
+  int: "a whole number",
+  boolean: "a boolean (true or false)",
+  object: "an object",
+  array: "an array",
+  record: "an object",
+};
+
+function typeName(expected: string): string {
+  return TYPE_NAMES[expected] ?? expected;
+}
+
+/** "a, b or c". */
+function orList(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} or ${items.at(-1) ?? ""}`;
+}
+
+/** What the branches of a failed union expect at the union's own path ("a number or \"auto\""). */
+function unionExpectation(issue: z.core.$ZodIssue & { code: "invalid_union" }): string | undefined {
+  const expected: string[] = [];
+  for (const branch of issue.errors) {
+    for (const e of branch) {
+      if (e.path.length > 0) continue;
+      if (e.code === "invalid_type") expected.push(typeName(e.expected));
+      else if (e.code === "invalid_value") expected.push(...e.values.map((v) => JSON.stringify(v)));
+    }
+  }
+  const unique = [...new Set(expected)];
+  return unique.length > 0 ? orList(unique) : undefined;
+}
+
+function describe(issue: z.core.$ZodIssue, property: string): string {
   switch (issue.code) {
     case "invalid_type":
-      return issue.message.endsWith("received undefined") ? "is required" : `must be ${issue.expected}`;
+      return issue.message.endsWith("received undefined") ? "is required" : `must be ${typeName(issue.expected)}`;
     case "invalid_value":
       return issue.values.length > 0 ? `must be one of ${issue.values.map((x) => JSON.stringify(x)).join(", ")}` : "has a value that is not allowed";
     case "too_small":
       return issue.origin === "string" ? "must not be empty" : issue.origin === "array" ? "must not be empty" : "must be positive";
-    case "invalid_union":
-      return "has the wrong type";
+    case "invalid_union": {
+      const expected = EXPECTED_TYPES[property] ?? unionExpectation(issue);
+      return expected !== undefined ? `must be ${expected}` : "has the wrong type";
+    }
     case "custom":
       return issue.message;
     default:
@@ -359,7 +489,7 @@ function failuresFromIssues(issues: readonly z.core.$ZodIssue[], input: unknown)
       continue;
     }
     const property = pathString(issue.path);
-    const reason = describe(issue);
+    const reason = describe(issue, property);
     const fix = FIXES[property];
     out.push({ property, reason: fix !== undefined && issue.code !== "custom" ? `${reason}; ${fix}` : reason });
   }
@@ -367,10 +497,87 @@ function failuresFromIssues(issues: readonly z.core.$ZodIssue[], input: unknown)
 }
 
 /**
+ * Connection fields that messages of parseConnection and the transport policy name relative to the connection
+ * ("auth.mechanism"); in a resource they are `connection.auth.mechanism`.
+ */
+const CONNECTION_FIELDS =
+  /(?<![\w.])(auth\.(?:mechanism|username|password|domain|spn)|messageEncryption|tls\.(?:ca|serverName|rejectUnauthorized)|proxy\.(?:url|auth|mode|username|password|bypass|tls(?:\.ca|\.serverName)?)|timeouts\.(?:connectMs|operationTimeoutSec|readMs))\b/g;
+
+/** A connection-relative message with every field it names given its full path (`connection.auth.mechanism`). */
+export function qualifyConnectionFields(text: string): string {
+  return text.replace(CONNECTION_FIELDS, "connection.$1");
+}
+
+/**
+ * Leaves of a connection that no offline rule reads the value of (names, passwords, PEM text, timeouts): an unknown
+ * value there (preview: a password from another resource) is replaced by a stand-in of the right shape, so the rules
+ * that depend only on the rest (the transport policy) still run. undefined = the leaf is dropped (its default, or
+ * absent): tls.ca unknown must not trip "tls.ca applies only to https://".
+ */
+const OPAQUE_LEAVES: Record<string, string | undefined> = {
+  "auth.username": "user",
+  "auth.password": "password",
+  "auth.domain": "DOMAIN",
+  "auth.spn": "HTTP/host",
+  "tls.ca": undefined,
+  "tls.serverName": "host",
+  "proxy.username": "user",
+  "proxy.password": "password",
+  "proxy.domain": "DOMAIN",
+  "proxy.spn": "HTTP/proxy",
+  "proxy.bypass": undefined,
+  "proxy.tls.ca": undefined,
+  "proxy.tls.serverName": "proxy",
+  "timeouts.connectMs": undefined,
+  "timeouts.operationTimeoutSec": undefined,
+  "timeouts.readMs": undefined,
+  codePage: undefined,
+};
+
+/** The connection with unknown opaque leaves stood in for; undefined when an unknown remains where a rule looks. */
+function checkableConnection(connection: unknown): unknown {
+  const copy = (v: unknown, path: string): unknown => {
+    if (isUnknown(v) && path in OPAQUE_LEAVES) return OPAQUE_LEAVES[path];
+    if (typeof v !== "object" || v === null || Array.isArray(v)) return v;
+    const out: Record<string, unknown> = {};
+    for (const [k, child] of Object.entries(v)) {
+      const c = copy(child, path === "" ? k : `${path}.${k}`);
+      if (c !== undefined) out[k] = c;
+    }
+    return out;
+  };
+  const c = copy(connection, "");
+  return containsUnknown(c) ? undefined : c;
+}
+
+/**
+ * Every rule about a connection that needs no network: parseConnection (URL shape, required passwords, proxy
+ * credentials present exactly when proxy.auth needs them, timeouts) and the transport policy (transport/policy.ts:
+ * no Basic and no messageEncryption "never" over http://, proxy credentials only with an https:// endpoint, no
+ * forward mode with https://), so `pulumi preview` refuses what `up` would. Paths are full (`connection.proxy.auth`).
+ * Nothing here opens a socket.
+ */
+export function connectionFailures(connection: unknown, env: NodeJS.ProcessEnv = process.env): CheckFailure[] {
+  const checkable = checkableConnection(connection);
+  if (checkable === undefined) return [];
+  try {
+    checkPolicy(parseConnection(checkable), { env });
+    return [];
+  } catch (e) {
+    if (e instanceof ConfigurationError || e instanceof InsecureProxyPathError) {
+      // An environment variable (HTTPS_PROXY ...) is named in the message; the input it belongs to is connection.proxy.
+      const field = /^[A-Z_]+$/.test(e.field) ? "proxy" : e.field;
+      return [{ property: `connection.${field}`, reason: qualifyConnectionFields(e.message.slice(e.field.length + 2)) }];
+    }
+    throw e;
+  }
+}
+
+/**
  * Validate `news` against `schema`. Returns the inputs to record (the program's own form: defaults are applied by
  * each operation, so a later default change does not rewrite state) and failures with property paths, e.g.
- * `{ property: "connection.auth.username", reason: "is required; give ..." }`. The connection's cross-field rules
- * (parseConnection: URL shape, timeouts, proxy credentials) run too, when no part of it is unknown.
+ * `{ property: "connection.auth.username", reason: "is required; give ..." }`. The connection's cross-field rules and
+ * the transport policy (connectionFailures) run too; a value unknown during preview is let through.
  */
 export function checkWith(
   schema: z.ZodType,
@@ -381,15 +588,7 @@ export function checkWith(
   const parsed = schema.safeParse(inputs);
   const failures = parsed.success ? [] : failuresFromIssues(parsed.error.issues, inputs);
   if (!failures.some((f) => f.property === "connection" || f.property.startsWith("connection."))) {
-    if (inputs.connection !== undefined && !containsUnknown(inputs.connection)) {
-      try {
-        parseConnection(inputs.connection);
-      } catch (e) {
-        if (e instanceof ConfigurationError) {
-          failures.push({ property: `connection.${e.field}`, reason: e.message.slice(e.field.length + 2) });
-        } else throw e;
-      }
-    }
+    if (inputs.connection !== undefined) failures.push(...connectionFailures(inputs.connection));
   }
   if (parsed.success && extra !== undefined && !containsUnknown(inputs)) {
     failures.push(...extra(parsed.data as Record<string, unknown>));
@@ -413,7 +612,9 @@ export function connectionOf(props: Record<string, unknown>): Connection {
   try {
     return parseConnection(props.connection);
   } catch (e) {
-    if (e instanceof ConfigurationError) throw new ConfigurationError(`connection.${e.field}`, e.message.slice(e.field.length + 2));
+    if (e instanceof ConfigurationError) {
+      throw new ConfigurationError(`connection.${e.field}`, qualifyConnectionFields(e.message.slice(e.field.length + 2)));
+    }
     throw e;
   }
 }

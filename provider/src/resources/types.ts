@@ -3,10 +3,9 @@
  * provider package does not import @pulumi/pulumi at all (the dynamic-provider process loads this package; the
  * Pulumi SDK it needs is the one that process already runs).
  */
-import { normaliseEndpoint } from "../connection.js";
+import { connectionSchema, normaliseEndpoint } from "../connection.js";
 import type { CheckFailure } from "./schemas.js";
-import { connectionOf, containsUnknown } from "./schemas.js";
-import { poolKey } from "./clientPool.js";
+import { containsUnknown, declaredOf, isUnknown, plain, UNKNOWN, withoutProvider } from "./schemas.js";
 
 export type Props = Record<string, unknown>;
 
@@ -17,8 +16,12 @@ export interface PropertyDiff {
 export interface DiffResult {
   changes: boolean;
   replaces: string[];
-  /** Property -> kind of change. The dynamic-provider RPC of @pulumi/pulumi 3.248 passes only changes/replaces on;
-   * detailedDiff is for callers and tests (and a future RPC that forwards it). */
+  /**
+   * Property path -> kind of change, down to the leaf inside `connection` (`connection.auth.password`,
+   * `connection.endpoint`; never a value). The dynamic-provider RPC of @pulumi/pulumi 3.248 forwards only
+   * changes/replaces (node_modules/@pulumi/pulumi/cmd/dynamic-provider/index.js diffRPC), so the engine shows
+   * `connection: [secret]`; detailedDiff is kept exact for callers, tests and the native provider that will forward it.
+   */
   detailedDiff: Record<string, PropertyDiff>;
   deleteBeforeReplace: boolean;
 }
@@ -40,7 +43,9 @@ export class DiffBuilder {
   /** Record a change of `prop`; `replace` when the change needs a new resource. */
   change(prop: string, replace = false, kind: "add" | "delete" | "update" = "update"): void {
     this.detailed[prop] = { kind: replace ? `${kind}-replace` : kind };
-    if (replace && !this.replaces.includes(prop)) this.replaces.push(prop);
+    // The engine takes replace keys as top-level property names: a sub-path replaces its top-level property.
+    const top = topLevel(prop);
+    if (replace && !this.replaces.includes(top)) this.replaces.push(top);
   }
 
   /** Compare with a key function; unknown (preview) new values count as a change. */
@@ -63,12 +68,25 @@ export class DiffBuilder {
   }
 
   /**
-   * The `connection` input: another endpoint is another host, so it replaces (an unknown endpoint during preview
-   * does not: it usually names the same host); any other change (credentials, proxy, TLS) updates in place.
+   * The `connection` input, leaf by leaf with the schema's defaults applied (an explicit default is no change):
+   * another endpoint (normalised) is another host, so `connection.endpoint` replaces; an unknown endpoint during
+   * preview does not (it usually names the same host; the diff at `up` sees the real value). Every other leaf
+   * (credentials, timeouts, TLS, proxy) is an in-place update that touches nothing on the host (connectionOnlyChange).
    */
   compareConnection(oldConnection: unknown, newConnection: unknown): void {
-    this.compare("connection", oldConnection, newConnection, endpointKey, true, false);
-    if (!this.replaces.includes("connection")) this.compare("connection", oldConnection, newConnection, connectionKey);
+    const before = withDefaults(oldConnection);
+    const after = withDefaults(newConnection, before);
+    if (isUnknown(after)) {
+      this.change("connection");
+      return;
+    }
+    const oldEndpoint = endpointKey(before);
+    const newRaw = (after as { endpoint?: unknown } | undefined)?.endpoint;
+    if (isUnknown(newRaw)) this.change("connection.endpoint");
+    else if (oldEndpoint !== endpointKey(after)) this.change("connection.endpoint", true);
+    for (const path of changedLeaves(before, after, "connection")) {
+      if (path !== "connection.endpoint") this.change(path);
+    }
   }
 
   result(): DiffResult {
@@ -92,11 +110,88 @@ export function endpointKey(connection: unknown): string {
   }
 }
 
-/** Everything that decides which client a connection gets (the pool key: endpoint, identity, proxy; no secret). */
-function connectionKey(connection: unknown): string {
-  try {
-    return poolKey(connectionOf({ connection }));
-  } catch {
-    return JSON.stringify(connection ?? null);
+/** The top-level property of a path: "connection" of "connection.auth.password", "triggers" of "triggers[0]". */
+function topLevel(path: string): string {
+  const cut = path.search(/[.[]/);
+  return cut < 0 ? path : path.slice(0, cut);
+}
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Paths (key lists) of the unknown values inside `v`. */
+function unknownPaths(v: unknown, at: string[] = []): string[][] {
+  if (isUnknown(v)) return [at];
+  if (!isObject(v)) return [];
+  return Object.entries(v).flatMap(([k, child]) => unknownPaths(child, [...at, k]));
+}
+
+function getPath(v: unknown, path: string[]): unknown {
+  let cur = v;
+  for (const k of path) cur = isObject(cur) ? cur[k] : undefined;
+  return cur;
+}
+
+function setPath(v: Json, path: string[], value: unknown): void {
+  let cur: Json = v;
+  for (const k of path.slice(0, -1)) {
+    const next = cur[k];
+    if (!isObject(next)) return;
+    cur = next;
   }
+  const last = path.at(-1);
+  if (last === undefined) return;
+  if (value === undefined) delete cur[last];
+  else cur[last] = value;
+}
+
+/**
+ * A connection with the schema's defaults filled in where it parses; as given otherwise. Unknown leaves (preview)
+ * stay unknown: they are parsed as the old connection's value there, then put back, so that the defaults of the
+ * known rest do not show as changes.
+ */
+function withDefaults(connection: unknown, old?: unknown): unknown {
+  if (!isObject(connection)) return connection;
+  const unknowns = unknownPaths(connection);
+  // A key like "__proto__" is data, never a path to assign through (and no connection field).
+  if (unknowns.some((p) => p.includes("__proto__"))) return connection;
+  const probe = plain(connection);
+  for (const p of unknowns) setPath(probe, p, getPath(old, p));
+  const parsed = connectionSchema.safeParse(probe);
+  if (!parsed.success) return connection;
+  const out = plain(parsed.data) as Json;
+  for (const p of unknowns) setPath(out, p, UNKNOWN);
+  return out;
+}
+
+/** Paths (under `prefix`) of the leaves that differ between two JSON values; a leaf is anything but a plain object. */
+export function changedLeaves(a: unknown, b: unknown, prefix: string): string[] {
+  if (isObject(a) && isObject(b)) {
+    const out: string[] = [];
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) out.push(...changedLeaves(a[k], b[k], `${prefix}.${k}`));
+    return out;
+  }
+  if (isUnknown(b)) return [prefix];
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null) ? [] : [prefix];
+}
+
+/** Whether a diff changes nothing but in-place `connection` leaves (no endpoint change): nothing to do on the host. */
+export function connectionOnlyChange(diff: DiffResult): boolean {
+  const paths = Object.keys(diff.detailedDiff);
+  return (
+    diff.replaces.length === 0 &&
+    paths.length > 0 &&
+    paths.every((p) => p === "connection" || p.startsWith("connection.")) &&
+    !paths.includes("connection.endpoint")
+  );
+}
+
+/**
+ * The stored state with the new connection (and the program's new `declared` inputs) and nothing else changed: what
+ * update() returns for a connection-only change. Nothing is sent to the host.
+ */
+export function withNewConnection(olds: Props, news: Props): Props {
+  const state = withoutProvider(olds);
+  const n = withoutProvider(news);
+  return plain({ ...state, connection: n.connection, ...(state.declared !== undefined ? { declared: declaredOf(news) } : {}) });
 }

@@ -65,7 +65,7 @@ import {
   withoutProvider,
   type WinHttpProxySettingInputs,
 } from "./schemas.js";
-import { DiffBuilder, type Props, type ResourceProviderFunctions } from "./types.js";
+import { connectionOnlyChange, DiffBuilder, withNewConnection, type Props, type ResourceProviderFunctions } from "./types.js";
 
 export const WINHTTP_ID_PREFIX = "winhttp:";
 
@@ -339,7 +339,9 @@ export const winHttpProxySetting: ResourceProviderFunctions = {
     return { id, props: state as unknown as Props, inputs };
   },
 
-  async update(_id, olds, news) {
+  async update(id, olds, news) {
+    // A new password, timeout, TLS or proxy setting reaches the same host: record it, run no netsh / proxycfg.
+    if (connectionOnlyChange(await winHttpProxySetting.diff(id, olds, news))) return { outs: withNewConnection(olds, news) };
     const old = stateOf(olds);
     const state = await converge(news, old.previous);
     return { outs: state as unknown as Props };

@@ -43,7 +43,7 @@ import {
   type ServiceAuth,
   type WinRMProxyConfigInputs,
 } from "./schemas.js";
-import { DiffBuilder, type Props, type ResourceProviderFunctions } from "./types.js";
+import { connectionOnlyChange, DiffBuilder, withNewConnection, type Props, type ResourceProviderFunctions } from "./types.js";
 
 export const WINRM_CONFIG_ID_PREFIX = "winrm-config:";
 const SERVICE = "winrm/config/service";
@@ -439,7 +439,13 @@ export const winRMProxyConfig: ResourceProviderFunctions = {
     return { id, props: state as unknown as Props, inputs };
   },
 
-  async update(_id, olds, news) {
+  async update(id, olds, news) {
+    if (connectionOnlyChange(await winRMProxyConfig.diff(id, olds, news))) {
+      // Same host, new credentials / timeouts / TLS / proxy: Put nothing; prove the new path (Identify, read-only)
+      // so the `path` output stays the path the connection really takes.
+      const p = await probe(withoutProvider(news).connection);
+      return { outs: plain({ ...withNewConnection(olds, news), path: p.path, productVersion: p.productVersion, stack: p.stack }) };
+    }
     const old = stateOf(olds);
     const state = await converge(news, old.previousServiceAuth);
     return { outs: state as unknown as Props };

@@ -309,6 +309,41 @@ function whoamiProgram(proc: ProcState, io: ProgramIO): number {
   return 0;
 }
 
+/** Most echo requests one `ping` sends (each waits a second): a command stays bounded in time. */
+const PING_MAX_COUNT = 60;
+
+/**
+ * `ping [-n count] host`: cmd has no sleep, so scripts wait with `ping -n 2 127.0.0.1 >nul` (about one second per
+ * reply after the first). Every host answers, from loopback, in under a millisecond; one reply per second, printed as
+ * it comes, so long-running commands stream their output. English text only (tests redirect it to nul).
+ */
+async function pingProgram(_proc: ProcState, io: ProgramIO, args: string[]): Promise<number> {
+  let count = 4;
+  let target: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] ?? "";
+    if (a.toLowerCase() === "-n" || a.toLowerCase() === "/n") {
+      const n = Number(args[++i]);
+      if (!Number.isInteger(n) || n < 1) {
+        io.stderr.write("Bad value for option -n, valid range is from 1 to 4294967295.\r\n");
+        return 1;
+      }
+      count = Math.min(n, PING_MAX_COUNT);
+    } else if (!a.startsWith("-") && !a.startsWith("/")) target = a;
+  }
+  if (target === undefined) {
+    io.stdout.write("Usage: ping [-n count] target_name\r\n");
+    return 1;
+  }
+  io.stdout.write(`\r\nPinging ${target} with 32 bytes of data:\r\n`);
+  for (let i = 0; i < count; i++) {
+    if (i > 0) await new Promise((r) => setTimeout(r, 1000));
+    io.stdout.write(`Reply from ${target}: bytes=32 time<1ms TTL=128\r\n`);
+  }
+  io.stdout.write(`\r\nPing statistics for ${target}:\r\n    Packets: Sent = ${count}, Received = ${count}, Lost = 0 (0% loss),\r\n`);
+  return 0;
+}
+
 const noop = (): number => 0;
 
 /** findstr reads stdin when no file is named: with /C: every other argument is a file, else all but the first. */
@@ -335,4 +370,5 @@ export const BUILTIN_PROGRAMS: Record<string, ProgramSpec> = {
   findstr: { run: findstrProgram, readsStdin: findstrReadsStdin },
   hostname: { run: hostnameProgram },
   whoami: { run: whoamiProgram },
+  ping: { run: pingProgram },
 };

@@ -19,8 +19,11 @@ import { CONNECTIONS_KEY, CONNECTIONS_KEY_WOW64, IE_SETTINGS_KEY, Registry } fro
 export interface RunningCommand {
   /** The program reads stdin: the shell keeps it Pending until stdin is closed (Send End="true"). */
   readonly readsStdin: boolean;
-  run(stdin: Buffer): Promise<{ stdout: Buffer; stderr: Buffer; exitCode: number }>;
+  /** `onOutput` sees each piece of output as it is written (the shell hands it to Receives while the command runs). */
+  run(stdin: Buffer, onOutput?: OutputListener): Promise<{ stdout: Buffer; stderr: Buffer; exitCode: number }>;
 }
+
+export type OutputListener = (stream: "stdout" | "stderr", data: Buffer) => void;
 
 /** The current user's Internet Explorer (WinINet) proxy, the source of `netsh winhttp import proxy source=ie`. */
 export interface IeProxySettings {
@@ -218,11 +221,17 @@ export class EmulatedHost {
     const parsed = parseCommandLine(commandLine, proc);
     return {
       readsStdin: readsStdin(parsed, this.profile),
-      run: async (stdin: Buffer) => {
+      run: async (stdin: Buffer, onOutput?: OutputListener) => {
         const stdout: Buffer[] = [];
         const stderr: Buffer[] = [];
-        const sink = (chunks: Buffer[]): Sink => ({ write: (t: string) => void chunks.push(encodeCodePage(t, proc.codePage)) });
-        const exitCode = await runParsed(parsed, proc, stdin, sink(stdout), sink(stderr));
+        const sink = (chunks: Buffer[], stream: "stdout" | "stderr"): Sink => ({
+          write: (t: string) => {
+            const data = encodeCodePage(t, proc.codePage);
+            chunks.push(data);
+            onOutput?.(stream, data);
+          },
+        });
+        const exitCode = await runParsed(parsed, proc, stdin, sink(stdout, "stdout"), sink(stderr, "stderr"));
         return { stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr), exitCode };
       },
     };
