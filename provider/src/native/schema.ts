@@ -176,7 +176,7 @@ function isEmptySchema(v: unknown): boolean {
 }
 
 function inputJsonSchema(schema: z.ZodType): JsonSchema {
-  return z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as JsonSchema;
+  return z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
 }
 
 /** The package schema, as an object (JSON.stringify it for GetSchema). */

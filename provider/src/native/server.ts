@@ -167,7 +167,7 @@ export class WinRMProxyProvider {
         () => "provider configuration",
         async (req: pb.ConfigureRequest) => {
           const args = req.getArgs();
-          const raw = args !== undefined ? toJs(args) : inputsFromVariables(req.getVariablesMap().getEntryList() as [string, string][]);
+          const raw = args !== undefined ? toJs(args) : inputsFromVariables(req.getVariablesMap().getEntryList());
           const failures = checkConfig(decodeConfigValues(unwrapProps(raw).props));
           if (failures.length > 0) throw new Error(failures.map((f) => `${f.property}: ${f.reason}`).join("; "));
           this.config = connectionFromConfig(decodeConfigValues(unwrapProps(raw).props));
