@@ -56,8 +56,8 @@ export function unwrapProps(value: unknown): { props: Record<string, unknown>; s
  */
 export function wrapSecrets(value: Record<string, unknown>, paths: readonly PropertyPath[]): Record<string, unknown> {
   const root = structuredClone(value);
-  // Longest paths first, so that wrapping a parent never hides a child path still to be wrapped.
-  const sorted = [...paths].sort((a, b) => b.length - a.length);
+  // Shortest paths first: once a parent is wrapped, the paths inside it are secret already and are skipped.
+  const sorted = [...paths].sort((a, b) => a.length - b.length);
   for (const path of sorted) {
     if (path.length === 0) continue;
     let parent: unknown = root;
