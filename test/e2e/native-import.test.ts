@@ -2,6 +2,8 @@
  * `pulumi import` through the native provider, on the real CLI and the YAML language host, against the fleet lab's
  * LEGACY-02 (its WinHTTP proxy set before Pulumi knows the host) through squid:
  *
+ * - the plugin is installed into the plugin cache by scripts/install-native-plugin.sh (no PATH entry: the engine finds
+ *   it there, without its "from $PATH" warning);
  * - a YAML program with only the host's explicit provider instance is deployed;
  * - `pulumi import winrmproxy:index:WinHttpProxySetting NAME winhttp:<endpoint> --provider NAME=<urn>` reads the host
  *   through that provider (the engine's import step calls Read with the id alone: the connection is the provider's
@@ -9,7 +11,9 @@
  * - the snippet, added to the program, gives a preview with no changes (`--expect-no-changes`), refreshing too;
  * - destroy leaves the adopted setting as it was found (onDelete "restore" restores the setting read at import).
  */
+import { execFile } from "node:child_process";
 import { after, before, describe, test } from "node:test";
+import { promisify } from "node:util";
 import assert from "node:assert/strict";
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -67,10 +71,12 @@ describe("native provider: pulumi import reads the host through the provider", {
         PULUMI_CONFIG_PASSPHRASE: "native-import-test",
         PULUMI_CONFIG_PASSPHRASE_FILE: undefined,
         NO_COLOR: "1",
-        PATH: `${join(REPO_ROOT, "bin")}:${process.env.PATH ?? ""}`,
       },
       killAfterMs: 180_000,
       label: "native import",
+    });
+    await promisify(execFile)("bash", [join(REPO_ROOT, "scripts", "install-native-plugin.sh")], {
+      env: { ...process.env, PULUMI_HOME: join(lab.dir, "import-home"), PULUMI: `node ${join(REPO_ROOT, "scripts", "pulumi.mjs")}` },
     });
     const legacy = lab.host("legacy-02");
     await pulumi.ok(["stack", "init", STACK, "--non-interactive"]);
@@ -78,7 +84,8 @@ describe("native provider: pulumi import reads the host through the provider", {
       withStack(["config", "set-all", "--plaintext", `endpoint=${legacy.emulator.url}`, "--plaintext", `proxyUrl=${proxyUrl(legacy.proxy)}`, "--plaintext", `deployUser=${CREDENTIALS.user}`]),
     );
     await pulumi.ok(withStack(["config", "set", "--secret", "deployPassword"]), { input: CREDENTIALS.password });
-    await pulumi.ok(withStack(["up", "--yes", "--skip-preview"]));
+    const up = await pulumi.ok(withStack(["up", "--yes", "--skip-preview"]));
+    assert.doesNotMatch(output(up), /from \$PATH/, "the engine did not use the installed plugin");
   });
 
   after(async () => {
