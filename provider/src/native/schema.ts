@@ -234,6 +234,11 @@ export function packageSchema(version: string): Record<string, unknown> {
     },
     resources,
     types: emitter.types,
-    language: { nodejs: { dependencies: { "@pulumi/pulumi": "^3.0.0" } } },
+    // SDK names and paths (scripts/gen-native-sdks.sh): no registry namespace of Pulumi's own.
+    language: {
+      nodejs: { packageName: "@pulumi-winrm-proxy/winrmproxy", dependencies: { "@pulumi/pulumi": "^3.0.0" } },
+      python: { packageName: "pulumi_winrmproxy" },
+      go: { importBasePath: "pulumi-winrm-proxy/sdk/go/winrmproxy" },
+    },
   };
 }
