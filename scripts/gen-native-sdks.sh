@@ -60,6 +60,10 @@ for lang in "${LANGS[@]}"; do
     nodejs)
       ln -sfn "$ROOT/node_modules" "$OUT/nodejs/node_modules"
       (cd "$OUT/nodejs" && node "$ROOT/node_modules/typescript/bin/tsc" -p tsconfig.json) || fail "the Node.js SDK does not compile"
+      # The package to install is bin/ (what Pulumi's provider builds publish): its package.json with the version
+      # (the language host asks for the plugin of that version), beside the compiled code.
+      sed "s/\${VERSION}/$VERSION/g" "$OUT/nodejs/package.json" >"$OUT/nodejs/bin/package.json"
+      [ ! -f "$OUT/nodejs/README.md" ] || cp "$OUT/nodejs/README.md" "$OUT/nodejs/bin/README.md"
       ;;
     python)
       /usr/bin/python3 -m compileall -q "$OUT/python" >/dev/null || fail "the Python SDK does not byte-compile"
