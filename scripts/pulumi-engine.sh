@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Builds the pinned Pulumi engine this project runs on: the `pulumi` CLI and the `pulumi-language-nodejs` language host,
-# from the Go modules pinned in tools/pulumi and tools/pulumi-language-nodejs, into a cache shared by every checkout:
+# Builds the pinned Pulumi engine this project runs on: the `pulumi` CLI, the `pulumi-language-nodejs` language host and
+# the Pulumi YAML language host `pulumi-language-yaml` (for `runtime: yaml` programs on the native provider,
+# docs/native-provider.md), from the Go modules pinned in tools/pulumi, tools/pulumi-language-nodejs and tools/pulumi-yaml,
+# into a cache shared by every checkout:
 #   ${PULUMI_WINRM_CACHE:-$HOME/.cache/pulumi-winrm-proxy}/pulumi-<version>/bin
 # and writes the `pulumi-resource-pulumi-nodejs` launcher (the dynamic-resource provider plugin) beside them.
 # Why it is built from source and why the language host is not v3.248.0: docs/pulumi-engine.md.
@@ -61,6 +63,14 @@ fi
 # Both the CLI and the host print their version from this variable; a plain `go build` leaves it empty.
 VERSION_VAR="github.com/pulumi/pulumi/sdk/v3/go/common/version.Version"
 
+# The YAML language host: github.com/pulumi/pulumi-yaml at the version tools/pulumi-yaml/go.mod requires (its own
+# release line, independent of the CLI's: it talks to the engine over gRPC only). Its version variable is its own.
+YAML_MODULE_DIR="$TOOLS/pulumi-yaml"
+YAML_PACKAGE="github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml"
+YAML_VERSION_VAR="github.com/pulumi/pulumi-yaml/pkg/version.Version"
+YAML_VERSION="$(sed -n 's#^[[:space:]]*\(require[[:space:]]\{1,\}\)\{0,1\}github.com/pulumi/pulumi-yaml \(v[0-9][^[:space:]]*\).*#\2#p' "$YAML_MODULE_DIR/go.mod" | head -n 1)"
+[ -n "$YAML_VERSION" ] || fail "no github.com/pulumi/pulumi-yaml requirement in $YAML_MODULE_DIR/go.mod"
+
 LAUNCHER_TEXT="$(cat <<'EOF'
 #!/bin/sh
 # Written by scripts/pulumi-engine.sh (pulumi-winrm-proxy). The Pulumi engine runs this plugin, the provider of
@@ -92,6 +102,10 @@ staleness() {
     [ "$(cat "$ENGINE_DIR/pulumi-language-nodejs.stamp" 2>/dev/null)" != "$(stamp_of "$LANGUAGE_HOST_VERSION" "$HOST_MODULE_DIR")" ]; then
     echo "pulumi-language-nodejs was not built from $HOST_MODULE_DIR at $LANGUAGE_HOST_VERSION"; return
   fi
+  if [ ! -x "$BIN/pulumi-language-yaml" ] ||
+    [ "$(cat "$ENGINE_DIR/pulumi-language-yaml.stamp" 2>/dev/null)" != "$(stamp_of "$YAML_VERSION" "$YAML_MODULE_DIR")" ]; then
+    echo "pulumi-language-yaml was not built from $YAML_MODULE_DIR at $YAML_VERSION"; return
+  fi
   if [ ! -x "$BIN/pulumi-resource-pulumi-nodejs" ] || ! printf '%s\n' "$LAUNCHER_TEXT" | cmp -s - "$BIN/pulumi-resource-pulumi-nodejs"; then
     echo "the pulumi-resource-pulumi-nodejs launcher is missing or outdated"
   fi
@@ -105,7 +119,7 @@ fi
 
 why="$(staleness)"
 if [ -z "$why" ]; then
-  log "pulumi $PULUMI_VERSION + pulumi-language-nodejs $LANGUAGE_HOST_VERSION already built in $BIN"
+  log "pulumi $PULUMI_VERSION + pulumi-language-nodejs $LANGUAGE_HOST_VERSION + pulumi-language-yaml $YAML_VERSION already built in $BIN"
   echo "$BIN"
   exit 0
 fi
@@ -140,10 +154,10 @@ fi
 WORK="$(mktemp -d "$ENGINE_DIR/build.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 
-go_build() { # <module dir> <package> <version> <output name>
-  local dir="$1" pkg="$2" version="$3" out="$4" started=$SECONDS
+go_build() { # <module dir> <package> <version> <output name> [<version variable>]
+  local dir="$1" pkg="$2" version="$3" out="$4" version_var="${5:-$VERSION_VAR}" started=$SECONDS
   log "go build $pkg ($version) in ${dir#"$ROOT"/}; a cold Go cache downloads from ${GOPROXY:-$("$GO" env GOPROXY)} and takes minutes"
-  if ! (cd "$dir" && "$GO" build -o "$WORK/$out" -ldflags "-X $VERSION_VAR=$version" "$pkg"); then
+  if ! (cd "$dir" && "$GO" build -o "$WORK/$out" -ldflags "-X $version_var=$version" "$pkg"); then
     fail "building $out $version failed (Go's error above). Usual causes: no access to the Go module proxy ($("$GO" env GOPROXY)) on a cold module cache; a go.sum line missing or not matching a download (go.sum is the pin: do not 'go mod tidy' it away; see docs/pulumi-engine.md)"
   fi
   log "built $out in $((SECONDS - started)) s"
@@ -206,6 +220,14 @@ if [ ! -x "$BIN/pulumi-language-nodejs" ] ||
   stamp_of "$LANGUAGE_HOST_VERSION" "$HOST_MODULE_DIR" >"$ENGINE_DIR/pulumi-language-nodejs.stamp"
 fi
 
+# The YAML language host (pulumi-yaml's own go.mod has no replace directives, so its tools module is plain).
+if [ ! -x "$BIN/pulumi-language-yaml" ] ||
+  [ "$(cat "$ENGINE_DIR/pulumi-language-yaml.stamp" 2>/dev/null)" != "$(stamp_of "$YAML_VERSION" "$YAML_MODULE_DIR")" ]; then
+  go_build "$YAML_MODULE_DIR" "$YAML_PACKAGE" "$YAML_VERSION" pulumi-language-yaml "$YAML_VERSION_VAR"
+  mv -f "$WORK/pulumi-language-yaml" "$BIN/pulumi-language-yaml"
+  stamp_of "$YAML_VERSION" "$YAML_MODULE_DIR" >"$ENGINE_DIR/pulumi-language-yaml.stamp"
+fi
+
 # The dynamic-provider launcher: the engine looks up the plugin `pulumi-resource-pulumi-nodejs` next to itself / on PATH.
 printf '%s\n' "$LAUNCHER_TEXT" >"$WORK/launcher"
 chmod 755 "$WORK/launcher"
@@ -213,5 +235,5 @@ mv -f "$WORK/launcher" "$BIN/pulumi-resource-pulumi-nodejs"
 
 why="$(staleness)"
 [ -z "$why" ] || fail "after the build: $why"
-log "pulumi $PULUMI_VERSION + pulumi-language-nodejs $LANGUAGE_HOST_VERSION ready in $BIN"
+log "pulumi $PULUMI_VERSION + pulumi-language-nodejs $LANGUAGE_HOST_VERSION + pulumi-language-yaml $YAML_VERSION ready in $BIN"
 echo "$BIN"

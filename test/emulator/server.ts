@@ -216,6 +216,16 @@ export class WinRMEmulator {
     return (this.server.address() as AddressInfo).port;
   }
 
+  /**
+   * An administrator rotating an account's password: connections authenticated before keep their context (NTLM
+   * authenticates a connection, not a request); every new handshake needs the new password.
+   */
+  setUserPassword(username: string, password: string): void {
+    const user = this.opts.users.find((u) => u.username.toLowerCase() === username.toLowerCase());
+    if (user === undefined) throw new Error(`no emulated account ${username}`);
+    user.password = password;
+  }
+
   /** The CA certificate clients must trust (tls only). */
   get caPem(): string | undefined {
     return this.tlsMaterial?.caPem;

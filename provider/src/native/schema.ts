@@ -1,0 +1,244 @@
+/**
+ * The Pulumi package schema of the native provider (https://www.pulumi.com/docs/iac/extending-pulumi/schema/),
+ * generated from the zod schemas the dynamic resources validate with (provider/src/connection.ts connectionSchema,
+ * provider/src/resources/schemas.ts): property names, types, descriptions and required-ness come from zod through
+ * zod 4's JSON Schema export (`z.toJSONSchema`, io "input": what a program may write, defaults optional); the only
+ * additions here are what zod cannot say: which properties are secret (every `password`), the outputs the resources
+ * compute, and the Pulumi names of the object and enum types.
+ *
+ * Differences from the dynamic resources' inputs, on purpose: `connection` is optional (the provider's
+ * configuration stands in for it), and enums become Pulumi enum types (typed in every SDK).
+ */
+import { z } from "zod";
+import { connectionSchema } from "../connection.js";
+import type { ResourceType } from "../resources/index.js";
+import { remoteCommandInputs, winHttpProxySettingInputs, winRMProxyConfigInputs } from "../resources/schemas.js";
+import { PACKAGE_NAME } from "./providerConfig.js";
+import { RESOURCE_TYPES, resourceToken } from "./resourceBridge.js";
+
+type JsonSchema = Record<string, unknown>;
+
+export interface SchemaProperty {
+  type?: "string" | "integer" | "number" | "boolean" | "array" | "object";
+  $ref?: string;
+  items?: SchemaProperty;
+  additionalProperties?: SchemaProperty;
+  oneOf?: SchemaProperty[];
+  description?: string;
+  secret?: boolean;
+}
+
+interface ObjectType {
+  type: "object";
+  description?: string;
+  properties: Record<string, SchemaProperty>;
+  required?: string[];
+}
+
+interface EnumType {
+  type: "string" | "integer" | "boolean";
+  description?: string;
+  enum: { value: string | number | boolean; name?: string }[];
+}
+
+const ANY: SchemaProperty = { $ref: "pulumi.json#/Any" };
+/** Every field of this name is a credential. */
+const SECRET_FIELD = "password";
+
+const INPUTS: Record<ResourceType, z.ZodType> = {
+  WinHttpProxySetting: winHttpProxySettingInputs,
+  WinRMProxyConfig: winRMProxyConfigInputs,
+  RemoteCommand: remoteCommandInputs,
+};
+
+const DESCRIPTIONS: Record<ResourceType, string> = {
+  WinHttpProxySetting:
+    "The WinHTTP default proxy of one Windows host (netsh winhttp / proxycfg), read back from the registry value " +
+    "WinHttpSettings. Id: `winhttp:<endpoint>`; importable with that id through the host's provider.",
+  WinRMProxyConfig:
+    "The WinRM service settings a proxied path needs (AllowUnencrypted false, Service/Auth schemes), applied with " +
+    "WS-Transfer Put and read back; the outputs prove the path (mechanism, encryption, tunnel or forward). Id: " +
+    "`winrm-config:<endpoint>`.",
+  RemoteCommand:
+    "A command run over WinRM on create (and update, delete), as @pulumi/command's remote.Command does over SSH; " +
+    "`triggers` replace it.",
+};
+
+/** Outputs the resources compute besides their inputs (the state layouts in provider/src/resources/*.ts). */
+const OUTPUTS: Record<ResourceType, Record<string, SchemaProperty>> = {
+  WinHttpProxySetting: {
+    endpoint: { type: "string", description: "The normalised WinRM endpoint of the host." },
+    accessType: { type: "string", description: 'The live setting: "direct" or "proxy".' },
+    proxyServer: { type: "string", description: "The live proxy server (in the declared spelling when equivalent)." },
+    bypassList: { type: "string", description: "The live bypass list, `;`-separated." },
+    expected: { ...ANY, description: "What the last create or update applied." },
+    previous: { ...ANY, description: "The setting found at create (what onDelete \"restore\" puts back)." },
+    tool: { type: "string", description: "netsh or proxycfg, chosen from the host's WinRM version." },
+    productVersion: { type: "string", description: "The host's ProductVersion from WS-Management Identify." },
+  },
+  WinRMProxyConfig: {
+    endpoint: { type: "string", description: "The normalised WinRM endpoint of the host." },
+    productVersion: { type: "string", description: "The host's ProductVersion from WS-Management Identify." },
+    stack: { type: "string", description: "The host's WS-Management stack version (Identify ProductVersion Stack)." },
+    path: { ...ANY, description: "The path the connection took: mechanism, encrypted, sealed, tls, transport, proxy." },
+    serviceAuth: { ...ANY, description: "The live Service/Auth settings." },
+    previousServiceAuth: { ...ANY, description: "The Service/Auth settings found at create." },
+  },
+  RemoteCommand: {
+    endpoint: { type: "string", description: "The normalised WinRM endpoint of the host." },
+    stdout: { type: "string", description: "Standard output of the last run (secret when an input is)." },
+    stderr: { type: "string", description: "Standard error of the last run (secret when an input is)." },
+    exitCode: { type: "integer", description: "Exit code of the last run (always 0: a failure fails the operation)." },
+  },
+};
+
+const COMMON_OUTPUTS: Record<string, SchemaProperty> = {
+  schemaVersion: { type: "integer", description: "The layout version of this resource's state." },
+  declared: { ...ANY, description: "The inputs as the program wrote them (without connection); what refresh compares with." },
+};
+
+function pascal(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+const typeRef = (name: string): string => `#/types/${PACKAGE_NAME}:index:${name}`;
+
+class Emitter {
+  readonly types: Record<string, ObjectType | EnumType> = {};
+
+  /** A named object type from an object JSON Schema; returns its $ref. */
+  objectType(js: JsonSchema, name: string, description?: string): string {
+    const props = (js.properties ?? {}) as Record<string, JsonSchema>;
+    const required = ((js.required ?? []) as string[]).filter((k) => k in props);
+    const properties: Record<string, SchemaProperty> = {};
+    for (const [key, p] of Object.entries(props)) properties[key] = this.property(p, `${name}${pascal(key)}`, key);
+    this.types[`${PACKAGE_NAME}:index:${name}`] = {
+      type: "object",
+      ...(description !== undefined ? { description } : {}),
+      properties,
+      ...(required.length > 0 ? { required } : {}),
+    };
+    return typeRef(name);
+  }
+
+  /** One property; `name` is the Pulumi type name it gets if it is an object or an enum. */
+  property(js: JsonSchema, name: string, key: string): SchemaProperty {
+    const description = typeof js.description === "string" ? js.description : undefined;
+    const meta: SchemaProperty = {
+      ...(description !== undefined ? { description } : {}),
+      ...(key === SECRET_FIELD ? { secret: true } : {}),
+    };
+    return { ...this.shape(js, name), ...meta };
+  }
+
+  private shape(js: JsonSchema, name: string, inUnion = false): SchemaProperty {
+    if (Array.isArray(js.anyOf) || Array.isArray(js.oneOf)) {
+      const branches = (js.anyOf ?? js.oneOf) as JsonSchema[];
+      return { oneOf: branches.map((b) => this.shape(b, name, true)) };
+    }
+    if (js.const !== undefined) return { type: jsonType(js.const) };
+    if (Array.isArray(js.enum)) {
+      // An enum inside a union (proxy: "none" | "env" | {...}) stays a string: a union of an enum and an object has
+      // no enum type of its own in every SDK.
+      if (inUnion) return { type: "string" };
+      const values = js.enum as (string | number | boolean)[];
+      this.types[`${PACKAGE_NAME}:index:${name}`] = {
+        type: jsonType(values[0]) as EnumType["type"],
+        enum: values.map((value) => ({ value, ...(typeof value === "string" ? { name: pascal(value) } : {}) })),
+      };
+      return { $ref: typeRef(name) };
+    }
+    switch (js.type) {
+      case "object":
+        if (js.properties !== undefined) return { $ref: this.objectType(js, name) };
+        return { type: "object", additionalProperties: js.additionalProperties ? this.shape(js.additionalProperties as JsonSchema, `${name}Value`) : ANY };
+      case "array":
+        return { type: "array", items: isEmptySchema(js.items) ? ANY : this.shape(js.items as JsonSchema, `${name}Item`) };
+      case "string":
+      case "integer":
+      case "number":
+      case "boolean":
+        return { type: js.type };
+      default:
+        return { ...ANY };
+    }
+  }
+}
+
+function jsonType(v: unknown): "string" | "integer" | "number" | "boolean" {
+  if (typeof v === "boolean") return "boolean";
+  if (typeof v === "number") return Number.isInteger(v) ? "integer" : "number";
+  return "string";
+}
+
+function isEmptySchema(v: unknown): boolean {
+  return typeof v !== "object" || v === null || Object.keys(v).length === 0;
+}
+
+function inputJsonSchema(schema: z.ZodType): JsonSchema {
+  return z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
+}
+
+/** The package schema, as an object (JSON.stringify it for GetSchema). */
+export function packageSchema(version: string): Record<string, unknown> {
+  const emitter = new Emitter();
+  const connectionJs = inputJsonSchema(connectionSchema);
+  const connectionRef = emitter.objectType(
+    connectionJs,
+    "Connection",
+    "How to reach a Windows host over WinRM: endpoint, credentials, TLS, proxy, timeouts (the provider's configuration has the same shape).",
+  );
+  // The provider's configuration: the connection's properties, each optional (a resource may carry its own).
+  const connectionType = emitter.types[`${PACKAGE_NAME}:index:Connection`] as ObjectType;
+  const configProperties = connectionType.properties;
+
+  const resources: Record<string, unknown> = {};
+  for (const type of RESOURCE_TYPES) {
+    const js = inputJsonSchema(INPUTS[type]);
+    const props = (js.properties ?? {}) as Record<string, JsonSchema>;
+    const inputProperties: Record<string, SchemaProperty> = {};
+    for (const [key, p] of Object.entries(props)) {
+      inputProperties[key] =
+        key === "connection"
+          ? {
+              $ref: connectionRef,
+              description:
+                `${typeof p.description === "string" ? p.description : "How to reach the host."} ` +
+                "Optional here: without it the resource uses its provider's configuration; with it, it wins.",
+            }
+          : emitter.property(p, `${type}${pascal(key)}`, key);
+    }
+    const requiredInputs = ((js.required ?? []) as string[]).filter((k) => k !== "connection");
+    resources[resourceToken(type)] = {
+      description: DESCRIPTIONS[type],
+      inputProperties,
+      ...(requiredInputs.length > 0 ? { requiredInputs } : {}),
+      properties: { ...inputProperties, ...COMMON_OUTPUTS, ...OUTPUTS[type] },
+      required: ["endpoint", "schemaVersion"],
+    };
+  }
+
+  return {
+    name: PACKAGE_NAME,
+    displayName: "WinRM proxy",
+    version,
+    description:
+      "Windows hosts over WinRM through HTTP proxies: WinHTTP proxy settings, WinRM service settings and commands. " +
+      "One explicit provider per host; its configuration is the connection.",
+    keywords: ["windows", "winrm", "proxy", "category/utility"],
+    license: "Apache-2.0",
+    config: { variables: configProperties },
+    provider: {
+      description: "One Windows host: the provider's configuration is the connection its resources use (a resource's own connection wins).",
+      inputProperties: configProperties,
+    },
+    resources,
+    types: emitter.types,
+    // SDK names and paths (scripts/gen-native-sdks.sh): no registry namespace of Pulumi's own.
+    language: {
+      nodejs: { packageName: "@pulumi-winrm-proxy/winrmproxy", dependencies: { "@pulumi/pulumi": "^3.0.0" } },
+      python: { packageName: "pulumi_winrmproxy" },
+      go: { importBasePath: "pulumi-winrm-proxy/sdk/go/winrmproxy" },
+    },
+  };
+}
