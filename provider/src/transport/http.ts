@@ -116,7 +116,7 @@ export class HttpChannel {
   private lastBindings: ChannelBindings | undefined;
   /** Ends the backoff waits of the current client's dials (on reset and close). */
   private dialStop = new AbortController();
-  /** Called once when the connector hands a socket to undici: the request waiting for it starts its deadline. */
+  /** Called when the connector hands a socket to undici: the request in flight (re)starts its deadline. */
   private socketReady: (() => void) | undefined;
   /** HTTP requests written (every leg of a handshake counts). */
   requests = 0;
@@ -212,15 +212,14 @@ export class HttpChannel {
     const url = this.opts.endpoint;
     const forward = this.routeValue === "forward";
     const deadline = new ResponseDeadline(this.opts.readMs, this.targetAuthority());
-    // The deadline counts from a connected socket: dials have their own bounds (connectMs x connectAttempts).
+    // The deadline counts from a connected socket: dials have their own bounds (connectMs x connectAttempts). If
+    // undici dials anew for this request (the kept-alive socket was gone), it counts from the new socket.
     let connected = this.current !== undefined;
     if (connected) deadline.start();
-    else {
-      this.socketReady = () => {
-        connected = true;
-        deadline.start();
-      };
-    }
+    this.socketReady = () => {
+      connected = true;
+      deadline.start();
+    };
     const signal = req.signal !== undefined ? AbortSignal.any([req.signal, deadline.signal]) : deadline.signal;
     try {
       const res = await this.client.request({
@@ -378,9 +377,7 @@ export class HttpChannel {
         if (this.current?.id === id) this.current = undefined;
       });
       if (tlsSocket !== undefined) this.announceTls(tlsSocket, cert, bindings);
-      const ready = this.socketReady;
-      this.socketReady = undefined;
-      ready?.();
+      this.socketReady?.();
       callback(null, socket);
     };
     let connect: (options: ConnectOptions, callback: ConnectCallback) => void;
@@ -564,8 +561,10 @@ class ResponseDeadline {
     return this.ctl.signal;
   }
 
+  /** Start the deadline, or start it over (a new socket for the same request). */
   start(): void {
-    if (this.timer !== undefined) return;
+    if (this.expired !== undefined) return;
+    if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.expired = new TimeoutError(
         `${this.target} did not send a complete response within timeouts.readMs (${this.ms} ms); the request had ` +

@@ -205,7 +205,16 @@ export class WinRMSession {
       } catch (err) {
         // A kept-alive socket can die just as we write to it. Resending is only safe for messages whose repetition
         // changes nothing (Identify, Get, Signal, Delete); a Command or Send could run twice, so those fail instead.
-        if (attempt === 0 && live !== undefined && opts.idempotent === true && err instanceof ConnectionError) continue;
+        // A failed dial ("connect") already had its retries (timeouts.connectAttempts): not again here.
+        if (
+          attempt === 0 &&
+          live !== undefined &&
+          opts.idempotent === true &&
+          err instanceof ConnectionError &&
+          err.phase === "exchange"
+        ) {
+          continue;
+        }
         throw err;
       }
       if (res.status === 401) {
