@@ -428,7 +428,7 @@ function namedStep(err: unknown, action: string, idempotent: boolean): unknown {
   const resent = idempotent
     ? "it was sent once more on a new connection where that was safe"
     : "it was not sent again, because repeating it could act twice";
-  return new ConnectionLostError(`${step} request: ${err.message}; ${resent}`, { cause: err, step });
+  return new ConnectionLostError(`${step}: ${err.message}; ${resent}`, { cause: err, step });
 }
 
 /** Combine the caller's signal with timeoutMs; the timeout aborts with a TimeoutError as the reason. */

@@ -142,6 +142,31 @@ describe("bounded responses from a hostile host", () => {
   });
 });
 
+describe("bounded decrypted parts", () => {
+  test("a sealed reply declaring OriginalContent Length 4 GiB: LimitExceededError before decrypting", async () => {
+    const f = await startFixture("win2019");
+    const port = Number(new URL(f.emu.url).port);
+    const relay = await HostilePeer.start({ mode: "inflate-original-length", target: { host: "127.0.0.1", port } });
+    const client = new WinRMClient({ ...f.connection, endpoint: relay.url, timeouts: { connectAttempts: 1 } });
+    try {
+      const err = await client.identify().then(
+        () => assert.fail("the declared length is a lie"),
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof LimitExceededError, String(err));
+      assert.equal(err.limit, "decrypted message bytes");
+      assert.equal(err.value, DEFAULT_MAX_ENVELOPE_SIZE);
+      // The handshake ran (empty bodies, not sealed), the sealed Identify reached the host.
+      assert.ok(f.emu.requests.some((e) => e.encrypted), "no sealed request reached the host");
+    } finally {
+      await client.close();
+      await relay.close();
+      await f.client.close();
+      await f.emu.close();
+    }
+  });
+});
+
 describe("bounded replies from a hostile proxy", () => {
   const cases: [HostileMode, string][] = [
     ["connect-head-flood", "CONNECT reply head bytes"],

@@ -13,6 +13,9 @@
  *   connect-body-flood  a proxy: 407 to CONNECT with a chunked body for ever
  *   connect-503-then-tunnel  a proxy: 503 to the first `failConnects` CONNECTs (the target "is not reachable
  *                       yet"), then a working tunnel to the target named in the CONNECT line
+ *   inflate-original-length  a relay in front of `target` (a WinRM endpoint) that passes requests through and, in
+ *                       each multipart/encrypted response, rewrites the part header `Length=N` (MS-WSMV 2.2.9.1
+ *                       OriginalContent) to 4 GiB: the sealed bytes stay intact, only the declared length lies
  *
  * It counts connections, requests and the bytes it pushed, so tests can show the client stopped although the peer
  * kept sending. Every socket is destroyed on close(); nothing outlives the test.
@@ -29,12 +32,15 @@ export type HostileMode =
   | "many-headers"
   | "connect-head-flood"
   | "connect-body-flood"
-  | "connect-503-then-tunnel";
+  | "connect-503-then-tunnel"
+  | "inflate-original-length";
 
 export interface HostilePeerOptions {
   readonly mode: HostileMode;
   /** connect-503-then-tunnel: how many CONNECTs get 503 first (default 2). */
   readonly failConnects?: number;
+  /** inflate-original-length: the WinRM endpoint to relay to. */
+  readonly target?: { readonly host: string; readonly port: number };
 }
 
 const CHUNK = Buffer.alloc(64 * 1024, 0x61);
@@ -93,7 +99,11 @@ export class HostilePeer {
     this.sockets.add(socket);
     socket.on("close", () => this.sockets.delete(socket));
     socket.on("error", () => undefined);
-    let buf = Buffer.alloc(0);
+    if (this.opts.mode === "inflate-original-length") {
+      this.relayInflating(socket);
+      return;
+    }
+    let buf: Buffer = Buffer.alloc(0);
     const onData = (chunk: Buffer): void => {
       buf = Buffer.concat([buf, chunk]);
       const end = buf.indexOf("\r\n\r\n");
@@ -187,6 +197,35 @@ export class HostilePeer {
     }
   }
 
+  private relayInflating(socket: Socket): void {
+    const target = this.opts.target;
+    if (target === undefined) throw new Error("inflate-original-length needs a target");
+    const upstream = netConnect(target);
+    this.sockets.add(upstream);
+    upstream.on("close", () => {
+      this.sockets.delete(upstream);
+      socket.destroy();
+    });
+    upstream.on("error", () => socket.destroy());
+    socket.on("close", () => upstream.destroy());
+    socket.on("data", (chunk: Buffer) => {
+      this.requestLines.push("relayed");
+      upstream.write(chunk);
+    });
+    let buf: Buffer = Buffer.alloc(0);
+    upstream.on("data", (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk]);
+      for (let r = takeResponse(buf); r !== undefined; r = takeResponse(buf)) {
+        buf = r.rest;
+        const text = r.body.toString("latin1");
+        // Only the declared length changes: the sealed bytes the client will verify are untouched.
+        const body = Buffer.from(text.replace(/Length=\d+/, "Length=4294967296"), "latin1");
+        const head = r.head.replace(/Content-Length: \d+/i, `Content-Length: ${body.length}`);
+        this.write(socket, Buffer.concat([Buffer.from(`${head}\r\n\r\n`, "latin1"), body]));
+      }
+    });
+  }
+
   private tunnelOrRefuse(socket: Socket, head: string, rest: Buffer): void {
     const connects = this.requestLines.filter((l) => l.startsWith("CONNECT ")).length;
     const m = /^CONNECT ([^ :]+):(\d+) HTTP\/1\.1$/.exec(head.split("\r\n")[0] ?? "");
@@ -213,6 +252,17 @@ export class HostilePeer {
     });
     socket.on("close", () => upstream.destroy());
   }
+}
+
+/** One HTTP/1.1 response with a Content-Length body, parsed off `buf`; undefined until it is complete. */
+function takeResponse(buf: Buffer): { head: string; body: Buffer; rest: Buffer } | undefined {
+  const end = buf.indexOf("\r\n\r\n");
+  if (end < 0) return undefined;
+  const head = buf.subarray(0, end).toString("latin1");
+  const line = head.split("\r\n").find((l) => l.toLowerCase().startsWith("content-length:"));
+  const length = line === undefined ? 0 : Number(line.slice(line.indexOf(":") + 1).trim());
+  if (buf.length < end + 4 + length) return undefined;
+  return { head, body: buf.subarray(end + 4, end + 4 + length), rest: buf.subarray(end + 4 + length) };
 }
 
 /** Peak of process.memoryUsage().rss while `fn` runs, sampled every 5 ms, above the value at the start. */

@@ -230,8 +230,8 @@ export class RemoteShell {
       if (commandId === undefined || !(err instanceof ConnectionError)) throw err;
       // The host accepted the Command: whatever broke afterwards, it may have run, or may still be running.
       throw new ConnectionLostError(
-        `the host accepted the command (CommandId ${commandId}) and may have run it or still be running it; then ` +
-          `${err.message}. The command was not sent again`,
+        `the host accepted the command (CommandId ${commandId}), so it may have run or may still be running, and it ` +
+          `was not sent again; then ${err.message}`,
         { cause: err, step: err instanceof ConnectionLostError && err.step !== undefined ? err.step : "Receive" },
       );
     } finally {
