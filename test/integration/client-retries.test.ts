@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { WinRMClient } from "../../provider/src/client.js";
-import { ConnectionError, ConnectionLostError, ProxyError } from "../../provider/src/errors.js";
+import { ConnectionError, ConnectionLostError, ProxyError, TimeoutError } from "../../provider/src/errors.js";
 import { backoffMs, isRetryableDial } from "../../provider/src/transport/dialRetry.js";
 import { WinRMEmulator } from "../emulator/server.js";
 import { HostilePeer } from "../peers/hostilePeer.js";
@@ -95,6 +95,51 @@ describe("dial retries", () => {
     } finally {
       await client.close();
     }
+  });
+
+  test("timeoutMs ends the retries: TimeoutError at the caller's deadline, not after all attempts", async () => {
+    const port = await unusedPort();
+    const client = new WinRMClient({
+      endpoint: `http://127.0.0.1:${port}/wsman`,
+      auth: { mechanism: "ntlm", username: USER, password: PASSWORD },
+    });
+    const started = Date.now();
+    try {
+      const err = await client.run("echo x", { timeoutMs: 1_200 }).then(
+        () => assert.fail("nothing listens"),
+        (e: unknown) => e,
+      );
+      const elapsed = Date.now() - started;
+      assert.ok(err instanceof TimeoutError, String(err));
+      assert.match(err.message, /timeoutMs \(1200 ms\)/);
+      assert.ok(elapsed < 3_000, `gave up after ${elapsed} ms`);
+      const retries = client.stats.dialRetries;
+      // No dial continues behind the caller's back.
+      await new Promise((r) => setTimeout(r, 2_000));
+      assert.equal(client.stats.dialRetries, retries);
+    } finally {
+      await client.close();
+    }
+  });
+
+  test("close() while a dial is being retried settles at once and stops the retries", async () => {
+    const port = await unusedPort();
+    const client = new WinRMClient({
+      endpoint: `http://127.0.0.1:${port}/wsman`,
+      auth: { mechanism: "ntlm", username: USER, password: PASSWORD },
+    });
+    const outcome = client.identify().then(
+      () => assert.fail("nothing listens"),
+      (e: unknown) => e,
+    );
+    await new Promise((r) => setTimeout(r, 700));
+    const started = Date.now();
+    await client.close();
+    const err = await outcome;
+    assert.ok(Date.now() - started < 1_500, `close() took ${Date.now() - started} ms`);
+    assert.ok(err instanceof ConnectionError, String(err));
+    assert.equal(err.phase, "connect");
+    assert.ok(client.stats.dialRetries <= 2, `${client.stats.dialRetries} retries`);
   });
 
   test("the backoff doubles from 0.5 s and stays at 5 s", () => {

@@ -221,6 +221,9 @@ export class HttpChannel {
       deadline.start();
     };
     const signal = req.signal !== undefined ? AbortSignal.any([req.signal, deadline.signal]) : deadline.signal;
+    // The caller gave up (abort, timeoutMs): no more dial attempts for this request.
+    const stopDialing = (): void => this.dialStop.abort();
+    req.signal?.addEventListener("abort", stopDialing, { once: true });
     try {
       const res = await this.client.request({
         // RFC 9112 3.2.2: a request to a forward proxy names the target in absolute-form.
@@ -256,6 +259,9 @@ export class HttpChannel {
     } finally {
       this.socketReady = undefined;
       deadline.clear();
+      req.signal?.removeEventListener("abort", stopDialing);
+      // Later requests dial with retries again.
+      if (this.dialStop.signal.aborted && !this.closed) this.dialStop = new AbortController();
     }
   }
 
@@ -352,7 +358,6 @@ export class HttpChannel {
 
   private makeClient(): Client {
     const { endpoint, tls, connectMs, readMs, proxy } = this.opts;
-    const stop = this.dialStop.signal;
     const base = buildConnector({
       ...(tls ?? {}),
       timeout: connectMs,
@@ -454,7 +459,7 @@ export class HttpChannel {
         });
       });
     const retrying = (options: ConnectOptions, callback: ConnectCallback): void => {
-      dialWithRetries(() => once(options), dialCtx, stop, () => this.dialRetries++).then(
+      dialWithRetries(() => once(options), dialCtx, this.dialStop.signal, () => this.dialRetries++).then(
         (socket) => callback(null, socket),
         (err: unknown) => callback(err as Error, null),
       );
