@@ -14,6 +14,7 @@ import { WinRMClient } from "../../provider/src/client.js";
 import { ConnectionError, ConnectionLostError, ProxyError, TimeoutError } from "../../provider/src/errors.js";
 import { backoffMs, isRetryableDial } from "../../provider/src/transport/dialRetry.js";
 import { WinRMEmulator } from "../emulator/server.js";
+import { ConnectRefusedError, ProxyClosedError } from "../../provider/src/transport/proxyTunnel.js";
 import { HostilePeer } from "../peers/hostilePeer.js";
 import { PASSWORD, startFixture, USER } from "./clientFixture.js";
 import { testHost } from "./clientTestHost.js";
@@ -158,6 +159,10 @@ describe("dial retries", () => {
     assert.equal(isRetryableDial(new ProxyError("x", { httpStatus: 502 })), true);
     assert.equal(isRetryableDial(new ProxyError("x", { httpStatus: 403 })), false);
     assert.equal(isRetryableDial(new ProxyError("x", { httpStatus: 407 })), false);
+    assert.equal(isRetryableDial(new ProxyClosedError("closed before answering")), true);
+    assert.equal(isRetryableDial(new ProxyError("cannot reach the proxy", { cause: sys("ECONNREFUSED") })), true);
+    assert.equal(isRetryableDial(new ProxyError("not an HTTP response")), false);
+    assert.equal(isRetryableDial(new ConnectRefusedError("403", { httpStatus: 403 })), false);
   });
 
   test("a proxy that answers CONNECT with 503 until the target is up: retried, then tunnelled", async () => {

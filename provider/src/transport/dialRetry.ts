@@ -20,7 +20,7 @@ import {
   TimeoutError,
   WinRMError,
 } from "../errors.js";
-import { ConnectRefusedError } from "./proxyTunnel.js";
+import { ConnectRefusedError, ProxyClosedError } from "./proxyTunnel.js";
 import { describeTlsError } from "./tls.js";
 
 const FIRST_BACKOFF_MS = 500;
@@ -58,9 +58,10 @@ export function isRetryableDial(err: unknown): boolean {
   if (err instanceof TimeoutError) return true;
   if (err instanceof ProxyError) {
     if (err.httpStatus !== undefined) return GATEWAY_STATUSES.has(err.httpStatus);
-    // No status: the proxy could not be reached, or closed before answering CONNECT.
+    // No status: the proxy closed before answering CONNECT, or could not be reached (the socket error is the cause).
+    if (err instanceof ProxyClosedError) return true;
     const cause = codeOf(err.cause);
-    return cause === undefined || RETRYABLE_CODES.has(cause);
+    return cause !== undefined && RETRYABLE_CODES.has(cause);
   }
   if (err instanceof WinRMError) return false;
   const code = codeOf(err);

@@ -51,6 +51,9 @@ const REFUSAL_STATUSES: ReadonlySet<number> = new Set([400, 403, 405, 501]);
 /** The proxy refused the CONNECT itself (policy, not a failure to reach the target): auto mode may forward instead. */
 export class ConnectRefusedError extends ProxyError {}
 
+/** The proxy closed the connection before it answered CONNECT (a reset one hop away: dialRetry.ts retries it). */
+export class ProxyClosedError extends ProxyError {}
+
 /** Shared between the tunnels of one channel: Basic is stateless, so later tunnels send it pre-emptively (RFC 7617 2.2). */
 export interface ProxyAuthCache {
   basicHeader?: string;
@@ -441,7 +444,7 @@ class ResponseReader {
 
   private async more(): Promise<void> {
     if (this.ended) {
-      throw this.endError ?? new ProxyError("the proxy closed the connection before a complete response to CONNECT");
+      throw this.endError ?? new ProxyClosedError("the proxy closed the connection before a complete response to CONNECT");
     }
     await new Promise<void>((resolve) => {
       this.waiter = resolve;
