@@ -79,6 +79,7 @@ function statsDelta(after: ClientStats, before: ClientStats): ClientStats {
     requests: after.requests - before.requests,
     handshakes: after.handshakes - before.handshakes,
     connections: after.connections - before.connections,
+    dialRetries: after.dialRetries - before.dialRetries,
     shells: after.shells - before.shells,
   };
 }

@@ -12,12 +12,12 @@ import { randomUUID } from "node:crypto";
 import { createMechanism } from "./auth/index.js";
 import type { AuthMechanism } from "./auth/mechanism.js";
 import { parseConnection, type Connection, type ConnectionInput } from "./connection.js";
-import { ConfigurationError, HttpError, ProtocolError, TimeoutError } from "./errors.js";
+import { ConfigurationError, ConnectionLostError, HttpError, ProtocolError, TimeoutError } from "./errors.js";
 import { abortReason } from "./transport/http.js";
 import { checkPolicy, type TransportPlan } from "./transport/policy.js";
-import { WinRMSession, type SessionStats } from "./transport/session.js";
+import { WinRMSession, type SessionStats, type SoapResponse } from "./transport/session.js";
 import type { PathObserver } from "./transport/pathEvents.js";
-import { buildRequest } from "./wsman/envelope.js";
+import { buildRequest, DEFAULT_MAX_ENVELOPE_SIZE } from "./wsman/envelope.js";
 import { faultFromEnvelope } from "./wsman/faults.js";
 import { parseEnvelope, type Envelope } from "./wsman/parse.js";
 import { ACTION } from "./wsman/namespaces.js";
@@ -44,6 +44,12 @@ export type ShellKind = "cmd" | "powershell";
 
 /** Messages safe to resend once if the connection died under them (repeating them changes nothing). */
 const IDEMPOTENT_ACTIONS: ReadonlySet<string> = new Set([ACTION.get, ACTION.signal, ACTION.delete]);
+
+/**
+ * The w:MaxEnvelopeSize every request declares; the session caps each response (body, decrypted part) from it, so a
+ * host or proxy that sends more fails with LimitExceededError instead of growing the client's memory.
+ */
+const MAX_ENVELOPE_SIZE = DEFAULT_MAX_ENVELOPE_SIZE;
 
 export interface RunOptions {
   /** "cmd" (default): the line runs through cmd.exe; "powershell": the text is a PowerShell script. */
@@ -124,6 +130,7 @@ export class WinRMClient {
       plan: this.plan,
       mechanism,
       observer: options.observer,
+      maxEnvelopeSize: MAX_ENVELOPE_SIZE,
     });
     this.messageId = options.messageId ?? (() => `uuid:${randomUUID().toUpperCase()}`);
     if (typeof this.connection.codePage === "number") this.outputCodePage = this.connection.codePage;
@@ -258,10 +265,16 @@ export class WinRMClient {
       ...(req.options !== undefined ? { options: req.options } : {}),
       ...(req.body !== undefined ? { body: req.body } : {}),
       operationTimeoutSec: this.connection.timeouts.operationTimeoutSec,
+      maxEnvelopeSize: MAX_ENVELOPE_SIZE,
       messageId: this.messageId(),
     });
     const idempotent = IDEMPOTENT_ACTIONS.has(req.action);
-    const res = await this.session.post(xml, signal, { idempotent });
+    let res: SoapResponse;
+    try {
+      res = await this.session.post(xml, signal, { idempotent });
+    } catch (err) {
+      throw namedStep(err, req.action, idempotent);
+    }
     const env = parseEnvelope(res.xml);
     const fault = faultFromEnvelope(env, res.status);
     if (fault !== undefined) throw fault;
@@ -401,6 +414,21 @@ export class WinRMClient {
       // best effort
     }
   }
+}
+
+/** "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Command" -> "Command". */
+function actionName(action: string): string {
+  return action.slice(action.lastIndexOf("/") + 1);
+}
+
+/** A connection lost in the middle of a request, restated with the WS-Management step it broke (errors name steps). */
+function namedStep(err: unknown, action: string, idempotent: boolean): unknown {
+  if (!(err instanceof ConnectionLostError) || err.step !== undefined) return err;
+  const step = actionName(action);
+  const resent = idempotent
+    ? "it was sent once more on a new connection where that was safe"
+    : "it was not sent again, because repeating it could act twice";
+  return new ConnectionLostError(`${step}: ${err.message}; ${resent}`, { cause: err, step });
 }
 
 /** Combine the caller's signal with timeoutMs; the timeout aborts with a TimeoutError as the reason. */

@@ -100,7 +100,28 @@ const proxyObjectSchema = z
 
 const timeoutsSchema = z
   .object({
-    connectMs: z.number().int().positive().default(30_000).describe("TCP + TLS connect timeout."),
+    connectMs: z
+      .number()
+      .int()
+      .positive()
+      .default(15_000)
+      .describe(
+        "Timeout of one connection attempt in milliseconds: TCP connect, TLS handshake and, through a proxy, the " +
+          "CONNECT exchange. Default 15000 (15 s, as @pulumi/command's per-dial timeout).",
+      ),
+    connectAttempts: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(10)
+      .describe(
+        "How many times to try to open a connection (1 = no retry) for a host that is still starting. Retried only " +
+          "when the connection is refused, reset or times out before any WinRM message was sent on it (TCP connect, " +
+          "TLS handshake, or a proxy answering CONNECT with 502/503/504), with exponential backoff from 0.5 s to 5 s " +
+          "between attempts; a request that may have reached the host is never sent again. Default 10 (as " +
+          "@pulumi/command's dial error limit); the worst case is about connectAttempts * connectMs plus 33 s of backoff.",
+      ),
     operationTimeoutSec: z
       .number()
       .int()
@@ -112,7 +133,11 @@ const timeoutsSchema = z
       .int()
       .positive()
       .optional()
-      .describe("HTTP response timeout; must exceed operationTimeoutSec (default operationTimeoutSec + 10 s)."),
+      .describe(
+        "Deadline for one whole HTTP response (status, headers and body) in milliseconds, counted from the moment " +
+          "the request is on the connection; it fires even while bytes keep trickling in. Must exceed " +
+          "operationTimeoutSec (default operationTimeoutSec + 10 s).",
+      ),
   })
   .strict();
 
@@ -128,8 +153,8 @@ export const connectionSchema = z
       .default("auto")
       .describe("auto: seal every message on http://, rely on TLS on https://. never is refused on http://."),
     timeouts: timeoutsSchema
-      .default({ connectMs: 30_000, operationTimeoutSec: 20 })
-      .describe("Connect, WS-Management operation and HTTP read timeouts."),
+      .default({ connectMs: 15_000, connectAttempts: 10, operationTimeoutSec: 20 })
+      .describe("Connect (with retries), WS-Management operation and HTTP read timeouts."),
     codePage: z
       .union([z.number().int().positive(), z.literal("auto")])
       .default("auto")
@@ -160,7 +185,13 @@ export interface Connection {
   };
   readonly tls: { readonly ca?: string; readonly serverName?: string; readonly rejectUnauthorized: boolean };
   readonly messageEncryption: "auto" | "always" | "never";
-  readonly timeouts: { readonly connectMs: number; readonly operationTimeoutSec: number; readonly readMs: number };
+  readonly timeouts: {
+    readonly connectMs: number;
+    /** Connection attempts (1..100) for refused / reset / timed-out dials; see the schema's description. */
+    readonly connectAttempts: number;
+    readonly operationTimeoutSec: number;
+    readonly readMs: number;
+  };
   readonly codePage: number | "auto";
   readonly proxy: "none" | "env" | ProxyConfig;
 }
@@ -195,6 +226,7 @@ const FIXES: Record<string, string> = {
   "tls.rejectUnauthorized": "use true (default) or false",
   messageEncryption: 'use "auto", "always" or "never"',
   "timeouts.connectMs": "give a positive whole number of milliseconds",
+  "timeouts.connectAttempts": "give a whole number from 1 (no retry) to 100",
   "timeouts.operationTimeoutSec": "give a positive whole number of seconds",
   "timeouts.readMs": "give a positive whole number of milliseconds, larger than operationTimeoutSec * 1000",
   codePage: 'give "auto" or a Windows code page number such as 65001, 437 or 850',
@@ -268,7 +300,12 @@ export function parseConnection(input: unknown): Connection {
       rejectUnauthorized: c.tls.rejectUnauthorized,
     },
     messageEncryption: c.messageEncryption,
-    timeouts: { connectMs: c.timeouts.connectMs, operationTimeoutSec: c.timeouts.operationTimeoutSec, readMs },
+    timeouts: {
+      connectMs: c.timeouts.connectMs,
+      connectAttempts: c.timeouts.connectAttempts,
+      operationTimeoutSec: c.timeouts.operationTimeoutSec,
+      readMs,
+    },
     codePage: c.codePage,
     proxy: typeof c.proxy === "string" ? c.proxy : parseProxy(c.proxy),
   };

@@ -22,6 +22,8 @@ export type ErrorCode =
   | "WINRM_DECRYPT"
   | "WINRM_PROTOCOL"
   | "WINRM_CONNECTION"
+  | "WINRM_CONNECTION_LOST"
+  | "WINRM_LIMIT"
   | "WINRM_COMMAND_FAILED"
   | "WINRM_ABORTED";
 
@@ -187,10 +189,52 @@ export class ProtocolError extends WinRMError {
   }
 }
 
+/**
+ * Where a connection failed:
+ * - "connect": before any request left (TCP connect, TLS handshake, CONNECT through the proxy); the host never saw
+ *   a message, so the dial may be retried (timeouts.connectAttempts);
+ * - "exchange": after a request was written; the host may have received it, and acted on it.
+ */
+export type ConnectionPhase = "connect" | "exchange";
+
 /** TCP or TLS failed: refused, reset, certificate rejected. */
 export class ConnectionError extends WinRMError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super("WINRM_CONNECTION", message, options);
+  readonly phase: ConnectionPhase;
+  constructor(
+    message: string,
+    options?: { cause?: unknown; phase?: ConnectionPhase },
+    code: ErrorCode = "WINRM_CONNECTION",
+  ) {
+    super(code, message, options);
+    this.phase = options?.phase ?? "connect";
+  }
+}
+
+/**
+ * The connection broke after a request had left: the host was reached and may have run it (a Command may be running
+ * now). Never re-sent automatically unless repeating it changes nothing (Get, Signal, Delete, Identify).
+ */
+export class ConnectionLostError extends ConnectionError {
+  /** The WS-Management step that was in flight ("Command", "Receive", ...), when known. */
+  readonly step: string | undefined;
+  constructor(message: string, options?: { cause?: unknown; step?: string }) {
+    super(message, { ...(options?.cause !== undefined ? { cause: options.cause } : {}), phase: "exchange" }, "WINRM_CONNECTION_LOST");
+    this.step = options?.step;
+  }
+}
+
+/**
+ * A peer (the host, or anything on the path: a proxy) sent more than the client accepts: a body over the cap derived
+ * from MaxEnvelopeSize, too many or too large headers, an oversized CONNECT reply. `limit` names the bound, `value` is
+ * the bound itself (never the peer's data).
+ */
+export class LimitExceededError extends WinRMError {
+  readonly limit: string;
+  readonly value: number;
+  constructor(limit: string, value: number, message: string, options?: { cause?: unknown }) {
+    super("WINRM_LIMIT", `${message} (limit ${limit} = ${value})`, options);
+    this.limit = limit;
+    this.value = value;
   }
 }
 

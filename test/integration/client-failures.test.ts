@@ -203,13 +203,16 @@ describe("connections", () => {
     const url = f.emu.url;
     await f.client.close();
     await f.emu.close();
-    const client = new WinRMClient({ endpoint: url, auth: { username: "u", password: PASSWORD } });
+    // One attempt: the retries for a host that is still starting are client-retries.test.ts's subject.
+    const client = new WinRMClient({ endpoint: url, auth: { username: "u", password: PASSWORD }, timeouts: { connectAttempts: 1 } });
     try {
       const err = await client.run("echo x").then(
         () => assert.fail("nothing listens"),
         (e: unknown) => e,
       );
       assert.ok(err instanceof ConnectionError, String(err));
+      assert.equal(err.phase, "connect");
+      assert.match(err.message, /cannot reach 127\.0\.0\.1:\d+: ECONNREFUSED$/);
       assertNoSecret(err, PASSWORD);
     } finally {
       await client.close();

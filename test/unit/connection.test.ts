@@ -28,9 +28,18 @@ describe("parseConnection", () => {
     assert.equal(c.auth.mechanism, "negotiate");
     assert.equal(c.tls.rejectUnauthorized, true);
     assert.equal(c.messageEncryption, "auto");
-    assert.deepEqual(c.timeouts, { connectMs: 30_000, operationTimeoutSec: 20, readMs: 30_000 });
+    // Dial defaults as @pulumi/command's remote connection: 10 attempts of 15 s each.
+    assert.deepEqual(c.timeouts, { connectMs: 15_000, connectAttempts: 10, operationTimeoutSec: 20, readMs: 30_000 });
     assert.equal(c.codePage, "auto");
     assert.equal(c.proxy, "none");
+  });
+
+  test("connectAttempts: a whole number from 1 to 100, named by its full path", () => {
+    assert.equal(parseConnection({ ...base, timeouts: { connectAttempts: 1 } }).timeouts.connectAttempts, 1);
+    assert.equal(parseConnection({ ...base, timeouts: { connectAttempts: 100 } }).timeouts.connectAttempts, 100);
+    for (const bad of [0, 101, 2.5, -1]) {
+      fails({ ...base, timeouts: { connectAttempts: bad } }, "timeouts.connectAttempts", /from 1 \(no retry\) to 100/);
+    }
   });
 
   test("readMs defaults to operation timeout + 10 s and must exceed it", () => {

@@ -19,7 +19,7 @@ import {
   shellBody,
   signalBody,
 } from "../wsman/shell.js";
-import { OperationTimeoutFault, ProtocolError } from "../errors.js";
+import { ConnectionError, ConnectionLostError, OperationTimeoutFault, ProtocolError } from "../errors.js";
 
 /** One WS-Management request as the shell needs it; the client adds addressing, sealing and fault decoding. */
 export interface WSManRequest {
@@ -226,6 +226,14 @@ export class RemoteShell {
         }
         if (r.state !== undefined && /\/Pending$/i.test(r.state)) await closeStdin();
       }
+    } catch (err) {
+      if (commandId === undefined || !(err instanceof ConnectionError)) throw err;
+      // The host accepted the Command: whatever broke afterwards, it may have run, or may still be running.
+      throw new ConnectionLostError(
+        `the host accepted the command (CommandId ${commandId}), so it may have run or may still be running, and it ` +
+          `was not sent again; then ${err.message}`,
+        { cause: err, step: err instanceof ConnectionLostError && err.step !== undefined ? err.step : "Receive" },
+      );
     } finally {
       this.busy = false;
       if (!finished && commandId !== undefined) {

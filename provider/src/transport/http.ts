@@ -23,21 +23,48 @@
  * auto = tunnel; for an http:// endpoint, when the proxy refuses CONNECT (403/405/501/400: squid allows CONNECT only
  * to SSL_ports by default), switch to forward for the life of the channel. A refused CONNECT sent no byte to the host,
  * so the request is simply sent again on the new route.
+ *
+ * Bounds (everything a peer sends is bounded; the host or anything on the path may be hostile):
+ * - dials: timeouts.connectMs per attempt, timeouts.connectAttempts attempts with backoff (dialRetry.ts);
+ * - a total deadline per response (timeouts.readMs), from the moment the request is on a connected socket to the
+ *   last body byte: undici's headersTimeout/bodyTimeout are idle timers that a peer trickling a byte at a time never
+ *   trips;
+ * - the body: `maxBodyBytes` (the session derives it from the MaxEnvelopeSize we declare); a declared Content-Length
+ *   over it fails before any body byte is read, a chunked or unframed body at the first byte over it (undici's
+ *   maxResponseSize);
+ * - the head: MAX_HEADER_BYTES (undici's maxHeaderSize) and MAX_HEADER_COUNT fields.
  */
 import { Client, buildConnector } from "undici";
 import type { X509Certificate } from "node:crypto";
 import type { Socket } from "node:net";
 import { TLSSocket } from "node:tls";
 import type { ChannelBindings } from "../auth/mechanism.js";
-import { AbortError, ConnectionError, ProxyAuthenticationError, ProxyError, TimeoutError, WinRMError } from "../errors.js";
+import {
+  AbortError,
+  ConnectionError,
+  ConnectionLostError,
+  LimitExceededError,
+  ProxyAuthenticationError,
+  ProxyError,
+  TimeoutError,
+  WinRMError,
+} from "../errors.js";
+import { dialWithRetries, type DialContext } from "./dialRetry.js";
 import { offeredSchemes, PROXY_AUTH_HEADERS } from "./challenges.js";
 import { emit, type PathObserver } from "./pathEvents.js";
 import { effectivePort, proxyLabel, type ResolvedProxy } from "./proxyConfig.js";
 import { ConnectRefusedError, openTunnel, proxyDialed, proxyDialFailed, type ProxyAuthCache } from "./proxyTunnel.js";
 import { tlsServerEndPointBindings } from "../wire/channelBindings.js";
-import { describeTlsError, type TlsConnectOptions } from "./tls.js";
+import type { TlsConnectOptions } from "./tls.js";
 
 export type Route = "direct" | "tunnel" | "forward";
+
+/**
+ * Response head bounds. WinRM heads are small (a 401 with one Negotiate token of a few KiB is the largest); http.sys
+ * itself refuses request heads over 16 KiB (MaxRequestBytes). 64 KiB leaves room for large Kerberos tokens.
+ */
+export const MAX_HEADER_BYTES = 64 * 1024;
+export const MAX_HEADER_COUNT = 100;
 
 export interface HttpResponse {
   readonly status: number;
@@ -57,7 +84,12 @@ export interface HttpChannelOptions {
   readonly endpoint: URL;
   readonly tls?: TlsConnectOptions | undefined;
   readonly connectMs: number;
+  /** Dial attempts (timeouts.connectAttempts, 1 = no retry); default 1. */
+  readonly connectAttempts?: number | undefined;
+  /** Total deadline of one response, head and body (timeouts.readMs). */
   readonly readMs: number;
+  /** Largest response body accepted, in bytes (default: no cap; the session always sets one). */
+  readonly maxBodyBytes?: number | undefined;
   /** The proxy for this endpoint (undefined = direct). */
   readonly proxy?: ResolvedProxy | undefined;
   readonly observer?: PathObserver | undefined;
@@ -82,8 +114,14 @@ export class HttpChannel {
   private routeAnnounced = false;
   private readonly proxyAuthCache: ProxyAuthCache = {};
   private lastBindings: ChannelBindings | undefined;
+  /** Ends the backoff waits of the current client's dials (on reset and close). */
+  private dialStop = new AbortController();
+  /** Called when the connector hands a socket to undici: the request in flight (re)starts its deadline. */
+  private socketReady: (() => void) | undefined;
   /** HTTP requests written (every leg of a handshake counts). */
   requests = 0;
+  /** Dials that failed and were tried again (timeouts.connectAttempts). */
+  dialRetries = 0;
 
   constructor(private readonly opts: HttpChannelOptions) {
     const proxy = opts.proxy;
@@ -173,6 +211,19 @@ export class HttpChannel {
     this.requests++;
     const url = this.opts.endpoint;
     const forward = this.routeValue === "forward";
+    const deadline = new ResponseDeadline(this.opts.readMs, this.targetAuthority());
+    // The deadline counts from a connected socket: dials have their own bounds (connectMs x connectAttempts). If
+    // undici dials anew for this request (the kept-alive socket was gone), it counts from the new socket.
+    let connected = this.current !== undefined;
+    if (connected) deadline.start();
+    this.socketReady = () => {
+      connected = true;
+      deadline.start();
+    };
+    const signal = req.signal !== undefined ? AbortSignal.any([req.signal, deadline.signal]) : deadline.signal;
+    // The caller gave up (abort, timeoutMs): no more dial attempts for this request.
+    const stopDialing = (): void => this.dialStop.abort();
+    req.signal?.addEventListener("abort", stopDialing, { once: true });
     try {
       const res = await this.client.request({
         // RFC 9112 3.2.2: a request to a forward proxy names the target in absolute-form.
@@ -185,17 +236,60 @@ export class HttpChannel {
           "content-length": String(req.body.length),
         },
         body: req.body.length > 0 ? Buffer.from(req.body.buffer, req.body.byteOffset, req.body.length) : null,
-        signal: req.signal,
+        signal,
         headersTimeout: this.opts.readMs,
         bodyTimeout: this.opts.readMs,
       });
       // Read the socket id when the head arrives: with "Connection: close" the socket may be gone after the body.
       const connectionId = this.current?.id ?? this.socketSeq;
+      try {
+        this.checkHead(res.headers);
+      } catch (err) {
+        // Not one byte of the body is read: destroying it closes the socket (undici), and the error it emits is ours.
+        res.body.on("error", () => undefined);
+        res.body.destroy();
+        throw err;
+      }
       const body = Buffer.from(await res.body.arrayBuffer());
       if (forward) this.checkForwardStatus(res.statusCode, res.headers);
       return { status: res.statusCode, headers: res.headers, body, connectionId };
     } catch (err) {
-      throw this.mapError(err, req.signal);
+      if (deadline.expired !== undefined && req.signal?.aborted !== true) throw deadline.expired;
+      throw this.mapError(err, req.signal, connected);
+    } finally {
+      this.socketReady = undefined;
+      deadline.clear();
+      req.signal?.removeEventListener("abort", stopDialing);
+      // Later requests dial with retries again.
+      if (this.dialStop.signal.aborted && !this.closed) this.dialStop = new AbortController();
+    }
+  }
+
+  /** The head's bounds undici does not check: field count, and a declared body over the cap (before reading it). */
+  private checkHead(headers: Readonly<Record<string, string | string[] | undefined>>): void {
+    let fields = 0;
+    for (const v of Object.values(headers)) fields += Array.isArray(v) ? v.length : 1;
+    if (fields > MAX_HEADER_COUNT) {
+      throw new LimitExceededError(
+        "response header count",
+        MAX_HEADER_COUNT,
+        `${this.targetAuthority()} sent a response head with ${fields} header fields`,
+      );
+    }
+    const cap = this.opts.maxBodyBytes;
+    const declared = headers["content-length"];
+    if (cap === undefined || typeof declared !== "string") return;
+    // Digits only (RFC 9110 8.6); compared by length first, so a 30-digit value needs no big arithmetic.
+    const digits = declared.trim();
+    if (!/^\d+$/.test(digits)) return;
+    const significant = digits.replace(/^0+/, "");
+    if (significant.length > 15 || Number(significant) > cap) {
+      throw new LimitExceededError(
+        "response body bytes",
+        cap,
+        `${this.targetAuthority()} declared a response body of ${significant.length > 15 ? "more than 10^15" : significant} bytes (Content-Length), ` +
+          "larger than any WinRM response may be (the cap is derived from the MaxEnvelopeSize the client sends)",
+      );
     }
   }
 
@@ -203,15 +297,39 @@ export class HttpChannel {
   async reset(): Promise<void> {
     const old = this.client;
     this.current = undefined;
+    this.dialStop.abort();
+    this.dialStop = new AbortController();
     this.client = this.makeClient();
     await old.destroy().catch(() => undefined);
   }
 
+  /** Stop retrying dials (the session is closing): a dial in progress ends with its current attempt. */
+  stopDialing(): void {
+    this.dialStop.abort();
+  }
+
+  /**
+   * Close the connection. Always settles: a graceful close gets CLOSE_GRACE_MS, then the socket is destroyed (the
+   * session closes only after its last request settled, so nothing is lost).
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.current = undefined;
-    await this.client.close().catch(() => this.client.destroy());
+    this.dialStop.abort();
+    const client = this.client;
+    let timer: NodeJS.Timeout | undefined;
+    const graceful = await Promise.race([
+      client.close().then(
+        () => true,
+        () => false,
+      ),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), CLOSE_GRACE_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!graceful) await client.destroy().catch(() => undefined);
   }
 
   /**
@@ -264,6 +382,7 @@ export class HttpChannel {
         if (this.current?.id === id) this.current = undefined;
       });
       if (tlsSocket !== undefined) this.announceTls(tlsSocket, cert, bindings);
+      this.socketReady?.();
       callback(null, socket);
     };
     let connect: (options: ConnectOptions, callback: ConnectCallback) => void;
@@ -326,11 +445,33 @@ export class HttpChannel {
         );
       };
     }
+    // Every dial, whatever the route, with retries; its errors reach undici only as WinRMErrors (dialRetry.ts).
+    const dialCtx: DialContext = {
+      target: this.targetAuthority(),
+      connectMs,
+      attempts: this.opts.connectAttempts ?? 1,
+    };
+    const once = (options: ConnectOptions): Promise<Socket> =>
+      new Promise<Socket>((resolve, reject) => {
+        connect(options, (err, socket) => {
+          if (err !== null) reject(err);
+          else resolve(socket);
+        });
+      });
+    const retrying = (options: ConnectOptions, callback: ConnectCallback): void => {
+      dialWithRetries(() => once(options), dialCtx, this.dialStop.signal, () => this.dialRetries++).then(
+        (socket) => callback(null, socket),
+        (err: unknown) => callback(err as Error, null),
+      );
+    };
+    const maxBody = this.opts.maxBodyBytes;
     const client = new Client(route === "forward" && proxy !== undefined ? proxy.url.origin : endpoint.origin, {
       pipelining: 1,
       headersTimeout: readMs,
       bodyTimeout: readMs,
-      connect,
+      maxHeaderSize: MAX_HEADER_BYTES,
+      ...(maxBody !== undefined ? { maxResponseSize: maxBody } : {}),
+      connect: retrying,
     });
     // Client holds at most one socket: the one 'connect' announced is the one 'disconnect' reports.
     let connectedId = 0;
@@ -363,38 +504,83 @@ export class HttpChannel {
     });
   }
 
-  private mapError(err: unknown, signal: AbortSignal | undefined): Error {
+  /**
+   * A failure of one request, named by its step: dial failures arrive as WinRMErrors from the connector (phase
+   * "connect": nothing was sent); once the socket was connected the request may have reached the host, so a broken
+   * connection is a ConnectionLostError ("exchange"), never "cannot reach".
+   */
+  private mapError(err: unknown, signal: AbortSignal | undefined, connected: boolean): Error {
     if (signal?.aborted) return abortReason(signal);
     if (err instanceof WinRMError) return err;
     const code = (err as { code?: unknown } | null)?.code;
     const target = this.targetAuthority();
     switch (code) {
-      case "UND_ERR_CONNECT_TIMEOUT":
-        return new TimeoutError(`connecting to ${target} took longer than timeouts.connectMs (${this.opts.connectMs} ms)`, {
-          cause: err,
-        });
       case "UND_ERR_HEADERS_TIMEOUT":
       case "UND_ERR_BODY_TIMEOUT":
         return new TimeoutError(`${target} sent no response within timeouts.readMs (${this.opts.readMs} ms)`, { cause: err });
       case "UND_ERR_ABORTED":
         return new AbortError({ cause: err });
-      case "UND_ERR_SOCKET":
-        return new ConnectionError(`the connection to ${target} closed before a response arrived`, { cause: err });
-      case "ECONNREFUSED":
-      case "ECONNRESET":
-      case "EHOSTUNREACH":
-      case "ENETUNREACH":
-      case "ENOTFOUND":
-      case "EAI_AGAIN":
-      case "EPIPE":
-        return new ConnectionError(`cannot reach ${target}: ${code}`, { cause: err });
+      case "UND_ERR_RES_EXCEEDED_MAX_SIZE":
+        return new LimitExceededError(
+          "response body bytes",
+          this.opts.maxBodyBytes ?? 0,
+          `${target} sent a response body larger than any WinRM response may be (the cap is derived from the ` +
+            "MaxEnvelopeSize the client sends); the connection was closed",
+          { cause: err },
+        );
+      case "UND_ERR_HEADERS_OVERFLOW":
+        return new LimitExceededError("response header bytes", MAX_HEADER_BYTES, `${target} sent an oversized response head`, {
+          cause: err,
+        });
       default: {
-        const tlsText = describeTlsError(err);
-        if (tlsText !== undefined) return new ConnectionError(`TLS to ${target} failed: ${tlsText}`, { cause: err });
-        const msg = err instanceof Error ? err.message : String(err);
-        return new ConnectionError(`request to ${target} failed: ${msg}`, { cause: err });
+        const what = typeof code === "string" ? code : err instanceof Error ? err.message : String(err);
+        if (!connected) return new ConnectionError(`connecting to ${target} failed: ${what}`, { cause: err, phase: "connect" });
+        return new ConnectionLostError(
+          `the connection to ${target} broke after the request was sent, before the complete response (${what}); ` +
+            "the host may have received it",
+          { cause: err },
+        );
       }
     }
+  }
+}
+
+/** How long close() lets a graceful close take before it destroys the socket. */
+const CLOSE_GRACE_MS = 1_000;
+
+/**
+ * timeouts.readMs as a total deadline for one response (head and body), started when the request has a connected
+ * socket. Its signal aborts the undici request (which destroys the socket); `expired` is the error to report.
+ */
+class ResponseDeadline {
+  private readonly ctl = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  expired: TimeoutError | undefined;
+
+  constructor(
+    private readonly ms: number,
+    private readonly target: string,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.ctl.signal;
+  }
+
+  /** Start the deadline, or start it over (a new socket for the same request). */
+  start(): void {
+    if (this.expired !== undefined) return;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.expired = new TimeoutError(
+        `${this.target} did not send a complete response within timeouts.readMs (${this.ms} ms); the request had ` +
+          "been sent, so the host may have received it",
+      );
+      this.ctl.abort(this.expired);
+    }, this.ms);
+  }
+
+  clear(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
   }
 }
 

@@ -23,7 +23,15 @@ import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect, TLSSocket } from "node:tls";
 import { createProxyMechanism } from "../auth/index.js";
 import type { AuthMechanism } from "../auth/mechanism.js";
-import { AbortError, ConnectionError, ProxyAuthenticationError, ProxyError, TimeoutError, WinRMError } from "../errors.js";
+import {
+  AbortError,
+  ConnectionError,
+  LimitExceededError,
+  ProxyAuthenticationError,
+  ProxyError,
+  TimeoutError,
+  WinRMError,
+} from "../errors.js";
 import { credentialsHeader, findChallenge, offeredSchemes, PROXY_AUTH_HEADERS } from "./challenges.js";
 import { emit, type PathObserver } from "./pathEvents.js";
 import { effectivePort, proxyLabel, type ResolvedProxy } from "./proxyConfig.js";
@@ -31,13 +39,20 @@ import { describeTlsError } from "./tls.js";
 
 /** Basic needs 2 CONNECTs, NTLM 3 (credential-less, NEGOTIATE, AUTHENTICATE); anything longer is broken. */
 const MAX_LEGS = 4;
+/** Bounds on what a proxy may send in reply to one CONNECT (the whole exchange is also bounded by connectMs). */
 const MAX_HEAD_BYTES = 64 * 1024;
+const MAX_HEADER_FIELDS = 100;
 const MAX_BODY_BYTES = 1024 * 1024;
+/** 1xx interim heads before the final one (RFC 9110 15.2 allows several; a proxy sending them forever is hostile). */
+const MAX_INTERIM_RESPONSES = 8;
 /** Statuses by which a proxy says "no CONNECT to there" (squid: 403 for ports outside SSL_ports; 405/501 elsewhere). */
 const REFUSAL_STATUSES: ReadonlySet<number> = new Set([400, 403, 405, 501]);
 
 /** The proxy refused the CONNECT itself (policy, not a failure to reach the target): auto mode may forward instead. */
 export class ConnectRefusedError extends ProxyError {}
+
+/** The proxy closed the connection before it answered CONNECT (a reset one hop away: dialRetry.ts retries it). */
+export class ProxyClosedError extends ProxyError {}
 
 /** Shared between the tunnels of one channel: Basic is stateless, so later tunnels send it pre-emptively (RFC 7617 2.2). */
 export interface ProxyAuthCache {
@@ -403,10 +418,19 @@ class ResponseReader {
   }
 
   async readResponse(): Promise<ProxyResponse> {
-    for (;;) {
+    for (let interim = 0; ; interim++) {
       const head = await this.readHead();
       // 1xx interim responses carry no body; the final answer follows (RFC 9110 15.2).
-      if (head.status >= 100 && head.status < 200) continue;
+      if (head.status >= 100 && head.status < 200) {
+        if (interim >= MAX_INTERIM_RESPONSES) {
+          throw new LimitExceededError(
+            "CONNECT interim responses",
+            MAX_INTERIM_RESPONSES,
+            "the proxy sent 1xx interim responses to CONNECT without a final one",
+          );
+        }
+        continue;
+      }
       if (head.status >= 200 && head.status < 300) return head;
       return this.skipBody(head);
     }
@@ -420,7 +444,7 @@ class ResponseReader {
 
   private async more(): Promise<void> {
     if (this.ended) {
-      throw this.endError ?? new ProxyError("the proxy closed the connection before a complete response to CONNECT");
+      throw this.endError ?? new ProxyClosedError("the proxy closed the connection before a complete response to CONNECT");
     }
     await new Promise<void>((resolve) => {
       this.waiter = resolve;
@@ -435,7 +459,9 @@ class ResponseReader {
         this.buf = this.buf.subarray(end + 4);
         return parseHead(text);
       }
-      if (this.buf.length > MAX_HEAD_BYTES) throw new ProxyError("the proxy sent an oversized response head to CONNECT");
+      if (this.buf.length > MAX_HEAD_BYTES) {
+        throw new LimitExceededError("CONNECT reply head bytes", MAX_HEAD_BYTES, "the proxy sent an oversized response head to CONNECT");
+      }
       await this.more();
     }
   }
@@ -444,15 +470,24 @@ class ResponseReader {
   private async skipBody(head: ProxyResponse): Promise<ProxyResponse> {
     const te = headerText(head.headers["transfer-encoding"]);
     const cl = headerText(head.headers["content-length"]);
-    if (te !== undefined && /chunked\s*$/i.test(te)) {
+    // The last transfer coding is chunked (RFC 9112 6.1): compared as text, no pattern on what the proxy wrote.
+    if (te !== undefined && (te.split(",").pop() ?? "").trim().toLowerCase() === "chunked") {
+      let total = 0;
       for (;;) {
         const lineEnd = await this.waitFor("\r\n");
         const size = parseInt(this.buf.subarray(0, lineEnd).toString("latin1"), 16);
-        if (!Number.isFinite(size) || size < 0 || size > MAX_BODY_BYTES) throw new ProxyError("the proxy sent a malformed chunked body");
+        if (!Number.isFinite(size) || size < 0) throw new ProxyError("the proxy sent a malformed chunked body");
+        total += size;
+        if (total > MAX_BODY_BYTES) {
+          throw new LimitExceededError("CONNECT reply body bytes", MAX_BODY_BYTES, "the proxy sent an oversized body with its reply to CONNECT");
+        }
         this.buf = this.buf.subarray(lineEnd + 2);
         if (size === 0) {
           // trailers until an empty line
-          for (;;) {
+          for (let fields = 0; ; fields++) {
+            if (fields > MAX_HEADER_FIELDS) {
+              throw new LimitExceededError("CONNECT reply header count", MAX_HEADER_FIELDS, "the proxy sent too many trailer fields");
+            }
             const e = await this.waitFor("\r\n");
             const empty = e === 0;
             this.buf = this.buf.subarray(e + 2);
@@ -478,7 +513,9 @@ class ResponseReader {
     for (;;) {
       const i = this.buf.indexOf(delim);
       if (i >= 0) return i;
-      if (this.buf.length > MAX_HEAD_BYTES) throw new ProxyError("the proxy sent a malformed chunked body");
+      if (this.buf.length > MAX_HEAD_BYTES) {
+        throw new LimitExceededError("CONNECT reply chunk line bytes", MAX_HEAD_BYTES, "the proxy sent a malformed chunked body");
+      }
       await this.more();
     }
   }
@@ -498,7 +535,11 @@ function parseHead(text: string): ProxyResponse {
   if (m?.[1] === undefined || m[2] === undefined) {
     throw new ProxyError("the proxy answered CONNECT with something that is not an HTTP response");
   }
-  const headers: Record<string, string | string[]> = {};
+  if (lines.length - 1 > MAX_HEADER_FIELDS) {
+    throw new LimitExceededError("CONNECT reply header count", MAX_HEADER_FIELDS, "the proxy sent too many header fields in its reply to CONNECT");
+  }
+  // A null-prototype map: field names are the proxy's data ("__proto__" is just a name).
+  const headers: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
   for (const line of lines.slice(1)) {
     const colon = line.indexOf(":");
     if (colon <= 0) continue;

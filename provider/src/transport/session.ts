@@ -20,13 +20,18 @@
  *   `client_persistent_connections off`, tinyproxy), seen as `Connection: close` or a new socket;
  * - answers the first sealed message after the 200 with a 401 (it went to another upstream connection).
  * The fix is always the same: an https:// endpoint, or a CONNECT tunnel.
+ *
+ * Sizes: every response body is capped at responseBodyLimit(maxEnvelopeSize) (http.ts enforces it), and a sealed
+ * message may not declare (OriginalContent Length) or decrypt to more than maxEnvelopeSize octets.
  */
 import type { AuthMechanism, MessageSealer } from "../auth/mechanism.js";
 import type { Connection } from "../connection.js";
 import {
   AuthenticationError,
   ConnectionError,
+  ConnectionLostError,
   DecryptError,
+  LimitExceededError,
   HttpError,
   ProtocolError,
   ProxyAffinityError,
@@ -38,6 +43,7 @@ import { HttpChannel, type HttpResponse } from "./http.js";
 import { emit, type PathObserver } from "./pathEvents.js";
 import type { TransportPlan } from "./policy.js";
 import { tlsConnectOptions } from "./tls.js";
+import { DEFAULT_MAX_ENVELOPE_SIZE } from "../wsman/envelope.js";
 
 export { parseChallenges } from "./challenges.js";
 
@@ -45,6 +51,18 @@ export const SOAP_CONTENT_TYPE = "application/soap+xml;charset=UTF-8";
 const EMPTY = new Uint8Array(0);
 /** NTLM needs 2 legs, Kerberos 1, CredSSP about 5; more than this is a broken peer, not a handshake. */
 const MAX_LEGS = 8;
+/**
+ * What multipart/encrypted framing adds around one sealed envelope (MS-WSMV 2.2.9.1): two boundary lines, the part
+ * headers (Content-Type with the protocol, OriginalContent with type and length), the 4-byte signature length and the
+ * signature or wrap header (16 bytes NTLM, 60 bytes Kerberos IOV), and the closing boundary: about 300 bytes. 16 KiB
+ * is generous and still a hard bound.
+ */
+const FRAMING_ALLOWANCE = 16 * 1024;
+
+/** The largest response body a session accepts: the envelope the client allows, plus the encryption framing. */
+export function responseBodyLimit(maxEnvelopeSize: number): number {
+  return maxEnvelopeSize + FRAMING_ALLOWANCE;
+}
 
 export interface SessionStats {
   /** HTTP requests written, handshake legs included. */
@@ -53,6 +71,8 @@ export interface SessionStats {
   readonly handshakes: number;
   /** TCP connections opened. */
   readonly connections: number;
+  /** Failed dials that were tried again (timeouts.connectAttempts). */
+  readonly dialRetries: number;
 }
 
 export interface SoapResponse {
@@ -79,6 +99,8 @@ export interface SessionOptions {
   /** Injectable for tests; default: an HttpChannel for the endpoint (through plan.proxy when there is one). */
   readonly channel?: HttpChannel;
   readonly observer?: PathObserver | undefined;
+  /** The w:MaxEnvelopeSize the client's requests declare; bounds every response. Default DEFAULT_MAX_ENVELOPE_SIZE. */
+  readonly maxEnvelopeSize?: number | undefined;
 }
 
 export class WinRMSession {
@@ -96,6 +118,7 @@ export class WinRMSession {
   /** Forward route: the context whose first sealed message has not been answered yet (the affinity check). */
   private unproven: Context | undefined;
   private encryptionAnnounced = false;
+  private readonly maxEnvelopeSize: number;
 
   constructor(opts: SessionOptions) {
     const endpoint = new URL(opts.connection.endpoint);
@@ -103,13 +126,16 @@ export class WinRMSession {
     this.tls = endpoint.protocol === "https:";
     this.prototype = opts.mechanism;
     this.observer = opts.observer;
+    this.maxEnvelopeSize = opts.maxEnvelopeSize ?? DEFAULT_MAX_ENVELOPE_SIZE;
     this.channel =
       opts.channel ??
       new HttpChannel({
         endpoint,
         tls: this.tls ? tlsConnectOptions(opts.connection) : undefined,
         connectMs: opts.connection.timeouts.connectMs,
+        connectAttempts: opts.connection.timeouts.connectAttempts,
         readMs: opts.connection.timeouts.readMs,
+        maxBodyBytes: responseBodyLimit(this.maxEnvelopeSize),
         proxy: opts.plan.proxy,
         bypassed: opts.plan.bypassed,
         observer: opts.observer,
@@ -120,7 +146,12 @@ export class WinRMSession {
   }
 
   get stats(): SessionStats {
-    return { requests: this.channel.requests, handshakes: this.handshakes, connections: this.channel.connections };
+    return {
+      requests: this.channel.requests,
+      handshakes: this.handshakes,
+      connections: this.channel.connections,
+      dialRetries: this.channel.dialRetries,
+    };
   }
 
   /** Whether messages are sealed (the transport plan). */
@@ -142,7 +173,9 @@ export class WinRMSession {
   }
 
   async close(): Promise<void> {
-    // After the queue: a message in flight still needs its context to unseal the answer.
+    // No new dial attempts; a message in flight is bounded by its deadline (timeouts.readMs) and still needs its
+    // context to unseal the answer, so close after the queue.
+    this.channel.stopDialing();
     await this.queue;
     this.dropContext();
     await this.channel.close();
@@ -172,7 +205,16 @@ export class WinRMSession {
       } catch (err) {
         // A kept-alive socket can die just as we write to it. Resending is only safe for messages whose repetition
         // changes nothing (Identify, Get, Signal, Delete); a Command or Send could run twice, so those fail instead.
-        if (attempt === 0 && live !== undefined && opts.idempotent === true && err instanceof ConnectionError) continue;
+        // A failed dial ("connect") already had its retries (timeouts.connectAttempts): not again here.
+        if (
+          attempt === 0 &&
+          live !== undefined &&
+          opts.idempotent === true &&
+          err instanceof ConnectionError &&
+          err.phase === "exchange"
+        ) {
+          continue;
+        }
         throw err;
       }
       if (res.status === 401) {
@@ -314,6 +356,13 @@ export class WinRMSession {
         throw new ProtocolError("the server sent an encrypted message on a session that does not seal messages");
       }
       const part = decodeEncryptedBody(ct, res.body);
+      if (part.originalLength > this.maxEnvelopeSize || part.data.length > responseBodyLimit(this.maxEnvelopeSize)) {
+        throw new LimitExceededError(
+          "decrypted message bytes",
+          this.maxEnvelopeSize,
+          "the server's sealed message declares a plaintext larger than the MaxEnvelopeSize the client sent",
+        );
+      }
       if (part.protocol.toLowerCase() !== ctx.sealer.protocol.toLowerCase()) {
         throw new DecryptError(`the server sealed with ${part.protocol}, expected ${ctx.sealer.protocol}`);
       }
@@ -326,6 +375,13 @@ export class WinRMSession {
       }
       // MS-WSMV 2.2.9.1: OriginalContent Length is the plaintext length; pywinrm treats a mismatch as tampering.
       verifyOriginalLength(plain, part.originalLength);
+      if (plain.length > this.maxEnvelopeSize) {
+        throw new LimitExceededError(
+          "decrypted message bytes",
+          this.maxEnvelopeSize,
+          "the server's sealed message decrypts to more than the MaxEnvelopeSize the client sent",
+        );
+      }
       return decodeText(Buffer.from(plain.buffer, plain.byteOffset, plain.length), part.originalType);
     }
     if (ctx?.sealer !== undefined && res.status >= 200 && res.status < 300 && res.body.length > 0) {
@@ -345,6 +401,13 @@ export class WinRMSession {
     } catch (err) {
       // A context that did not make it holds nothing worth keeping (Kerberos: release the GSS context now).
       mech.dispose?.();
+      if (err instanceof ConnectionLostError && err.step === undefined) {
+        throw new ConnectionLostError(
+          `during the ${mech.name} authentication handshake, ${err.message}; its requests are empty, so no WinRM ` +
+            "message had been sent yet",
+          { cause: err, step: "authentication" },
+        );
+      }
       throw err;
     }
   }

@@ -47,6 +47,13 @@ const RESPONSE_NS =
   `xmlns:s="${NS.s}" xmlns:a="${NS.a}" xmlns:x="${NS.x}" xmlns:w="${NS.w}" ` +
   `xmlns:rsp="${NS.rsp}" xmlns:p="${NS.p}"`;
 
+/**
+ * The w:MaxEnvelopeSize header our requests carry (MS-WSMV): the largest response envelope, in octets, the service may
+ * send back (it clamps the value to its own MaxEnvelopeSizekb and never answers with more). 153600 = 150 KiB, what
+ * pywinrm and WinRb send. The transport caps every response body from it (transport/session.ts responseBodyLimit).
+ */
+export const DEFAULT_MAX_ENVELOPE_SIZE = 153600;
+
 export interface RequestSpec {
   /** Endpoint URL for a:To (not validated by Windows). */
   to: string;
@@ -72,7 +79,7 @@ export function buildRequest(spec: RequestSpec): { xml: string; messageId: strin
   const h: string[] = [
     `<a:To>${xmlEscape(spec.to)}</a:To>`,
     `<a:ReplyTo><a:Address s:mustUnderstand="true">${ANONYMOUS}</a:Address></a:ReplyTo>`,
-    `<w:MaxEnvelopeSize s:mustUnderstand="true">${spec.maxEnvelopeSize ?? 153600}</w:MaxEnvelopeSize>`,
+    `<w:MaxEnvelopeSize s:mustUnderstand="true">${spec.maxEnvelopeSize ?? DEFAULT_MAX_ENVELOPE_SIZE}</w:MaxEnvelopeSize>`,
     `<a:MessageID>${xmlEscape(messageId)}</a:MessageID>`,
     // mustUnderstand="true" on Locale makes Windows fault wsman:UnsupportedFeature (protocol.md 1.2).
     `<w:Locale xml:lang="${locale}" s:mustUnderstand="false"/>`,
