@@ -18,7 +18,14 @@ const authSchema = z
         "(raw NTLMSSP under the Negotiate scheme, as pywinrm and the Windows client send it); ntlm or kerberos force " +
         "one; basic only over https://.",
     ),
-    username: z.string().min(1).describe('"DOMAIN\\\\user", "user@domain" or a local "user".'),
+    username: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        '"DOMAIN\\\\user", "user@domain" or a local "user". May be omitted only with kerberos or negotiate and no ' +
+          "password: the principal then comes from the Kerberos ticket cache (GSS default credentials).",
+      ),
     password: z
       .string()
       .optional()
@@ -113,6 +120,16 @@ const timeoutsSchema = z
       .positive()
       .optional()
       .describe("HTTP response timeout; must exceed operationTimeoutSec (default operationTimeoutSec + 10 s)."),
+    connectAttempts: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe(
+        "How many times to dial the host (each attempt bounded by connectMs) before giving up, on a refusal, reset or " +
+          "timeout before any WinRM message was accepted.",
+      ),
   })
   .strict();
 
@@ -148,6 +165,7 @@ export interface Connection {
   readonly endpoint: string;
   readonly auth: {
     readonly mechanism: (typeof MECHANISMS)[number];
+    /** "" = none given: the Kerberos ticket cache's principal (kerberos / negotiate without a password). */
     readonly username: string;
     readonly password: string;
     readonly domain?: string;
@@ -156,7 +174,12 @@ export interface Connection {
   };
   readonly tls: { readonly ca?: string; readonly serverName?: string; readonly rejectUnauthorized: boolean };
   readonly messageEncryption: "auto" | "always" | "never";
-  readonly timeouts: { readonly connectMs: number; readonly operationTimeoutSec: number; readonly readMs: number };
+  readonly timeouts: {
+    readonly connectMs: number;
+    readonly operationTimeoutSec: number;
+    readonly readMs: number;
+    readonly connectAttempts?: number;
+  };
   readonly codePage: number | "auto";
   readonly proxy: "none" | "env" | ProxyConfig;
 }
@@ -192,6 +215,7 @@ const FIXES: Record<string, string> = {
   messageEncryption: 'use "auto", "always" or "never"',
   "timeouts.connectMs": "give a positive whole number of milliseconds",
   "timeouts.operationTimeoutSec": "give a positive whole number of seconds",
+  "timeouts.connectAttempts": "give a whole number of attempts from 1 to 100",
   "timeouts.readMs": "give a positive whole number of milliseconds, larger than operationTimeoutSec * 1000",
   codePage: 'give "auto" or a Windows code page number such as 65001, 437 or 850',
   proxy: 'use "none", "env", or { url: "http://proxy:3128", auth, username, password, mode, bypass, tls }',
@@ -247,11 +271,18 @@ export function parseConnection(input: unknown): Connection {
         fixFor("auth.password"),
     );
   }
+  if (c.auth.username === undefined && c.auth.password !== undefined) {
+    // Only the ticket cache knows a principal by itself; a password belongs to a named account.
+    throw new ConfigurationError(
+      "auth.username",
+      `is required with a password (only kerberos or negotiate without a password can take the principal from the ticket cache); ${fixFor("auth.username")}`,
+    );
+  }
   return {
     endpoint,
     auth: {
       mechanism: c.auth.mechanism,
-      username: c.auth.username,
+      username: c.auth.username ?? "",
       // "" = no password: the Kerberos ticket cache (kerberos, negotiate).
       password: c.auth.password ?? "",
       ...(c.auth.domain !== undefined ? { domain: c.auth.domain } : {}),
@@ -264,7 +295,12 @@ export function parseConnection(input: unknown): Connection {
       rejectUnauthorized: c.tls.rejectUnauthorized,
     },
     messageEncryption: c.messageEncryption,
-    timeouts: { connectMs: c.timeouts.connectMs, operationTimeoutSec: c.timeouts.operationTimeoutSec, readMs },
+    timeouts: {
+      connectMs: c.timeouts.connectMs,
+      operationTimeoutSec: c.timeouts.operationTimeoutSec,
+      readMs,
+      ...(c.timeouts.connectAttempts !== undefined ? { connectAttempts: c.timeouts.connectAttempts } : {}),
+    },
     codePage: c.codePage,
     proxy: typeof c.proxy === "string" ? c.proxy : parseProxy(c.proxy),
   };
