@@ -13,7 +13,8 @@
  *    backslashes and the quote delimits, 2n+1 are n backslashes and a literal quote; other backslashes are literal.
  *
  * The rule implemented (quoteCmdArgs), word by word:
- * - a word of only safe characters (none of: blank, `"`, `& | < > ^ ( )`, `%`) goes as it is;
+ * - a word of only safe characters (none of: blank, `"`, `& | < > ^ ( )`, `%`; for the first word, the program name,
+ *   also none of `, ; =`, where cmd ends a command name, and no leading `@`) goes as it is;
  * - any other word is first quoted for the C runtime: `"` + the word with each run of backslashes before a `"` (or
  *   before the closing quote) doubled and each `"` written `\"` + `"`;
  * - if that quoted word contains no `"` of the user's and no `%`, and is not the first word, cmd sees one quoted region
@@ -34,6 +35,8 @@ import { UsageError } from "./usageError.js";
 
 /** cmd.exe's operators and escape (phase 2), `%` (phase 1) and what the C runtime splits on or unquotes. */
 const CMD_SPECIAL = new Set([" ", "\t", "\v", '"', "&", "|", "<", ">", "^", "(", ")", "%"]);
+/** Where cmd.exe ends the command name besides blanks (its token delimiters). A leading `@` is eaten (echo off). */
+const FIRST_WORD_SPECIAL = new Set([",", ";", "="]);
 const CARET_ESCAPED = new Set(['"', "&", "|", "<", ">", "^", "(", ")", "%"]);
 
 function checkNoLineBreak(word: string, shell: string): void {
@@ -76,7 +79,8 @@ function caretEscape(text: string): string {
 /** One word for a cmd.exe command line (see the rule above); `first` for the program name. */
 export function quoteCmdWord(word: string, first = false): string {
   checkNoLineBreak(word, "cmd.exe");
-  if (word !== "" && ![...word].some((c) => CMD_SPECIAL.has(c))) return word;
+  const special = (c: string): boolean => CMD_SPECIAL.has(c) || (first && FIRST_WORD_SPECIAL.has(c));
+  if (word !== "" && ![...word].some(special) && !(first && word.startsWith("@"))) return word;
   const quoted = quoteForCRuntime(word);
   if (!first && !word.includes('"') && !word.includes("%")) return quoted;
   return caretEscape(quoted);
