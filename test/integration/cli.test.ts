@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { HELP } from "../../provider/src/cli/args.js";
+import { COMMAND_HELP } from "../../provider/src/cli/help.js";
 import { EmulatedHost } from "../emulator/host/host.js";
 import type { Locale } from "../emulator/host/locales.js";
 import { PROFILE_NAMES, getProfile, type ProfileName } from "../emulator/host/profiles.js";
@@ -374,12 +375,37 @@ void describe("winrm-proxy --help", () => {
     for (const known of ["endpoint", "password-env", "shell", "stdin", "json"]) {
       assert.ok(options.some((o) => o.long === known), `parserOptions() lost --${known}`);
     }
-    for (const argv of [["--help"], ["exec", "--help"], ["identify", "--help"]]) {
+    for (const argv of [["--help"], ["-h"], ["help"]]) {
       const r = await runCli(argv);
       assert.equal(r.status, 0, `${argv.join(" ")}: ${r.stderr}`);
       assert.equal(r.stdout, HELP);
     }
     const missing = options.filter((o) => !new RegExp(`(^|[\\s|])--${o.long}\\b`, "m").test(HELP)).map((o) => `--${o.long}`);
     assert.deepEqual(missing, [], "flags accepted by args.ts but not in --help");
+  });
+
+  void test("each command has its own help: exec --help, identify -h, probe --help, help exec", async () => {
+    for (const [argv, command] of [
+      [["exec", "--help"], "exec"],
+      [["help", "exec"], "exec"],
+      [["identify", "-h"], "identify"],
+      [["help", "identify"], "identify"],
+      [["probe", "--help"], "probe"],
+      [["help", "probe"], "probe"],
+    ] as const) {
+      const r = await runCli(argv);
+      assert.equal(r.status, 0, `${argv.join(" ")}: ${r.stderr}`);
+      assert.equal(r.stdout, COMMAND_HELP[command]);
+      assert.ok(r.stdout.startsWith(`winrm-proxy ${command}: `), r.stdout.slice(0, 80));
+      assert.ok(r.stdout.includes(`winrm-proxy ${command} [connection flags]`));
+    }
+    // exec's help has the exec flags and the quoting rule; identify's has neither.
+    for (const flag of ["--shell", "--stdin", "--raw", "--argv", "--timeout"]) {
+      assert.ok(COMMAND_HELP.exec.includes(flag), `exec help lacks ${flag}`);
+      assert.ok(!COMMAND_HELP.identify.includes(flag), `identify help has ${flag}`);
+    }
+    const unknown = await runCli(["help", "nosuch"]);
+    assert.equal(unknown.status, 2);
+    assert.match(unknown.stderr, /no help for "nosuch"/);
   });
 });
