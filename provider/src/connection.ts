@@ -275,7 +275,8 @@ export function parseConnection(input: unknown): Connection {
     // Only the ticket cache knows a principal by itself; a password belongs to a named account.
     throw new ConfigurationError(
       "auth.username",
-      `is required with a password (only kerberos or negotiate without a password can take the principal from the ticket cache); ${fixFor("auth.username")}`,
+      'is required; give "DOMAIN\\\\user", "user@domain" or "user" with a password (only kerberos or negotiate without a ' +
+        "password take the principal from the Kerberos ticket cache)",
     );
   }
   return {
