@@ -10,7 +10,7 @@ import { WinRMClient } from "../client.js";
 import type { ConnectionInput } from "../connection.js";
 import { ConfigurationError, InsecureProxyPathError, WinRMError } from "../errors.js";
 import { parseCommandLine, wantsJson, type ConnectionFlags, type ExecFlags } from "./args.js";
-import { messageWithFlags } from "./flagNames.js";
+import { flagForField, messageWithFlags } from "./flagNames.js";
 import { COMMAND_HELP, HELP } from "./help.js";
 import { CLOSE_BOUND_MS, closeWithin } from "./closeWithin.js";
 import { probe } from "./probe.js";
@@ -160,7 +160,7 @@ export function describeFailure(err: unknown): { status: number; failure: JsonFa
   }
   if (err instanceof ConfigurationError || err instanceof InsecureProxyPathError) {
     const message = messageWithFlags(err.message, err.field);
-    const flag = message.startsWith("--") ? message.slice(0, message.indexOf(":")) : undefined;
+    const flag = flagForField(err.field);
     return { status: EXIT_USAGE, failure: { error: { code: err.code, message, ...(flag !== undefined ? { flag } : {}) } } };
   }
   if (err instanceof WinRMError) return { status: EXIT_FAILURE, failure: { error: { code: err.code, message: messageWithFlags(err.message, undefined) } } };
