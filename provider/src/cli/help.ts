@@ -74,7 +74,7 @@ The command after --:
 
 const EXIT_STATUS = `Exit status: the remote command's exit code when it is 0-255, else 1 (--json shows the full code); 2 for a usage
 or configuration error (nothing was sent); 255 when the host could not be reached, authentication failed, or the
-protocol failed (TLS included). identify and probe: 0 when it worked.
+protocol failed (TLS included), or --timeout passed. identify and probe: 0 when it worked.
 `;
 
 const ENVIRONMENT = `Environment: WINRM_ENDPOINT, WINRM_USERNAME and WINRM_PASSWORD are used where --endpoint, --username and
