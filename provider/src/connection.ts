@@ -18,7 +18,14 @@ const authSchema = z
         "(raw NTLMSSP under the Negotiate scheme, as pywinrm and the Windows client send it); ntlm or kerberos force " +
         "one; basic only over https://.",
     ),
-    username: z.string().min(1).describe('"DOMAIN\\\\user", "user@domain" or a local "user".'),
+    username: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        '"DOMAIN\\\\user", "user@domain" or a local "user". May be omitted only with kerberos or negotiate and no ' +
+          "password: the principal then comes from the Kerberos ticket cache (GSS default credentials).",
+      ),
     password: z
       .string()
       .optional()
@@ -177,6 +184,7 @@ export interface Connection {
   readonly endpoint: string;
   readonly auth: {
     readonly mechanism: (typeof MECHANISMS)[number];
+    /** "" = none given: the Kerberos ticket cache's principal (kerberos / negotiate without a password). */
     readonly username: string;
     readonly password: string;
     readonly domain?: string;
@@ -283,11 +291,19 @@ export function parseConnection(input: unknown): Connection {
         fixFor("auth.password"),
     );
   }
+  if (c.auth.username === undefined && c.auth.password !== undefined) {
+    // Only the ticket cache knows a principal by itself; a password belongs to a named account.
+    throw new ConfigurationError(
+      "auth.username",
+      'is required; give "DOMAIN\\\\user", "user@domain" or "user" with a password (only kerberos or negotiate without a ' +
+        "password take the principal from the Kerberos ticket cache)",
+    );
+  }
   return {
     endpoint,
     auth: {
       mechanism: c.auth.mechanism,
-      username: c.auth.username,
+      username: c.auth.username ?? "",
       // "" = no password: the Kerberos ticket cache (kerberos, negotiate).
       password: c.auth.password ?? "",
       ...(c.auth.domain !== undefined ? { domain: c.auth.domain } : {}),

@@ -2,17 +2,28 @@
 /**
  * `winrm-proxy`: the command line. A thin layer over WinRMClient: parse flags, build the Connection, run, and map the
  * outcome to an exit status (the remote exit code; 2 = usage/configuration, nothing sent; 255 = reach/auth/protocol).
+ * Failures name the flag the user gave (flagNames.ts), and print as JSON with --json.
  */
 import { readFileSync, realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { WinRMClient } from "../client.js";
 import type { ConnectionInput } from "../connection.js";
 import { ConfigurationError, InsecureProxyPathError, WinRMError } from "../errors.js";
-import { HELP, UsageError, parseCommandLine, type ConnectionFlags, type ExecFlags } from "./args.js";
+import { parseCommandLine, wantsJson, type ConnectionFlags, type ExecFlags } from "./args.js";
+import { flagForField, messageWithFlags } from "./flagNames.js";
+import { COMMAND_HELP, HELP } from "./help.js";
+import { CLOSE_BOUND_MS, closeWithin } from "./closeWithin.js";
 import { probe } from "./probe.js";
+import { commandLineFor } from "./quoting.js";
+import { UsageError } from "./usageError.js";
 
 const EXIT_USAGE = 2;
 const EXIT_FAILURE = 255;
+
+/** The failure shape of --json (exec, identify; probe's report carries the same `error`). */
+export interface JsonFailure {
+  readonly error: { readonly code: string; readonly message: string; readonly flag?: string };
+}
 
 /**
  * A process exit status is 8 bits on POSIX, while Windows exit codes are 32-bit (9009 for "not recognized",
@@ -27,7 +38,7 @@ function readFileFlag(flag: string, path: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch (err) {
-    throw new UsageError(`--${flag}: cannot read ${JSON.stringify(path)}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new UsageError(`--${flag}: cannot read ${JSON.stringify(path)}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, `--${flag}`);
   }
 }
 
@@ -37,14 +48,18 @@ export function connectionFromFlags(flags: ConnectionFlags, env: NodeJS.ProcessE
   if (flags.passwordEnv !== undefined) {
     password = env[flags.passwordEnv];
     if (password === undefined) {
-      throw new UsageError(`--password-env: the environment variable ${flags.passwordEnv} is not set; export it with the target password`);
+      throw new UsageError(
+        `--password-env: the environment variable ${flags.passwordEnv} is not set; export it with the target password`,
+        "--password-env",
+      );
     }
   }
   return {
     endpoint: flags.endpoint,
     auth: {
       mechanism: flags.auth as NonNullable<ConnectionInput["auth"]["mechanism"]>,
-      username: flags.username,
+      // None: the principal of the Kerberos ticket cache (GSS default credentials).
+      ...(flags.username !== undefined ? { username: flags.username } : {}),
       // No password: the Kerberos ticket cache (kerberos, negotiate).
       ...(password !== undefined ? { password } : {}),
       ...(flags.domain !== undefined ? { domain: flags.domain } : {}),
@@ -60,6 +75,9 @@ export function connectionFromFlags(flags: ConnectionFlags, env: NodeJS.ProcessE
     timeouts: {
       ...(flags.connectTimeoutMs !== undefined ? { connectMs: flags.connectTimeoutMs } : {}),
       ...(flags.operationTimeoutSec !== undefined ? { operationTimeoutSec: flags.operationTimeoutSec } : {}),
+      // One attempt unless asked: at a prompt a mistyped host should fail now, not after ten dial timeouts (the
+      // library's default, for deployments that wait for booting hosts). --connect-attempts 10 gives that.
+      connectAttempts: flags.connectAttempts ?? 1,
     },
     proxy: proxyFromFlags(flags, env),
   };
@@ -73,6 +91,7 @@ function proxyFromFlags(flags: ConnectionFlags, env: NodeJS.ProcessEnv): Connect
     if (password === undefined) {
       throw new UsageError(
         `--proxy-password-env: the environment variable ${flags.proxyPasswordEnv} is not set; export it with the proxy password`,
+        "--proxy-password-env",
       );
     }
   }
@@ -104,7 +123,7 @@ async function readStdinFlag(path: string): Promise<Buffer> {
 
 async function exec(client: WinRMClient, flags: ExecFlags): Promise<number> {
   const stdin = flags.stdin !== undefined ? await readStdinFlag(flags.stdin) : undefined;
-  const command = flags.command.join(" ");
+  const command = commandLineFor(flags.command, flags.shell, flags.quote);
   const opts = {
     shell: flags.shell,
     env: flags.env,
@@ -134,12 +153,27 @@ async function identify(client: WinRMClient, json: boolean): Promise<number> {
   return 0;
 }
 
+/** A failure as the user reads it: flags named, the stable code, and the exit status it maps to. */
+export function describeFailure(err: unknown): { status: number; failure: JsonFailure } {
+  if (err instanceof UsageError) {
+    return { status: EXIT_USAGE, failure: { error: { code: "WINRM_USAGE", message: err.message, ...(err.flag !== undefined ? { flag: err.flag } : {}) } } };
+  }
+  if (err instanceof ConfigurationError || err instanceof InsecureProxyPathError) {
+    const message = messageWithFlags(err.message, err.field);
+    const flag = flagForField(err.field);
+    return { status: EXIT_USAGE, failure: { error: { code: err.code, message, ...(flag !== undefined ? { flag } : {}) } } };
+  }
+  if (err instanceof WinRMError) return { status: EXIT_FAILURE, failure: { error: { code: err.code, message: messageWithFlags(err.message, undefined) } } };
+  return { status: EXIT_FAILURE, failure: { error: { code: "ERROR", message: err instanceof Error ? err.message : String(err) } } };
+}
+
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const json = wantsJson(argv);
   let client: WinRMClient | undefined;
   try {
-    const parsed = parseCommandLine(argv);
+    const parsed = parseCommandLine(argv, env);
     if (parsed.kind === "help") {
-      process.stdout.write(HELP);
+      process.stdout.write(parsed.command !== undefined ? COMMAND_HELP[parsed.command] : HELP);
       return 0;
     }
     if (parsed.kind === "version") {
@@ -153,18 +187,15 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     if (parsed.kind === "exec") return exitStatus(await exec(client, parsed.exec));
     return await identify(client, parsed.json);
   } catch (err) {
-    if (err instanceof UsageError || err instanceof ConfigurationError || err instanceof InsecureProxyPathError) {
-      process.stderr.write(`winrm-proxy: ${err.message}\n`);
-      return EXIT_USAGE;
+    const { status, failure } = describeFailure(err);
+    if (json) process.stdout.write(`${JSON.stringify(failure)}\n`);
+    else {
+      const code = err instanceof WinRMError && !(err instanceof ConfigurationError) && !(err instanceof InsecureProxyPathError) ? ` [${failure.error.code}]` : "";
+      process.stderr.write(`winrm-proxy: ${failure.error.message}${code}\n`);
     }
-    if (err instanceof WinRMError) {
-      process.stderr.write(`winrm-proxy: ${err.message} [${err.code}]\n`);
-      return EXIT_FAILURE;
-    }
-    process.stderr.write(`winrm-proxy: ${err instanceof Error ? err.message : String(err)}\n`);
-    return EXIT_FAILURE;
+    return status;
   } finally {
-    await client?.close();
+    if (client !== undefined) await closeWithin(client);
   }
 }
 
@@ -172,4 +203,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
 const entry = process.argv[1];
 if (entry !== undefined && import.meta.url === pathToFileURL(realpathSync(entry)).href) {
   process.exitCode = await main(process.argv.slice(2));
+  // Whatever a failed connection left behind (a socket whose close never came), the process ends now that the exit
+  // status is known; unref'd, so a clean exit is not delayed. stdout and stderr are synchronous for files and pipes on
+  // POSIX (Node's process I/O notes), so nothing written is lost.
+  setTimeout(() => process.exit(), CLOSE_BOUND_MS).unref();
 }

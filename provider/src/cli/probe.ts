@@ -11,6 +11,8 @@ import { WinRMClient } from "../client.js";
 import type { ConnectionInput } from "../connection.js";
 import { InsecureProxyPathError, ConfigurationError, WinRMError } from "../errors.js";
 import type { PathEvent } from "../transport/pathEvents.js";
+import { closeWithin } from "./closeWithin.js";
+import { messageWithFlags } from "./flagNames.js";
 
 const EXIT_REFUSED = 2;
 const EXIT_FAILED = 255;
@@ -127,12 +129,14 @@ export async function runProbe(connection: ConnectionInput, env: NodeJS.ProcessE
     const refused = err instanceof InsecureProxyPathError || err instanceof ConfigurationError;
     steps.push(...describeEvents(events));
     const code = err instanceof WinRMError ? err.code : "ERROR";
-    const message = err instanceof Error ? err.message : String(err);
+    // The user gave flags: name them (--proxy-auth, not proxy.auth).
+    const field = err instanceof ConfigurationError || err instanceof InsecureProxyPathError ? err.field : undefined;
+    const message = messageWithFlags(err instanceof Error ? err.message : String(err), field);
     steps.push({ step: refused ? "rules" : "failed", ok: false, detail: message });
     const endpoint = client?.connection.endpoint ?? connection.endpoint;
     return { report: { endpoint, ok: false, steps, events, error: { code, message } }, exitCode: refused ? EXIT_REFUSED : EXIT_FAILED };
   } finally {
-    await client?.close();
+    if (client !== undefined) await closeWithin(client);
   }
 }
 

@@ -2,6 +2,8 @@
  * A small cmd.exe: the line a WinRM cmd shell receives runs as `cmd.exe /c <line>`.
  *
  * What it copies from cmd.exe:
+ * - `cmd /c`'s quote rule (`cmd /?`): a line starting with `"` loses that quote and its last one, unless it is exactly
+ *   one quoted executable name with blanks in it (slashCLine); the same for a nested `cmd /c`.
  * - %VAR% is expanded once for the whole line before anything runs (so `set X=1 & echo %X%` prints `%X%` when X
  *   was undefined); an undefined variable stays literal, as on the command line (not in a batch file).
  * - `&` always runs the next pipeline; `&&` when the last executed one succeeded; `||` when it failed; `|` pipes
@@ -345,9 +347,52 @@ class Parser {
   }
 }
 
-/** Parse a command line after %VAR% expansion. */
+/**
+ * Parse the line a `cmd /c` runs (the WinRM cmd shell runs every Command as `cmd.exe /c <line>`, MS-WSMV 2.2.4.7
+ * WINRS_SKIP_CMD_SHELL), after its quote rule (slashCLine) and %VAR% expansion.
+ */
 export function parseCommandLine(line: string, proc: ProcState): ParsedLine {
-  return { seq: new Parser(expandVariables(line, proc)).parseLine() };
+  const isExecutable = (name: string): boolean => {
+    const spec = resolveProgram(name, proc.host.profile);
+    return spec !== undefined && spec.internal !== true;
+  };
+  return { seq: new Parser(expandVariables(slashCLine(line, isExecutable), proc)).parseLine() };
+}
+
+/**
+ * What `cmd /c` makes of the quotes of the line after /c (`cmd /?`): they are kept when all of these hold: exactly two
+ * quote characters, none of & < > ( ) @ ^ | between them, whitespace between them, and the text between them names an
+ * executable file. Otherwise, when the line's first character is a quote, that quote and the line's last quote are
+ * removed (text after the last quote stays).
+ */
+export function slashCLine(line: string, isExecutable: (name: string) => boolean): string {
+  let start = 0;
+  while (line[start] === " " || line[start] === "\t") start++;
+  const t = line.slice(start);
+  if (!t.startsWith('"')) return line;
+  let quotes = 0;
+  for (const c of t) if (c === '"') quotes++;
+  if (quotes === 2) {
+    const inner = t.slice(1, t.indexOf('"', 1));
+    const special = [...inner].some((c) => "&<>()@^|".includes(c));
+    if (!special && /\s/.test(inner) && isExecutable(inner)) return t;
+  }
+  const last = t.lastIndexOf('"');
+  return last === 0 ? t.slice(1) : t.slice(1, last) + t.slice(last + 1);
+}
+
+/**
+ * The argv a program receives when `line` is one simple command (no operator, no redirection, no group): the name as
+ * cmd resolves it, then the arguments as the C runtime splits them (CommandLineToArgvW). undefined for any other line.
+ * Tests check with it that a quoted line reaches the program as the words it was made from.
+ */
+export function programArgv(line: string, proc: ProcState): string[] | undefined {
+  const { seq } = parseCommandLine(line, proc);
+  const only = seq.items.length === 1 ? seq.items[0]?.pipeline : undefined;
+  const node = only?.length === 1 ? only[0] : undefined;
+  if (node?.kind !== "simple" || node.redirs.length > 0) return undefined;
+  const w = splitCommandWord(node.text);
+  return w === undefined ? undefined : [w.name, ...splitArgs(w.rest)];
 }
 
 /** Parse without %VAR% expansion (for / if bodies, already expanded with the line). */
@@ -401,7 +446,12 @@ function nodeReadsStdin(node: CmdNode, piped: boolean, profile: HostProfile): bo
       const stem = lower.replace(/\.(exe|com|cmd|bat)$/, "");
       if (stem === "cmd") {
         const m = /^\s*((?:\/[a-z]\s*)*?)\/[ck]\s*(.*)$/is.exec(w.rest);
-        return m ? seqReadsStdin(parseExpanded(unquoteCmdC(m[2] ?? "")), profile) : false;
+        if (!m) return false;
+        const isExecutable = (name: string): boolean => {
+          const spec = resolveProgram(name, profile);
+          return spec !== undefined && spec.internal !== true;
+        };
+        return seqReadsStdin(parseExpanded(slashCLine(m[2] ?? "", isExecutable)), profile);
       }
       const spec = resolveProgram(w.name, profile);
       return spec?.readsStdin ? spec.readsStdin(splitArgs(w.rest)) : false;
@@ -427,12 +477,6 @@ export function readsStdin(parsed: ParsedLine, profile?: HostProfile): boolean {
   return seqReadsStdin(parsed.seq, p);
 }
 
-/** `cmd /c "..."`: strip the outer quotes the way cmd /c does when the whole tail is one quoted string. */
-function unquoteCmdC(s: string): string {
-  const t = s.trim();
-  if (t.startsWith('"') && t.endsWith('"') && t.length >= 2) return t.slice(1, -1);
-  return t;
-}
 
 class Runner {
   constructor(
@@ -623,7 +667,8 @@ class Runner {
     const m = /^\s*((?:\/[a-z]\s*)*?)\/[ck]\s*(.*)$/is.exec(rest);
     if (!m) return this.fail(0); // an interactive cmd with no /c would wait for input; nothing to do here
     const child: ProcState = { ...this.proc, env: this.proc.env.clone(), errorLevel: 0, exited: false };
-    const line = unquoteCmdC(m[2] ?? "");
+    // parseCommandLine applies cmd /c's quote rule to the child's line, as the child cmd.exe does.
+    const line = m[2] ?? "";
     const runner = new Runner(child, this.processStdin, this.stdout, this.stderr);
     await runner.runSeq(parseCommandLine(line, child).seq, io);
     this.proc.codePage = child.codePage;
