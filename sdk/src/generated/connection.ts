@@ -30,9 +30,9 @@ export interface ConnectionArgs {
   messageEncryption?: pulumi.Input<"auto" | "always" | "never" | undefined>;
 
   /**
-   * Connect, WS-Management operation and HTTP read timeouts.
+   * Connect (with retries), WS-Management operation and HTTP read timeouts.
    *
-   * @default { connectMs: 30000, operationTimeoutSec: 20 }
+   * @default { connectMs: 15000, connectAttempts: 10, operationTimeoutSec: 20 }
    */
   timeouts?: pulumi.Input<ConnectionTimeoutsArgs | undefined>;
 
@@ -63,8 +63,11 @@ export interface ConnectionAuthArgs {
    */
   mechanism?: pulumi.Input<"negotiate" | "ntlm" | "basic" | "kerberos" | "credssp" | undefined>;
 
-  /** "DOMAIN\\user", "user@domain" or a local "user". */
-  username: pulumi.Input<string>;
+  /**
+   * "DOMAIN\\user", "user@domain" or a local "user". May be omitted only with kerberos or negotiate and no password:
+   * the principal then comes from the Kerberos ticket cache (GSS default credentials).
+   */
+  username?: pulumi.Input<string | undefined>;
 
   /**
    * The account's password. Secret: never logged, never in an error. May be omitted with kerberos and negotiate: the
@@ -100,14 +103,26 @@ export interface ConnectionTlsArgs {
   rejectUnauthorized?: pulumi.Input<boolean | undefined>;
 }
 
-/** `connection.timeouts`: Connect, WS-Management operation and HTTP read timeouts. */
+/** `connection.timeouts`: Connect (with retries), WS-Management operation and HTTP read timeouts. */
 export interface ConnectionTimeoutsArgs {
   /**
-   * TCP + TLS connect timeout.
+   * Timeout of one connection attempt in milliseconds: TCP connect, TLS handshake and, through a proxy, the CONNECT
+   * exchange. Default 15000 (15 s, as @pulumi/command's per-dial timeout).
    *
-   * @default 30000
+   * @default 15000
    */
   connectMs?: pulumi.Input<number | undefined>;
+
+  /**
+   * How many times to try to open a connection (1 = no retry) for a host that is still starting. Retried only when the
+   * connection is refused, reset or times out before any WinRM message was sent on it (TCP connect, TLS handshake, or a
+   * proxy answering CONNECT with 502/503/504), with exponential backoff from 0.5 s to 5 s between attempts; a request
+   * that may have reached the host is never sent again. Default 10 (as @pulumi/command's dial error limit); the worst
+   * case is about connectAttempts * connectMs plus 33 s of backoff.
+   *
+   * @default 10
+   */
+  connectAttempts?: pulumi.Input<number | undefined>;
 
   /**
    * WS-Management OperationTimeout (MS-WSMV 2.2.4.16): how long the host holds a Receive open.
@@ -116,7 +131,11 @@ export interface ConnectionTimeoutsArgs {
    */
   operationTimeoutSec?: pulumi.Input<number | undefined>;
 
-  /** HTTP response timeout; must exceed operationTimeoutSec (default operationTimeoutSec + 10 s). */
+  /**
+   * Deadline for one whole HTTP response (status, headers and body) in milliseconds, counted from the moment the
+   * request is on the connection; it fires even while bytes keep trickling in. Must exceed operationTimeoutSec (default
+   * operationTimeoutSec + 10 s).
+   */
   readMs?: pulumi.Input<number | undefined>;
 }
 

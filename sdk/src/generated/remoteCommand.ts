@@ -9,16 +9,26 @@ import type { ConnectionArgs } from "./connection.js";
 
 /** The inputs of a RemoteCommand. */
 export interface RemoteCommandArgs {
-  /** How to reach the host (secret). */
+  /**
+   * How to reach the host (secret). A different endpoint (compared normalised) replaces the resource, as a triggers
+   * change does (no other input replaces); any other connection change (a rotated password, timeouts, TLS, proxy) only
+   * updates the stored state: no command runs.
+   */
   connection: pulumi.Input<ConnectionArgs>;
 
-  /** Runs when the resource is created (and on update when `update` is unset). */
-  create: pulumi.Input<string>;
+  /** Runs when the resource is created (and on update when `update` is unset). Unset: create runs nothing. */
+  create?: pulumi.Input<string | undefined>;
 
-  /** Runs when an input other than triggers changes. */
+  /**
+   * Runs when an input other than triggers and connection changes; unset: `create` runs again. With
+   * addPreviousOutputInEnv, PULUMI_COMMAND_STDOUT / PULUMI_COMMAND_STDERR hold the previous run's output.
+   */
   update?: pulumi.Input<string | undefined>;
 
-  /** Runs when the resource is destroyed or replaced. */
+  /**
+   * Runs when the resource is destroyed or replaced. With addPreviousOutputInEnv, PULUMI_COMMAND_STDOUT /
+   * PULUMI_COMMAND_STDERR hold the output of the last create or update.
+   */
   delete?: pulumi.Input<string | undefined>;
 
   /**
@@ -34,6 +44,32 @@ export interface RemoteCommandArgs {
   /** Environment variables of the remote shell. */
   environment?: pulumi.Input<Record<string, pulumi.Input<string>> | undefined>;
 
+  /**
+   * As in @pulumi/command: the update and delete commands get the previous create/update's stdout and stderr in
+   * PULUMI_COMMAND_STDOUT and PULUMI_COMMAND_STDERR (each set only when not empty). Default true.
+   *
+   * @default true
+   */
+  addPreviousOutputInEnv?: pulumi.Input<boolean | undefined>;
+
+  /**
+   * Working directory of the remote shell (rsp:WorkingDirectory), e.g. "C:\deploy"; default the account's profile
+   * directory.
+   */
+  dir?: pulumi.Input<string | undefined>;
+
+  /** Exit codes that count as success besides 0 (robocopy's 1, an installer's 3010); any other fails the operation. */
+  acceptedExitCodes?: pulumi.Input<pulumi.Input<number>[] | undefined>;
+
+  /**
+   * Which output is shown in the `pulumi up` log while the command runs (line by line, as the host sends it): stdout,
+   * stderr, stdoutAndStderr (default, as @pulumi/command) or none. The stdout / stderr outputs hold everything either
+   * way. Lines are prefixed with the host and phase; they appear under the stack resource.
+   *
+   * @default "stdoutAndStderr"
+   */
+  logging?: pulumi.Input<"stdout" | "stderr" | "stdoutAndStderr" | "none" | undefined>;
+
   /** Any change replaces the resource (the create command runs again). */
   triggers?: pulumi.Input<pulumi.Input<unknown>[] | undefined>;
 
@@ -46,16 +82,26 @@ export interface RemoteCommandArgs {
  * resource class extends this one.
  */
 export abstract class RemoteCommandOutputs extends pulumi.dynamic.Resource {
-  /** How to reach the host (secret). */
+  /**
+   * How to reach the host (secret). A different endpoint (compared normalised) replaces the resource, as a triggers
+   * change does (no other input replaces); any other connection change (a rotated password, timeouts, TLS, proxy) only
+   * updates the stored state: no command runs.
+   */
   declare readonly connection: pulumi.Output<ConnectionInput>;
 
-  /** Runs when the resource is created (and on update when `update` is unset). */
+  /** Runs when the resource is created (and on update when `update` is unset). Unset: create runs nothing. */
   declare readonly create: pulumi.Output<RemoteCommandState["create"]>;
 
-  /** Runs when an input other than triggers changes. */
+  /**
+   * Runs when an input other than triggers and connection changes; unset: `create` runs again. With
+   * addPreviousOutputInEnv, PULUMI_COMMAND_STDOUT / PULUMI_COMMAND_STDERR hold the previous run's output.
+   */
   declare readonly update: pulumi.Output<RemoteCommandState["update"]>;
 
-  /** Runs when the resource is destroyed or replaced. */
+  /**
+   * Runs when the resource is destroyed or replaced. With addPreviousOutputInEnv, PULUMI_COMMAND_STDOUT /
+   * PULUMI_COMMAND_STDERR hold the output of the last create or update.
+   */
   declare readonly delete: pulumi.Output<RemoteCommandState["delete"]>;
 
   /**
@@ -70,6 +116,32 @@ export abstract class RemoteCommandOutputs extends pulumi.dynamic.Resource {
 
   /** Environment variables of the remote shell. */
   declare readonly environment: pulumi.Output<RemoteCommandState["environment"]>;
+
+  /**
+   * As in @pulumi/command: the update and delete commands get the previous create/update's stdout and stderr in
+   * PULUMI_COMMAND_STDOUT and PULUMI_COMMAND_STDERR (each set only when not empty). Default true.
+   *
+   * @default true
+   */
+  declare readonly addPreviousOutputInEnv: pulumi.Output<RemoteCommandState["addPreviousOutputInEnv"]>;
+
+  /**
+   * Working directory of the remote shell (rsp:WorkingDirectory), e.g. "C:\deploy"; default the account's profile
+   * directory.
+   */
+  declare readonly dir: pulumi.Output<RemoteCommandState["dir"]>;
+
+  /** Exit codes that count as success besides 0 (robocopy's 1, an installer's 3010); any other fails the operation. */
+  declare readonly acceptedExitCodes: pulumi.Output<RemoteCommandState["acceptedExitCodes"]>;
+
+  /**
+   * Which output is shown in the `pulumi up` log while the command runs (line by line, as the host sends it): stdout,
+   * stderr, stdoutAndStderr (default, as @pulumi/command) or none. The stdout / stderr outputs hold everything either
+   * way. Lines are prefixed with the host and phase; they appear under the stack resource.
+   *
+   * @default "stdoutAndStderr"
+   */
+  declare readonly logging: pulumi.Output<RemoteCommandState["logging"]>;
 
   /** Any change replaces the resource (the create command runs again). */
   declare readonly triggers: pulumi.Output<RemoteCommandState["triggers"]>;
@@ -98,6 +170,7 @@ export abstract class RemoteCommandOutputs extends pulumi.dynamic.Resource {
  * as an output of the resource.
  */
 export const remoteCommandOutputNames = [
-  "connection", "create", "update", "delete", "shell", "stdin", "environment", "triggers", "timeoutSeconds",
-  "schemaVersion", "endpoint", "stdout", "stderr", "exitCode",
+  "connection", "create", "update", "delete", "shell", "stdin", "environment", "addPreviousOutputInEnv", "dir",
+  "acceptedExitCodes", "logging", "triggers", "timeoutSeconds", "schemaVersion", "endpoint", "stdout", "stderr",
+  "exitCode",
 ] as const;

@@ -9,7 +9,11 @@ import type { ConnectionArgs } from "./connection.js";
 
 /** The inputs of a WinHttpProxySetting. */
 export interface WinHttpProxySettingArgs {
-  /** How to reach the host (secret: holds the password). */
+  /**
+   * How to reach the host (secret: holds the password). A different endpoint (compared normalised) replaces the
+   * resource (no other input does); any other change (a rotated password, timeouts, TLS, proxy) only updates the stored
+   * state: no netsh / proxycfg runs.
+   */
   connection: pulumi.Input<ConnectionArgs>;
 
   /** One proxy for all schemes, "proxy.corp.example:8080", or per scheme "http=a:80;https=b:443". */
@@ -43,7 +47,11 @@ export interface WinHttpProxySettingArgs {
  * it means. The resource class extends this one.
  */
 export abstract class WinHttpProxySettingOutputs extends pulumi.dynamic.Resource {
-  /** How to reach the host (secret: holds the password). */
+  /**
+   * How to reach the host (secret: holds the password). A different endpoint (compared normalised) replaces the
+   * resource (no other input does); any other change (a rotated password, timeouts, TLS, proxy) only updates the stored
+   * state: no netsh / proxycfg runs.
+   */
   declare readonly connection: pulumi.Output<ConnectionInput>;
 
   /** The live proxy server ("" for direct access), in the declared spelling when equivalent. */

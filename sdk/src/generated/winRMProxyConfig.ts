@@ -9,7 +9,11 @@ import type { ConnectionArgs } from "./connection.js";
 
 /** The inputs of a WinRMProxyConfig. */
 export interface WinRMProxyConfigArgs {
-  /** The path to the host: endpoint, credentials, proxy (secret). */
+  /**
+   * The path to the host: endpoint, credentials, proxy (secret). A different endpoint (compared normalised) replaces
+   * the resource (no other input does); any other change (a rotated password, timeouts, TLS, proxy) puts nothing: the
+   * update only proves the new path (Identify) and records it in `path`.
+   */
   connection: pulumi.Input<ConnectionArgs>;
 
   /**
