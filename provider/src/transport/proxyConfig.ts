@@ -14,6 +14,7 @@ import { BlockList, isIP } from "node:net";
 import type { Credentials } from "../auth/mechanism.js";
 import { normaliseProxyUrl, type Connection, type ProxyConfig } from "../connection.js";
 import { ConfigurationError } from "../errors.js";
+import { bareHost, matchesBypassList, splitHostPort } from "./bypassList.js";
 import { proxyTlsConnectOptions, type TlsConnectOptions } from "./tls.js";
 
 export interface ResolvedProxy {
@@ -126,10 +127,6 @@ export function effectivePort(url: URL): number {
   return url.protocol === "https:" ? 443 : 80;
 }
 
-function bareHost(host: string): string {
-  return host.replace(/^\[|\]$/g, "").replace(/\.$/, "").toLowerCase();
-}
-
 /**
  * curl's NO_PROXY (lib/noproxy.c, curl 8): comma- (or space-) separated; `*` alone matches every host; a name matches
  * itself and its subdomains, a leading `.` (or `*.`) changes nothing ("example.com" and ".example.com" both match
@@ -143,7 +140,7 @@ export function matchesNoProxy(host: string, port: number, list: string): boolea
     let entry = raw.trim().toLowerCase();
     if (entry === "") continue;
     if (entry === "*") return true;
-    const p = splitPort(entry);
+    const p = splitHostPort(entry);
     entry = p.host;
     if (p.port !== undefined && p.port !== port) continue;
     if (hostIsIp !== 0) {
@@ -179,43 +176,11 @@ function sameIp(a: string, b: string, family: number): boolean {
   return block.check(b, family === 4 ? "ipv4" : "ipv6");
 }
 
-/** "host:port", "[v6]:port", "v6" (more than one colon, no brackets: no port). */
-function splitPort(entry: string): { host: string; port: number | undefined } {
-  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
-  if (v6?.[1] !== undefined) return { host: v6[1], port: v6[2] !== undefined ? Number(v6[2]) : undefined };
-  const m = /^([^:]+):(\d+)$/.exec(entry);
-  if (m?.[1] !== undefined && m[2] !== undefined) return { host: m[1], port: Number(m[2]) };
-  return { host: entry, port: undefined };
-}
-
 /**
- * WinHTTP's bypass list (WINHTTP_PROXY_INFO lpszProxyBypass; `netsh winhttp set proxy ... bypass-list=`): entries
- * separated by `;` (WinHTTP also takes whitespace), matched case-insensitively against the host name as written in
- * the URL (no DNS); `*` matches any run of characters, dots included; `<local>` matches any host name without a dot
- * ("intranet" names, `localhost` among them, not 127.0.0.1); an entry with ":port" matches that port only. A leading
- * "http://" or "https://" on an entry restricts it to that scheme in WinINet; we accept and ignore it.
+ * WinHTTP's bypass list: see transport/bypassList.ts (entries bounded in length and count, `*` matched without
+ * regular expressions). Throws ConfigurationError naming proxy.bypass when the list is out of bounds.
  */
-export function matchesBypassList(host: string, port: number, list: string): boolean {
-  const h = bareHost(host);
-  for (const raw of list.split(/[;\s]+/)) {
-    let entry = raw.trim().toLowerCase();
-    if (entry === "") continue;
-    if (entry === "<local>") {
-      if (!h.includes(".") && isIP(h) === 0) return true;
-      continue;
-    }
-    entry = entry.replace(/^https?:\/\//, "");
-    const p = splitPort(entry);
-    if (p.port !== undefined && p.port !== port) continue;
-    if (wildcard(bareHost(p.host), h)) return true;
-  }
-  return false;
-}
-
-function wildcard(pattern: string, value: string): boolean {
-  const re = new RegExp(`^${pattern.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
-  return re.test(value);
-}
+export { matchesBypassList };
 
 /** The proxy as it may be printed: scheme://host:port, never userinfo. */
 export function proxyLabel(url: URL): string {

@@ -8,7 +8,7 @@
  */
 
 import { XMLParser, XMLValidator } from "fast-xml-parser";
-import { ProtocolError } from "../errors.js";
+import { ProtocolError, XmlLimitError } from "../errors.js";
 import { NS } from "./namespaces.js";
 
 export interface XmlElement {
@@ -38,6 +38,105 @@ export interface Envelope {
   body: XmlElement;
 }
 
+/**
+ * Bounds on a document a peer sent, checked before the parser sees it (one linear pre-scan) so a hostile host costs
+ * milliseconds, not seconds. A WS-Management message is at most MaxEnvelopeSize (we ask for 153600 bytes; WinRM 3.0
+ * hosts allow 500 KB), nests about ten levels deep and holds tens of elements; these limits leave room for many times
+ * that and still parse in well under 100 ms.
+ */
+export interface XmlLimits {
+  /** Characters (UTF-16 code units) in the document. */
+  readonly maxChars: number;
+  /** Element nesting depth. */
+  readonly maxDepth: number;
+  /** Elements in the document. */
+  readonly maxElements: number;
+  /** Entity and character references (`&amp;`, `&#65;`) in text and attribute values together. */
+  readonly maxReferences: number;
+}
+
+export const XML_LIMITS: Readonly<XmlLimits> = Object.freeze({
+  maxChars: 4 * 1024 * 1024,
+  maxDepth: 64,
+  maxElements: 10_000,
+  maxReferences: 50_000,
+});
+
+const LT = 0x3c;
+const GT = 0x3e;
+const AMP = 0x26;
+const SLASH = 0x2f;
+const BANG = 0x21;
+const QUESTION = 0x3f;
+const QUOT = 0x22;
+const APOS = 0x27;
+
+/**
+ * One pass over the document: counts elements, nesting and references, and refuses a DOCTYPE (no entity declarations,
+ * so no entity expansion). Stops at the first limit passed (XmlLimitError). Malformed input is left to the validator:
+ * the scan only has to be exact for well-formed documents and linear for every input.
+ */
+function prescan(xml: string, limits: XmlLimits): void {
+  if (xml.length > limits.maxChars) {
+    throw new XmlLimitError("size", limits.maxChars, `the document has ${xml.length} characters`);
+  }
+  const n = xml.length;
+  let depth = 0;
+  let elements = 0;
+  let references = 0;
+  const reference = (): void => {
+    if (++references > limits.maxReferences) {
+      throw new XmlLimitError("references", limits.maxReferences, "too many entity or character references");
+    }
+  };
+  for (let i = 0; i < n; i++) {
+    const c = xml.charCodeAt(i);
+    if (c === AMP) {
+      reference();
+      continue;
+    }
+    if (c !== LT) continue;
+    const next = xml.charCodeAt(i + 1);
+    if (next === BANG) {
+      let close = -1;
+      if (xml.startsWith("<!--", i)) close = xml.indexOf("-->", i + 4) + 2;
+      else if (xml.startsWith("<![CDATA[", i)) close = xml.indexOf("]]>", i + 9) + 2;
+      else throw new ProtocolError("malformed XML: DOCTYPE and other declarations are not allowed in WS-Management messages");
+      if (close < 2) return;
+      i = close;
+    } else if (next === QUESTION) {
+      const close = xml.indexOf("?>", i + 2);
+      if (close < 0) return;
+      i = close + 1;
+    } else if (next === SLASH) {
+      depth--;
+      const close = xml.indexOf(">", i + 2);
+      if (close < 0) return;
+      i = close;
+    } else {
+      if (++elements > limits.maxElements) throw new XmlLimitError("elements", limits.maxElements, "too many elements");
+      if (++depth > limits.maxDepth) throw new XmlLimitError("depth", limits.maxDepth, "elements nested too deep");
+      // To the tag's closing ">", skipping quoted attribute values (they may hold ">" and "/").
+      let quote = 0;
+      let j = i + 1;
+      for (; j < n; j++) {
+        const d = xml.charCodeAt(j);
+        if (quote !== 0) {
+          if (d === quote) quote = 0;
+          else if (d === AMP) reference();
+        } else if (d === QUOT || d === APOS) {
+          quote = d;
+        } else if (d === GT) {
+          break;
+        }
+      }
+      if (j >= n) return;
+      if (xml.charCodeAt(j - 1) === SLASH) depth--;
+      i = j;
+    }
+  }
+}
+
 /** In-scope prefix -> URI map of each parsed element, for QName-valued text such as s:Subcode/s:Value. */
 const scopes = new WeakMap<XmlElement, ReadonlyMap<string, string>>();
 
@@ -56,6 +155,8 @@ const parser = new XMLParser({
   // unless htmlEntities is on, and that would also expand HTML-only names like &nbsp;.
   processEntities: false,
   htmlEntities: false,
+  // The pre-scan already bounds nesting; this is the parser's own guard, kept in step.
+  maxNestedTags: XML_LIMITS.maxDepth,
 });
 
 const BASE_SCOPE: ReadonlyMap<string, string> = new Map([
@@ -149,11 +250,14 @@ function convert(name: string, node: RawNode, parentScope: ReadonlyMap<string, s
   return el;
 }
 
-/** Parse a document and return its root element. Throws ProtocolError on malformed XML or undeclared prefixes. */
-export function parseXml(xml: string): XmlElement {
+/**
+ * Parse a document and return its root element. Throws ProtocolError on malformed XML or undeclared prefixes, and
+ * XmlLimitError (a ProtocolError) when the document passes one of `limits` (XML_LIMITS by default), before parsing.
+ */
+export function parseXml(xml: string, limits: XmlLimits = XML_LIMITS): XmlElement {
   // A decoded UTF-8/UTF-16 byte order mark is not part of the document.
   if (xml.charCodeAt(0) === 0xfeff) xml = xml.slice(1);
-  if (/<!DOCTYPE/i.test(xml)) throw new ProtocolError("malformed XML: DOCTYPE is not allowed in WS-Management messages");
+  prescan(xml, limits);
   const valid = XMLValidator.validate(xml);
   if (valid !== true) {
     throw new ProtocolError(`malformed XML: ${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col})`);
@@ -195,9 +299,22 @@ export function descendant(el: XmlElement | undefined, ns: string, local: string
   return undefined;
 }
 
+function isXmlSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
+}
+
+/** Remove leading and trailing XML white space (XML 1.0 production S), in linear time. */
+export function trimXmlSpace(s: string): string {
+  let start = 0;
+  let end = s.length;
+  while (start < end && isXmlSpace(s.charCodeAt(start))) start++;
+  while (end > start && isXmlSpace(s.charCodeAt(end - 1))) end--;
+  return start === 0 && end === s.length ? s : s.slice(start, end);
+}
+
 /** The element's text with XML whitespace trimmed; "" for a missing element. */
 export function textOf(el: XmlElement | undefined): string {
-  return el ? el.text.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, "") : "";
+  return el ? trimXmlSpace(el.text) : "";
 }
 
 /**
@@ -240,12 +357,13 @@ export function parseEnvelope(xml: string): Envelope {
   const body = child(root, NS.s, "Body");
   if (!body) throw new ProtocolError("SOAP envelope without s:Body");
   const header = child(root, NS.s, "Header") ?? { ns: NS.s, local: "Header", attrs: new Map(), children: [], text: "" };
-  const selectors: Record<string, string> = {};
+  // Null-prototype maps: a selector named "__proto__" or "constructor" is data like any other.
+  const selectors: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const sel of childrenOf(child(header, NS.w, "SelectorSet"), NS.w, "Selector")) {
     const name = attr(sel, "Name");
     if (name !== undefined) selectors[name] = textOf(sel);
   }
-  const options: Record<string, string> = {};
+  const options: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const opt of childrenOf(child(header, NS.w, "OptionSet"), NS.w, "Option")) {
     const name = attr(opt, "Name");
     if (name !== undefined) options[name] = textOf(opt);
