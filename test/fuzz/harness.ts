@@ -55,7 +55,7 @@ function timed(run: (input: string) => void, input: string): { ms: number; error
 
 export function fuzzTarget(target: FuzzTarget, opts: FuzzOptions): TargetReport {
   const rng = new Random(targetSeed(opts.seed, target.name));
-  const maxLength = opts.maxLength ?? 256 * 1024;
+  const maxLength = target.maxLength ?? opts.maxLength ?? 256 * 1024;
   const keep = opts.keepFindings ?? 10;
   const findings: Finding[] = [];
   let exceptions = 0;

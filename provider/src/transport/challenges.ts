@@ -53,34 +53,36 @@ export function parseChallenges(values: string | string[] | undefined): { scheme
 }
 
 // The pieces are read by scans, not regular expressions: header values are the peer's (RFC 9110 5.6.2 token).
-const TCHAR_PUNCT = "!#$%&'*+.^_`|~-";
-
-function isTchar(c: string): boolean {
-  return (c >= "0" && c <= "9") || (c >= "A" && c <= "Z") || (c >= "a" && c <= "z") || TCHAR_PUNCT.includes(c);
-}
+const TCHAR = new Uint8Array(128);
+for (const c of "!#$%&'*+.^_`|~-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1;
 
 function tokenEnd(s: string, from: number): number {
   let i = from;
-  while (i < s.length && isTchar(s.charAt(i))) i++;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || TCHAR[c] !== 1) break;
+  }
   return i;
 }
 
 /** The characters JavaScript's trim() removes (and `\s` matches). */
-function isSpace(c: string): boolean {
-  return c !== "" && c.trim() === "";
+function isSpace(c: number): boolean {
+  if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) return true;
+  if (c < 0xa0) return false;
+  return String.fromCharCode(c).trim() === "";
 }
 
-function isLineTerminator(c: string): boolean {
-  return c === "\n" || c === "\r" || c === "\u2028" || c === "\u2029";
+function isLineTerminator(c: number): boolean {
+  return c === 0x0a || c === 0x0d || c === 0x2028 || c === 0x2029;
 }
 
 /** `name [blanks] = value` with a value that is not only "=" padding (a token68 such as "abc==" is not a parameter). */
 function isAuthParam(piece: string): boolean {
   let i = tokenEnd(piece, 0);
   if (i === 0) return false;
-  while (i < piece.length && isSpace(piece.charAt(i))) i++;
-  if (piece.charAt(i) !== "=") return false;
-  for (let j = i + 1; j < piece.length; j++) if (piece.charAt(j) !== "=") return true;
+  while (i < piece.length && isSpace(piece.charCodeAt(i))) i++;
+  if (piece.charCodeAt(i) !== 0x3d) return false;
+  for (let j = i + 1; j < piece.length; j++) if (piece.charCodeAt(j) !== 0x3d) return true;
   return false;
 }
 
@@ -89,10 +91,10 @@ function schemeAndRest(piece: string): { scheme: string; rest: string } | undefi
   const end = tokenEnd(piece, 0);
   if (end === 0) return undefined;
   if (end === piece.length) return { scheme: piece, rest: "" };
-  if (!isSpace(piece.charAt(end))) return undefined;
+  if (!isSpace(piece.charCodeAt(end))) return undefined;
   let i = end;
-  while (i < piece.length && isSpace(piece.charAt(i))) i++;
-  for (let j = i; j < piece.length; j++) if (isLineTerminator(piece.charAt(j))) return undefined;
+  while (i < piece.length && isSpace(piece.charCodeAt(i))) i++;
+  for (let j = i; j < piece.length; j++) if (isLineTerminator(piece.charCodeAt(j))) return undefined;
   return { scheme: piece.slice(0, end), rest: piece.slice(i).trim() };
 }
 
