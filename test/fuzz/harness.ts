@@ -1,9 +1,10 @@
 /**
  * The fuzz loop: for each target, its seeds unchanged first, then seeded mutations of them, each input timed. A
- * finding is an exception outside the WinRMError family, or an input slower than `slowMs` (timed again twice and
+ * WinRMError is a refusal by name, the right answer to bad input. A finding is an exception outside that family, or an input slower than `slowMs` (timed again twice and
  * the fastest run kept, so a garbage collection or a busy machine is not a finding).
  */
 import { createHash } from "node:crypto";
+import { WinRMError } from "../../provider/src/errors.js";
 import { mutate, Random } from "./mutate.js";
 import type { FuzzTarget } from "./targets.js";
 
@@ -85,7 +86,7 @@ export function fuzzTarget(target: FuzzTarget, opts: FuzzOptions): TargetReport 
       slowestMs = r.ms;
       slowestLength = input.length;
     }
-    if (r.error !== undefined) {
+    if (r.error !== undefined && !(r.error instanceof WinRMError)) {
       exceptions++;
       const e = r.error;
       const error = e instanceof Error ? `${e.name}: ${e.message}`.slice(0, 300) : `thrown non-Error ${typeof e}`;

@@ -11,6 +11,7 @@ import { kerberosUnavailableReason } from "../../provider/src/auth/kerberos/kerb
 import { parseRegQueryLine, tryParseRegQueryBinary } from "../../provider/src/hosts/winhttpSettings.js";
 import { cleanPowerShellStderr } from "../../provider/src/shell/powershell.js";
 import { parseChallenges } from "../../provider/src/transport/challenges.js";
+import { decideProxy, matchesNoProxy } from "../../provider/src/transport/proxyConfig.js";
 import {
   globMatch,
   MAX_BYPASS_ENTRIES,
@@ -105,6 +106,16 @@ void describe("bypass list: no regular expressions, bounded entries", () => {
       () => parseBypassList([...many, "one.more"].join(";")),
       (e: unknown) => e instanceof ConfigurationError && e.field === "proxy.bypass" && /more than 1000 entries/.test(e.message),
     );
+  });
+
+  void test("NO_PROXY has the same bounds, naming the variable", () => {
+    const many = Array.from({ length: MAX_BYPASS_ENTRIES + 1 }, (_, i) => `h${i}.example`).join(",");
+    assert.throws(() => matchesNoProxy("x.example", 443, many, "no_proxy"), (e: unknown) => e instanceof ConfigurationError && e.field === "no_proxy");
+    assert.throws(
+      () => decideProxy(new URL("https://x.example:5986/wsman"), "env", { HTTPS_PROXY: "http://p:3128", NO_PROXY: "a".repeat(300) }),
+      (e: unknown) => e instanceof ConfigurationError && e.field === "NO_PROXY" && !e.message.includes("a".repeat(50)),
+    );
+    assert.equal(matchesNoProxy("a.example.com", 443, ".example.com, 10.0.0.0/8"), true);
   });
 
   void test("the worst list within the bounds still matches quickly", () => {

@@ -30,17 +30,26 @@ export type BypassEntry =
 
 const FIX = 'give a WinHTTP-style list such as "<local>;*.corp.example;10.0.0.5:5985"';
 
-function isSeparator(c: number): boolean {
-  // `;` and the whitespace String.prototype.trim removes that can appear in a configuration string.
-  return c === 0x3b || c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x0b || c === 0x0c;
+function isBlank(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x0b || c === 0x0c;
+}
+
+/** WinHTTP's separators: `;` and white space. */
+export function isBypassSeparator(c: number): boolean {
+  return c === 0x3b || isBlank(c);
+}
+
+/** curl's NO_PROXY separators: `,` and white space. */
+export function isNoProxySeparator(c: number): boolean {
+  return c === 0x2c || isBlank(c);
 }
 
 /**
- * The entries of a bypass list, lower case, each as written (scheme and port still on). Throws ConfigurationError
- * naming `field` when an entry is longer than MAX_BYPASS_ENTRY_LENGTH or there are more than MAX_BYPASS_ENTRIES; the
+ * The entries of a bypass list (or, with isNoProxySeparator, of NO_PROXY), lower case, each as written (scheme and
+ * port still on). Throws ConfigurationError naming `field` when an entry is longer than MAX_BYPASS_ENTRY_LENGTH or there are more than MAX_BYPASS_ENTRIES; the
  * message says which entry and how long it is, never its text.
  */
-export function splitBypassList(list: string, field = "proxy.bypass"): string[] {
+export function splitBypassList(list: string, field = "proxy.bypass", isSeparator: (c: number) => boolean = isBypassSeparator): string[] {
   const out: string[] = [];
   let i = 0;
   const n = list.length;
@@ -57,7 +66,7 @@ export function splitBypassList(list: string, field = "proxy.bypass"): string[] 
       );
     }
     if (out.length === MAX_BYPASS_ENTRIES) {
-      throw new ConfigurationError(field, `has more than ${MAX_BYPASS_ENTRIES} entries; use wildcards such as "*.corp.example"; ${FIX}`);
+      throw new ConfigurationError(field, `has more than ${MAX_BYPASS_ENTRIES} entries; use wildcards or domain suffixes such as "*.corp.example"; ${FIX}`);
     }
     out.push(list.slice(start, i).toLowerCase());
   }

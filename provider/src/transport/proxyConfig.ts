@@ -14,7 +14,7 @@ import { BlockList, isIP } from "node:net";
 import type { Credentials } from "../auth/mechanism.js";
 import { normaliseProxyUrl, type Connection, type ProxyConfig } from "../connection.js";
 import { ConfigurationError } from "../errors.js";
-import { bareHost, matchesBypassList, splitHostPort } from "./bypassList.js";
+import { bareHost, isNoProxySeparator, matchesBypassList, splitBypassList, splitHostPort } from "./bypassList.js";
 import { proxyTlsConnectOptions, type TlsConnectOptions } from "./tls.js";
 
 export interface ResolvedProxy {
@@ -81,7 +81,7 @@ function fromEnv(endpoint: URL, host: string, port: number, env: NodeJS.ProcessE
   const picked = envValue(env, `${scheme}_proxy`) ?? envValue(env, "all_proxy");
   if (picked === undefined) return { proxy: undefined };
   const noProxy = envValue(env, "no_proxy");
-  if (noProxy !== undefined && matchesNoProxy(host, port, noProxy.value)) return { proxy: undefined, bypassed: "no_proxy" };
+  if (noProxy !== undefined && matchesNoProxy(host, port, noProxy.value, noProxy.name)) return { proxy: undefined, bypassed: "no_proxy" };
   // curl: a proxy without a scheme is an HTTP proxy ("proxy:3128").
   const raw = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(picked.value) ? picked.value : `http://${picked.value}`;
   const url = normaliseProxyUrl(raw, picked.name);
@@ -133,12 +133,11 @@ export function effectivePort(url: URL): number {
  * "a.example.com" and "example.com"); IP addresses match exactly or by CIDR ("10.0.0.0/8", "::1/128"). curl ignores
  * ports; we also honour an optional ":port" (undici's EnvHttpProxyAgent, Go's httpproxy), which only narrows a match.
  */
-export function matchesNoProxy(host: string, port: number, list: string): boolean {
+export function matchesNoProxy(host: string, port: number, list: string, field = "NO_PROXY"): boolean {
   const h = bareHost(host);
   const hostIsIp = isIP(h);
-  for (const raw of list.split(/[\s,]+/)) {
-    let entry = raw.trim().toLowerCase();
-    if (entry === "") continue;
+  // Bounded like the bypass list (bypassList.ts): at most 1,000 entries of at most 255 characters.
+  for (let entry of splitBypassList(list, field, isNoProxySeparator)) {
     if (entry === "*") return true;
     const p = splitHostPort(entry);
     entry = p.host;
@@ -153,7 +152,8 @@ export function matchesNoProxy(host: string, port: number, list: string): boolea
         continue;
       }
       const bits = Number(entry.slice(slash + 1));
-      if (family !== hostIsIp || !Number.isInteger(bits)) continue;
+      // Checked here rather than left to addSubnet's RangeError: a thrown error per entry costs far more than a test.
+      if (family !== hostIsIp || !Number.isInteger(bits) || bits < 0 || bits > (family === 4 ? 32 : 128)) continue;
       const block = new BlockList();
       try {
         block.addSubnet(addr, bits, family === 4 ? "ipv4" : "ipv6");
