@@ -4,8 +4,9 @@
  *   and locale; NTLM tokens from a real NtlmMechanism <-> NtlmAcceptor handshake; sealed multipart/encrypted bodies;
  *   the envelopes the emulator answers with (the same builders its server uses) and the requests our client sends;
  *   a server certificate made by the emulator's TLS code;
- * - when a directory of recorded Windows traffic is present (FUZZ_FIDELITY_DIR, default ../shared/fidelity next to the
- *   repository), its responses: pypsrp_all.json, masterzen.json and the WinRb *.xml stubs.
+ * - when a directory of recorded Windows traffic is present (FUZZ_FIDELITY_DIR, by default the shared `fidelity`
+ *   directory beside the checkout), the responses it holds (its flattened JSON lists and XML stubs), read at run time
+ *   and never copied into the repository.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -60,7 +61,7 @@ function counterRandom(seed: number): (n: number) => Buffer {
   return (n) => Buffer.from(Array.from({ length: n }, () => c++ & 0xff));
 }
 
-/** The recorded-traffic directory: FUZZ_FIDELITY_DIR, else ../shared/fidelity beside the repository root. */
+/** The recorded-traffic directory: FUZZ_FIDELITY_DIR, else the shared `fidelity` directory beside the checkout. */
 export function fidelityDirectory(): string | undefined {
   const fromEnv = process.env.FUZZ_FIDELITY_DIR;
   if (fromEnv !== undefined && fromEnv !== "") return existsSync(fromEnv) ? fromEnv : undefined;
