@@ -47,7 +47,7 @@ export const XML_LIMITS: Readonly<XmlLimits> = Object.freeze({
   maxChars: 4 * 1024 * 1024,
   maxDepth: 64,
   maxElements: 10_000,
-  maxReferences: 100_000,
+  maxReferences: 50_000,
 });
 
 /** In-scope prefix -> URI map of each parsed element, for QName-valued text such as s:Subcode/s:Value. */
@@ -387,6 +387,12 @@ export function readXml(xml: string, limits: XmlLimits = XML_LIMITS): XmlElement
   if (xml.charCodeAt(0) === 0xfeff) xml = xml.slice(1);
   if (xml.length > limits.maxChars) {
     throw new XmlLimitError("size", limits.maxChars, `the document has ${xml.length} characters`);
+  }
+  // A quick upper bound first: each element takes at most two "<" (start and end tag). A document with far more
+  // markup than the element limit allows is refused after an indexOf pass, before any tree is built.
+  const maxMarkup = 2 * limits.maxElements + 1024;
+  for (let at = xml.indexOf("<"), n = 0; at >= 0; at = xml.indexOf("<", at + 1)) {
+    if (++n > maxMarkup) throw new XmlLimitError("elements", limits.maxElements, "too much markup for the element limit");
   }
   return new Reader(xml, limits).read();
 }
