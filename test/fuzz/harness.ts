@@ -1,7 +1,8 @@
 /**
  * The fuzz loop: for each target, its seeds unchanged first, then seeded mutations of them, each input timed. A
- * WinRMError is a refusal by name, the right answer to bad input. A finding is an exception outside that family, or an input slower than `slowMs` (timed again up to four
- * times and the fastest run kept, so a garbage collection or a busy machine is not a finding).
+ * WinRMError is a refusal by name, the right answer to bad input. A finding is an exception outside that family, or
+ * an input slower than `slowMs` (timed again up to four times and the fastest run kept, so a cold JIT tier, a garbage
+ * collection or a busy machine is not a finding).
  */
 import { createHash } from "node:crypto";
 import { WinRMError } from "../../provider/src/errors.js";
