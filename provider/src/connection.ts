@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { ConfigurationError } from "./errors.js";
+import { splitBypassList } from "./transport/bypassList.js";
 
 /** WinRM's URLPrefix default (MS-WSMV 2.2.4.4 winrm/config URLPrefix = "wsman"). */
 export const DEFAULT_WSMAN_PATH = "/wsman";
@@ -351,6 +352,8 @@ function parseProxy(p: z.infer<typeof proxyObjectSchema>): ProxyConfig {
       throw new ConfigurationError("proxy.password", `is required with proxy.auth "${p.auth}"; ${fixFor("proxy.password")}`);
     }
   }
+  // Bounded before any use (entry length and count; transport/bypassList.ts), so preview refuses what up would.
+  if (p.bypass !== undefined) splitBypassList(p.bypass, "proxy.bypass");
   return {
     url: url.toString(),
     auth: p.auth,

@@ -11,6 +11,7 @@ import { buildResponse, buildRequest } from "../../provider/src/wsman/envelope.j
 import { ACTION, NS, RESOURCE_URI } from "../../provider/src/wsman/namespaces.js";
 import { attr, parseEnvelope, parseXml } from "../../provider/src/wsman/parse.js";
 import { ConfigurationError, ProtocolError } from "../../provider/src/errors.js";
+import { nullProto } from "./wsman-xml-helpers.js";
 
 const SERVICE: ConfigTree = {
   RootSDDL: "O:NSG:BAD:P(A;;GA;;;BA)(A;;GR;;;IU)S:P(AU;FA;GA;;;WD)(AU;SA;GXGW;;;WD)",
@@ -67,7 +68,7 @@ void describe("config resources (protocol.md 1.10)", () => {
       const xml = buildResponse({ action: ACTION.getResponse, relatesTo: "uuid:1", body: renderConfigDocument(path, tree) });
       const doc = parseConfigDocument(parseEnvelope(xml).body);
       assert.equal(doc.path, path);
-      assert.deepEqual(doc.tree, tree);
+      assert.deepEqual(doc.tree, nullProto(tree));
       assert.deepEqual(JSON.stringify(doc.tree), JSON.stringify(tree), "order");
     }
   });
@@ -81,7 +82,7 @@ void describe("config resources (protocol.md 1.10)", () => {
     });
     const env = parseEnvelope(xml);
     assert.equal(env.resourceUri, RESOURCE_URI.configService);
-    assert.deepEqual(parseConfigDocument(env.body), { path: "winrm/config/service", tree: { AllowUnencrypted: "true" } });
+    assert.deepEqual(parseConfigDocument(env.body), { path: "winrm/config/service", tree: nullProto({ AllowUnencrypted: "true" }) });
   });
 
   void test("documents with another prefix parse; unknown roots are refused", () => {
@@ -90,7 +91,7 @@ void describe("config resources (protocol.md 1.10)", () => {
       `<c:CbtHardeningLevel>Strict</c:CbtHardeningLevel></c:Auth>`;
     assert.deepEqual(parseConfigDocument(parseXml(foreign)), {
       path: "winrm/config/service/auth",
-      tree: { Basic: "false", CbtHardeningLevel: "Strict" },
+      tree: nullProto({ Basic: "false", CbtHardeningLevel: "Strict" }),
     });
     // the client auth document has the same root name in another namespace
     const clientAuth = `<cfg:Auth xmlns:cfg="${RESOURCE_URI.configClientAuth}"><cfg:Digest>true</cfg:Digest></cfg:Auth>`;

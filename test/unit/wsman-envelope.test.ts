@@ -12,7 +12,7 @@ import {
   textOf,
 } from "../../provider/src/wsman/parse.js";
 import { ProtocolError } from "../../provider/src/errors.js";
-import { canonXml } from "./wsman-xml-helpers.js";
+import { canonXml, nullProto } from "./wsman-xml-helpers.js";
 
 const MID = "uuid:11111111-2222-3333-4444-555555555555";
 
@@ -68,8 +68,8 @@ void describe("buildRequest", () => {
     assert.equal(env.messageId, messageId);
     assert.equal(env.to, "http://h:5985/wsman");
     assert.equal(env.resourceUri, RESOURCE_URI.cmd);
-    assert.deepEqual(env.selectors, { ShellId: "62DE33F0-8674-43D9-B6A5-3298012CC4CD" });
-    assert.deepEqual(env.options, { WSMAN_CMDSHELL_OPTION_KEEPALIVE: "TRUE" });
+    assert.deepEqual(env.selectors, nullProto({ ShellId: "62DE33F0-8674-43D9-B6A5-3298012CC4CD" }));
+    assert.deepEqual(env.options, nullProto({ WSMAN_CMDSHELL_OPTION_KEEPALIVE: "TRUE" }));
     assert.equal(env.operationTimeout, "PT60S");
     assert.equal(env.relatesTo, undefined);
     const locale = child(env.header, NS.w, "Locale");
@@ -158,8 +158,8 @@ void describe("parseEnvelope / parseXml", () => {
     assert.equal(env.action, ACTION.command);
     assert.equal(env.messageId, MID);
     assert.equal(env.resourceUri, RESOURCE_URI.cmd);
-    assert.deepEqual(env.selectors, { ShellId: "uuid:ABC" });
-    assert.deepEqual(env.options, { WINRS_SKIP_CMD_SHELL: "FALSE" });
+    assert.deepEqual(env.selectors, nullProto({ ShellId: "uuid:ABC" }));
+    assert.deepEqual(env.options, nullProto({ WINRS_SKIP_CMD_SHELL: "FALSE" }));
     // unprefixed mustUnderstand (pywinrm, WinRb) is accepted like s:mustUnderstand
     assert.equal(mustUnderstand(child(env.header, NS.a, "Action")), true);
   });

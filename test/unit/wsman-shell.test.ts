@@ -27,7 +27,7 @@ import {
   signalResponseBody,
 } from "../../provider/src/wsman/shell.js";
 import { ProtocolError } from "../../provider/src/errors.js";
-import { canonXml } from "./wsman-xml-helpers.js";
+import { canonXml, nullProto } from "./wsman-xml-helpers.js";
 
 function request(action: string, body: string, options?: Record<string, string>): Envelope {
   const { xml } = buildRequest({
@@ -53,7 +53,7 @@ void describe("client request bodies -> server parsers", () => {
       shellCreateOptions({ codePage: 65001, noProfile: false }),
     );
     assert.deepEqual(parseShellCreate(env), {
-      env: { A: "1", PATH_X: "c:\\a & b" },
+      env: nullProto({ A: "1", PATH_X: "c:\\a & b" }),
       cwd: "C:\\Temp",
       idleTimeout: "PT300S",
       codePage: 65001,

@@ -22,3 +22,14 @@ export function canon(el: XmlElement): Canon {
 export function canonXml(xml: string): Canon {
   return canon(parseXml(xml));
 }
+
+/**
+ * `v` with every plain object (deeply) turned into a null-prototype one: parsed maps (selectors, options, config
+ * trees, shell environments) have no prototype, and deepStrictEqual compares prototypes.
+ */
+export function nullProto<T>(v: T): T {
+  if (typeof v !== "object" || v === null || Array.isArray(v) || Object.getPrototypeOf(v) !== Object.prototype) return v;
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const [k, x] of Object.entries(v)) out[k] = nullProto(x);
+  return out as T;
+}

@@ -19,6 +19,7 @@ import {
   netshSetProxyCommand,
   normalizeBypassList,
   normalizeProxyServer,
+  parseRegQueryLine,
   proxycfgSetCommand,
   REG_QUERY_WINHTTP_SETTINGS,
   sameProxyState,
@@ -129,8 +130,8 @@ export async function readIeProxy(client: CommandRunner): Promise<WinHttpProxySt
   if (r.exitCode !== 0) throw new CommandFailedError("reg query Internet Settings", r.exitCode, outputTail(r));
   const values = new Map<string, { type: string; data: string }>();
   for (const line of r.stdout.split(/\r?\n/)) {
-    const m = /^\s+(\S(?:.*?\S)?)[ \t]+(REG_[A-Z_]+)(?:[ \t]+(.*?))?[ \t]*$/.exec(line);
-    if (m) values.set((m[1] ?? "").toLowerCase(), { type: m[2] ?? "", data: m[3] ?? "" });
+    const v = parseRegQueryLine(line);
+    if (v?.indented) values.set(v.name.toLowerCase(), { type: v.type, data: v.data });
   }
   const enable = values.get("proxyenable");
   const enabled = enable?.type === "REG_DWORD" && Number(enable.data) !== 0;

@@ -118,20 +118,88 @@ export function encodeWinHttpSettings(state: WinHttpProxyState, counter: number)
   return out;
 }
 
+/** One value line of `reg query` output: `<indent><name><blanks><REG_type>[<blanks><data>]`. */
+export interface RegQueryLine {
+  /** The value name as printed (may contain inner blanks: "Proxy Override" style names exist). */
+  name: string;
+  /** The type token, e.g. REG_BINARY, REG_SZ, REG_DWORD. */
+  type: string;
+  /** Everything after the type, blanks around it removed; "" when the line ends at the type. */
+  data: string;
+  /** Whether the line starts with a blank: value lines are indented, the key line is not. */
+  indented: boolean;
+}
+
+function isBlank(c: number): boolean {
+  // Space, tab, and the CR of a line split on LF only.
+  return c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0b || c === 0x0c;
+}
+
+/** Whether s[start, end) is a type token: "REG_" then upper-case letters or "_" (REG_BINARY, REG_EXPAND_SZ). */
+function isRegType(s: string, start: number, end: number): boolean {
+  if (end - start < 5 || !s.startsWith("REG_", start)) return false;
+  for (let i = start + 4; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 0x41 && c <= 0x5a) || c === 0x5f)) return false;
+  }
+  return true;
+}
+
+/**
+ * Split one line of `reg query` output into name, type and data, or undefined when it is not a value line. One pass
+ * over the line (the host controls this text, so no backtracking regular expression reads it): the type is the first
+ * blank-delimited REG_* token after a non-empty name, as reg.exe prints it in every display language.
+ */
+export function parseRegQueryLine(line: string): RegQueryLine | undefined {
+  const n = line.length;
+  let i = 0;
+  while (i < n && isBlank(line.charCodeAt(i))) i++;
+  const nameStart = i;
+  let nameEnd = -1; // end of the last word before the current one
+  while (i < n) {
+    const wordStart = i;
+    while (i < n && !isBlank(line.charCodeAt(i))) i++;
+    const wordEnd = i;
+    if (nameEnd >= 0 && isRegType(line, wordStart, wordEnd)) {
+      while (i < n && isBlank(line.charCodeAt(i))) i++;
+      let dataEnd = n;
+      while (dataEnd > i && isBlank(line.charCodeAt(dataEnd - 1))) dataEnd--;
+      return {
+        name: line.slice(nameStart, nameEnd),
+        type: line.slice(wordStart, wordEnd),
+        data: line.slice(i, dataEnd),
+        indented: nameStart > 0,
+      };
+    }
+    nameEnd = wordEnd;
+    while (i < n && isBlank(line.charCodeAt(i))) i++;
+  }
+  return undefined;
+}
+
+function isHexDigits(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66))) return false;
+  }
+  return true;
+}
+
 /**
  * The REG_BINARY bytes of `WinHttpSettings` in `reg query ... /v WinHttpSettings` output, or undefined when the
  * output has no such line. Works for every display language: only the value name, the type name and the hex digits
  * are read, never the localized messages. Accepts both layouts:
  *   Vista+:  `    WinHttpSettings    REG_BINARY    1800000000000000...` (spaces)
  *   XP/2003: `    WinHttpSettings\tREG_BINARY\t1800000000000000...` (tabs, after "! REG.EXE VERSION 3.0")
+ * Linear in the length of the output (parseRegQueryLine).
  */
 export function tryParseRegQueryBinary(stdout: string, valueName: string = WINHTTP_SETTINGS_VALUE): Buffer | undefined {
-  for (const line of stdout.split(/\r?\n/)) {
-    const m = /^\s*(.+?)[ \t]+REG_BINARY(?:[ \t]+([0-9A-Fa-f]*))?[ \t]*$/.exec(line);
-    if (!m || m[1]?.toLowerCase() !== valueName.toLowerCase()) continue;
-    const hex = m[2] ?? "";
-    if (hex.length % 2 !== 0) throw new ProtocolError(`reg query printed an odd number of hex digits for ${valueName}`);
-    return Buffer.from(hex, "hex");
+  const wanted = valueName.toLowerCase();
+  for (const line of stdout.split("\n")) {
+    const v = parseRegQueryLine(line);
+    if (v === undefined || v.type !== "REG_BINARY" || v.name.toLowerCase() !== wanted || !isHexDigits(v.data)) continue;
+    if (v.data.length % 2 !== 0) throw new ProtocolError(`reg query printed an odd number of hex digits for ${valueName}`);
+    return Buffer.from(v.data, "hex");
   }
   return undefined;
 }

@@ -30,8 +30,17 @@ export function cleanPowerShellStderr(stderr: string): string {
   if (at < 0) return stderr;
   const xml = stderr.slice(at + marker.length);
   const lines: string[] = [];
-  for (const m of xml.matchAll(/<S S="Error">([\s\S]*?)<\/S>/g)) {
-    lines.push(unescapeClixml(m[1] ?? ""));
+  // indexOf, not /<S S="Error">([\s\S]*?)<\/S>/g: the lazy expression rescans to the end of the text from every
+  // opening tag that has no closing one (quadratic in what the host sent).
+  const open = '<S S="Error">';
+  const close = "</S>";
+  for (let pos = 0; ; ) {
+    const start = xml.indexOf(open, pos);
+    if (start < 0) break;
+    const end = xml.indexOf(close, start + open.length);
+    if (end < 0) break;
+    lines.push(unescapeClixml(xml.slice(start + open.length, end)));
+    pos = end + close.length;
   }
   return stderr.slice(0, at) + lines.join("");
 }

@@ -40,16 +40,62 @@ export function parseChallenges(values: string | string[] | undefined): { scheme
     for (const raw of value.split(",")) {
       const piece = raw.trim();
       if (piece === "") continue;
-      if (/^[!#$%&'*+.^_`|~0-9A-Za-z-]+\s*=(?!=*$)/.test(piece) && out.length > 0) {
-        const last = out[out.length - 1];
-        if (last) last.rest = `${last.rest}, ${piece}`;
+      const last = out[out.length - 1];
+      if (last !== undefined && isAuthParam(piece)) {
+        last.rest = `${last.rest}, ${piece}`;
         continue;
       }
-      const m = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+)(?:\s+(.*))?$/.exec(piece);
-      if (m?.[1] !== undefined) out.push({ scheme: m[1], rest: (m[2] ?? "").trim() });
+      const challenge = schemeAndRest(piece);
+      if (challenge !== undefined) out.push(challenge);
     }
   }
   return out;
+}
+
+// The pieces are read by scans, not regular expressions: header values are the peer's (RFC 9110 5.6.2 token).
+const TCHAR = new Uint8Array(128);
+for (const c of "!#$%&'*+.^_`|~-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1;
+
+function tokenEnd(s: string, from: number): number {
+  let i = from;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || TCHAR[c] !== 1) break;
+  }
+  return i;
+}
+
+/** The characters JavaScript's trim() removes (and `\s` matches). */
+function isSpace(c: number): boolean {
+  if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) return true;
+  if (c < 0xa0) return false;
+  return String.fromCharCode(c).trim() === "";
+}
+
+function isLineTerminator(c: number): boolean {
+  return c === 0x0a || c === 0x0d || c === 0x2028 || c === 0x2029;
+}
+
+/** `name [blanks] = value` with a value that is not only "=" padding (a token68 such as "abc==" is not a parameter). */
+function isAuthParam(piece: string): boolean {
+  let i = tokenEnd(piece, 0);
+  if (i === 0) return false;
+  while (i < piece.length && isSpace(piece.charCodeAt(i))) i++;
+  if (piece.charCodeAt(i) !== 0x3d) return false;
+  for (let j = i + 1; j < piece.length; j++) if (piece.charCodeAt(j) !== 0x3d) return true;
+  return false;
+}
+
+/** `scheme [blanks rest]`; undefined when the piece does not start with a token followed by blanks or its end. */
+function schemeAndRest(piece: string): { scheme: string; rest: string } | undefined {
+  const end = tokenEnd(piece, 0);
+  if (end === 0) return undefined;
+  if (end === piece.length) return { scheme: piece, rest: "" };
+  if (!isSpace(piece.charCodeAt(end))) return undefined;
+  let i = end;
+  while (i < piece.length && isSpace(piece.charCodeAt(i))) i++;
+  for (let j = i; j < piece.length; j++) if (isLineTerminator(piece.charCodeAt(j))) return undefined;
+  return { scheme: piece.slice(0, end), rest: piece.slice(i).trim() };
 }
 
 /** The challenge for `scheme` (case-insensitive, RFC 9110 11.1), with its token68 decoded when it has one. */

@@ -14,6 +14,7 @@ import { BlockList, isIP } from "node:net";
 import type { Credentials } from "../auth/mechanism.js";
 import { normaliseProxyUrl, type Connection, type ProxyConfig } from "../connection.js";
 import { ConfigurationError } from "../errors.js";
+import { bareHost, isNoProxySeparator, matchesBypassList, splitBypassList, splitHostPort } from "./bypassList.js";
 import { proxyTlsConnectOptions, type TlsConnectOptions } from "./tls.js";
 
 export interface ResolvedProxy {
@@ -80,7 +81,7 @@ function fromEnv(endpoint: URL, host: string, port: number, env: NodeJS.ProcessE
   const picked = envValue(env, `${scheme}_proxy`) ?? envValue(env, "all_proxy");
   if (picked === undefined) return { proxy: undefined };
   const noProxy = envValue(env, "no_proxy");
-  if (noProxy !== undefined && matchesNoProxy(host, port, noProxy.value)) return { proxy: undefined, bypassed: "no_proxy" };
+  if (noProxy !== undefined && matchesNoProxy(host, port, noProxy.value, noProxy.name)) return { proxy: undefined, bypassed: "no_proxy" };
   // curl: a proxy without a scheme is an HTTP proxy ("proxy:3128").
   const raw = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(picked.value) ? picked.value : `http://${picked.value}`;
   const url = normaliseProxyUrl(raw, picked.name);
@@ -126,24 +127,19 @@ export function effectivePort(url: URL): number {
   return url.protocol === "https:" ? 443 : 80;
 }
 
-function bareHost(host: string): string {
-  return host.replace(/^\[|\]$/g, "").replace(/\.$/, "").toLowerCase();
-}
-
 /**
  * curl's NO_PROXY (lib/noproxy.c, curl 8): comma- (or space-) separated; `*` alone matches every host; a name matches
  * itself and its subdomains, a leading `.` (or `*.`) changes nothing ("example.com" and ".example.com" both match
  * "a.example.com" and "example.com"); IP addresses match exactly or by CIDR ("10.0.0.0/8", "::1/128"). curl ignores
  * ports; we also honour an optional ":port" (undici's EnvHttpProxyAgent, Go's httpproxy), which only narrows a match.
  */
-export function matchesNoProxy(host: string, port: number, list: string): boolean {
+export function matchesNoProxy(host: string, port: number, list: string, field = "NO_PROXY"): boolean {
   const h = bareHost(host);
   const hostIsIp = isIP(h);
-  for (const raw of list.split(/[\s,]+/)) {
-    let entry = raw.trim().toLowerCase();
-    if (entry === "") continue;
+  // Bounded like the bypass list (bypassList.ts): at most 1,000 entries of at most 255 characters.
+  for (let entry of splitBypassList(list, field, isNoProxySeparator)) {
     if (entry === "*") return true;
-    const p = splitPort(entry);
+    const p = splitHostPort(entry);
     entry = p.host;
     if (p.port !== undefined && p.port !== port) continue;
     if (hostIsIp !== 0) {
@@ -156,7 +152,8 @@ export function matchesNoProxy(host: string, port: number, list: string): boolea
         continue;
       }
       const bits = Number(entry.slice(slash + 1));
-      if (family !== hostIsIp || !Number.isInteger(bits)) continue;
+      // Checked here rather than left to addSubnet's RangeError: a thrown error per entry costs far more than a test.
+      if (family !== hostIsIp || !Number.isInteger(bits) || bits < 0 || bits > (family === 4 ? 32 : 128)) continue;
       const block = new BlockList();
       try {
         block.addSubnet(addr, bits, family === 4 ? "ipv4" : "ipv6");
@@ -179,43 +176,11 @@ function sameIp(a: string, b: string, family: number): boolean {
   return block.check(b, family === 4 ? "ipv4" : "ipv6");
 }
 
-/** "host:port", "[v6]:port", "v6" (more than one colon, no brackets: no port). */
-function splitPort(entry: string): { host: string; port: number | undefined } {
-  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
-  if (v6?.[1] !== undefined) return { host: v6[1], port: v6[2] !== undefined ? Number(v6[2]) : undefined };
-  const m = /^([^:]+):(\d+)$/.exec(entry);
-  if (m?.[1] !== undefined && m[2] !== undefined) return { host: m[1], port: Number(m[2]) };
-  return { host: entry, port: undefined };
-}
-
 /**
- * WinHTTP's bypass list (WINHTTP_PROXY_INFO lpszProxyBypass; `netsh winhttp set proxy ... bypass-list=`): entries
- * separated by `;` (WinHTTP also takes whitespace), matched case-insensitively against the host name as written in
- * the URL (no DNS); `*` matches any run of characters, dots included; `<local>` matches any host name without a dot
- * ("intranet" names, `localhost` among them, not 127.0.0.1); an entry with ":port" matches that port only. A leading
- * "http://" or "https://" on an entry restricts it to that scheme in WinINet; we accept and ignore it.
+ * WinHTTP's bypass list: see transport/bypassList.ts (entries bounded in length and count, `*` matched without
+ * regular expressions). Throws ConfigurationError naming proxy.bypass when the list is out of bounds.
  */
-export function matchesBypassList(host: string, port: number, list: string): boolean {
-  const h = bareHost(host);
-  for (const raw of list.split(/[;\s]+/)) {
-    let entry = raw.trim().toLowerCase();
-    if (entry === "") continue;
-    if (entry === "<local>") {
-      if (!h.includes(".") && isIP(h) === 0) return true;
-      continue;
-    }
-    entry = entry.replace(/^https?:\/\//, "");
-    const p = splitPort(entry);
-    if (p.port !== undefined && p.port !== port) continue;
-    if (wildcard(bareHost(p.host), h)) return true;
-  }
-  return false;
-}
-
-function wildcard(pattern: string, value: string): boolean {
-  const re = new RegExp(`^${pattern.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
-  return re.test(value);
-}
+export { matchesBypassList };
 
 /** The proxy as it may be printed: scheme://host:port, never userinfo. */
 export function proxyLabel(url: URL): string {

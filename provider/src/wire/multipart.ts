@@ -96,16 +96,47 @@ export function isEncryptedContentType(ct: string): boolean {
   return t === "multipart/encrypted" || t === "multipart/x-multi-encrypted";
 }
 
+function isAsciiLetter(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+}
+
+function isNameChar(c: number): boolean {
+  return isAsciiLetter(c) || (c >= 0x30 && c <= 0x39) || c === 0x2d;
+}
+
+/**
+ * One header line at `pos`: `[blanks]Name[blanks]:[blanks]value` ended by CRLF or LF. Returns undefined when the text
+ * at `pos` is not such a line. A scan, not a regular expression: the line is the peer's, and overlapping blank runs
+ * before a missing line end made the expression quadratic.
+ */
+function readHeaderLine(s: string, pos: number): { name: string; value: string; end: number } | undefined {
+  const n = s.length;
+  let i = pos;
+  while (i < n && (s.charCodeAt(i) === 0x20 || s.charCodeAt(i) === 0x09)) i++;
+  const nameStart = i;
+  if (i >= n || !isAsciiLetter(s.charCodeAt(i))) return undefined;
+  while (i < n && isNameChar(s.charCodeAt(i))) i++;
+  const nameEnd = i;
+  while (i < n && (s.charCodeAt(i) === 0x20 || s.charCodeAt(i) === 0x09)) i++;
+  if (s.charCodeAt(i) !== 0x3a) return undefined;
+  const valueStart = i + 1;
+  let j = valueStart;
+  while (j < n && s.charCodeAt(j) !== 0x0d && s.charCodeAt(j) !== 0x0a) j++;
+  let end: number;
+  if (s.charCodeAt(j) === 0x0a) end = j + 1;
+  else if (s.charCodeAt(j) === 0x0d && s.charCodeAt(j + 1) === 0x0a) end = j + 2;
+  else return undefined;
+  return { name: s.slice(nameStart, nameEnd), value: s.slice(valueStart, j).trim(), end };
+}
+
 /** Header lines at `pos` (each optionally indented), up to where the next line is not a header. */
 function readHeaderLines(s: string, pos: number): { headers: Map<string, string>; end: number } {
   const headers = new Map<string, string>();
-  const line = /[ \t]*([A-Za-z][A-Za-z0-9-]*)[ \t]*:[ \t]*([^\r\n]*)\r?\n/y;
   for (;;) {
-    line.lastIndex = pos;
-    const m = line.exec(s);
-    if (!m) break;
-    headers.set((m[1] as string).toLowerCase(), (m[2] as string).trim());
-    pos = line.lastIndex;
+    const line = readHeaderLine(s, pos);
+    if (line === undefined) break;
+    headers.set(line.name.toLowerCase(), line.value);
+    pos = line.end;
   }
   return { headers, end: pos };
 }
@@ -128,6 +159,10 @@ export function decodeEncryptedBody(contentType: string, body: Uint8Array): Deco
   const protocol = ct.params.get("protocol");
   if (!protocol) throw new ProtocolError("multipart/encrypted Content-Type without a protocol parameter");
   const boundary = ct.params.get("boundary") ?? ENCRYPTED_BOUNDARY;
+  // RFC 2046 5.1.1: 1 to 70 characters. A longer one (the peer's) would make the delimiter searches below costly.
+  if (boundary.length === 0 || boundary.length > 70) {
+    throw new ProtocolError(`multipart/encrypted boundary of ${boundary.length} characters (RFC 2046 allows 1 to 70)`);
+  }
   const buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   // latin1 maps each byte to one char, so string offsets are byte offsets.
   const s = buf.toString("latin1");

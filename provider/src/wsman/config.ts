@@ -53,7 +53,11 @@ export const CONFIG_PATHS: Readonly<Record<ConfigPath, ConfigResource>> = {
 
 /** "WinRM/Config/Service/" -> "winrm/config/service" (the CLI aliases are case-insensitive), or undefined. */
 export function normalizeConfigPath(path: string): ConfigPath | undefined {
-  const p = path.trim().replace(/\\/g, "/").replace(/\/+$/, "").toLowerCase();
+  let p = path.trim().replace(/\\/g, "/");
+  // Trailing slashes off by a scan: /\/+$/ would retry at every slash of a long run (quadratic).
+  let end = p.length;
+  while (end > 0 && p.charCodeAt(end - 1) === 0x2f) end--;
+  p = p.slice(0, end).toLowerCase();
   return Object.prototype.hasOwnProperty.call(CONFIG_PATHS, p) ? (p as ConfigPath) : undefined;
 }
 
@@ -69,8 +73,16 @@ export function configResourceUri(path: string): string {
   return CONFIG_PATHS[p].resourceUri;
 }
 
+/**
+ * An empty tree with no prototype: element names are data, so a document with `<cfg:__proto__>` or
+ * `<cfg:constructor>` adds keys by those names and never changes what the tree inherits.
+ */
+export function emptyConfigTree(): ConfigTree {
+  return Object.create(null) as ConfigTree;
+}
+
 function toTree(el: XmlElement): ConfigTree {
-  const tree: ConfigTree = {};
+  const tree = emptyConfigTree();
   for (const c of el.children) {
     // A key seen twice keeps its first position; the later value wins (documents we accept have unique keys).
     tree[c.local] = c.children.length > 0 ? toTree(c) : textOf(c);

@@ -67,6 +67,7 @@ export function buildIdentifyResponse(r: {
 /** "OS: 10.0.17763 SP: 0.0 Stack: 3.0" -> { os, sp, stack }. Throws ProtocolError on another shape. */
 export function parseProductVersion(s: string): { os: string; sp: string; stack: string } {
   const m = /^\s*OS:\s*(\S+)\s+SP:\s*(\S+)\s+Stack:\s*(\S+)\s*$/.exec(s);
-  if (!m) throw new ProtocolError(`unexpected ProductVersion "${s}"`);
+  // The host's text: quoted only in part, so a huge value does not become a huge message.
+  if (!m) throw new ProtocolError(`unexpected ProductVersion ${JSON.stringify(s.length > 80 ? `${s.slice(0, 80)}...` : s)}`);
   return { os: m[1] as string, sp: m[2] as string, stack: m[3] as string };
 }

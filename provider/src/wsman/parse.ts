@@ -1,26 +1,16 @@
 /**
  * Namespace-aware XML reading for WS-Management envelopes.
  *
- * fast-xml-parser yields elements with their literal `prefix:local` names; this module resolves every prefix against
- * the in-scope xmlns declarations (Namespaces in XML 1.0, section 6), so callers always match on (namespace URI, local
- * name). Servers and clients choose their own prefixes (pywinrm env:/a:/w:, Windows s:/a:/w:, WinRb declares x: on
+ * xmlReader.ts resolves every element's and attribute's prefix against the in-scope xmlns declarations (Namespaces
+ * in XML 1.0, section 6), so callers always match on (namespace URI, local name). Servers and clients choose their own prefixes (pywinrm env:/a:/w:, Windows s:/a:/w:, WinRb declares x: on
  * the body element only), so a literal-prefix match would break on real traffic.
  */
 
-import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { ProtocolError } from "../errors.js";
 import { NS } from "./namespaces.js";
+import { readXml, scopeOf, XML_LIMITS, type XmlElement, type XmlLimits } from "./xmlReader.js";
 
-export interface XmlElement {
-  /** Namespace URI ("" when the element has no namespace). */
-  ns: string;
-  local: string;
-  /** Key "{ns}local" for namespace-qualified attributes, "local" for unqualified ones. xmlns declarations excluded. */
-  attrs: Map<string, string>;
-  children: XmlElement[];
-  /** Concatenated character data directly inside this element (CDATA included), entities decoded, not trimmed. */
-  text: string;
-}
+export { XML_LIMITS, type XmlElement, type XmlLimits };
 
 export interface Envelope {
   action?: string;
@@ -38,140 +28,12 @@ export interface Envelope {
   body: XmlElement;
 }
 
-/** In-scope prefix -> URI map of each parsed element, for QName-valued text such as s:Subcode/s:Value. */
-const scopes = new WeakMap<XmlElement, ReadonlyMap<string, string>>();
-
-const parser = new XMLParser({
-  preserveOrder: true,
-  ignoreAttributes: false,
-  attributeNamePrefix: "",
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: false,
-  cdataPropName: "#cdata",
-  commentPropName: "#comment",
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  // Entities are decoded here (decodeEntities), per XML 1.0: fast-xml-parser leaves numeric references alone
-  // unless htmlEntities is on, and that would also expand HTML-only names like &nbsp;.
-  processEntities: false,
-  htmlEntities: false,
-});
-
-const BASE_SCOPE: ReadonlyMap<string, string> = new Map([
-  ["xml", NS.xml],
-  ["xmlns", NS.xmlns],
-]);
-
-function decodeEntities(s: string): string {
-  if (!s.includes("&")) return s;
-  return s.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|lt|gt|amp|quot|apos);/g, (_m, ent: string) => {
-    switch (ent) {
-      case "lt":
-        return "<";
-      case "gt":
-        return ">";
-      case "amp":
-        return "&";
-      case "quot":
-        return '"';
-      case "apos":
-        return "'";
-      default: {
-        const cp = ent.startsWith("#x") ? parseInt(ent.slice(2), 16) : parseInt(ent.slice(1), 10);
-        if (!Number.isFinite(cp) || cp > 0x10ffff) throw new ProtocolError(`invalid character reference &${ent};`);
-        return String.fromCodePoint(cp);
-      }
-    }
-  });
-}
-
-type RawNode = Record<string, unknown>;
-
-function splitQName(qname: string): [prefix: string, local: string] {
-  const i = qname.indexOf(":");
-  return i < 0 ? ["", qname] : [qname.slice(0, i), qname.slice(i + 1)];
-}
-
-function convert(name: string, node: RawNode, parentScope: ReadonlyMap<string, string>): XmlElement {
-  const rawAttrs = (node[":@"] ?? {}) as Record<string, string>;
-  let scope = parentScope;
-  const plain: [string, string][] = [];
-  for (const [k, v] of Object.entries(rawAttrs)) {
-    const value = decodeEntities(String(v));
-    if (k === "xmlns" || k.startsWith("xmlns:")) {
-      if (scope === parentScope) scope = new Map(parentScope);
-      (scope as Map<string, string>).set(k === "xmlns" ? "" : k.slice(6), value);
-    } else {
-      plain.push([k, value]);
-    }
-  }
-  const [prefix, local] = splitQName(name);
-  const ns = scope.get(prefix);
-  if (ns === undefined) {
-    if (prefix !== "") throw new ProtocolError(`malformed XML: undeclared namespace prefix "${prefix}" on <${name}>`);
-  }
-  const attrs = new Map<string, string>();
-  for (const [k, v] of plain) {
-    const [ap, al] = splitQName(k);
-    if (ap === "") {
-      attrs.set(al, v);
-    } else {
-      const ans = scope.get(ap);
-      if (ans === undefined) throw new ProtocolError(`malformed XML: undeclared namespace prefix "${ap}" on attribute ${k}`);
-      attrs.set(`{${ans}}${al}`, v);
-    }
-  }
-  const el: XmlElement = { ns: ns ?? "", local, attrs, children: [], text: "" };
-  scopes.set(el, scope);
-  const kids = (node[name] ?? []) as RawNode[];
-  let text = "";
-  for (const kid of kids) {
-    const key = Object.keys(kid).find((k) => k !== ":@");
-    if (key === undefined || key === "#comment") continue;
-    if (key === "#text") {
-      // parseTagValue is off, so text is always a string.
-      const t = kid[key];
-      if (typeof t === "string") text += decodeEntities(t);
-    } else if (key === "#cdata") {
-      // CDATA content is literal: no entity decoding.
-      for (const part of (kid[key] ?? []) as RawNode[]) {
-        const t = part["#text"];
-        if (typeof t === "string") text += t;
-      }
-    } else if (key.startsWith("?") || key.startsWith("!")) {
-      continue;
-    } else {
-      el.children.push(convert(key, kid, scope));
-    }
-  }
-  el.text = text;
-  return el;
-}
-
-/** Parse a document and return its root element. Throws ProtocolError on malformed XML or undeclared prefixes. */
-export function parseXml(xml: string): XmlElement {
-  // A decoded UTF-8/UTF-16 byte order mark is not part of the document.
-  if (xml.charCodeAt(0) === 0xfeff) xml = xml.slice(1);
-  if (/<!DOCTYPE/i.test(xml)) throw new ProtocolError("malformed XML: DOCTYPE is not allowed in WS-Management messages");
-  const valid = XMLValidator.validate(xml);
-  if (valid !== true) {
-    throw new ProtocolError(`malformed XML: ${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col})`);
-  }
-  let raw: RawNode[];
-  try {
-    raw = parser.parse(xml) as RawNode[];
-  } catch (e) {
-    throw new ProtocolError(`malformed XML: ${(e as Error).message}`, { cause: e });
-  }
-  const roots: XmlElement[] = [];
-  for (const node of raw) {
-    const key = Object.keys(node).find((k) => k !== ":@");
-    if (key === undefined || key.startsWith("#") || key.startsWith("?") || key.startsWith("!")) continue;
-    roots.push(convert(key, node, BASE_SCOPE));
-  }
-  if (roots.length !== 1) throw new ProtocolError(`malformed XML: expected one root element, found ${roots.length}`);
-  return roots[0] as XmlElement;
+/**
+ * Parse a document and return its root element (wsman/xmlReader.ts: one linear pass). Throws ProtocolError on
+ * malformed XML or undeclared prefixes, and XmlLimitError (a ProtocolError) when the document passes one of `limits`.
+ */
+export function parseXml(xml: string, limits: XmlLimits = XML_LIMITS): XmlElement {
+  return readXml(xml, limits);
 }
 
 /** First child element with this namespace URI and local name. */
@@ -195,9 +57,22 @@ export function descendant(el: XmlElement | undefined, ns: string, local: string
   return undefined;
 }
 
+function isXmlSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
+}
+
+/** Remove leading and trailing XML white space (XML 1.0 production S), in linear time. */
+export function trimXmlSpace(s: string): string {
+  let start = 0;
+  let end = s.length;
+  while (start < end && isXmlSpace(s.charCodeAt(start))) start++;
+  while (end > start && isXmlSpace(s.charCodeAt(end - 1))) end--;
+  return start === 0 && end === s.length ? s : s.slice(start, end);
+}
+
 /** The element's text with XML whitespace trimmed; "" for a missing element. */
 export function textOf(el: XmlElement | undefined): string {
-  return el ? el.text.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, "") : "";
+  return el ? trimXmlSpace(el.text) : "";
 }
 
 /**
@@ -227,8 +102,10 @@ export function mustUnderstand(el: XmlElement | undefined): boolean | undefined 
  * namespaces. Returns undefined for the namespace when the prefix is not declared.
  */
 export function resolveQName(el: XmlElement, qname: string): { ns: string | undefined; local: string } {
-  const [prefix, local] = splitQName(qname.trim());
-  return { ns: scopes.get(el)?.get(prefix), local };
+  const q = qname.trim();
+  const colon = q.indexOf(":");
+  const [prefix, local] = colon < 0 ? ["", q] : [q.slice(0, colon), q.slice(colon + 1)];
+  return { ns: scopeOf(el)?.get(prefix), local };
 }
 
 /** Parse a SOAP 1.2 envelope and lift the WS-Addressing / WS-Management headers. Throws ProtocolError. */
@@ -240,12 +117,13 @@ export function parseEnvelope(xml: string): Envelope {
   const body = child(root, NS.s, "Body");
   if (!body) throw new ProtocolError("SOAP envelope without s:Body");
   const header = child(root, NS.s, "Header") ?? { ns: NS.s, local: "Header", attrs: new Map(), children: [], text: "" };
-  const selectors: Record<string, string> = {};
+  // Null-prototype maps: a selector named "__proto__" or "constructor" is data like any other.
+  const selectors: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const sel of childrenOf(child(header, NS.w, "SelectorSet"), NS.w, "Selector")) {
     const name = attr(sel, "Name");
     if (name !== undefined) selectors[name] = textOf(sel);
   }
-  const options: Record<string, string> = {};
+  const options: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const opt of childrenOf(child(header, NS.w, "OptionSet"), NS.w, "Option")) {
     const name = attr(opt, "Name");
     if (name !== undefined) options[name] = textOf(opt);

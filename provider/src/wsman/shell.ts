@@ -213,7 +213,7 @@ function words(s: string): string[] {
 
 export function parseShellCreate(env: Envelope): ShellCreateRequest {
   const shell = requireBodyElement(env, "Shell");
-  const vars: Record<string, string> = {};
+  const vars: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const v of childrenOf(child(shell, NS.rsp, "Environment"), NS.rsp, "Variable")) {
     const name = attr(v, "Name");
     if (name !== undefined) vars[name] = v.text;

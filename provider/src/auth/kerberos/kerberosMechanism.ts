@@ -115,6 +115,18 @@ export function gssTargetName(spn: string): string {
 }
 
 /**
+ * krb5's "Server <principal> not found in Kerberos database" (or "Client ..."), found with indexOf on each line:
+ * `/Server .* not found/` would rescan the rest of the line from every "Server " (quadratic in the message).
+ */
+function principalNotFound(text: string, who: "server" | "client"): boolean {
+  for (const line of text.toLowerCase().split(/[\n\r\u2028\u2029]/)) {
+    const at = line.indexOf(`${who} `);
+    if (at >= 0 && line.indexOf(" not found in kerberos database", at + who.length + 1) >= 0) return true;
+  }
+  return false;
+}
+
+/**
  * Why Kerberos cannot even start, when the error happened before any token left (so Negotiate may use NTLM, as
  * Windows' Negotiate package does): no addon, no ticket and no password, a KDC that cannot be reached or found, an
  * SPN or client the KDC does not know. undefined for everything else (a wrong password, a bad AP-REP, ...), where
@@ -128,8 +140,8 @@ export function kerberosUnavailableReason(err: unknown): string | undefined {
   if (/Cannot contact any KDC|Cannot find KDC|Cannot resolve network address for KDC|Connection refused/i.test(text)) {
     return "no KDC could be reached";
   }
-  if (/Server .* not found in Kerberos database/i.test(text)) return "the KDC does not know the service principal";
-  if (/Client .* not found in Kerberos database/i.test(text)) return "the KDC does not know the user";
+  if (principalNotFound(text, "server")) return "the KDC does not know the service principal";
+  if (principalNotFound(text, "client")) return "the KDC does not know the user";
   if (/No Kerberos credentials available|No credentials cache found|Credential cache is empty|credentials? were not found/i.test(text)) {
     return "there is no Kerberos ticket";
   }
