@@ -41,7 +41,7 @@ export const checks = {
 // And a plain z.input value is a valid args value, so no program that typed before stops typing.
 const plainArgs: RemoteCommandDeclaredInputs = { connection: { endpoint: "http://h:5985/wsman", auth: { username: "u" } }, create: "x" };
 export const asArgs: RemoteCommandArgs = plainArgs;
-export const withOutputs: ArgsOf<RemoteCommandDeclaredInputs> = { ...plainArgs, create: undefined as unknown as pulumi.Output<string> };
+export const withOutputs: ArgsOf<RemoteCommandDeclaredInputs> = { ...plainArgs, create: {} as pulumi.Output<string> };
 
 test("the generated args agree with the zod input types (checked by tsc when this file compiles)", () => {
   assert.equal(GENERATED_AGREES_WITH_ZOD, true);
