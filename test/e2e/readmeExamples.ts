@@ -30,19 +30,23 @@ export function typeScriptBlocks(markdown: string): CodeBlock[] {
   const blocks: CodeBlock[] = [];
   const lines = markdown.split("\n");
   let section = "";
-  let open: { line: number; lang: string; body: string[] } | undefined;
+  // A fence may be indented (a block inside a list item); its lines lose that indentation.
+  let open: { line: number; lang: string; indent: number; body: string[] } | undefined;
   lines.forEach((line, i) => {
+    const trimmed = line.trimStart();
     if (open !== undefined) {
-      if (line.trimEnd() === "```") {
+      if (trimmed.trimEnd() === "```") {
         if (open.lang === "ts" || open.lang === "typescript") blocks.push({ line: open.line, section, text: open.body.join("\n") + "\n" });
         open = undefined;
       } else {
-        open.body.push(line);
+        open.body.push(line.slice(Math.min(open.indent, line.length - line.trimStart().length)));
       }
       return;
     }
     if (line.startsWith("#")) section = line.replace(/^#+\s*/, "");
-    else if (line.startsWith("```")) open = { line: i + 1, lang: line.slice(3).trim().split(" ")[0] ?? "", body: [] };
+    else if (trimmed.startsWith("```")) {
+      open = { line: i + 1, lang: trimmed.slice(3).trim().split(" ")[0] ?? "", indent: line.length - trimmed.length, body: [] };
+    }
   });
   return blocks;
 }
