@@ -12,9 +12,9 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { EmulatedHost } from "../emulator/host/host.js";
 import { shortAction } from "../emulator/requestLog.js";
 import { WinRMEmulator } from "../emulator/server.js";
@@ -84,6 +84,7 @@ async function exercise(v: Variant, spec: string, step: (what: string) => void, 
       for (const f of ["dist/sdk/src/index.js", "dist/sdk/src/index.d.ts", "dist/provider/src/index.js", "dist/provider/src/cli/main.js"]) {
         assert.ok(existsSync(join(installed, f)), `the installed package has no ${f}`);
       }
+      assert.deepEqual(danglingReferences(installed), [], "nothing the package ships points at a file it does not ship");
       const sdkVersion = (JSON.parse(readFileSync(join(project.projectDir, "node_modules", "@pulumi", "pulumi", "package.json"), "utf8")) as { version: string }).version;
       assert.equal(sdkVersion, v.sdk, "the project runs the @pulumi/pulumi it asked for");
 
@@ -148,4 +149,53 @@ async function exercise(v: Variant, spec: string, step: (what: string) => void, 
       project.dispose();
       await emulator.close();
     }
+}
+
+/**
+ * What the installed package refers to but does not contain: a source map's `sources`, a declaration file's relative
+ * import, the package.json `main`, `types`, `bin`, `exports` and `typesVersions` targets.
+ */
+export function danglingReferences(pkgDir: string): string[] {
+  const missing: string[] = [];
+  const want = (from: string, target: string): void => {
+    if (!existsSync(target)) missing.push(`${relative(pkgDir, from)} -> ${relative(pkgDir, target)}`);
+  };
+  const manifestPath = join(pkgDir, "package.json");
+  const pkg = JSON.parse(readFileSync(manifestPath, "utf8")) as {
+    main: string;
+    types: string;
+    bin: Record<string, string>;
+    exports: Record<string, string | Record<string, string>>;
+    typesVersions: Record<string, Record<string, string[]>>;
+  };
+  const targets = [
+    pkg.main,
+    pkg.types,
+    ...Object.values(pkg.bin),
+    ...Object.values(pkg.exports).flatMap((e) => (typeof e === "string" ? [e] : Object.values(e))),
+    ...Object.values(pkg.typesVersions).flatMap((m) => Object.values(m).flat()),
+  ];
+  for (const t of targets) want(manifestPath, join(pkgDir, t));
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name !== "node_modules") walk(path);
+      } else if (entry.name.endsWith(".js.map")) {
+        const map = JSON.parse(readFileSync(path, "utf8")) as { sources: string[] };
+        for (const source of map.sources) want(path, join(dirname(path), source));
+      } else if (entry.name.endsWith(".d.ts")) {
+        // Declarations are compiler output with one import or export per line; the specifiers are string literals.
+        for (const line of readFileSync(path, "utf8").split("\n")) {
+          const from = line.lastIndexOf(' from "./') >= 0 ? line.lastIndexOf(' from "./') : line.lastIndexOf(' from "../');
+          if (from < 0) continue;
+          const start = line.indexOf('"', from) + 1;
+          const specifier = line.slice(start, line.indexOf('"', start));
+          want(path, join(dirname(path), specifier.replace(/\.js$/, ".d.ts")));
+        }
+      }
+    }
+  };
+  walk(join(pkgDir, "dist"));
+  return missing;
 }
