@@ -1,7 +1,7 @@
 /**
  * One installation variant of the user-project tests (test/e2e/install-*.test.ts), from `npm install` to
  * `pulumi up` (and `destroy`), with its assertions; one variant per test file, because the suite runner gives each
- * file 360 s (scripts/run-tests.mjs) and each variant installs and runs a whole project.
+ * file 600 s (scripts/run-tests.mjs) and each variant installs and runs a whole project.
  *
  * The program is the index.ts of the README's "Use it in your project" section, the connection's password a
  * secret from stack config. Each variant: `pulumi preview` (which sends nothing to the host), `pulumi up` (a
@@ -58,7 +58,7 @@ export const installSkip: string | false = "skip" in engine ? engine.skip : fals
  */
 export function installVariantTest(v: Variant): void {
   const title = `installed in a user's project: ${v.name} (@pulumi/pulumi ${v.sdk}): preview, up${v.destroy === true ? ", destroy" : ""}`;
-  test(title, { skip: installSkip, timeout: 350_000 }, async (t) => {
+  test(title, { skip: installSkip, timeout: 590_000 }, async (t) => {
     assert.match(LOWEST_SDK, /^3\.\d+\.\d+$/, `peerDependencies["@pulumi/pulumi"] is "${PEER_RANGE}", not ^3.x.y`);
     const started = Date.now();
     const step = (what: string): void => t.diagnostic(`${what}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
