@@ -30,12 +30,13 @@ fail() {
 }
 log() { echo "pulumi-engine: $*" >&2; }
 
-# The CLI's version is the pkg/v3 requirement of tools/pulumi/go.mod; it must match the @pulumi/pulumi npm package.
+# The CLI's version is the pkg/v3 requirement of tools/pulumi/go.mod; it must match the repository's own @pulumi/pulumi
+# (the devDependency: the package itself takes the user's SDK through its peerDependencies range).
 PULUMI_VERSION="$(sed -n 's#^[[:space:]]*\(require[[:space:]]\{1,\}\)\{0,1\}github.com/pulumi/pulumi/pkg/v3 \(v[0-9][^[:space:]]*\).*#\2#p' "$TOOLS/pulumi/go.mod" | head -n 1)"
 [ -n "$PULUMI_VERSION" ] || fail "no github.com/pulumi/pulumi/pkg/v3 requirement in $TOOLS/pulumi/go.mod"
-NPM_PULUMI_VERSION="$(sed -n 's#^[[:space:]]*"@pulumi/pulumi":[[:space:]]*"\([^"]*\)".*#\1#p' "$ROOT/package.json" | head -n 1)"
+NPM_PULUMI_VERSION="$(node -p 'require(process.argv[1]).devDependencies?.["@pulumi/pulumi"] ?? ""' "$ROOT/package.json")"
 [ "v$NPM_PULUMI_VERSION" = "$PULUMI_VERSION" ] ||
-  fail "tools/pulumi/go.mod pins pulumi $PULUMI_VERSION but package.json has @pulumi/pulumi \"$NPM_PULUMI_VERSION\": the engine and the SDK must be the same release; change both"
+  fail "tools/pulumi/go.mod pins pulumi $PULUMI_VERSION but package.json's devDependencies have @pulumi/pulumi \"$NPM_PULUMI_VERSION\": the engine and the SDK must be the same release; change both"
 
 CACHE="${PULUMI_WINRM_CACHE:-$HOME/.cache/pulumi-winrm-proxy}"
 ENGINE_DIR="$CACHE/pulumi-$PULUMI_VERSION"

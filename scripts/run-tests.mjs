@@ -24,7 +24,9 @@ if (files.length === 0) {
 // Tests skip themselves when a real peer (squid, the KDC, pywinrm, the Pulumi engine) is missing, which helps on a
 // developer's machine. In CI every peer is installed by scripts/setup.sh, so a skip there means a peer silently went
 // missing: fail the run instead of passing with less proof than it claims.
-const child = spawn(process.execPath, ["--test", "--test-timeout=180000", ...files], { stdio: ["ignore", "pipe", "inherit"] });
+// A hung test file fails after 10 minutes instead of stalling the run; the longest files (test/e2e/install-*.test.ts)
+// install and deploy a whole user project each.
+const child = spawn(process.execPath, ["--test", "--test-timeout=600000", ...files], { stdio: ["ignore", "pipe", "inherit"] });
 let tail = "";
 child.stdout.on("data", (chunk) => {
   process.stdout.write(chunk);
