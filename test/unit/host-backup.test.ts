@@ -32,7 +32,7 @@ function runnerOn(host: EmulatedHost): CommandRunner & { lines: string[] } {
     async run(command: string, _opts?: RunOptions): Promise<RunResult> {
       lines.push(command);
       const r = await host.startCommand(command, { env: {}, codePage: 65001 }).run(Buffer.alloc(0));
-      return { stdout: r.stdout.toString("utf8"), stderr: r.stderr.toString("utf8"), exitCode: r.exitCode } as RunResult;
+      return { stdout: r.stdout.toString("utf8"), stderr: r.stderr.toString("utf8"), exitCode: r.exitCode };
     },
   };
 }
