@@ -80,7 +80,14 @@ export async function readWinHttpOriginal(client: CommandRunner): Promise<{ orig
  * is there), then read back, so what is returned is what the host keeps.
  */
 export async function ensureWinHttpOriginal(client: CommandRunner): Promise<WinHttpOriginal> {
-  const found = await readWinHttpOriginal(client);
+  return completeWinHttpOriginal(client, await readWinHttpOriginal(client));
+}
+
+/** ensureWinHttpOriginal, given what readWinHttpOriginal has just returned. */
+export async function completeWinHttpOriginal(
+  client: CommandRunner,
+  found: Awaited<ReturnType<typeof readWinHttpOriginal>>,
+): Promise<WinHttpOriginal> {
   if (found?.complete === true) return found.original as WinHttpOriginal;
   const values: BackupValue[] = [];
   for (const { view, backupName } of VIEWS) {

@@ -50,7 +50,7 @@ import {
   type WinHttpProxyState,
 } from "../hosts/winhttpSettings.js";
 import { removeBackup } from "../hosts/backup.js";
-import { ensureWinHttpOriginal, originalSetting, readWinHttpOriginal, restoreWinHttpOriginal } from "../hosts/winhttpBackup.js";
+import { completeWinHttpOriginal, originalSetting, readWinHttpOriginal, restoreWinHttpOriginal } from "../hosts/winhttpBackup.js";
 import { getClient } from "./clientPool.js";
 import {
   bypassString,
@@ -231,7 +231,7 @@ async function originalAtCreate(client: WinRMClient, willChange: boolean): Promi
   const found = await readWinHttpOriginal(client);
   if (found?.original.native !== undefined && (found.complete || !willChange)) return originalSetting(found.original.native);
   if (!willChange) return undefined;
-  return originalSetting((await ensureWinHttpOriginal(client)).native);
+  return originalSetting((await completeWinHttpOriginal(client, found)).native);
 }
 
 /**
