@@ -17,6 +17,9 @@
  * Outputs: `connection` (secret: pass it to the other resources), `path` { mechanism, encrypted, sealed, tls,
  * transport, proxy }, `productVersion`, `stack`, live `allowUnencrypted` and `serviceAuth`, `previousServiceAuth`,
  * `declared` (the inputs as the program wrote them, without connection; absent in older state).
+ * `previousServiceAuth` of a created resource is what the service had before this provider first changed it, kept on the
+ * host before the first Put (hosts/winrmServiceBackup.ts), so a create run again after a killed `pulumi up` records it
+ * too; delete removes that backup (after the restore, with onDelete "restore").
  * read() returns as inputs the declared ones verbatim, with only the serviceAuth keys / allowUnencrypted that differ
  * on the host replaced by their live values (no false drift from defaults the program left out).
  */
