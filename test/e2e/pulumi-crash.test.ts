@@ -24,7 +24,7 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, type Dirent } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { backupKey } from "../../provider/src/hosts/backup.js";
 import type { WinHttpProxyState } from "../../provider/src/hosts/winhttpSettings.js";
@@ -124,7 +124,7 @@ describe("pulumi up killed with SIGKILL during creates, then up and destroy: eve
   const lockFiles = (): string[] => {
     const root = join(project.backendDir, ".pulumi", "locks");
     if (!existsSync(root)) return [];
-    return (readdirSync(root, { recursive: true, withFileTypes: true }) as Dirent[]).filter((e) => e.isFile()).map((e) => e.name);
+    return readdirSync(root, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name);
   };
   const stackArgs = ["--yes", "--skip-preview", "--non-interactive", "--stack", STACK];
   const up = (): Promise<PulumiResult> => project.run(["up", ...stackArgs]);
