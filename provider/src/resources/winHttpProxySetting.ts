@@ -49,6 +49,8 @@ import {
   splitList,
   type WinHttpProxyState,
 } from "../hosts/winhttpSettings.js";
+import { removeBackup } from "../hosts/backup.js";
+import { completeWinHttpOriginal, originalSetting, readWinHttpOriginal, restoreWinHttpOriginal } from "../hosts/winhttpBackup.js";
 import { getClient } from "./clientPool.js";
 import {
   bypassString,
@@ -150,6 +152,11 @@ function buildState(
 
 const stateOf = (props: Props): WinHttpProxySettingState => storedState(props, "WinHttpProxySetting");
 
+/** Two recorded settings are the same original: both absent, or both present and meaning the same. */
+function sameSetting(a: LiveWinHttpProxy, b: LiveWinHttpProxy): boolean {
+  return a.exists === b.exists && sameProxyState(a, b);
+}
+
 function describeSetting(s: WinHttpProxyState, what: "proxyServer" | "bypassList"): string {
   if (s.accessType === "direct") return "direct access";
   return what === "proxyServer" ? JSON.stringify(s.proxyServer) : JSON.stringify(s.bypassList);
@@ -198,9 +205,12 @@ async function converge(
     if (desired === "importFromIe") throw new ConfigurationError("adopt", "conflicts with importFromIe");
     assertAdoptable(inputs.adopt, connectionOf({ connection: rawConnection }).endpoint, before, desired);
   }
+  const willChange = desired === "importFromIe" || !sameProxyState(before, desired);
+  // Create (not adopting): the original comes from the backup on the host, written before the first change.
+  const original = creating && inputs.adopt === undefined ? await originalAtCreate(client, willChange) : undefined;
   let live = before;
   let expected: WinHttpProxyState;
-  if (desired === "importFromIe" || !sameProxyState(before, desired)) {
+  if (willChange) {
     // An IE import always runs: what it copies lives in the user's hive, not in our state.
     const r = await applyWinHttpProxy(client, facts.tool, desired, before);
     live = r.live;
@@ -208,7 +218,20 @@ async function converge(
   } else {
     expected = desired;
   }
-  return buildState(inputs, declaredOf(news), rawConnection, live, expected, previousAtCreate ?? before, facts);
+  return buildState(inputs, declaredOf(news), rawConnection, live, expected, previousAtCreate ?? original ?? before, facts);
+}
+
+/**
+ * The setting the host had before this provider first changed it: the backup on the host when there is one (a create
+ * that was interrupted after its change and is run again finds the true original there, not its own change), else,
+ * before a change, a backup written now from the live values; undefined when nothing is to change and no backup
+ * exists (the live value is then the original).
+ */
+async function originalAtCreate(client: WinRMClient, willChange: boolean): Promise<LiveWinHttpProxy | undefined> {
+  const found = await readWinHttpOriginal(client);
+  if (found?.original.native !== undefined && (found.complete || !willChange)) return originalSetting(found.original.native);
+  if (!willChange) return undefined;
+  return originalSetting((await completeWinHttpOriginal(client, found)).native);
 }
 
 /**
@@ -349,13 +372,32 @@ export const winHttpProxySetting: ResourceProviderFunctions = {
 
   async delete(_id, props) {
     const old = stateOf(props);
-    if (old.onDelete === "retain") return;
-    const target: WinHttpProxyState = old.onDelete === "reset" || !old.previous.exists ? { ...DIRECT } : old.previous;
+    if (old.onDelete === "retain") {
+      // The host keeps the setting, which is now its own: the backup goes, so a later create takes the live value as
+      // the original. Best effort: "retain" must not need the host (it may be gone), and a backup left behind only
+      // matters to a later create on the same host.
+      try {
+        await removeBackup(getClient(old.connection).client, "WinHttpSettings");
+      } catch {
+        // the host is unreachable or refuses: the delete still succeeds
+      }
+      return;
+    }
     const { client } = getClient(old.connection);
-    const facts = await hostFacts(client);
-    const live = await readWinHttpProxy(client);
-    if (sameProxyState(live, target)) return;
-    await applyWinHttpProxy(client, facts.tool, canonicalState(target), live);
+    const found = await readWinHttpOriginal(client);
+    const backup = found?.complete === true ? (found.original as { native: Buffer | null; wow64: Buffer | null }) : undefined;
+    if (old.onDelete === "restore" && backup !== undefined && sameSetting(originalSetting(backup.native), old.previous)) {
+      // The exact bytes the host had (both registry views, change counter included).
+      await restoreWinHttpOriginal(client, backup);
+    } else {
+      // "reset", state written without a backup (an adopted setting, older versions), or a backup of another value.
+      const target: WinHttpProxyState = old.onDelete === "reset" || !old.previous.exists ? { ...DIRECT } : old.previous;
+      const facts = await hostFacts(client);
+      const live = await readWinHttpProxy(client);
+      if (!sameProxyState(live, target)) await applyWinHttpProxy(client, facts.tool, canonicalState(target), live);
+    }
+    // Last: a delete interrupted before this point and run again still finds the backup.
+    if (found !== undefined) await removeBackup(client, "WinHttpSettings");
   },
 };
 

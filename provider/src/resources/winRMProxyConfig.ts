@@ -17,6 +17,9 @@
  * Outputs: `connection` (secret: pass it to the other resources), `path` { mechanism, encrypted, sealed, tls,
  * transport, proxy }, `productVersion`, `stack`, live `allowUnencrypted` and `serviceAuth`, `previousServiceAuth`,
  * `declared` (the inputs as the program wrote them, without connection; absent in older state).
+ * `previousServiceAuth` of a created resource is what the service had before this provider first changed it, kept on the
+ * host before the first Put (hosts/winrmServiceBackup.ts), so a create run again after a killed `pulumi up` records it
+ * too; delete removes that backup (after the restore, with onDelete "restore").
  * read() returns as inputs the declared ones verbatim, with only the serviceAuth keys / allowUnencrypted that differ
  * on the host replaced by their live values (no false drift from defaults the program left out).
  */
@@ -25,6 +28,8 @@ import type { Connection } from "../connection.js";
 import { ConfigurationError, ProtocolError, WinRMError } from "../errors.js";
 import type { PathEvent } from "../transport/pathEvents.js";
 import type { ConfigTree } from "../wsman/config.js";
+import { removeBackup } from "../hosts/backup.js";
+import { ensureServiceOriginal, readServiceOriginal } from "../hosts/winrmServiceBackup.js";
 import { getClient } from "./clientPool.js";
 import {
   checkWith,
@@ -320,7 +325,9 @@ async function converge(news: Props, previous: LiveServiceAuth | undefined, crea
   // One Get serves the adoption check, the settings found at create and the changes to Put.
   const tree = await p.client.getConfig(SERVICE);
   if (creating && inputs.adopt !== undefined) assertAdoptable(inputs.adopt, p.conn.endpoint, tree, inputs.serviceAuth);
-  const before = previous ?? liveOf(tree).auth;
+  // Create (not adopting): the original comes from the backup on the host, written before the first Put.
+  const original = creating && inputs.adopt === undefined ? await originalAtCreate(p.client, tree, inputs.serviceAuth) : undefined;
+  const before = previous ?? original ?? liveOf(tree).auth;
   const live = await applyService(p.client, tree, inputs.serviceAuth);
   return plain({
     schemaVersion: SCHEMA_VERSION,
@@ -335,6 +342,20 @@ async function converge(news: Props, previous: LiveServiceAuth | undefined, crea
     onDelete: inputs.onDelete,
     declared: declaredOf(news),
   });
+}
+
+/**
+ * The service settings the host had before this provider first changed them: the backup on the host when there is
+ * one (a create interrupted after its Put and run again finds the true original there), else, before a Put, a backup
+ * written now from the live document; undefined when nothing is to change and there is no backup.
+ */
+async function originalAtCreate(client: WinRMClient, tree: ConfigTree, declared: ServiceAuth): Promise<LiveServiceAuth | undefined> {
+  const found = await readServiceOriginal(client);
+  if (found !== undefined) return found.auth;
+  // changesFor refuses settings the host lacks: before anything is written.
+  if (Object.keys(changesFor(tree, declared)).length === 0) return undefined;
+  const live = liveOf(tree);
+  return (await ensureServiceOriginal(client, { auth: live.auth, allowUnencrypted: live.allowUnencrypted })).auth;
 }
 
 const AUTH_FLAGS = ["basic", "negotiate", "kerberos", "certificate", "credSSP"] as const;
@@ -454,9 +475,19 @@ export const winRMProxyConfig: ResourceProviderFunctions = {
   async delete(_id, props) {
     const old = stateOf(props);
     // AllowUnencrypted stays false either way: restoring "true" would reopen cleartext WinRM.
-    if (old.onDelete !== "restore") return;
+    if (old.onDelete !== "restore") {
+      // The settings stay and are now the host's own: the backup goes (best effort: "retain" must not need the host).
+      try {
+        await removeBackup(getClient(old.connection).client, "WinRMService");
+      } catch {
+        // the host is unreachable or refuses: the delete still succeeds
+      }
+      return;
+    }
     const { client } = getClient(old.connection);
     const tree = await client.getConfig(SERVICE);
     await client.putConfig(SERVICE, authValues(tree, old.previousServiceAuth));
+    // Last: a delete interrupted before this point and run again still finds the backup.
+    await removeBackup(client, "WinRMService");
   },
 };

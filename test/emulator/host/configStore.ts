@@ -152,9 +152,12 @@ export class WinRMConfigStore {
   /** Leaf kinds by lower-case dotted path ("service.auth.basic"), fixed at construction from the defaults. */
   private readonly kinds = new Map<string, LeafKind>();
   private readonly listenerList: ConfigTree[];
+  /** Called after each applied WS-Transfer Put (the host's activity report). */
+  private readonly afterPut: ((path: string) => void) | undefined;
 
-  constructor(profile: HostProfile) {
+  constructor(profile: HostProfile, afterPut?: (path: string) => void) {
     this.profile = profile;
+    this.afterPut = afterPut;
     this.root = defaults(profile);
     const walk = (t: ConfigTree, prefix: string): void => {
       for (const [k, v] of Object.entries(t)) {
@@ -260,6 +263,7 @@ export class WinRMConfigStore {
     };
     walk(node, tree, dotted);
     for (const c of changes) c.target[c.key] = c.value;
+    this.afterPut?.(path);
     return deepCopy(node);
   }
 

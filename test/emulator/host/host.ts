@@ -37,6 +37,15 @@ export interface IeProxySettings {
   autoConfigUrl?: string;
 }
 
+/**
+ * What a host did, for tests that act at an exact moment (e.g. kill a client right after a change took effect and
+ * before its answer leaves): a command line that has run (its effects are in place, its output not yet sent), or a
+ * WS-Transfer Put on a config resource that has been applied.
+ */
+export type HostActivity =
+  | { kind: "command"; commandLine: string; exitCode: number }
+  | { kind: "config-put"; path: string };
+
 export interface EmulatedHostOptions {
   profile: ProfileName;
   locale: Locale;
@@ -73,6 +82,7 @@ export class EmulatedHost {
   readonly registry: Registry;
   /** A flat in-memory file system for `>` / `>>` / `<` / `type`: lower-case absolute path -> text. */
   readonly files = new Map<string, string>();
+  private readonly observers = new Set<(a: HostActivity) => void>();
 
   constructor(opts: EmulatedHostOptions) {
     this.profile = getProfile(opts.profile);
@@ -82,7 +92,7 @@ export class EmulatedHost {
     this.domain = (opts.domain ?? this.computerName).toUpperCase();
     this.userName = opts.userName ?? "Administrator";
     this.oemCodePage = this.strings.oemCodePage;
-    this.config = new WinRMConfigStore(this.profile);
+    this.config = new WinRMConfigStore(this.profile, (path) => this.report({ kind: "config-put", path }));
     this.registry = new Registry();
     this.registry.createKey(CONNECTIONS_KEY);
     if (this.profile.is64Bit) this.registry.createKey(CONNECTIONS_KEY_WOW64);
@@ -92,6 +102,16 @@ export class EmulatedHost {
       this.storeWinHttpSettings(encodeWinHttpSettings(initial, 0));
     }
     this.setIeProxy(opts.ieProxy ?? { enabled: false, proxyServer: "", bypassList: "" });
+  }
+
+  /** Call `observer` synchronously after each command line ran and each config Put; returns the unsubscribe. */
+  observe(observer: (a: HostActivity) => void): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
+  }
+
+  private report(a: HostActivity): void {
+    for (const o of [...this.observers]) o(a);
   }
 
   /** The code page a shell really prints in: 65001 only where supported, an unknown page falls back to OEM. */
@@ -232,6 +252,7 @@ export class EmulatedHost {
           },
         });
         const exitCode = await runParsed(parsed, proc, stdin, sink(stdout, "stdout"), sink(stderr, "stderr"));
+        this.report({ kind: "command", commandLine, exitCode });
         return { stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr), exitCode };
       },
     };

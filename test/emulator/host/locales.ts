@@ -65,7 +65,14 @@ export interface LocaleStrings {
   readonly reg: {
     readonly notFound: string;
     readonly success: string;
-    readonly invalidSyntax: string;
+    /** reg's answer to a malformed command line; `op` is the operation in its usage hint ("REG ADD /?"). */
+    invalidSyntax(op: string): string;
+    /** reg add without /f on a value that exists asks first (read from stdin); anything but Yes cancels. */
+    overwritePrompt(name: string): string;
+    /** reg delete without /f asks first, for a value and for a whole key. */
+    deleteValuePrompt(name: string): string;
+    deleteKeyPrompt(key: string): string;
+    readonly cancelled: string;
   };
   readonly powershell: {
     notRecognized(name: string): string;
@@ -155,7 +162,11 @@ const EN: LocaleStrings = {
   reg: {
     notFound: "ERROR: The system was unable to find the specified registry key or value.",
     success: "The operation completed successfully.",
-    invalidSyntax: "ERROR: Invalid syntax.\r\nType \"REG QUERY /?\" for usage.",
+    invalidSyntax: (op) => `ERROR: Invalid syntax.\r\nType "REG ${op} /?" for usage.`,
+    overwritePrompt: (n) => `Value ${n} exists, overwrite(Yes/No)? `,
+    deleteValuePrompt: (n) => `Delete the registry value ${n} (Yes/No)? `,
+    deleteKeyPrompt: (k) => `Permanently delete the registry key ${k} (Yes/No)? `,
+    cancelled: "The operation was canceled by the user.",
   },
   powershell: {
     notRecognized: (n) =>
@@ -261,7 +272,15 @@ const ES: LocaleStrings = {
     // unconfirmed
     success: "La operación se completó correctamente.",
     // unconfirmed
-    invalidSyntax: "ERROR: Sintaxis no válida.\r\nEscriba \"REG QUERY /?\" para su uso.",
+    invalidSyntax: (op) => `ERROR: Sintaxis no válida.\r\nEscriba "REG ${op} /?" para su uso.`,
+    // unconfirmed
+    overwritePrompt: (n) => `El valor ${n} ya existe. ¿Desea sobrescribirlo (Sí/No)? `,
+    // unconfirmed
+    deleteValuePrompt: (n) => `¿Eliminar el valor del Registro ${n} (Sí/No)? `,
+    // unconfirmed
+    deleteKeyPrompt: (k) => `¿Eliminar permanentemente la clave del Registro ${k} (Sí/No)? `,
+    // unconfirmed
+    cancelled: "El usuario canceló la operación.",
   },
   powershell: {
     // unconfirmed
@@ -370,7 +389,15 @@ const IT: LocaleStrings = {
     // unconfirmed
     success: "Operazione completata.",
     // unconfirmed
-    invalidSyntax: "ERRORE: sintassi non valida.\r\nDigitare \"REG QUERY /?\" per informazioni sull'utilizzo.",
+    invalidSyntax: (op) => `ERRORE: sintassi non valida.\r\nDigitare "REG ${op} /?" per informazioni sull'utilizzo.`,
+    // unconfirmed
+    overwritePrompt: (n) => `Il valore ${n} esiste. Sovrascrivere (Sì/No)? `,
+    // unconfirmed
+    deleteValuePrompt: (n) => `Eliminare il valore del Registro di sistema ${n} (Sì/No)? `,
+    // unconfirmed
+    deleteKeyPrompt: (k) => `Eliminare definitivamente la chiave del Registro di sistema ${k} (Sì/No)? `,
+    // unconfirmed
+    cancelled: "Operazione annullata dall'utente.",
   },
   powershell: {
     // unconfirmed

@@ -1,6 +1,12 @@
 /**
- * reg.exe: `query <key> [/v <name> | /ve]`, `add <key> /v <name> [/t <type>] [/d <data>] [/f]`,
- * `delete <key> /v <name> [/f]`, over the host's in-memory registry (registry.ts).
+ * reg.exe: `query <key> [/v <name> | /ve]`, `add <key> [/v <name> | /ve] [/t <type>] [/d <data>] [/f]`,
+ * `delete <key> [/v <name> | /ve] [/f]`, over the host's in-memory registry (registry.ts).
+ *
+ * Exit codes, the only part of a result a caller may read (the messages are localized): 0 success, 1 failure (a key
+ * or value that does not exist, invalid syntax, a prompt answered with anything but Yes). `reg add` without /f on a
+ * value that exists asks "overwrite (Yes/No)?" and reads the answer from stdin; `reg delete` of a whole key (no /v)
+ * removes the key with all its values and subkeys (with /f; without it reg asks too). Both prompts are answered from
+ * stdin, so a caller that gives none (a WinRM command with no Send) always passes /f.
  *
  * Output layout: Vista and later print `    <name>    <type>    <data>` (four-space columns); XP / 2003 (REG.EXE 3.0)
  * start with "! REG.EXE VERSION 3.0" and separate the columns with tabs. REG_BINARY prints as upper-case hex without
@@ -82,17 +88,30 @@ function parseData(type: string, data: string): RegValue | undefined {
   }
 }
 
+/** The first line of stdin, as reg reads an answer; "yes" / "y" in any case (the localized words: unconfirmed). */
+function answeredYes(stdin: string): boolean {
+  const first = (stdin.split(/\r?\n/)[0] ?? "").trim().toLowerCase();
+  return ["y", "yes", "s", "si", "sí"].includes(first);
+}
+
 function regProgram(proc: ProcState, io: ProgramIO, args: string[]): number {
   const t = proc.strings.reg;
   const [op, ...rest] = args;
   const r = parseArgs(rest);
+  const opName = (op ?? "").toUpperCase();
   const syntax = (): number => {
-    io.stderr.write(`${t.invalidSyntax}\r\n`);
+    io.stderr.write(`${t.invalidSyntax(["QUERY", "ADD", "DELETE"].includes(opName) ? opName : "QUERY")}\r\n`);
     return 1;
   };
   const notFound = (): number => {
     io.stderr.write(`${t.notFound}\r\n`);
     return 1;
+  };
+  const confirmed = (prompt: string): boolean => {
+    io.stdout.write(prompt);
+    if (answeredYes(io.stdin)) return true;
+    io.stdout.write(`\r\n${t.cancelled}\r\n`);
+    return false;
   };
   if (r.bad || r.key === undefined) return syntax();
   const key = canonicalKey(r.key);
@@ -101,7 +120,7 @@ function regProgram(proc: ProcState, io: ProgramIO, args: string[]): number {
   switch (op?.toLowerCase()) {
     case "query": {
       if (!reg.keyExists(key)) return notFound();
-      const shownKey = key.replace(/\\+$/, "");
+      const shownKey = key;
       if (r.valueName !== undefined) {
         const v = reg.getValue(key, r.valueName);
         if (!v) return notFound();
@@ -120,13 +139,26 @@ function regProgram(proc: ProcState, io: ProgramIO, args: string[]): number {
       const type = r.type ?? "REG_SZ";
       const value = parseData(type, r.data ?? "");
       if (!value) return syntax();
-      reg.setValue(key, r.valueName ?? "", value);
+      const name = r.valueName ?? "";
+      if (!r.force && reg.getValue(key, name) !== undefined && !confirmed(t.overwritePrompt(name === "" ? "(Default)" : name))) {
+        return 1;
+      }
+      reg.setValue(key, name, value);
       io.stdout.write(`${t.success}\r\n`);
       return 0;
     }
     case "delete": {
-      if (r.valueName === undefined) return syntax();
-      if (!reg.deleteValue(key, r.valueName)) return notFound();
+      if (r.valueName === undefined) {
+        // The whole key, with its values and subkeys; a root key cannot be deleted.
+        if (!key.includes("\\") || !reg.keyExists(key)) return notFound();
+        if (!r.force && !confirmed(t.deleteKeyPrompt(key))) return 1;
+        reg.deleteKey(key);
+        io.stdout.write(`${t.success}\r\n`);
+        return 0;
+      }
+      if (reg.getValue(key, r.valueName) === undefined) return notFound();
+      if (!r.force && !confirmed(t.deleteValuePrompt(r.valueName === "" ? "(Default)" : r.valueName))) return 1;
+      reg.deleteValue(key, r.valueName);
       io.stdout.write(`${t.success}\r\n`);
       return 0;
     }

@@ -110,6 +110,18 @@ export class Registry {
     return this.entry(path, false)?.values.delete(name.toLowerCase()) ?? false;
   }
 
+  /** Remove a key with its values and all its subkeys; false when it does not exist. */
+  deleteKey(path: string): boolean {
+    const canonical = canonicalKey(path);
+    if (canonical === undefined) return false;
+    const id = canonical.toLowerCase();
+    if (!this.keys.has(id)) return false;
+    for (const k of [...this.keys.keys()]) {
+      if (k === id || k.startsWith(`${id}\\`)) this.keys.delete(k);
+    }
+    return true;
+  }
+
   listValues(path: string): NamedRegValue[] {
     const e = this.entry(path, false);
     return e ? [...e.values.values()].map((v) => ({ name: v.name, value: copyValue(v.value) })) : [];
