@@ -10,11 +10,11 @@ import {
   decodeWinHttpSettings,
   normalizeBypassList,
   normalizeProxyServer,
-  parseRegQueryLine,
   sameProxyState,
   splitList,
   tryParseRegQueryBinary,
 } from "../../provider/src/hosts/winhttpSettings.js";
+import { findRegValue, parseRegQueryLine } from "../../provider/src/hosts/regQuery.js";
 import { decodeOutput, honoursUtf8CodePage, parseChcp, streamDecoder } from "../../provider/src/shell/codePage.js";
 import { cleanPowerShellStderr } from "../../provider/src/shell/powershell.js";
 import { findChallenge, offeredSchemes, parseChallenges } from "../../provider/src/transport/challenges.js";
@@ -171,6 +171,7 @@ export function fuzzTargets(seeds: SeedCorpus): FuzzTarget[] {
       tokens: ["WinHttpSettings", "REG_BINARY", "REG_SZ", "REG_DWORD", "    ", "\t", "0x1", "18000000", "ProxyServer", "ProxyOverride", "ProxyEnable"],
       run: (input) => {
         for (const line of input.split("\n")) parseRegQueryLine(line);
+        findRegValue(input, "Native");
         refusalOk(() => {
           const blob = tryParseRegQueryBinary(input);
           if (blob === undefined) return;

@@ -19,13 +19,13 @@ import {
   netshSetProxyCommand,
   normalizeBypassList,
   normalizeProxyServer,
-  parseRegQueryLine,
   proxycfgSetCommand,
   REG_QUERY_WINHTTP_SETTINGS,
   sameProxyState,
   tryParseRegQueryBinary,
   type WinHttpProxyState,
 } from "./winhttpSettings.js";
+import { parseRegQueryLine } from "./regQuery.js";
 
 /** What the WinHTTP code needs of a client (WinRMClient satisfies it; tests may wrap one). */
 export interface CommandRunner {

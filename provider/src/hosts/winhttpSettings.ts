@@ -17,6 +17,7 @@
  * Direct access is exactly `18000000 00000000 01000000 00000000 00000000` (KB4494447). Trust the lengths, not the
  * total size: DefaultConnectionSettings-style blobs add an auto-config URL and padding after the bypass list.
  */
+import { findRegValue } from "./regQuery.js";
 import { ConfigurationError, ProtocolError } from "../errors.js";
 
 export interface WinHttpProxyState {
@@ -118,65 +119,6 @@ export function encodeWinHttpSettings(state: WinHttpProxyState, counter: number)
   return out;
 }
 
-/** One value line of `reg query` output: `<indent><name><blanks><REG_type>[<blanks><data>]`. */
-export interface RegQueryLine {
-  /** The value name as printed (may contain inner blanks: "Proxy Override" style names exist). */
-  name: string;
-  /** The type token, e.g. REG_BINARY, REG_SZ, REG_DWORD. */
-  type: string;
-  /** Everything after the type, blanks around it removed; "" when the line ends at the type. */
-  data: string;
-  /** Whether the line starts with a blank: value lines are indented, the key line is not. */
-  indented: boolean;
-}
-
-function isBlank(c: number): boolean {
-  // Space, tab, and the CR of a line split on LF only.
-  return c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0b || c === 0x0c;
-}
-
-/** Whether s[start, end) is a type token: "REG_" then upper-case letters or "_" (REG_BINARY, REG_EXPAND_SZ). */
-function isRegType(s: string, start: number, end: number): boolean {
-  if (end - start < 5 || !s.startsWith("REG_", start)) return false;
-  for (let i = start + 4; i < end; i++) {
-    const c = s.charCodeAt(i);
-    if (!((c >= 0x41 && c <= 0x5a) || c === 0x5f)) return false;
-  }
-  return true;
-}
-
-/**
- * Split one line of `reg query` output into name, type and data, or undefined when it is not a value line. One pass
- * over the line (the host controls this text, so no backtracking regular expression reads it): the type is the first
- * blank-delimited REG_* token after a non-empty name, as reg.exe prints it in every display language.
- */
-export function parseRegQueryLine(line: string): RegQueryLine | undefined {
-  const n = line.length;
-  let i = 0;
-  while (i < n && isBlank(line.charCodeAt(i))) i++;
-  const nameStart = i;
-  let nameEnd = -1; // end of the last word before the current one
-  while (i < n) {
-    const wordStart = i;
-    while (i < n && !isBlank(line.charCodeAt(i))) i++;
-    const wordEnd = i;
-    if (nameEnd >= 0 && isRegType(line, wordStart, wordEnd)) {
-      while (i < n && isBlank(line.charCodeAt(i))) i++;
-      let dataEnd = n;
-      while (dataEnd > i && isBlank(line.charCodeAt(dataEnd - 1))) dataEnd--;
-      return {
-        name: line.slice(nameStart, nameEnd),
-        type: line.slice(wordStart, wordEnd),
-        data: line.slice(i, dataEnd),
-        indented: nameStart > 0,
-      };
-    }
-    nameEnd = wordEnd;
-    while (i < n && isBlank(line.charCodeAt(i))) i++;
-  }
-  return undefined;
-}
-
 function isHexDigits(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -191,17 +133,13 @@ function isHexDigits(s: string): boolean {
  * are read, never the localized messages. Accepts both layouts:
  *   Vista+:  `    WinHttpSettings    REG_BINARY    1800000000000000...` (spaces)
  *   XP/2003: `    WinHttpSettings\tREG_BINARY\t1800000000000000...` (tabs, after "! REG.EXE VERSION 3.0")
- * Linear in the length of the output (parseRegQueryLine).
+ * Linear in the length of the output (hosts/regQuery.ts).
  */
 export function tryParseRegQueryBinary(stdout: string, valueName: string = WINHTTP_SETTINGS_VALUE): Buffer | undefined {
-  const wanted = valueName.toLowerCase();
-  for (const line of stdout.split("\n")) {
-    const v = parseRegQueryLine(line);
-    if (v === undefined || v.type !== "REG_BINARY" || v.name.toLowerCase() !== wanted || !isHexDigits(v.data)) continue;
-    if (v.data.length % 2 !== 0) throw new ProtocolError(`reg query printed an odd number of hex digits for ${valueName}`);
-    return Buffer.from(v.data, "hex");
-  }
-  return undefined;
+  const v = findRegValue(stdout, valueName);
+  if (v === undefined || v.type !== "REG_BINARY" || !isHexDigits(v.data)) return undefined;
+  if (v.data.length % 2 !== 0) throw new ProtocolError(`reg query printed an odd number of hex digits for ${valueName}`);
+  return Buffer.from(v.data, "hex");
 }
 
 /** Like tryParseRegQueryBinary, but throws ProtocolError when the value is not in the output. */

@@ -29,7 +29,7 @@ import { ConfigurationError, ProtocolError, WinRMError } from "../errors.js";
 import type { PathEvent } from "../transport/pathEvents.js";
 import type { ConfigTree } from "../wsman/config.js";
 import { removeBackup } from "../hosts/backup.js";
-import { ensureServiceOriginal, readServiceOriginal } from "../hosts/winrmServiceBackup.js";
+import { ensureServiceOriginal, readServiceOriginal, type ServiceAuthOriginal } from "../hosts/winrmServiceBackup.js";
 import { getClient } from "./clientPool.js";
 import {
   checkWith,
@@ -65,15 +65,8 @@ export interface PathFacts {
   proxy: string;
 }
 
-export interface LiveServiceAuth {
-  basic: boolean;
-  negotiate: boolean;
-  kerberos: boolean;
-  certificate: boolean;
-  credSSP: boolean;
-  /** "" on hosts without the setting. */
-  cbtHardeningLevel: string;
-}
+/** The service's auth settings as read from the host: the shape the on-host backup keeps (hosts/winrmServiceBackup.ts). */
+export type LiveServiceAuth = ServiceAuthOriginal;
 
 export interface WinRMProxyConfigState {
   schemaVersion: number;
