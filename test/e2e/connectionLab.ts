@@ -43,7 +43,8 @@ export interface LabHost {
   commands: string[];
 }
 
-async function startHost(computerName: string, users: { username: string; password: string }[]): Promise<LabHost> {
+/** An emulated Server 2019 host; `port` to listen where a program already points (a host that starts late). */
+export async function startHost(computerName: string, users: { username: string; password: string }[], port?: number): Promise<LabHost> {
   const host = new EmulatedHost({ profile: "win2019", locale: "en-US", computerName, domain: "CORP" });
   const commands: string[] = [];
   const original = host.startCommand.bind(host);
@@ -52,7 +53,7 @@ async function startHost(computerName: string, users: { username: string; passwo
     return original(line, opts);
   };
   // `users` is shared: changing a password there is the password rotation on the host.
-  const emulator = await WinRMEmulator.start({ host, users });
+  const emulator = await WinRMEmulator.start({ host, users, ...(port !== undefined ? { port } : {}) });
   return { host, emulator, commands };
 }
 

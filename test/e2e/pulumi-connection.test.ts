@@ -8,13 +8,25 @@
  *   all (no RemoteCommand command, no netsh / proxycfg) and receives no WS-Management Command.
  * - Another endpoint: every resource is replaced, created on the new host; the old one's delete runs on the old host
  *   with the rotated password the state now holds.
+ * - A host that starts listening 5 s after `pulumi up` began is reached by dial retries, through squid; each create
+ *   runs once.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { ConnectionLab, PROJECT, ROTATED_PASSWORD, STACK, TICKER, USER } from "./connectionLab.js";
+import { createServer, type AddressInfo } from "node:net";
+import { ConnectionLab, PROJECT, ROTATED_PASSWORD, STACK, startHost, TICKER, USER, type LabHost } from "./connectionLab.js";
 import { labMissing } from "./fleetLab.js";
 
 const skip = labMissing();
+
+/** A port nothing listens on (bound by the OS on 127.0.0.1, then released). */
+async function unusedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 describe("live command output and connection changes on the real Pulumi CLI", { skip }, () => {
   let lab: ConnectionLab;
@@ -76,7 +88,30 @@ describe("live command output and connection changes on the real Pulumi CLI", { 
     assert.ok(web02.commands.some((c) => /netsh winhttp set proxy/i.test(c)), "the proxy was set on the new host");
     assert.ok(web01.commands.slice(ran).includes("echo bye"), "the old resource's delete ran on the old host");
 
-    await lab.project.ok(["destroy", "--yes", "--skip-preview", "--non-interactive", "--stack", STACK]);
-    assert.ok(web02.commands.includes("echo bye"));
+    // 5. A host that is still starting: it listens only 5 s after `pulumi up` began. Every resource moves there (a new
+    // endpoint), through squid, whose CONNECT fails while nothing listens; the dial is retried
+    // (timeouts.connectAttempts, default 10) until the host answers, and each create runs once.
+    const port = await unusedPort();
+    let web03: LabHost | undefined;
+    const starting = setTimeout(() => {
+      void startHost("WEB-03", lab.users, port).then((h) => (web03 = h));
+    }, 5_000);
+    try {
+      ran = web02.commands.length;
+      const lateStarted = Date.now();
+      lab.writeSpec({ connection: { ...lab.connectionTo(web02), endpoint: `http://127.0.0.1:${port}/wsman` }, ticker: TICKER });
+      const late = await lab.up();
+      assert.match(late.stdout, /3 replaced/);
+      assert.ok(Date.now() - lateStarted >= 5_000, "up waited for the host");
+      assert.ok(web03 !== undefined, "the late host started");
+      assert.equal(web03.commands.filter((c) => c === TICKER).length, 1, "the create command ran once on the late host");
+      assert.ok(web02.commands.slice(ran).includes("echo bye"), "the old resource's delete ran on the previous host");
+
+      await lab.project.ok(["destroy", "--yes", "--skip-preview", "--non-interactive", "--stack", STACK]);
+      assert.ok(web03.commands.includes("echo bye"));
+    } finally {
+      clearTimeout(starting);
+      await web03?.emulator.close();
+    }
   });
 });
