@@ -189,20 +189,6 @@ export class ProtocolError extends WinRMError {
   }
 }
 
-/** Which bound of a peer's XML document was passed (wsman/parse.ts XML_LIMITS). */
-export type XmlLimit = "size" | "depth" | "elements" | "references";
-
-/** A peer's XML document passed one of the parser's bounds; refused before parsing. Code WINRM_PROTOCOL. */
-export class XmlLimitError extends ProtocolError {
-  readonly limit: XmlLimit;
-  readonly max: number;
-  constructor(limit: XmlLimit, max: number, what: string) {
-    super(`XML document refused: ${what} (the limit for ${limit} is ${max})`);
-    this.limit = limit;
-    this.max = max;
-  }
-}
-
 /**
  * Where a connection failed:
  * - "connect": before any request left (TCP connect, TLS handshake, CONNECT through the proxy); the host never saw
@@ -249,6 +235,20 @@ export class LimitExceededError extends WinRMError {
     super("WINRM_LIMIT", `${message} (limit ${limit} = ${value})`, options);
     this.limit = limit;
     this.value = value;
+  }
+}
+
+/** Which bound of a peer's XML document was passed (wsman/xmlReader.ts XML_LIMITS). */
+export type XmlLimit = "size" | "depth" | "elements" | "references";
+
+/** A peer's XML document passed one of the reader's bounds (refused before or while reading it). Code WINRM_LIMIT. */
+export class XmlLimitError extends LimitExceededError {
+  declare readonly limit: XmlLimit;
+  readonly max: number;
+  constructor(limit: XmlLimit, max: number, what: string) {
+    super(`XML ${limit}`, max, `XML document refused: ${what}`);
+    Object.defineProperty(this, "limit", { value: limit, enumerable: true });
+    this.max = max;
   }
 }
 

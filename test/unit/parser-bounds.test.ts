@@ -6,7 +6,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { parseConnection } from "../../provider/src/connection.js";
-import { ConfigurationError, ProtocolError, XmlLimitError, AuthenticationError } from "../../provider/src/errors.js";
+import { ConfigurationError, LimitExceededError, ProtocolError, XmlLimitError, AuthenticationError } from "../../provider/src/errors.js";
 import { kerberosUnavailableReason } from "../../provider/src/auth/kerberos/kerberosMechanism.js";
 import { parseRegQueryLine } from "../../provider/src/hosts/regQuery.js";
 import { tryParseRegQueryBinary } from "../../provider/src/hosts/winhttpSettings.js";
@@ -152,7 +152,7 @@ void describe("bypass list: no regular expressions, bounded entries", () => {
 void describe("XML: limits while reading, names are data", () => {
   void test("200,000 sibling elements are refused at once with XmlLimitError (elements)", () => {
     const xml = `<r>${"<a/>".repeat(200_000)}</r>`;
-    assert.throws(() => parseXml(xml), (e: unknown) => e instanceof XmlLimitError && e.limit === "elements" && e.code === "WINRM_PROTOCOL");
+    assert.throws(() => parseXml(xml), (e: unknown) => e instanceof XmlLimitError && e.limit === "elements" && e.code === "WINRM_LIMIT" && e instanceof LimitExceededError);
     assert.ok(ms(() => parseXml(xml)) < 1000);
   });
 

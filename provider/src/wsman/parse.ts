@@ -30,7 +30,7 @@ export interface Envelope {
 
 /**
  * Parse a document and return its root element (wsman/xmlReader.ts: one linear pass). Throws ProtocolError on
- * malformed XML or undeclared prefixes, and XmlLimitError (a ProtocolError) when the document passes one of `limits`.
+ * malformed XML or undeclared prefixes, and XmlLimitError (a LimitExceededError) when the document passes one of `limits`.
  */
 export function parseXml(xml: string, limits: XmlLimits = XML_LIMITS): XmlElement {
   return readXml(xml, limits);

@@ -380,7 +380,7 @@ class Reader {
 
 /**
  * Read a document and return its root element. Throws ProtocolError on malformed XML or undeclared prefixes, and
- * XmlLimitError (a ProtocolError) as soon as the document passes one of `limits` (XML_LIMITS by default).
+ * XmlLimitError (a LimitExceededError) as soon as the document passes one of `limits` (XML_LIMITS by default).
  */
 export function readXml(xml: string, limits: XmlLimits = XML_LIMITS): XmlElement {
   // A decoded UTF-8/UTF-16 byte order mark is not part of the document.
