@@ -171,7 +171,7 @@ describe("the package schema, from the zod schemas", () => {
       "winrmproxy:index:WinRMProxyConfig",
     ]);
     const rc = schema.resources["winrmproxy:index:RemoteCommand"];
-    assert.deepEqual(rc?.requiredInputs, ["create"]);
+    assert.deepEqual(rc?.requiredInputs, undefined, "create is optional, as in @pulumi/command");
     assert.equal(rc?.inputProperties.connection?.$ref, "#/types/winrmproxy:index:Connection");
     // Every zod input is a schema input, with the zod description.
     const zodShape = remoteCommandInputs.shape;
@@ -185,7 +185,7 @@ describe("the package schema, from the zod schemas", () => {
     assert.equal(auth?.properties?.password?.secret, true);
     assert.equal(schema.types["winrmproxy:index:ConnectionProxy"]?.properties?.password?.secret, true);
     assert.equal(auth?.properties?.username?.secret, undefined);
-    assert.deepEqual(auth?.required, ["username"]);
+    assert.deepEqual(auth?.required, undefined, "username is optional: the Kerberos ticket cache names the principal");
     const zodAuth = z.toJSONSchema(connectionSchema, { io: "input" }) as unknown as { properties: { auth: { properties: { password: { description: string } } } } };
     assert.equal(auth?.properties?.password?.description, zodAuth.properties.auth.properties.password.description);
     assert.deepEqual(

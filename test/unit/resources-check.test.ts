@@ -221,7 +221,7 @@ describe("diff", () => {
 
   test("connection sub-paths: each changed leaf named, defaults are no change; only the endpoint replaces", async () => {
     const base = { proxyServer: "proxy.corp:3128", bypassList: "<local>;*.corp" };
-    const explicitDefaults = { ...conn, messageEncryption: "auto", timeouts: { connectMs: 30_000, operationTimeoutSec: 20 }, proxy: "none" };
+    const explicitDefaults = { ...conn, messageEncryption: "auto", timeouts: { connectMs: 15_000, connectAttempts: 10, operationTimeoutSec: 20 }, proxy: "none" };
     assert.equal((await W.diff("winhttp:x", winhttpState(), { connection: explicitDefaults, ...base })).changes, false);
     const many = await W.diff("winhttp:x", winhttpState(), {
       connection: { ...conn, auth: { ...conn.auth, password: "rotated" }, timeouts: { readMs: 60_000 }, tls: { rejectUnauthorized: false }, proxy: { url: "http://p:3128" } },

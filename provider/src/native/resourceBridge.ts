@@ -144,7 +144,12 @@ export class ResourceBridge {
         const replace = d.kind.endsWith("-replace") && pathString(leaf.path) === "connection.endpoint";
         detailed[pathString(leaf.path)] = { kind: replace ? `${leaf.kind}-replace` : leaf.kind, inputDiff: true };
       }
-      if (replaces.delete("connection")) replaces.add(leaves.some((l) => pathString(l.path) === "connection.endpoint") ? "connection.endpoint" : "connection");
+    }
+    // The resources' diff names the connection's changed leaves itself (connection.auth.password, ...) and replaces on
+    // `connection`; the engine shows a replace by the path given here, so name the leaf that replaces: the endpoint.
+    if (replaces.has("connection") && detailed["connection.endpoint"]?.kind.endsWith("-replace") === true) {
+      replaces.delete("connection");
+      replaces.add("connection.endpoint");
     }
     // Both sides from the provider: its endpoint moving to another host moves the resource (state.endpoint is where
     // it was created).
