@@ -6,7 +6,7 @@
  *
  * Round trips are counted from the emulator's request log (one entry per HTTP request, whoever sent it), checked
  * against the client's own stats. A request is a handshake leg when it carried an Authorization header (the NTLM
- * NEGOTIATE and AUTHENTICATE legs of Flow A, protocol.md 2.3) or was an anonymous 401; it is a SOAP round trip when it
+ * NEGOTIATE and AUTHENTICATE legs of Flow A, MS-WSMV 2.2.9.1) or was an anonymous 401; it is a SOAP round trip when it
  * carried a WS-Man action. Numbers are printed, never asserted (timings do not belong in tests).
  *
  * Prints a table, then one line `BENCH_JSON {...}` for CI logs and later comparisons. Exits by itself.

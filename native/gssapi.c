@@ -1,7 +1,7 @@
 /*
  * winrm_gssapi: a small N-API addon over the system GSSAPI (MIT krb5) for WinRM's Kerberos.
  *
- * What it adds over the npm `kerberos` package (peers.md 1): password credentials without a ccache
+ * What it adds over the npm `kerberos` package (the npm kerberos package keeps its GSS contexts private): password credentials without a ccache
  * (gss_acquire_cred_with_password), channel bindings on both sides (RFC 5929 / RFC 2744 3.11), an acceptor with
  * wrap/unwrap, and gss_wrap_iov / gss_unwrap_iov with the HEADER | DATA | PADDING layout WinRM uses
  * (MS-WSMV 2.2.9.1.2.2; for AES: a 60-byte header, EC 0, RRC 28, RFC 4121 4.2.6.2).
@@ -374,7 +374,7 @@ static void set_mech(napi_env env, napi_value obj, gss_const_OID mech) {
   gss_release_buffer(&minor, &s);
 }
 
-/* gss_channel_bindings_struct with only application data (RFC 5929 tls-server-end-point, protocol.md 3.5): the
+/* gss_channel_bindings_struct with only application data (RFC 5929 tls-server-end-point, RFC 5929 4.1): the
  * address fields stay GSS_C_AF_UNSPEC / empty as every HTTP client sends them. */
 static void fill_bindings(struct gss_channel_bindings_struct *cb, uint8_t *data, size_t len) {
   memset(cb, 0, sizeof *cb);

@@ -6,7 +6,7 @@
  *
  * Round trips on a warm connection: run() = Create + Command + Receive + Delete (+ Send with stdin, + Receive per
  * OperationTimeout or output chunk); a reused shell = Command + Receive per command, plus Signal terminate for the
- * previous command (protocol.md 1.6); one NTLM handshake (2 requests) per connection.
+ * previous command (MS-WSMV 3.1.4 Receive); one NTLM handshake (2 requests) per connection.
  */
 import { randomUUID } from "node:crypto";
 import { createMechanism } from "./auth/index.js";
@@ -218,7 +218,7 @@ export class WinRMClient {
     };
   }
 
-  /** WS-Transfer Get of a winrm/config resource (MS-WSMV 3.1.4.1.28, protocol.md 1.10). */
+  /** WS-Transfer Get of a winrm/config resource (MS-WSMV 3.1.4.1.28, MS-WSMV 4.2.1). */
   async getConfig(path: string, opts: { signal?: AbortSignal } = {}): Promise<ConfigTree> {
     const env = await this.invoke({ action: ACTION.get, resourceUri: configResourceUri(path) }, opts.signal);
     return parseConfigDocument(env.body).tree;
@@ -226,7 +226,7 @@ export class WinRMClient {
 
   /**
    * Change settings of a winrm/config resource: Get the document, change the given leaves, Put the whole document
-   * back (WS-Transfer Put replaces the resource; protocol.md 1.10). Keys may be nested with "/" ("Auth/Basic").
+   * back (WS-Transfer Put replaces the resource; MS-WSMV 4.2.1). Keys may be nested with "/" ("Auth/Basic").
    * Returns the document the host answered with.
    */
   async putConfig(

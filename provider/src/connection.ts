@@ -383,7 +383,7 @@ function parseProxyTls(t: { ca?: string | undefined; serverName?: string | undef
 
 /**
  * An HTTP proxy URL: http:// (plain HTTP/1.1 to the proxy) or https:// (HTTP/1.1 inside TLS to the proxy, as curl's
- * HTTPS-proxy support and protocol.md 4.2 have it), no path, query or fragment; the port defaults to 80 / 443 as in
+ * HTTPS-proxy support and RFC 9110 11.7 have it), no path, query or fragment; the port defaults to 80 / 443 as in
  * any http(s) URL. Userinfo is left for the caller to judge
  * (refused in the configuration, Basic credentials in HTTPS_PROXY as curl reads it). Never echoes the value.
  */

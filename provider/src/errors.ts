@@ -59,7 +59,7 @@ export class ConfigurationError extends WinRMError {
   }
 }
 
-/** A path that would break one of Microsoft's proxy rules (DEVELOPERS.md rules 2 and 5); names the rule and the fix. */
+/** A path that would break one of Microsoft's proxy rules (README "Through a proxy", rules 2 and 5); names the rule and the fix. */
 export class InsecureProxyPathError extends WinRMError {
   readonly rule: string;
   readonly field: string;

@@ -1,17 +1,17 @@
 /**
  * The emulated Windows host's WinRM service: an HTTP(S) WS-Management listener that behaves, on the wire, like
- * wsmsvc behind http.sys (protocol.md sections 1, 2 and 6), backed by an EmulatedHost (host/host.ts) for commands and
+ * wsmsvc behind http.sys (sections 1, 2 and 6), backed by an EmulatedHost (host/host.ts) for commands and
  * configuration.
  *
  * What it reproduces, and why:
  * - http.sys framing: status lines without a reason phrase (`HTTP/1.1 401 `), `Server: Microsoft-HTTPAPI/2.0`,
- *   always a Content-Length, never chunked (protocol.md 2.1, 1.12).
- * - Authentication belongs to one TCP connection (protocol.md 2.3): each connection has its own NTLM acceptor and,
+ *   always a Content-Length, never chunked (RFC 9112).
+ * - Authentication belongs to one TCP connection (MS-WSMV 2.2.9.1): each connection has its own NTLM acceptor and,
  *   once complete, its own sealing keys and sequence numbers. A new connection starts anonymous.
- * - The 401 lists one WWW-Authenticate per enabled Service/Auth scheme (protocol.md 2.2, 6.2).
+ * - The 401 lists one WWW-Authenticate per enabled Service/Auth scheme (RFC 4559 4; winrm/config/service/auth, test/emulator/host/configStore.ts).
  * - NTLM under Negotiate, both handshake flows: Flow A (AUTHENTICATE on an empty body => 200 empty) and Flow B
  *   (AUTHENTICATE riding with the first sealed message, MS-WSMV 4.5).
- * - Service/AllowUnencrypted=false (protocol.md 6.1, MS-WSMV 3.1.4.1.29.1 "MUST NOT accept"): over HTTP an unsealed
+ * - Service/AllowUnencrypted=false (MS-WSMV 3.1.4.1.29.1, MS-WSMV 3.1.4.1.29.1 "MUST NOT accept"): over HTTP an unsealed
  *   SOAP body is refused with a bodiless 401 after authentication (the 401 loop of hashicorp/packer #6205), and Basic
  *   is refused outright (it can never be sealed).
  * - Identify (MS-WSMV 3.1.4.16), authenticated or with `WSMANIDENTIFY: unauthenticated`, the latter hiding the OS
@@ -82,13 +82,13 @@ export interface WinRMEmulatorOptions {
   tls?: boolean;
   /** Signature hash of the generated certificates (decides the CBT hash); default SHA-256. */
   tlsHash?: SignatureHash;
-  /** Overrides Service/Auth/CbtHardeningLevel of the host's config (HTTPS only, protocol.md 6.2). */
+  /** Overrides Service/Auth/CbtHardeningLevel of the host's config (HTTPS only, winrm/config/service/auth, test/emulator/host/configStore.ts). */
   cbtHardening?: CbtHardeningLevel;
   /** Upper bound of any OperationTimeout in ms, below MaxTimeoutms (tests use short timeouts). */
   maxOperationTimeoutMs?: number;
   /** Most output bytes per Receive (before base64); default 64 KiB. */
   receiveChunkBytes?: number;
-  /** Close the connection after the anonymous 401 (`Connection: close`), as the protocol.md 2.2 capture shows. */
+  /** Close the connection after the anonymous 401 (`Connection: close`), as the RFC 4559 4 capture shows. */
   closeAfterAnonymous401?: boolean;
   /**
    * Keytab with the host's `HTTP/<name>` keys: the host then accepts Kerberos (raw krb5 or SPNEGO under `Negotiate`,
@@ -139,7 +139,7 @@ const SOAP_CONTENT_TYPE = "application/soap+xml;charset=UTF-8";
 const IDENTIFY_PROTOCOL_VERSION = "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd";
 const SECPROFILE = "http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile";
 
-/** Windows' WSManFault codes the emulator sends (protocol.md 1.11; MS-WSMV 2.2.4.43). */
+/** Windows' WSManFault codes the emulator sends (MS-WSMV 2.2.4.43; MS-WSMV 2.2.4.43). */
 const WSMAN = {
   timedOut: 2150858793, // 0x80338029 w:TimedOut
   shellNotFound: 2150858843, // 0x8033805B, seen with FailureCategory=WSMan-InvalidShellID
@@ -297,7 +297,7 @@ export class WinRMEmulator {
     if (r.soap !== undefined) {
       const plain = Buffer.from(r.soap, "utf8");
       if (sealed && conn.sealer) {
-        // A sealed request gets a sealed answer, faults included (protocol.md 1.11), with the server->client keys.
+        // A sealed request gets a sealed answer, faults included (MS-WSMV 2.2.4.43), with the server->client keys.
         const enc = encodeEncryptedBody(conn.sealer.protocol, conn.sealer.wrap(plain), plain.length);
         headers["Content-Type"] = enc.contentType;
         payload = enc.body;
@@ -307,7 +307,7 @@ export class WinRMEmulator {
       }
     }
     headers["Content-Length"] = String(payload.length);
-    // http.sys writes no reason phrase: "HTTP/1.1 401 " (protocol.md 2.1).
+    // http.sys writes no reason phrase: "HTTP/1.1 401 " (RFC 9112).
     res.writeHead(r.status, "", headers);
     res.end(payload);
     const entry: RequestLogEntry = {
@@ -334,12 +334,12 @@ export class WinRMEmulator {
     return this.config.serviceAuth.kerberos && this.opts.keytab !== undefined && this.opts.offerKerberosScheme !== false;
   }
 
-  /** WWW-Authenticate lines, one per enabled Service/Auth scheme (protocol.md 2.2). */
+  /** WWW-Authenticate lines, one per enabled Service/Auth scheme (RFC 4559 4). */
   private challengeHeaders(): string[] {
     const auth = this.config.serviceAuth;
     const h: string[] = [];
     if (auth.negotiate || auth.kerberos) h.push("Negotiate");
-    // A host that can take Kerberos also offers the Kerberos scheme (protocol.md 2.2: domain-joined hosts).
+    // A host that can take Kerberos also offers the Kerberos scheme (RFC 4559 4: domain-joined hosts).
     if (this.kerberosScheme) h.push("Kerberos");
     if (auth.basic) h.push('Basic realm="WSMAN"');
     if (auth.credSSP) h.push("CredSSP");
@@ -363,7 +363,7 @@ export class WinRMEmulator {
   }
 
   /**
-   * What both acceptors check of channel bindings (protocol.md 6.2): the listener's tls-server-end-point bindings and
+   * What both acceptors check of channel bindings (winrm/config/service/auth, test/emulator/host/configStore.ts): the listener's tls-server-end-point bindings and
    * the CbtHardeningLevel over HTTPS; over HTTP there is no channel to bind to.
    */
   private bindingPolicy(conn: ConnState): { channelBindings: ChannelBindings | undefined; cbtHardening: CbtHardeningLevel } {
@@ -429,7 +429,7 @@ export class WinRMEmulator {
       ) {
         const r = this.stepKerberos(conn, lower === "kerberos" ? "Kerberos" : "Negotiate", tokenBytes);
         if ("reply" in r) return r.reply;
-        // Mutual authentication: the AP-REP rides on the 200 (protocol.md 2.3), with the sealed answer if a body
+        // Mutual authentication: the AP-REP rides on the 200 (MS-WSMV 2.2.9.1), with the sealed answer if a body
         // came along with the AP-REQ.
         const challenge = r.token.length > 0 ? `${conn.scheme ?? scheme} ${r.token.toString("base64")}` : undefined;
         const reply: Reply =
@@ -447,7 +447,7 @@ export class WinRMEmulator {
       } else if (lower === "basic" && auth.basic) {
         this.resetAuth(conn);
         if (!conn.tls && !this.config.allowUnencrypted) {
-          // Basic can never be sealed, so over HTTP it is refused while AllowUnencrypted is false (protocol.md 6.1).
+          // Basic can never be sealed, so over HTTP it is refused while AllowUnencrypted is false (MS-WSMV 3.1.4.1.29.1).
           return this.unauthorized("Basic over HTTP refused (AllowUnencrypted=false)");
         }
         const user = this.checkBasic(tokenB64);
@@ -468,7 +468,7 @@ export class WinRMEmulator {
     return this.authenticatedRequest(conn, req, body, encrypted, signal);
   }
 
-  /** One Kerberos accept step on a new context (Kerberos takes one round trip: protocol.md 2.3). */
+  /** One Kerberos accept step on a new context (Kerberos takes one round trip: MS-WSMV 2.2.9.1). */
   private stepKerberos(
     conn: ConnState,
     scheme: "Negotiate" | "Kerberos",
@@ -569,7 +569,7 @@ export class WinRMEmulator {
       try {
         const parts = decodeEncryptedBody(req.headers["content-type"] ?? "", body);
         if (conn.krb !== undefined && parts.protocol.toLowerCase() !== conn.sealer.protocol.toLowerCase()) {
-          // The protocol string must match the scheme of the context (protocol.md 2.4; OpenWEC checks it too).
+          // The protocol string must match the scheme of the context (MS-WSMV 2.2.9.1; OpenWEC checks it too).
           return { status: 400, note: `protocol ${parts.protocol} does not match the ${conn.scheme ?? ""} context` };
         }
         const plain = conn.sealer.unwrap(parts.header, parts.data);
@@ -646,7 +646,7 @@ export class WinRMEmulator {
       // keep the default
     }
     const asked = env.operationTimeout !== undefined ? parseDurationMs(env.operationTimeout) : undefined;
-    // Missing or above MaxTimeoutms => MaxTimeoutms (protocol.md 1.2); the test cap bounds it further.
+    // Missing or above MaxTimeoutms => MaxTimeoutms (MS-WSMV 2.2.4); the test cap bounds it further.
     let ms = asked === undefined || asked > max ? max : asked;
     if (this.opts.maxOperationTimeoutMs !== undefined) ms = Math.min(ms, this.opts.maxOperationTimeoutMs);
     return ms;

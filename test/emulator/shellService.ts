@@ -1,5 +1,5 @@
 /**
- * Remote shell state of the emulated WinRM service (MS-WSMV 3.1.4.5-3.1.4.14, protocol.md 1.4-1.9), free of SOAP:
+ * Remote shell state of the emulated WinRM service (MS-WSMV 3.1.4.5-3.1.4.14, MS-WSMV 3.1.4 Create; MS-WSMV 3.1.4 Delete), free of SOAP:
  * server.ts parses the envelopes and renders the answers; this module holds the shells, their commands, stdin, the
  * buffered output and its chunking across Receives.
  *
@@ -121,7 +121,7 @@ export interface ShellServiceOptions {
   host: CommandHost;
   /** Id generator for shells and commands; default an upper-case GUID as WinRM 2.0+ prints it. */
   newId?: () => string;
-  /** Prefix of ShellIds ("uuid:" on WinRM 1.1, protocol.md 1.4); default none. */
+  /** Prefix of ShellIds ("uuid:" on WinRM 1.1, MS-WSMV 3.1.4 Create); default none. */
   shellIdPrefix?: string;
   /** Most payload bytes one Receive hands out (before base64); default 64 KiB. */
   receiveChunkBytes?: number;
@@ -221,7 +221,7 @@ export class ShellService {
     const shell = this.shell(owner, shellId);
     for (const s of streams) {
       const cmd = this.commandOf(shell, s.commandId);
-      if (cmd.state !== "pending") continue; // input left after the command started is discarded (protocol.md 1.7)
+      if (cmd.state !== "pending") continue; // input left after the command started is discarded (MS-WSMV 3.1.4 Send)
       cmd.stdin.push(s.data);
       if (s.end) {
         const start = cmd.start;

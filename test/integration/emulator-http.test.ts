@@ -89,7 +89,7 @@ void describe("emulator HTTP: framing and the 401 challenge", () => {
     assert.match(head, /^HTTP\/1\.1 401 \r\n/);
     assert.match(head, /\r\nServer: Microsoft-HTTPAPI\/2\.0\r\n/);
     assert.match(head, /\r\nContent-Length: 0\r\n/);
-    // Default Service/Auth: Negotiate and Kerberos on, Basic off (protocol.md 6.2) => only Negotiate is offered.
+    // Default Service/Auth: Negotiate and Kerberos on, Basic off (winrm/config/service/auth, test/emulator/host/configStore.ts) => only Negotiate is offered.
     assert.deepEqual(head.match(/^WWW-Authenticate: .*$/gim)?.map((l) => l.trim()), ["WWW-Authenticate: Negotiate"]);
   });
 

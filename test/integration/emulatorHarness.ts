@@ -136,7 +136,7 @@ export class NtlmSession {
     return this.client.peerCertDer ? tlsServerEndPointBindings(this.client.peerCertDer) : undefined;
   }
 
-  /** Steps 1-2 of protocol.md 2.3: NEGOTIATE on an empty body; returns the 401 carrying the CHALLENGE. */
+  /** Steps 1-2 of MS-WSMV 2.2.9.1: NEGOTIATE on an empty body; returns the 401 carrying the CHALLENGE. */
   async negotiate(): Promise<RawResponse> {
     const t1 = await this.mech.step({ token: undefined, channelBindings: this.bindings() });
     const res = await this.client.post(Buffer.alloc(0), { Authorization: `Negotiate ${b64(t1)}` });

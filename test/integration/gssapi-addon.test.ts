@@ -2,9 +2,9 @@
  * The native GSSAPI addon (native/gssapi.c) against a throwaway MIT KDC on loopback (test/peers/kdc.ts):
  * - password credentials, raw krb5 and SPNEGO handshakes in-process (initiator and acceptor both ours),
  * - WinRM sealing: gss_wrap_iov HEADER | DATA | PADDING gives the 60-byte AES header with the RFC 4121 4.2.6.2 token
- *   (TOK_ID 05 04, flags 06 from the initiator / 07 from the acceptor, EC 0, RRC 28: protocol.md 2.6), unwrap both
+ *   (TOK_ID 05 04, flags 06 from the initiator / 07 from the acceptor, EC 0, RRC 28: MS-WSMV 2.2.9.1.2.2), unwrap both
  *   ways, tampering and replays refused,
- * - channel bindings (RFC 5929 application data, protocol.md 3.5) matched and mismatched,
+ * - channel bindings (RFC 5929 application data, RFC 5929 4.1) matched and mismatched,
  * - an independent cross-check with python3-gssapi (test/peers/gss_krb_peer.py) as acceptor of our initiator and as
  *   initiator to our acceptor, sealing both ways.
  * Skips only when the KDC packages are not installed (scripts/setup.sh installs them; then npm builds the addon, and a

@@ -1,8 +1,8 @@
 /**
  * Kerberos end to end, client against the emulated host, with a throwaway MIT KDC (test/peers/kdc.ts):
  * - raw Kerberos (`Authorization: Kerberos`, application/HTTP-Kerberos-session-encrypted) and Negotiate/SPNEGO
- *   (application/HTTP-SPNEGO-session-encrypted) with WinRM message encryption over http:// (protocol.md 2.3, 2.6);
- * - https:// with channel bindings (protocol.md 3.5) against CbtHardeningLevel Strict, and the emulator refusing
+ *   (application/HTTP-SPNEGO-session-encrypted) with WinRM message encryption over http:// (MS-WSMV 2.2.9.1; MS-WSMV 2.2.9.1.2.2);
+ * - https:// with channel bindings (RFC 5929 4.1) against CbtHardeningLevel Strict, and the emulator refusing
  *   AP-REQs without / with wrong bindings there;
  * - credentials from a password (acquired in-process) and from the ticket cache (kinit);
  * - a wrong password: AuthenticationError from the KDC's answer, nothing sent to the host, no NTLM fallback;
@@ -336,10 +336,10 @@ describe("Kerberos client against the emulated host and a throwaway KDC", { skip
         const sealer = mech.sealer();
         assert.equal(sealer.protocol, scheme === "Kerberos" ? KERBEROS_PROTOCOL : SPNEGO_PROTOCOL);
         const soap = Buffer.from('<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body/></s:Envelope>');
-        // Through the multipart framing and back, as the wire carries it (protocol.md 2.4).
+        // Through the multipart framing and back, as the wire carries it (MS-WSMV 2.2.9.1).
         const wire = encodeEncryptedBody(sealer.protocol, sealer.wrap(soap), soap.length);
         const part = decodeEncryptedBody(wire.contentType, wire.body);
-        assert.equal(part.header.length, 60, "AES: 60-byte header (protocol.md 2.6)");
+        assert.equal(part.header.length, 60, "AES: 60-byte header (MS-WSMV 2.2.9.1.2.2)");
         assert.equal(part.data.length, soap.length);
         assert.equal(part.originalLength, soap.length);
         const un = await py.ok({ op: "unwrap_iov", header: b64(part.header), data: b64(part.data) });

@@ -1,6 +1,6 @@
 /**
  * Proxy authentication with Negotiate/Kerberos (issue 4 item 4): a real squid with Debian's negotiate_kerberos_auth
- * (keytab from a throwaway MIT KDC, `-s GSS_C_NO_NAME`, peers.md 3) between our client and an https:// emulated host,
+ * (keytab from a throwaway MIT KDC, `-s GSS_C_NO_NAME`, test/peers/squid.ts) between our client and an https:// emulated host,
  * CONNECT tunnel, one 407 leg answered with `Proxy-Authorization: Negotiate <SPNEGO AP-REQ>`:
  * - proxy.auth "kerberos" with a password (ticket acquired in-process) and from the ticket cache (kinit);
  * - combined with NTLM target auth, and with Kerberos target auth (CBT Strict) inside the tunnel;

@@ -1,5 +1,5 @@
 /**
- * https:// proxies (protocol.md 4.2: "Basic proxy auth ... send it only to an HTTPS proxy or over a trusted link"):
+ * https:// proxies (RFC 9110 11.7: "Basic proxy auth ... send it only to an HTTPS proxy or over a trusted link"):
  * TLS between the client and the proxy, the CONNECT exchange (and its 407 legs) inside it, TLS to an https:// host
  * inside the tunnel (TLS in TLS), forward proxying inside the proxy's TLS. The recording proxy keeps both what it
  * decrypted (`up`) and what crossed the network before its TLS termination (`wire`), so the tests show that the

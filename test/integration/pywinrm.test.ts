@@ -7,7 +7,7 @@
  * - A wrong password, and Basic over HTTP while AllowUnencrypted=false, must fail as they fail against Windows.
  *
  * Skipped (with the reason) when /usr/bin/python3 has no `winrm` module: `scripts/setup.sh` installs python3-winrm.
- * NTLM needs MD4, which OpenSSL 3 only has in its legacy provider (peers.md 5): the test writes that config file.
+ * NTLM needs MD4, which OpenSSL 3 only has in its legacy provider (test/peers/python.ts): the test writes that config file.
  */
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";

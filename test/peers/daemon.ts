@@ -26,7 +26,7 @@ export async function freePort(): Promise<number> {
 
 /**
  * A scratch directory. When we are root and `owner` exists, it is chowned to that user: squid started as root drops
- * to its cache_effective_user (`proxy` on Debian), which must read its config and write its logs (peers.md 3).
+ * to its cache_effective_user (`proxy` on Debian), which must read its config and write its logs (test/peers/squid.ts).
  */
 export function scratchDir(prefix: string, owner?: { uid: number; gid: number }): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));

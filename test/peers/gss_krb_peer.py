@@ -18,7 +18,7 @@ KRB5CCNAME: test/peers/kdc.ts).
       gss_wrap_iov(HEADER | DATA | PADDING, conf) as pyspnego's wrap_winrm and Windows (MS-WSMV 2.2.9.1.2.2).
   {"op": "unwrap_iov", "header": "<b64>", "data": "<b64>"}          -> {"data": "<b64>", "encrypted": bool}
   {"op": "unwrap", "data": "<b64 header || data>"}                  -> {"data": "<b64>", "encrypted": bool}
-      plain gss_unwrap of the concatenation: a second, independent parse of a WinRM-layout token (peers.md 1).
+      plain gss_unwrap of the concatenation: a second, independent parse of a WinRM-layout token (the npm kerberos package keeps its GSS contexts private).
 Any failure answers {"error": "<message>", "type": "<exception class>"} and the process keeps reading (the loop,
 the step and unwrap ops and the helpers are jsonlines_peer.py's, shared with gss_ntlm_peer.py).
 """
@@ -32,7 +32,7 @@ SPNEGO = gssapi.OID.from_int_seq('1.3.6.1.5.5.2')
 
 
 def krb5_only(creds):
-    """SPNEGO offers and accepts krb5 only: gss-ntlmssp may be installed on the machine (peers.md 6)."""
+    """SPNEGO offers and accepts krb5 only: gss-ntlmssp may be installed on the machine (test/peers/gss_ntlm_peer.py)."""
     raw.set_neg_mechs(creds, {KRB5})
     return creds
 

@@ -37,7 +37,7 @@ class Peer(ContextPeer):
     def _completed(self):
         if self.role != 'acceptor':
             return {}
-        # gss-ntlmssp leaves a trailing NUL on the name (peers.md section 6).
+        # gss-ntlmssp leaves a trailing NUL on the name.
         return {'peer': str(self.ctx.initiator_name).rstrip('\x00')}
 
     def wrap(self, req):

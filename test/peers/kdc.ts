@@ -1,6 +1,6 @@
 /**
  * A throwaway MIT KDC (Debian krb5-kdc + krb5-admin-server's kadmin.local) on 127.0.0.1 with its own realm,
- * principals, keytab, krb5.conf and kdc.conf in a scratch directory (configs as verified in peers.md 2).
+ * principals, keytab, krb5.conf and kdc.conf in a scratch directory.
  *
  * Clients and acceptors find it through the environment: `kdc.env` (KRB5_CONFIG, KRB5_KTNAME, KRB5CCNAME,
  * KRB5RCACHEDIR) for child processes, or `kdc.applyToProcess()` for this process. MIT krb5 reads these when it creates
@@ -114,7 +114,7 @@ export async function startKdc(options: KdcOptions = {}): Promise<Kdc> {
   const ccache = `FILE:${join(dir, "ccache")}`;
   const logFile = join(dir, "kdc.log");
 
-  // rdns / dns_canonicalize_hostname off: "HTTP@host" maps to HTTP/host@REALM without DNS (peers.md 2). TCP only
+  // rdns / dns_canonicalize_hostname off: "HTTP@host" maps to HTTP/host@REALM without DNS. TCP only
   // (udp_preference_limit 1): the KDC listens on one TCP port we probed free.
   const domainRealm = [...new Set(["localhost", ...services])].map((h) => `    ${h} = ${realm}`).join("\n");
   writeFileSync(
@@ -136,7 +136,7 @@ ${domainRealm}
     .${realm.toLowerCase()} = ${realm}
 `,
   );
-  // AES only: WinRM's Kerberos sealing is specified for AES (60-byte header, protocol.md 2.6). Pre-authentication
+  // AES only: WinRM's Kerberos sealing is specified for AES (60-byte header, MS-WSMV 2.2.9.1.2.2). Pre-authentication
   // required, as Active Directory does: a wrong password then fails as "Preauthentication failed".
   writeFileSync(
     kdcConf,
@@ -239,7 +239,7 @@ ${domainRealm}
       const who = principal ?? user?.principal;
       const pw = password ?? user?.password;
       if (who === undefined || pw === undefined) throw new Error("kinit: no user");
-      // MIT kinit reads the password from stdin when it is not a terminal (peers.md 2).
+      // MIT kinit reads the password from stdin when it is not a terminal.
       const r = spawnSync(KINIT, [who], { input: `${pw}\n`, env: { ...process.env, ...env }, encoding: "utf8" });
       if (r.status !== 0) throw new Error(`kinit ${who} failed: ${r.stderr.trim()}`);
     },

@@ -3,7 +3,7 @@
  * configuration its NTLM needs. Shared by test/integration/pywinrm.test.ts and bench/roundtrips.ts.
  *
  * pywinrm's NTLM (requests-ntlm / pyspnego) computes NTOWFv1 with hashlib's MD4, which OpenSSL 3 only offers in its
- * legacy provider (peers.md 5): OPENSSL_CONF must point at a file that activates it next to the default provider.
+ * legacy provider: OPENSSL_CONF must point at a file that activates it next to the default provider.
  */
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";

@@ -12,7 +12,7 @@
  * - Optional Basic proxy auth: 407 + `Proxy-Authenticate: Basic realm="recording"` (keep-alive) until a request
  *   carries the right Proxy-Authorization.
  * - `refuseConnect`: CONNECT gets 403, as squid's default SSL_ports rule gives for WinRM ports.
- * - `tls`: an https:// proxy (protocol.md 4.2): TLS with the client first (ALPN http/1.1), the same proxy inside it.
+ * - `tls`: an https:// proxy (RFC 9110 11.7): TLS with the client first (ALPN http/1.1), the same proxy inside it.
  *   `up`/`down` then hold the decrypted bytes (what the proxy itself reads); `wire` holds what actually crossed the
  *   network from each client, before TLS termination (what anyone else on the path could read).
  *

@@ -1,5 +1,5 @@
 /**
- * A real Debian squid (5.7) on a loopback port, started by a test and stopped by it (peers.md 3 has the configs that
+ * A real Debian squid (5.7) on a loopback port, started by a test and stopped by it ( has the configs that
  * were verified on this machine). Variants:
  *
  * - `open`: no proxy authentication.
@@ -11,7 +11,7 @@
  * - `negotiate`: Negotiate/Kerberos proxy auth through Debian's negotiate_kerberos_auth with a keytab from the test's
  *   KDC (`kerberos.keytab`, `kerberos.krb5Conf`; copied into squid's own directory, which user `proxy` can read),
  *   `-s GSS_C_NO_NAME` (any key of the keytab: the client asks for HTTP/<proxy name>), KRB5_CONFIG in the helper's
- *   environment (peers.md 3), plus NTLM (ntlm_fake_auth) and Basic when `kerberos.alsoNtlm` is set.
+ *   environment, plus NTLM (ntlm_fake_auth) and Basic when `kerberos.alsoNtlm` is set.
  * - `connectionAuthOff: true` adds a second http_port with `connection-auth=off`: squid then strips the
  *   WWW-Authenticate NTLM/Negotiate headers from a 401 and does not pin ("prevent forwarding Microsoft connection
  *   oriented authentication", squid.conf.documented).

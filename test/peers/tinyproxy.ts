@@ -1,5 +1,5 @@
 /**
- * A real Debian tinyproxy (1.11.1) on a loopback port (peers.md 4). In forward mode it sends `Connection: close`
+ * A real Debian tinyproxy (1.11.1) on a loopback port. In forward mode it sends `Connection: close`
  * upstream and drops the client connection after each response, so connection-based origin auth (NTLM/Negotiate over
  * plain HTTP forward) cannot survive it: a ready-made proxy without affinity. CONNECT is limited to the `ConnectPort`
  * list (default: 443 only), so a CONNECT to a WinRM port is refused with 403, which makes an "auto" client fall back to

@@ -33,7 +33,7 @@ const rsa = (hash: string, name = "RSASSA-PKCS1-v1_5"): webcrypto.RsaHashedKeyGe
 });
 
 describe("channel binding hash (MS-NLMP 2.2.2.1 MsvAvChannelBindings, RFC 2744 3.11)", () => {
-  test("protocol.md 3.5 vector: tls-server-end-point + SHA-256('') -> MD5 cf763932...", () => {
+  test("RFC 5929 4.1 vector: tls-server-end-point + SHA-256('') -> MD5 cf763932...", () => {
     const appData = Buffer.concat([Buffer.from("tls-server-end-point:"), createHash("sha256").update("").digest()]);
     assert.equal(appData.length, 53);
     assert.equal(channelBindingsMd5({ applicationData: appData }).toString("hex"), "cf763932e9d2616ab952b63b584204e3");

@@ -139,7 +139,7 @@ describe("WinRM config store", () => {
     assert.throws(() => s.put("winrm/config/service", { Auth: "x" }), WinRMConfigError);
   });
 
-  test("winrm get / set print the text tree (protocol.md 6.5)", async () => {
+  test("winrm get / set print the text tree (`winrm help config`)", async () => {
     const h = host("win2019");
     const got = await run(h, "winrm get winrm/config/service/auth");
     assert.equal(

@@ -9,7 +9,7 @@ import {
 import { DecryptError, ProtocolError } from "../../provider/src/errors.js";
 
 const PROTOCOL = "application/HTTP-SPNEGO-session-encrypted";
-// protocol.md 2.4: MS-NLMP 4.2.4 keys, client seq 0, plaintext "<s:Envelope/>" (13 bytes).
+// MS-WSMV 2.2.9.1: MS-NLMP 4.2.4 keys, client seq 0, plaintext "<s:Envelope/>" (13 bytes).
 const SEALED = Buffer.from("38965720b06f3ab0981031eeda", "hex");
 const SIGNATURE = Buffer.from("01000000b41d13116965b03d00000000", "hex");
 const CT = 'multipart/encrypted;protocol="application/HTTP-SPNEGO-session-encrypted";boundary="Encrypted Boundary"';

@@ -31,7 +31,7 @@ describe("MS-NLMP 4.2.4.4 GSS_WrapEx", () => {
     assert.deepEqual(sealed, hex("54e50165bf1936dc996020c1811b0f06fb5f"));
     assert.deepEqual(signature, hex("01000000 70352851f2564309 00000000"));
   });
-  test("continued handles: client seq 1 and server seq 0 (protocol.md 3.6, derived from MS-NLMP 3.4.3-3.4.4.2)", () => {
+  test("continued handles: client seq 1 and server seq 0 (MS-NLMP 4.2.4, derived from MS-NLMP 3.4.3-3.4.4.2)", () => {
     const { client, server } = pair();
     const m0 = client.seal(PLAINTEXT);
     const m1 = client.seal(PLAINTEXT);
@@ -49,7 +49,7 @@ describe("MS-NLMP 4.2.4.4 GSS_WrapEx", () => {
   });
 });
 
-describe("WinRM <s:Envelope/> vector (MS-WSMV 2.2.9.1.1; protocol.md 2.4)", () => {
+describe("WinRM <s:Envelope/> vector (MS-WSMV 2.2.9.1.1)", () => {
   const ENVELOPE = Buffer.from("<s:Envelope/>", "utf8");
   test("client -> server seq 0", () => {
     const { client } = pair();

@@ -16,7 +16,7 @@ import {
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ""), "hex");
 
-// protocol.md 5.5
+// provider/src/hosts/winhttpSettings.ts
 const DIRECT_VECTOR = hex("18000000 00000000 01000000 00000000 00000000");
 const PROXY_VECTOR = hex(
   "18000000 01000000 03000000 16000000 70726f78792e636f6e746f736f2e636f6d3a38303830" +
@@ -24,7 +24,7 @@ const PROXY_VECTOR = hex(
 );
 const DIRECT: WinHttpProxyState = { accessType: "direct", proxyServer: "", bypassList: "" };
 
-describe("WinHttpSettings blob codec (protocol.md 5.5)", () => {
+describe("WinHttpSettings blob codec (provider/src/hosts/winhttpSettings.ts)", () => {
   test("direct access encodes to the exact 20-byte KB4494447 value", () => {
     const b = encodeWinHttpSettings(DIRECT, 0);
     assert.equal(b.length, 20);

@@ -31,7 +31,7 @@ const SERVICE: ConfigTree = {
   AllowRemoteAccess: "true",
 };
 
-void describe("config resources (protocol.md 1.10)", () => {
+void describe("config resources (MS-WSMV 4.2.1)", () => {
   void test("paths map to resource URIs and root elements", () => {
     assert.equal(configResourceUri("winrm/config"), "http://schemas.microsoft.com/wbem/wsman/1/config");
     assert.equal(configResourceUri("winrm/config/service"), RESOURCE_URI.configService);

@@ -87,7 +87,7 @@ void describe("client request bodies -> server parsers", () => {
     const data = Buffer.from("y\r\n");
     const send = parseSend(request(ACTION.send, sendBody("C1", data, true)));
     assert.deepEqual(send.streams, [{ name: "stdin", commandId: "C1", data, end: true }]);
-    assert.equal(sendBody("C1", data, true).includes(">eQ0K<"), true); // protocol.md 1.7 example
+    assert.equal(sendBody("C1", data, true).includes(">eQ0K<"), true); // MS-WSMV 3.1.4 Send example
     const notEnd = parseSend(request(ACTION.send, sendBody("C1", new Uint8Array(0), false)));
     assert.deepEqual(notEnd.streams, [{ name: "stdin", commandId: "C1", data: Buffer.alloc(0), end: false }]);
     assert.deepEqual(parseSignal(request(ACTION.signal, signalBody("C1", SIGNAL.terminate))), {

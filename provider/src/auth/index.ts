@@ -28,7 +28,7 @@ export function createMechanism(auth: Connection["auth"], endpointUrl: string | 
   const spn = auth.spn ?? `HTTP/${host}`;
   const ntlm = () =>
     // WinRM offers only "Negotiate" in WWW-Authenticate; pywinrm's "ntlm", WinRb and the Windows client all send raw
-    // NTLMSSP under it (protocol.md 2.2), so NTLM uses the Negotiate scheme.
+    // NTLMSSP under it (RFC 4559 4), so NTLM uses the Negotiate scheme.
     new NtlmMechanism({ credentials, scheme: "Negotiate", spn });
   switch (auth.mechanism) {
     case "ntlm":

@@ -3,7 +3,7 @@
  * be had, NTLM otherwise, both under the HTTP scheme "Negotiate" (RFC 4559).
  *
  * - Kerberos first, in SPNEGO (RFC 4178; MS-WSMV 2.2.9.1.1: protocol application/HTTP-SPNEGO-session-encrypted).
- * - NTLM (raw NTLMSSP under Negotiate, as every WinRM client sends it: protocol.md 2.2) when Kerberos fails BEFORE any
+ * - NTLM (raw NTLMSSP under Negotiate, as every WinRM client sends it: RFC 4559 4) when Kerberos fails BEFORE any
  *   token was sent: no ticket and no password, the KDC unreachable, the SPN or the user unknown to it, no GSSAPI
  *   addon, or an endpoint given as an IP address without an explicit SPN (no SPN names an address, so Windows uses
  *   NTLM there too).

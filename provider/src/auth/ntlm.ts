@@ -46,7 +46,7 @@ const F = NegotiateFlags;
 
 /**
  * Our NEGOTIATE flags: the set pyspnego sends (0xE2088237), the Windows client's minus LM_KEY (MS-NLMP 2.2.2.5;
- * protocol.md 3.2). OEM is offered alongside UNICODE as Windows does; the server picks UNICODE.
+ * MS-NLMP 2.2.2.5). OEM is offered alongside UNICODE as Windows does; the server picks UNICODE.
  */
 export const INITIATOR_FLAGS =
   (F.UNICODE |

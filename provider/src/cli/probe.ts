@@ -97,7 +97,7 @@ export function describeEvent(e: PathEvent): ProbeStep {
 
 /**
  * Report lines for the events, with a warning after a CONNECT that sent Basic credentials to an http:// proxy:
- * RFC 7617 4 (Basic is cleartext: base64 is no protection) and protocol.md 4.2 (send it only to an https:// proxy).
+ * RFC 7617 4 (Basic is cleartext: base64 is no protection) and RFC 9110 11.7 (send it only to an https:// proxy).
  */
 export function describeEvents(events: readonly PathEvent[]): ProbeStep[] {
   const steps: ProbeStep[] = [];

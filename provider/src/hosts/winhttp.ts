@@ -2,9 +2,9 @@
  * The host's WinHTTP default proxy, read and changed through a WinRM client.
  *
  * - Which tool: `netsh winhttp` exists from Vista / Server 2008 (NT 6.0); XP / Server 2003 (NT 5.x) have
- *   `proxycfg.exe` instead (protocol.md 5.2, 5.3). The OS version comes from Identify's ProductVersion
+ *   `proxycfg.exe` instead (`netsh winhttp set proxy /?`; `proxycfg /?`). The OS version comes from Identify's ProductVersion
  *   ("OS: 5.2.3790 SP: 2.0 Stack: 1.1"), never from localized text.
- * - Read: `reg query` of the `WinHttpSettings` REG_BINARY value, decoded from its hex dump (protocol.md 5.5). The
+ * - Read: `reg query` of the `WinHttpSettings` REG_BINARY value, decoded from its hex dump (provider/src/hosts/winhttpSettings.ts). The
  *   value name, type name and hex digits print the same in every display language; netsh's and proxycfg's labels
  *   do not (Spanish, Italian hosts). A missing value means direct access (WinHTTP's default; proxycfg docs: deleting
  *   the value removes all configuration).
@@ -84,7 +84,7 @@ export function setCommand(tool: WinHttpTool, state: WinHttpProxyState): string 
   return tool === "netsh" ? netshSetProxyCommand(state) : proxycfgSetCommand(state);
 }
 
-/** The command line that imports the current user's manual IE proxy (protocol.md 5.2 / 5.3). */
+/** The command line that imports the current user's manual IE proxy (`netsh winhttp set proxy /?`; `proxycfg /?`). */
 export function importFromIeCommand(tool: WinHttpTool): string {
   return tool === "netsh" ? "netsh winhttp import proxy source=ie" : "proxycfg -u";
 }
@@ -121,7 +121,7 @@ export async function readWinHttpProxy(client: CommandRunner): Promise<LiveWinHt
 /**
  * The current user's manual IE (WinINet) proxy, which `import` copies: ProxyEnable (REG_DWORD), ProxyServer and
  * ProxyOverride (REG_SZ) under HKCU. Read by value name and type, never by localized text. PAC / auto-detect are not
- * imported by netsh or proxycfg (protocol.md 5.2), so they are ignored here too.
+ * imported by netsh or proxycfg (`netsh winhttp set proxy /?`), so they are ignored here too.
  */
 export async function readIeProxy(client: CommandRunner): Promise<WinHttpProxyState> {
   const r = await client.run('reg query "HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings"', {

@@ -4,9 +4,9 @@
  * `netsh winhttp show proxy` and `proxycfg` print localized labels (French, Russian, Spanish, Italian ... Windows),
  * so the live setting is read from the registry value both tools write:
  * `HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections\WinHttpSettings` (REG_BINARY), whose
- * hex dump `reg query` prints the same in every locale (protocol.md 5.5).
+ * hex dump `reg query` prints the same in every locale.
  *
- * Blob layout (undocumented, reverse-engineered; little-endian; protocol.md 5.5):
+ * Blob layout (undocumented, reverse-engineered; little-endian):
  *   0      u32  version/size, 0x18 as netsh writes it
  *   4      u32  change counter (incremented by each change)
  *   8      u32  flags: 0x01 direct (always set), 0x02 manual proxy, 0x04 auto-config URL, 0x08 auto-detect
@@ -35,7 +35,7 @@ export interface DecodedWinHttpSettings extends WinHttpProxyState {
   version: number;
 }
 
-/** Flag bits of the blob's u32 at offset 8 (protocol.md 5.5; 0x04 and 0x08 from community reverse engineering only). */
+/** Flag bits of the blob's u32 at offset 8 (0x04 and 0x08 from community reverse engineering only). */
 export const WINHTTP_FLAG_DIRECT = 0x01;
 export const WINHTTP_FLAG_PROXY = 0x02;
 export const WINHTTP_FLAG_AUTO_CONFIG_URL = 0x04;
@@ -149,10 +149,10 @@ export function parseRegQueryBinary(stdout: string, valueName: string = WINHTTP_
   return b;
 }
 
-/** The entries of a `;`- or whitespace-separated WinHTTP list (protocol.md 5.2). */
+/** The entries of a `;`- or whitespace-separated WinHTTP list (`netsh winhttp set proxy /?`). */
 export function splitList(s: string): string[] {
   // WinHTTP accepts `;` and whitespace as separators; proxycfg's examples use spaces between per-scheme servers
-  // ("http=a https=b") where netsh uses `;` (protocol.md 5.2, 5.3).
+  // ("http=a https=b") where netsh uses `;` (`netsh winhttp set proxy /?`; `proxycfg /?`).
   return s
     .split(/[;\s]+/)
     .map((e) => e.trim())
@@ -210,7 +210,7 @@ function cmdQuote(field: string, s: string): string {
 }
 
 /**
- * The command line that applies `state` with `netsh winhttp` (Vista / 2008 and later; protocol.md 5.2). Per-scheme
+ * The command line that applies `state` with `netsh winhttp` (Vista / 2008 and later; `netsh winhttp set proxy /?`). Per-scheme
  * lists are written with `;`, the form netsh documents.
  */
 export function netshSetProxyCommand(state: WinHttpProxyState): string {
@@ -225,7 +225,7 @@ export function netshSetProxyCommand(state: WinHttpProxyState): string {
 }
 
 /**
- * The command line that applies `state` with proxycfg.exe (XP / 2003; protocol.md 5.3): per-scheme servers are
+ * The command line that applies `state` with proxycfg.exe (XP / 2003; `proxycfg /?`): per-scheme servers are
  * space-separated there ("http=a https=b"); the bypass list keeps `;`.
  */
 export function proxycfgSetCommand(state: WinHttpProxyState): string {

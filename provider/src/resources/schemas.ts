@@ -75,7 +75,7 @@ export function plain<T>(value: T): T {
 // ---------------------------------------------------------------------------------------------------------------
 // Field validators shared by the schemas
 
-/** One WinHTTP proxy entry: `[scheme=][http://]host[:port]` (WinHTTP proxy syntax, protocol.md 5.2). */
+/** One WinHTTP proxy entry: `[scheme=][http://]host[:port]` (WinHTTP proxy syntax, `netsh winhttp set proxy /?`). */
 const PROXY_ENTRY = /^(?:(?:http|https|ftp|socks)=)?(?:http:\/\/)?[A-Za-z0-9._\-[\]:]+$/i;
 const BYPASS_ENTRY = /^[\x21-\x7e]+$/;
 
@@ -228,7 +228,7 @@ export const serviceAuthSchema = z
     cbtHardeningLevel: z
       .enum(CBT_LEVELS)
       .optional()
-      .describe("Service/Auth/CbtHardeningLevel for HTTPS (WinRM 2.0+; protocol.md 6.2). Unset: leave as is."),
+      .describe("Service/Auth/CbtHardeningLevel for HTTPS (WinRM 2.0+; winrm/config/service/auth, test/emulator/host/configStore.ts). Unset: leave as is."),
   })
   .strict();
 

@@ -1,6 +1,6 @@
 /**
  * WinHttpProxySetting: the WinHTTP default proxy of one Windows host (what WinRM 1.1 and every WinHTTP service use to
- * reach the network; protocol.md 5).
+ * reach the network; provider/src/hosts/winhttp.ts).
  *
  * id: `winhttp:<endpoint>` (the normalised WinRM endpoint, e.g. `winhttp:https://web01.corp.example:5986/wsman`):
  * one host has one WinHTTP default proxy.

@@ -1,7 +1,7 @@
 /**
  * Console code pages of remote cmd shells.
  *
- * The Create option WINRS_CODEPAGE (MS-WSMV 2.2.4.37 / protocol.md 1.4) decides how the shell's stdin/stdout bytes are
+ * The Create option WINRS_CODEPAGE (MS-WSMV 2.2.4.37 / MS-WSMV 3.1.4 Create) decides how the shell's stdin/stdout bytes are
  * encoded. We ask for 65001 (UTF-8). Hosts before Vista/2008 (Identify "OS: 5.x", e.g. Server 2003 R2 with WinRM 1.1)
  * ignore it and print in their OEM code page (437 en-US, 850 es-ES / it-IT, ...). There we learn the page once by
  * running `chcp` and reading the number: the sentence around it is localized ("Active code page: 850",

@@ -1,9 +1,9 @@
 /**
  * A remote cmd shell (MS-WSMV 3.1.4.5 Create, 3.1.4.11 Command, 3.1.4.13 Send, 3.1.4.14 Receive, 3.1.4.12 Signal,
- * 3.1.4.4 Delete; protocol.md 1.4-1.9), reusable for several commands.
+ * 3.1.4.4 Delete; MS-WSMV 3.1.4 Create; MS-WSMV 3.1.4 Delete), reusable for several commands.
  *
  * Round trips: Create, then per command Command + Receive (+ Send when there is stdin), then Delete. A finished
- * command must be released with Signal terminate before the next Command in the same shell (protocol.md 1.6): we
+ * command must be released with Signal terminate before the next Command in the same shell (MS-WSMV 3.1.4 Receive): we
  * send it lazily, only when another command follows; Delete releases the shell's commands with it (MS-WSMV 3.1.4.4),
  * so a one-shot command never pays for it.
  */
@@ -217,7 +217,7 @@ export class RemoteShell {
           if (s.data.length === 0) continue;
           if (s.name === "stdout" || s.name === "stderr") yield { kind: "output", stream: s.name, data: s.data };
         }
-        // Done, not End, means complete; ExitCode is meaningful only with Done (protocol.md 1.6).
+        // Done, not End, means complete; ExitCode is meaningful only with Done (MS-WSMV 3.1.4 Receive).
         if (r.done) {
           finished = true;
           this.unreleased = id;

@@ -1,23 +1,23 @@
 /**
  * One pinned HTTP/1.1 connection per WinRM session, on undici's `Client` (never a Pool: NTLM, Kerberos and CredSSP
- * authenticate the TCP connection, and the sealing state lives with it, protocol.md 2.3 and 4.3).
+ * authenticate the TCP connection, and the sealing state lives with it, MS-WSMV 2.2.9.1; RFC 4559 6).
  *
  * - pipelining 1: one request at a time on the socket, so a response belongs to the request just written;
  * - `Accept-Encoding: identity`: WinRM bodies are never compressed at the HTTP level (pypsrp sends the same, IIS and
  *   Exchange fronts otherwise gzip, and a compressed multipart/encrypted body cannot be length-checked);
  * - `Content-Length` on every request, including 0 on the bodyless handshake POSTs: http.sys answers chunked shell
- *   verbs with wsman:InternalError (protocol.md 1.11-1.12, metasploit #6827);
+ *   verbs with wsman:InternalError (MS-WSMV 2.2.4.43; test/emulator/server.ts, metasploit #6827);
  * - our own connector counts sockets and keeps the TLS socket for channel bindings; undici's `disconnect` event tells
  *   the session that the socket (and the security context bound to it) is gone.
  *
- * Three routes (protocol.md 4.1):
+ * Three routes (RFC 9110 9.3.6):
  * - direct: the socket goes to the endpoint;
  * - tunnel: the socket is a CONNECT tunnel through the proxy (proxyTunnel.ts, with the proxy's 407 handshake), TLS
  *   inside it for https://; one tunnel = one end-to-end connection, so connection-based auth keeps its affinity;
  * - forward: the socket goes to the proxy and every request is in absolute-form (`POST http://host:5985/wsman`,
  *   RFC 9112 3.2.2) with `Host` = the endpoint (RFC 9112 3.2); http:// endpoints only (policy.ts). Still one pinned
  *   client connection: whether the proxy pins its upstream connection to it is the session's affinity check.
- * An https:// proxy (protocol.md 4.2) adds TLS between us and the proxy on the tunnel and forward routes; that TLS is
+ * An https:// proxy (RFC 9110 11.7) adds TLS between us and the proxy on the tunnel and forward routes; that TLS is
  * the proxy's (proxy.tls), and channel bindings only ever come from the host's own TLS (`hostTls` below), never from
  * it: over an https:// proxy to an http:// host there are none, as with an http:// proxy.
  * auto = tunnel; for an http:// endpoint, when the proxy refuses CONNECT (403/405/501/400: squid allows CONNECT only
@@ -481,7 +481,7 @@ export class HttpChannel {
     client.on("disconnect", () => {
       const gone = connectedId;
       if (this.current?.id === gone) this.current = undefined;
-      // The security context (and its sealing sequence numbers) died with the socket (protocol.md 2.3).
+      // The security context (and its sealing sequence numbers) died with the socket (MS-WSMV 2.2.9.1).
       for (const l of this.disconnectListeners) l(gone);
     });
     return client;

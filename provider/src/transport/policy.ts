@@ -1,7 +1,7 @@
 /**
  * The rules checked before any byte is sent. A refused configuration never opens a socket.
  *
- * Microsoft, "Proxy Servers and WinRM" (DEVELOPERS.md rules 2 and 5, protocol.md 4.3):
+ * Microsoft, "Proxy Servers and WinRM" (README "Through a proxy", rules 2 and 5, RFC 4559 6):
  * - rule 2: "if the proxy requires authentication, WinRM clients and servers must use HTTPS". Proxy credentials with
  *   an http:// endpoint are refused, whatever the proxy mode: over a forward proxy the credentials and the WinRM
  *   exchange share one cleartext link, and a proxy that authenticates users is one that inspects traffic.

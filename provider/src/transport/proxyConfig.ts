@@ -27,7 +27,7 @@ export interface ResolvedProxy {
   readonly source: "config" | "env";
   /** Where it came from, for messages: "proxy.url" or the environment variable's name. */
   readonly field: string;
-  /** TLS to the proxy itself, for an https:// proxy (protocol.md 4.2); undefined for http://. */
+  /** TLS to the proxy itself, for an https:// proxy (RFC 9110 11.7); undefined for http://. */
   readonly tls?: TlsConnectOptions;
 }
 

@@ -15,7 +15,7 @@
  * - `Proxy-Connection` is non-standard and RFC 7230 A.1.2 asks clients not to send it; we send `Connection: keep-alive`
  *   (for HTTP/1.0 proxies) and honour either header in responses.
  * - No credential ever appears in an error or an event: the proxy is named by host:port only.
- * - An https:// proxy (protocol.md 4.2): TLS to the proxy first, verified against proxy.tls (never the host's tls
+ * - An https:// proxy (RFC 9110 11.7): TLS to the proxy first, verified against proxy.tls (never the host's tls
  *   settings), then the CONNECT exchange inside it, so Proxy-Authorization never crosses the network in clear; TLS to
  *   an https:// host then runs inside that TLS (TLS in TLS), and its channel bindings are the host's.
  */

@@ -2,7 +2,7 @@
  * The authenticated WinRM session: one HTTP channel, one security context bound to its socket, and (on http://) every
  * SOAP message sealed in multipart/encrypted (MS-WSMV 2.2.9.1).
  *
- * Handshake: Flow A of protocol.md 2.3 — every leg is an EMPTY POST (Content-Length: 0), so no SOAP byte leaves before
+ * Handshake: Flow A of MS-WSMV 2.2.9.1 — every leg is an EMPTY POST (Content-Length: 0), so no SOAP byte leaves before
  * the context can seal it (pywinrm setup_encryption, WinRb init_auth, pypsrp _prepare_wsman_request). We skip the
  * anonymous probe and send the first token pre-emptively (as WinRb does): NEGOTIATE -> 401 CHALLENGE ->
  * AUTHENTICATE -> 200. Then messages go without Authorization; sequence numbers start at 0 on both sides.
@@ -12,7 +12,7 @@
  *
  * Through a forward proxy (http.ts route "forward") the socket goes to the proxy, and the context lives on whatever
  * upstream connection the proxy picks. Connection-based auth works only when the proxy pins one upstream connection
- * to ours (protocol.md 4.3). We check, and stop with ProxyAffinityError instead of looping, when the proxy:
+ * to ours (RFC 4559 6). We check, and stop with ProxyAffinityError instead of looping, when the proxy:
  * - does not send `Proxy-Support: Session-Based-Authentication` on the 401 (RFC 4559 section 6: a client MUST NOT
  *   use connection-based authentication through a proxy that did not; squid sends it on pinned connections);
  * - strips the Negotiate challenge from the 401 (squid `connection-auth=off` removes connection-based schemes);
@@ -188,7 +188,7 @@ export class WinRMSession {
       // Let a pending close of an idle keep-alive socket (server idle timeout, reset) reach undici first, so we
       // re-authenticate on a new socket instead of writing into a dead one.
       if (this.ctx !== undefined) await new Promise<void>((resolve) => setImmediate(resolve));
-      // A context is only good on the socket it was built on (protocol.md 2.3).
+      // A context is only good on the socket it was built on (MS-WSMV 2.2.9.1).
       const live = this.ctx !== undefined && this.ctx.connectionId === this.channel.connectionId ? this.ctx : undefined;
       if (live === undefined && this.unproven !== undefined) {
         // The 200 of the handshake came back, and the connection it authenticated is gone before any message.
@@ -391,7 +391,7 @@ export class WinRMSession {
     return decodeText(res.body, ct);
   }
 
-  /** Flow A (protocol.md 2.3): the handshake on empty bodies, all legs on one socket. */
+  /** Flow A (MS-WSMV 2.2.9.1): the handshake on empty bodies, all legs on one socket. */
   private async handshake(signal: AbortSignal | undefined): Promise<Context> {
     this.dropContext();
     this.handshakes++;
@@ -567,7 +567,7 @@ export class WinRMSession {
 
   /**
    * Over https://, a Kerberos AP-REQ carries the channel bindings (RFC 4121 4.1.1.2 Bnd), and it is made before the
-   * first request: open the connection first with Flow A's anonymous empty POST (protocol.md 2.3 step 1, as pywinrm's
+   * first request: open the connection first with Flow A's anonymous empty POST (MS-WSMV 2.2.9.1, as pywinrm's
    * requests-kerberos does), which the server answers 401 with its schemes. Returns the requests it took (1, 0 over
    * http://) and the schemes the 401 offered.
    */
@@ -624,7 +624,7 @@ function offered(res: HttpResponse): string {
   return schemes.length > 0 ? ` (it offers: ${[...new Set(schemes)].join(", ")})` : "";
 }
 
-/** Bodies are UTF-8 unless the content type says UTF-16 (event forwarding does, protocol.md 1.12). */
+/** Bodies are UTF-8 unless the content type says UTF-16 (event forwarding does, test/emulator/server.ts). */
 function decodeText(body: Buffer, contentType: string): string {
   if (/charset\s*=\s*"?utf-16/i.test(contentType)) {
     if (body[0] === 0xfe && body[1] === 0xff) return Buffer.from(body.subarray(2)).swap16().toString("utf16le");

@@ -1,5 +1,5 @@
 /**
- * multipart/encrypted framing of sealed WinRM messages (MS-WSMV 2.2.9.1.1-2.2.9.1.3; byte layout in protocol.md 2.4).
+ * multipart/encrypted framing of sealed WinRM messages (MS-WSMV 2.2.9.1.1-2.2.9.1.3; byte layout in MS-WSMV 2.2.9.1).
  *
  *   Content-Type: multipart/encrypted;protocol="<protocol>";boundary="Encrypted Boundary"
  *

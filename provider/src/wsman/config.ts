@@ -1,5 +1,5 @@
 /**
- * WinRM configuration documents (WS-Transfer Get/Put on winrm/config resources; MS-WSMV 4.2.1, protocol.md 1.10).
+ * WinRM configuration documents (WS-Transfer Get/Put on winrm/config resources; MS-WSMV 4.2.1, MS-WSMV 4.2.1).
  *
  * Each resource's document has a root element in the resource's own namespace (prefix cfg by convention), and every
  * descendant in that same namespace: cfg:Config (…/wsman/1/config), cfg:Service (…/config/service), cfg:Auth

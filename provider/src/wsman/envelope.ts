@@ -1,7 +1,7 @@
 /**
  * Building SOAP 1.2 envelopes for WS-Management, client requests and (for the emulator) server responses.
  *
- * Requests follow what pywinrm and the Windows client send (protocol.md 1.2, MS-WSMV 3.1.4.1.5-3.1.4.1.9, 4.7):
+ * Requests follow what pywinrm and the Windows client send (MS-WSMV 2.2.4, MS-WSMV 3.1.4.1.5-3.1.4.1.9, 4.7):
  * a:To, a:ReplyTo/a:Address, w:MaxEnvelopeSize, a:MessageID, w:Locale, p:DataLocale, w:OperationTimeout,
  * w:ResourceURI, a:Action, then w:SelectorSet / w:OptionSet. Responses follow what Windows sends: root xml:lang="en-US",
  * a:Action (...Response), a new a:MessageID, a:To anonymous, a:RelatesTo = the request's MessageID.
@@ -81,7 +81,7 @@ export function buildRequest(spec: RequestSpec): { xml: string; messageId: strin
     `<a:ReplyTo><a:Address s:mustUnderstand="true">${ANONYMOUS}</a:Address></a:ReplyTo>`,
     `<w:MaxEnvelopeSize s:mustUnderstand="true">${spec.maxEnvelopeSize ?? DEFAULT_MAX_ENVELOPE_SIZE}</w:MaxEnvelopeSize>`,
     `<a:MessageID>${xmlEscape(messageId)}</a:MessageID>`,
-    // mustUnderstand="true" on Locale makes Windows fault wsman:UnsupportedFeature (protocol.md 1.2).
+    // mustUnderstand="true" on Locale makes Windows fault wsman:UnsupportedFeature (MS-WSMV 2.2.4).
     `<w:Locale xml:lang="${locale}" s:mustUnderstand="false"/>`,
     `<p:DataLocale xml:lang="${locale}" s:mustUnderstand="false"/>`,
   ];

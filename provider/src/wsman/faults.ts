@@ -1,5 +1,5 @@
 /**
- * SOAP faults of the WS-Management service (MS-WSMV 2.2.4.43, 3.1.4.1.31, 4.10; protocol.md 1.11).
+ * SOAP faults of the WS-Management service (MS-WSMV 2.2.4.43, 3.1.4.1.31, 4.10; MS-WSMV 2.2.4.43).
  *
  * Shape as real hosts send it (pypsrp test fixtures captured from Server 2016/2022, WinRb soap_fault_v1.xml):
  * HTTP 500, a:Action http://schemas.dmtf.org/wbem/wsman/1/wsman/fault, s:Fault { s:Code { s:Value, s:Subcode/s:Value },

@@ -1,5 +1,5 @@
 /**
- * WS-Management namespace URIs, resource URIs, actions and shell constants (MS-WSMV 2.2.1, protocol.md 1.1-1.8).
+ * WS-Management namespace URIs, resource URIs, actions and shell constants (MS-WSMV 2.2.1, MS-WSMV 2.2.1; MS-WSMV 3.1.4 Signal).
  *
  * The prefixes used as keys are the conventional ones we write; when reading, every lookup goes by URI, because
  * servers and clients pick their own prefixes (pywinrm writes env:/a:/w:, Windows s:/a:/w:, others wsa:/wsman:).
@@ -50,7 +50,7 @@ const TRANSFER = "http://schemas.xmlsoap.org/ws/2004/09/transfer";
 const SHELL = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell";
 const ENUMERATION = "http://schemas.xmlsoap.org/ws/2004/09/enumeration";
 
-/** a:Action values (protocol.md 1.3, MS-WSMV 3.1.4). */
+/** a:Action values (MS-WSMV 3.1.4, MS-WSMV 3.1.4). */
 export const ACTION = {
   create: `${TRANSFER}/Create`,
   createResponse: `${TRANSFER}/CreateResponse`,

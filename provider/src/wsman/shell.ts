@@ -1,6 +1,6 @@
 /**
  * Windows Remote Shell (cmd) message bodies, client and server side (MS-WSMV 2.2.4.7-2.2.4.40, 3.1.4.5-3.1.4.14,
- * 4.7; protocol.md 1.4-1.8). Every body builder returns the inner XML of s:Body; each fragment declares the
+ * 4.7; MS-WSMV 3.1.4 Create; MS-WSMV 3.1.4 Signal). Every body builder returns the inner XML of s:Body; each fragment declares the
  * namespaces it uses so it stays valid inside any envelope.
  */
 
@@ -80,7 +80,7 @@ function readStreams(parent: XmlElement, what: string): ReceivedStream[] {
 // ---------------------------------------------------------------------------------------------------------------
 // client side: request bodies
 
-/** Header options of a Create (protocol.md 1.4): WINRS_NOPROFILE and WINRS_CODEPAGE (437 pywinrm, 65001 UTF-8). */
+/** Header options of a Create (MS-WSMV 3.1.4 Create): WINRS_NOPROFILE and WINRS_CODEPAGE (437 pywinrm, 65001 UTF-8). */
 export function shellCreateOptions(opts: { codePage?: number; noProfile?: boolean }): Record<string, string> {
   const o: Record<string, string> = {};
   if (opts.noProfile !== undefined) o.WINRS_NOPROFILE = opts.noProfile ? "TRUE" : "FALSE";
@@ -88,7 +88,7 @@ export function shellCreateOptions(opts: { codePage?: number; noProfile?: boolea
   return o;
 }
 
-/** Header options of a Command (protocol.md 1.5). */
+/** Header options of a Command (MS-WSMV 3.1.4 Command). */
 export function commandOptions(opts: { skipCmdShell?: boolean; consoleModeStdin?: boolean } = {}): Record<string, string> {
   return {
     WINRS_CONSOLEMODE_STDIN: opts.consoleModeStdin === false ? "FALSE" : "TRUE",
@@ -282,7 +282,7 @@ export function parseSignal(env: Envelope): { commandId?: string; code: string }
 // server side (emulator): response bodies
 
 /**
- * A ShellId in the form the WinRM version uses (protocol.md 1.4): `uuid:` + upper-case GUID on 1.1, a bare
+ * A ShellId in the form the WinRM version uses (MS-WSMV 3.1.4 Create): `uuid:` + upper-case GUID on 1.1, a bare
  * upper-case GUID on 2.0+.
  */
 export function newShellId(profile: "1.1" | "2.0+", uuid: string = randomUUID()): string {

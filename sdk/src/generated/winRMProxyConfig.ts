@@ -81,7 +81,10 @@ export interface ServiceAuthArgs {
    */
   credSSP?: pulumi.Input<boolean | undefined>;
 
-  /** Service/Auth/CbtHardeningLevel for HTTPS (WinRM 2.0+; protocol.md 6.2). Unset: leave as is. */
+  /**
+   * Service/Auth/CbtHardeningLevel for HTTPS (WinRM 2.0+; winrm/config/service/auth,
+   * test/emulator/host/configStore.ts). Unset: leave as is.
+   */
   cbtHardeningLevel?: pulumi.Input<"None" | "Relaxed" | "Strict" | undefined>;
 }
 

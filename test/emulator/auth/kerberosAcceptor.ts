@@ -1,11 +1,11 @@
 /**
- * The emulated host's Kerberos acceptor: one GSS acceptor context per TCP connection (protocol.md 2.3), over the
+ * The emulated host's Kerberos acceptor: one GSS acceptor context per TCP connection (MS-WSMV 2.2.9.1), over the
  * native addon (provider/src/auth/kerberos/gssapi.ts) with the host's keytab (the realm from KRB5_CONFIG).
  *
  * - Takes the raw krb5 token (`Authorization: Kerberos`, or under `Negotiate` as pywinrm sends it) and SPNEGO
  *   (`Negotiate`, as Windows sends it); the reply token (AP-REP, or the SPNEGO negTokenResp around it) is in the same
  *   form, and rides on the 200 (`WWW-Authenticate: <scheme> <token>`).
- * - Channel bindings over HTTPS per Service/Auth/CbtHardeningLevel (protocol.md 6.2, Extended Protection): None
+ * - Channel bindings over HTTPS per Service/Auth/CbtHardeningLevel (winrm/config/service/auth, test/emulator/host/configStore.ts, Extended Protection): None
  *   ignores them; Relaxed refuses a mismatch but accepts a client that sent none (MIT's gss_accept_sec_context does
  *   exactly that); Strict also requires them (GSS_C_CHANNEL_BOUND_FLAG).
  * - Seals replies with gss_wrap_iov as the acceptor (RFC 4121 flags 0x07, key usage 22), protocol string per scheme:

@@ -1,11 +1,11 @@
 /**
  * The WinRM service configuration of an emulated host: what `winrm get|set winrm/config/...` shows and changes, and
- * what WS-Transfer Get/Put on the config resources read and write (protocol.md 1.10, 6.1-6.5; MS-WSMV 4.2.1).
+ * what WS-Transfer Get/Put on the config resources read and write (MS-WSMV 4.2.1; MS-WSMV 3.1.4.1.29.1; `winrm help config`; MS-WSMV 4.2.1).
  *
- * Defaults follow protocol.md 1.10 / 6.2 for WinRM 3.0. Values that differ on older stacks:
- * - MaxEnvelopeSizekb 150 on WinRM 1.1 / 2.0 (protocol.md 1.10; 500 from 3.0).
+ * Defaults follow MS-WSMV 4.2.1 for WinRM 3.0. Values that differ on older stacks:
+ * - MaxEnvelopeSizekb 150 on WinRM 1.1 / 2.0 (MS-WSMV 4.2.1; 500 from 3.0).
  * - 1.1 has no CredSSP, no CbtHardeningLevel, no IPv4Filter/IPv6Filter, no compatibility listeners
- *   (protocol.md 5.4); client and service Basic default false on 1.1.
+ *   (test/emulator/host/profiles.ts); client and service Basic default false on 1.1.
  * - The throttling values of 1.1 / 2.0 (MaxConcurrentOperationsPerUser, MaxConnections, Winrs quotas) are the values
  *   seen in public 2008 R2 output; unconfirmed: the 1.1 values were not found and reuse the 2.0 ones.
  * Key names are matched case-insensitively (the winrm tool accepts any case) and stored with Windows' spelling.
@@ -16,9 +16,9 @@ import type { HostProfile } from "./profiles.js";
 
 export type { ConfigTree };
 
-/** 0x80338000: the resource URI / selectors name nothing (protocol.md 1.11). */
+/** 0x80338000: the resource URI / selectors name nothing (MS-WSMV 2.2.4.43). */
 export const WSMAN_RESOURCE_NOT_FOUND = 2150858752;
-/** 0x80338041: seen with w:SchemaValidationError (protocol.md 1.11); used for unknown keys and invalid values. */
+/** 0x80338041: seen with w:SchemaValidationError (MS-WSMV 2.2.4.43); used for unknown keys and invalid values. */
 export const WSMAN_SCHEMA_VALIDATION = 2150858817;
 
 /** A refused configuration change or an unknown resource, with the WS-Man error code Windows reports. */
@@ -59,7 +59,7 @@ function defaults(p: HostProfile): ConfigTree {
   const ports = (): ConfigTree => ({ HTTP: String(p.defaultPorts.http), HTTPS: String(p.defaultPorts.https) });
 
   const service: ConfigTree = {
-    // 2012+ adds (A;;GR;;;IU) (protocol.md 1.10); older hosts have the plain Administrators-only SDDL.
+    // 2012+ adds (A;;GR;;;IU) (MS-WSMV 4.2.1); older hosts have the plain Administrators-only SDDL.
     RootSDDL: v3
       ? "O:NSG:BAD:P(A;;GA;;;BA)(A;;GR;;;IU)S:P(AU;FA;GA;;;WD)(AU;SA;GXGW;;;WD)"
       : "O:NSG:BAD:P(A;;GA;;;BA)S:P(AU;FA;GA;;;WD)(AU;SA;GWGX;;;WD)",
@@ -305,12 +305,12 @@ export class WinRMConfigStore {
     return typeof node === "string" ? node : undefined;
   }
 
-  /** Service\AllowUnencrypted (protocol.md 6.1). */
+  /** Service\AllowUnencrypted (MS-WSMV 3.1.4.1.29.1). */
   get allowUnencrypted(): boolean {
     return this.leaf("Service", "AllowUnencrypted") === "true";
   }
 
-  /** Service\Auth (protocol.md 6.2). Stacks without CredSSP / CBT report false / "None". */
+  /** Service\Auth. Stacks without CredSSP / CBT report false / "None". */
   get serviceAuth(): ServiceAuthState {
     const b = (k: string): boolean => this.leaf("Service", "Auth", k) === "true";
     const cbt = this.leaf("Service", "Auth", "CbtHardeningLevel");
@@ -329,7 +329,7 @@ export class WinRMConfigStore {
     return Number(this.leaf("MaxEnvelopeSizekb"));
   }
 
-  /** Listeners for `winrm enumerate winrm/config/listener` (protocol.md 6.3), copies. */
+  /** Listeners for `winrm enumerate winrm/config/listener` (winrm/config/listener), copies. */
   listeners(): ConfigTree[] {
     return this.listenerList.map(deepCopy);
   }

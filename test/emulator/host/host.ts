@@ -142,14 +142,14 @@ export class EmulatedHost {
 
   /**
    * Write a new WinHTTP proxy the way netsh and proxycfg do: counter + 1, the native value and, on 64-bit Windows,
-   * the WOW6432Node twin (protocol.md 5.5).
+   * the WOW6432Node twin (provider/src/hosts/winhttpSettings.ts).
    */
   writeWinHttpProxy(state: WinHttpProxyState): void {
     const counter = (this.winHttpProxy.counter + 1) >>> 0;
     this.storeWinHttpSettings(encodeWinHttpSettings(state, counter));
   }
 
-  /** The native value and, on 64-bit Windows, its WOW6432Node twin: both always hold the same blob (protocol.md 5.5). */
+  /** The native value and, on 64-bit Windows, its WOW6432Node twin: both always hold the same blob (provider/src/hosts/winhttpSettings.ts). */
   private storeWinHttpSettings(blob: Buffer): void {
     this.registry.setValue(CONNECTIONS_KEY, "WinHttpSettings", { type: "REG_BINARY", data: blob });
     if (this.profile.is64Bit) this.registry.setValue(CONNECTIONS_KEY_WOW64, "WinHttpSettings", { type: "REG_BINARY", data: blob });

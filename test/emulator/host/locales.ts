@@ -4,13 +4,13 @@
  * only labels and messages are.
  *
  * Provenance:
- * - en-US: protocol.md 5.1-5.3 (netsh layout from KB4494447; proxycfg layout [partly unconfirmed] there too).
+ * - en-US: `proxycfg /?` (netsh layout from KB4494447; proxycfg layout [partly unconfirmed] there too).
  * - es-ES / it-IT: netsh "command not found" is from Microsoft's localized netsh docs; the cmd "not recognized"
  *   message and `ver` ("Versión" / "Versione") from public console transcripts; "Acceso directo (sin servidor
  *   proxy)." from a public transcript of `netsh winhttp show proxy`. Every other es/it string is a translation made
  *   for the emulator and carries an "unconfirmed:" comment until checked against a real localized host.
  * - Label padding is literal text in Windows' resources, not computed alignment: English "Bypass List     :" and
- *   French "Liste de contournement     :" both carry five spaces (protocol.md 5.1), so the tables keep it verbatim.
+ *   French "Liste de contournement     :" both carry five spaces, so the tables keep it verbatim.
  */
 
 export type Locale = "en-US" | "es-ES" | "it-IT";
@@ -140,7 +140,7 @@ const EN: LocaleStrings = {
     bypassListLabel: "Bypass List     :",
     none: "(none)",
     updated: "Updated proxy settings",
-    // unconfirmed: line layout of the usage text (protocol.md 5.3 gives the option lines only).
+    // unconfirmed: line layout of the usage text (`proxycfg /?` gives the option lines only).
     usage: [
       "usage:",
       "",
@@ -156,7 +156,7 @@ const EN: LocaleStrings = {
       "    proxycfg -u  : import proxy settings from current user's",
       "                   Microsoft Internet Explorer manual settings (in HKCU)",
     ].join("\r\n"),
-    // unconfirmed: proxycfg -u when Internet Explorer uses auto-detect or a PAC script (protocol.md 5.3: it fails).
+    // unconfirmed: proxycfg -u when Internet Explorer uses auto-detect or a PAC script (`proxycfg /?`: it fails).
     ieNotManual: "Error importing proxy settings: Internet Explorer is not configured with a manual proxy server.",
   },
   reg: {

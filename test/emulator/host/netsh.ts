@@ -1,5 +1,5 @@
 /**
- * netsh.exe, the winhttp context only (protocol.md 5.1, 5.2): `show proxy`, `set proxy`, `reset proxy`,
+ * netsh.exe, the winhttp context only (test/emulator/host/locales.ts; `netsh winhttp set proxy /?`): `show proxy`, `set proxy`, `reset proxy`,
  * `import proxy source=ie`. Every command reads and writes the host's WinHttpSettings blob (host.ts), so netsh,
  * proxycfg and `reg query` always agree.
  *
@@ -7,7 +7,7 @@
  * - The winhttp context exists from Vista / 2008. On 2003 netsh answers "The following command was not found:
  *   winhttp show proxy." (localized), exit code 1.
  * - Keywords match case-insensitively and by unique prefix (`netsh winhttp sh pr`).
- * - set / reset / import print the resulting settings in the `show proxy` layout [partly unconfirmed, protocol.md 5.1].
+ * - set / reset / import print the resulting settings in the `show proxy` layout [partly unconfirmed, test/emulator/host/locales.ts].
  * - Values (servers, bypass lists) are stored and printed exactly as given; only labels are localized.
  */
 import type { WinHttpProxyState } from "../../../provider/src/hosts/winhttpSettings.js";
@@ -77,7 +77,7 @@ function importProxy(proc: ProcState, io: ProgramIO, args: string[]): number {
     io.stdout.write(`${proc.strings.netsh.invalidSource}\r\n\r\n`);
     return 1;
   }
-  // Only the current user's *manual* proxy is imported; PAC and auto-detect are not (protocol.md 5.2).
+  // Only the current user's *manual* proxy is imported; PAC and auto-detect are not (`netsh winhttp set proxy /?`).
   const ie = proc.host.ieProxy;
   const state: WinHttpProxyState =
     ie.enabled && ie.proxyServer !== ""

@@ -2,13 +2,13 @@
  * The Windows versions the emulator can pretend to be. One profile = one OS build + the WinRM stack it ships with (or
  * the one the project targets on it), and the host tools that differ between them (proxycfg.exe vs netsh winhttp).
  *
- * Facts (protocol.md 5.4 unless stated):
+ * Facts:
  * - WinRM 1.1: XP/2003 with KB936059, Vista SP1 / Server 2008. Default listener ports 80/443; no CredSSP, no
  *   CbtHardeningLevel; MaxEnvelopeSizekb 150. Vista SP1/2008 is treated as 1.1 (the TechNet table says "2.0" for
- *   wsmsvc 6.0.6001.18000; MS-WSMV groups it with the pre-KB968930 behaviours: protocol.md 7.7, conflicting sources).
+ *   wsmsvc 6.0.6001.18000; MS-WSMV groups it with the pre-KB968930 behaviours: unconfirmed, conflicting sources).
  * - WinRM 2.0: built into 7 / 2008 R2. Ports 5985/5986. MaxEnvelopeSizekb 150.
  * - WinRM 3.0+: 8 / 2012 and later. Ports 5985/5986. MaxEnvelopeSizekb 500.
- * - proxycfg.exe exists on XP/2003 only; netsh's winhttp context exists from Vista/2008 (protocol.md 5.2, 5.3).
+ * - proxycfg.exe exists on XP/2003 only; netsh's winhttp context exists from Vista/2008 (`netsh winhttp set proxy /?`; `proxycfg /?`).
  * - Identify's ProductVersion reads "OS: <major.minor.build> SP: <major.minor> Stack: <wsman stack>"
  *   (e.g. "OS: 10.0.17763 SP: 0.0 Stack: 3.0").
  */
@@ -44,7 +44,7 @@ export interface HostProfile {
    * to its OEM code page and every program prints in it.
    */
   readonly supportsUtf8CodePage: boolean;
-  /** 64-bit Windows: 32-bit processes see HKLM\SOFTWARE\WOW6432Node (protocol.md 5.5). */
+  /** 64-bit Windows: 32-bit processes see HKLM\SOFTWARE\WOW6432Node (provider/src/hosts/winhttpSettings.ts). */
   readonly is64Bit: boolean;
   readonly maxEnvelopeSizekb: number;
   /** Default listener ports of the stack (1.1: 80/443; 2.0 and later: 5985/5986). */

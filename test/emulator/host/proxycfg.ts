@@ -1,9 +1,9 @@
 /**
- * proxycfg.exe (XP / Server 2003 only; protocol.md 5.3): no option = show, `-d` direct, `-p <servers> [<bypass>]`,
+ * proxycfg.exe (XP / Server 2003 only; `proxycfg /?`): no option = show, `-d` direct, `-p <servers> [<bypass>]`,
  * `-u` import the current user's manual IE proxy, `-i` like -u unless proxycfg was used before, `-?` usage.
  * Reads and writes the same WinHttpSettings blob as netsh (host.ts).
  *
- * Layout [partly unconfirmed, protocol.md 5.3 / 7.6]: banner, blank line, "Current WinHTTP proxy settings under:",
+ * Layout [partly unconfirmed, `proxycfg /?`; unconfirmed]: banner, blank line, "Current WinHTTP proxy settings under:",
  * the registry path in three indented lines, blank line, then the settings: the direct line has 5 leading spaces
  * (netsh: 4), the proxy lines 4. After a change, "Updated proxy settings" comes before the block (unconfirmed).
  * Values are stored as given: per-scheme servers keep proxycfg's space separator ("http=a https=b"); the product
@@ -49,7 +49,7 @@ function importIe(proc: ProcState, io: ProgramIO): number {
     return apply(proc, io, { accessType: "proxy", proxyServer: ie.proxyServer, bypassList: ie.bypassList });
   }
   if (ie.autoConfigUrl !== undefined && ie.autoConfigUrl !== "") {
-    // protocol.md 5.3: -u fails when IE uses a PAC script or auto-detect.
+    // `proxycfg /?`: -u fails when IE uses a PAC script or auto-detect.
     io.stdout.write(`${header(proc)}${proc.strings.proxycfg.ieNotManual}\r\n`);
     return 1;
   }

@@ -11,7 +11,7 @@
  * Output layout: Vista and later print `    <name>    <type>    <data>` (four-space columns); XP / 2003 (REG.EXE 3.0)
  * start with "! REG.EXE VERSION 3.0" and separate the columns with tabs. REG_BINARY prints as upper-case hex without
  * spaces, REG_DWORD as 0x<hex>. Type names and data are never localized, which is what makes the WinHttpSettings read
- * locale-independent (protocol.md 5.5); only the messages are.
+ * locale-independent (provider/src/hosts/winhttpSettings.ts); only the messages are.
  */
 import type { ProgramSpec } from "./cmd.js";
 import type { ProcState, ProgramIO } from "./process.js";

@@ -1,6 +1,6 @@
 /**
  * A tiny in-memory registry: keys are case-insensitive paths under HKEY_LOCAL_MACHINE / HKEY_CURRENT_USER, values keep
- * the case they were written with. Enough for WinHttpSettings (native and WOW6432Node, protocol.md 5.5) and the
+ * the case they were written with. Enough for WinHttpSettings (native and WOW6432Node, provider/src/hosts/winhttpSettings.ts) and the
  * current user's Internet Explorer proxy (what `netsh winhttp import proxy source=ie` and `proxycfg -u` read).
  */
 

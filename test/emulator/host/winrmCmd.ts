@@ -1,5 +1,5 @@
 /**
- * winrm.cmd (winrm.vbs) for the configuration commands (protocol.md 6.3, 6.5):
+ * winrm.cmd (winrm.vbs) for the configuration commands (winrm/config/listener; `winrm help config`):
  *   winrm get|g <path>                     text tree of winrm/config[/service[/auth]|/client[/auth]|/winrs]
  *   winrm set|s <path> @{Key="v";K2="v"}   change values, then print the resource as get does
  *   winrm enumerate|e winrm/config/listener

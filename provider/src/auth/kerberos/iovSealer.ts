@@ -3,7 +3,7 @@
  * (our client) and the acceptor (the emulated host): gss_wrap_iov with HEADER | DATA | PADDING; the header (60 bytes
  * for AES: RFC 4121 token + encrypted header copy + checksum, RRC 28, EC 0) goes after the LE32 length, the encrypted
  * data after it. AES keeps the plaintext length, so the padding is empty; RC4-HMAC would pad, and the padding then
- * travels after the data, as pyspnego's wrap_winrm sends it (protocol.md 2.6). Unwrap is strict and in order
+ * travels after the data, as pyspnego's wrap_winrm sends it (MS-WSMV 2.2.9.1.2.2). Unwrap is strict and in order
  * (sequence numbers, replay): a failure is a DecryptError that keeps the GSS text, never message content.
  */
 import { DecryptError } from "../../errors.js";

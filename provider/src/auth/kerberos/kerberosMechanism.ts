@@ -8,17 +8,17 @@
  * - Target: `HTTP/<host>` by default (the SPN of the WinRM service, MS-WSMV 2.2.9.1.2), given to GSS as the host-based
  *   service name `HTTP@host` (RFC 2743 4.1; the realm comes from krb5.conf [domain_realm]); an SPN with a realm
  *   (`HTTP/host@REALM`) goes as a principal name.
- * - Schemes (protocol.md 2.2): "Kerberos" sends the raw krb5 InitialContextToken (OID 1.2.840.113554.1.2.2 + AP-REQ)
+ * - Schemes (RFC 4559 4): "Kerberos" sends the raw krb5 InitialContextToken (OID 1.2.840.113554.1.2.2 + AP-REQ)
  *   and seals with protocol `application/HTTP-Kerberos-session-encrypted` (MS-WSMV 2.2.9.1.2.1); "Negotiate" wraps it
  *   in SPNEGO (RFC 4178, krb5 the only mech offered) and seals with `application/HTTP-SPNEGO-session-encrypted`.
  *   A "Kerberos" mechanism whose host offers only Negotiate moves to "Negotiate" once (withOfferedScheme).
- * - One round trip (protocol.md 2.3): AP-REQ with MUTUAL | REPLAY | SEQUENCE | CONF | INTEG on an empty body, then the
+ * - One round trip (MS-WSMV 2.2.9.1): AP-REQ with MUTUAL | REPLAY | SEQUENCE | CONF | INTEG on an empty body, then the
  *   AP-REP rides on the 200 (`WWW-Authenticate: <scheme> <AP-REP>`); the context is complete once the AP-REP is
  *   processed (the acceptor subkey is then known). A proxy context asks no mutual authentication: squid's
- *   negotiate_kerberos_auth sends no AP-REP with its 200 (peers.md 3).
- * - Channel bindings: the RFC 5929 tls-server-end-point application data over HTTPS (protocol.md 3.5), which krb5
+ *   negotiate_kerberos_auth sends no AP-REP with its 200 (test/peers/squid.ts).
+ * - Channel bindings: the RFC 5929 tls-server-end-point application data over HTTPS (RFC 5929 4.1), which krb5
  *   puts (as the MD5 of gss_channel_bindings_struct) in the authenticator checksum's Bnd field.
- * - Sealing (protocol.md 2.6, MS-WSMV 2.2.9.1.2.2): gss_wrap_iov HEADER | DATA | PADDING; the header part of the
+ * - Sealing (MS-WSMV 2.2.9.1.2.2, MS-WSMV 2.2.9.1.2.2): gss_wrap_iov HEADER | DATA | PADDING; the header part of the
  *   multipart body is the IOV header (60 bytes for AES: RFC 4121 4.2.6.2 token with EC 0, RRC 28, then the rotated
  *   trailer and confounder), the data part the ciphertext (as long as the plaintext for AES).
  */
@@ -189,7 +189,7 @@ export class KerberosMechanism implements AuthMechanism {
     return this.state;
   }
 
-  /** The protocol string for this scheme (protocol.md 2.4: it must match the scheme, OpenWEC checks). */
+  /** The protocol string for this scheme (MS-WSMV 2.2.9.1: it must match the scheme, OpenWEC checks). */
   get protocol(): string {
     return this.scheme === "Kerberos" ? KERBEROS_ENCRYPTED_PROTOCOL : SPNEGO_ENCRYPTED_PROTOCOL;
   }
