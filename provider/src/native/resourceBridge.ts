@@ -17,7 +17,7 @@ import { resourceProviders, type ResourceType } from "../resources/index.js";
 import type { CheckFailure } from "../resources/schemas.js";
 import type { DiffResult, PropertyDiff, Props } from "../resources/types.js";
 import { PACKAGE_NAME } from "./providerConfig.js";
-import { connectionSecretPaths, pathString, unwrapProps, wrapSecrets, type PropertyPath } from "./secrets.js";
+import { connectionSecretPaths, unwrapProps, wrapSecrets, type PropertyPath } from "./secrets.js";
 
 export const RESOURCE_TYPES: readonly ResourceType[] = ["WinHttpProxySetting", "WinRMProxyConfig", "RemoteCommand"];
 
@@ -132,21 +132,9 @@ export class ResourceBridge {
     const r = await resourceProviders[type].diff(id, oldEff.props, newEff.props);
     const detailed: Record<string, DetailedPropertyDiff> = {};
     const replaces = new Set(r.replaces);
-    for (const [key, d] of Object.entries(r.detailedDiff)) {
-      if (key !== "connection") {
-        detailed[key] = { kind: d.kind, inputDiff: true };
-        continue;
-      }
-      // Name the fields of the connection that changed; the endpoint is the one that replaces (another host).
-      const leaves = changedLeaves(oldEff.props.connection, newEff.props.connection, ["connection"]);
-      if (leaves.length === 0) detailed[key] = { kind: d.kind, inputDiff: true };
-      for (const leaf of leaves) {
-        const replace = d.kind.endsWith("-replace") && pathString(leaf.path) === "connection.endpoint";
-        detailed[pathString(leaf.path)] = { kind: replace ? `${leaf.kind}-replace` : leaf.kind, inputDiff: true };
-      }
-    }
-    // The resources' diff names the connection's changed leaves itself (connection.auth.password, ...) and replaces on
-    // `connection`; the engine shows a replace by the path given here, so name the leaf that replaces: the endpoint.
+    // The resources' diff already names the connection's changed leaves (connection.auth.password, ...): passed on.
+    for (const [key, d] of Object.entries(r.detailedDiff)) detailed[key] = { kind: d.kind, inputDiff: true };
+    // It replaces on `connection`; the engine shows a replace by the path given here, so name the leaf: the endpoint.
     if (replaces.has("connection") && detailed["connection.endpoint"]?.kind.endsWith("-replace") === true) {
       replaces.delete("connection");
       replaces.add("connection.endpoint");
