@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { ConfigurationError } from "./errors.js";
 import { splitBypassList } from "./transport/bypassList.js";
+import { THUMBPRINT_FIX, parseThumbprint } from "./transport/tls.js";
 
 /** WinRM's URLPrefix default (MS-WSMV 2.2.4.4 winrm/config URLPrefix = "wsman"). */
 export const DEFAULT_WSMAN_PATH = "/wsman";
@@ -57,6 +58,14 @@ const tlsSchema = z
       .boolean()
       .default(true)
       .describe("Verify the server certificate. Turning this off exposes the credentials to anyone on the path."),
+    thumbprint: z
+      .string()
+      .optional()
+      .describe(
+        "Pin of the host's certificate: its SHA-256 (64 hex digits) or SHA-1 (40, as Windows prints it) fingerprint; " +
+          "colons, spaces and case ignored. Checked on every TLS connection to the host, directly or through any proxy. " +
+          "Alone it replaces CA validation (self-signed listeners); with ca, both must hold.",
+      ),
   })
   .strict();
 
@@ -192,7 +201,13 @@ export interface Connection {
     readonly spn?: string;
     readonly delegate?: boolean;
   };
-  readonly tls: { readonly ca?: string; readonly serverName?: string; readonly rejectUnauthorized: boolean };
+  readonly tls: {
+    readonly ca?: string;
+    readonly serverName?: string;
+    readonly rejectUnauthorized: boolean;
+    /** Normalised: lower-case hex, no separators (transport/tls.ts parseThumbprint). */
+    readonly thumbprint?: string;
+  };
   readonly messageEncryption: "auto" | "always" | "never";
   readonly timeouts: {
     readonly connectMs: number;
@@ -233,6 +248,7 @@ const FIXES: Record<string, string> = {
   "auth.password": "give the password as a string",
   "tls.ca": "give the CA certificate(s) as one PEM string",
   "tls.rejectUnauthorized": "use true (default) or false",
+  "tls.thumbprint": THUMBPRINT_FIX,
   messageEncryption: 'use "auto", "always" or "never"',
   "timeouts.connectMs": "give a positive whole number of milliseconds",
   "timeouts.connectAttempts": "give a whole number from 1 (no retry) to 100",
@@ -282,6 +298,11 @@ export function parseConnection(input: unknown): Connection {
   if (c.tls.ca !== undefined && !c.tls.ca.includes("-----BEGIN CERTIFICATE-----")) {
     throw new ConfigurationError("tls.ca", `is not a PEM certificate; ${fixFor("tls.ca")}`);
   }
+  const pin = c.tls.thumbprint !== undefined ? parseThumbprint(c.tls.thumbprint) : undefined;
+  if (pin !== undefined && !endpoint.startsWith("https:")) {
+    // Over http:// there is no certificate to check: a pin there would protect nothing, silently.
+    throw new ConfigurationError("tls.thumbprint", "applies only to an https:// endpoint; use https:// or remove tls.thumbprint");
+  }
   if (typeof c.codePage === "number" && c.codePage > 65535) {
     throw new ConfigurationError("codePage", `is not a Windows code page; ${fixFor("codePage")}`);
   }
@@ -315,6 +336,7 @@ export function parseConnection(input: unknown): Connection {
       ...(c.tls.ca !== undefined ? { ca: c.tls.ca } : {}),
       ...(c.tls.serverName !== undefined ? { serverName: c.tls.serverName } : {}),
       rejectUnauthorized: c.tls.rejectUnauthorized,
+      ...(pin !== undefined ? { thumbprint: pin.hex } : {}),
     },
     messageEncryption: c.messageEncryption,
     timeouts: {

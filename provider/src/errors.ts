@@ -23,6 +23,7 @@ export type ErrorCode =
   | "WINRM_PROTOCOL"
   | "WINRM_CONNECTION"
   | "WINRM_CONNECTION_LOST"
+  | "WINRM_TLS_PIN_MISMATCH"
   | "WINRM_LIMIT"
   | "WINRM_COMMAND_FAILED"
   | "WINRM_ABORTED";
@@ -207,6 +208,27 @@ export class ConnectionError extends WinRMError {
   ) {
     super(code, message, options);
     this.phase = options?.phase ?? "connect";
+  }
+}
+
+/**
+ * The host's certificate is not the one tls.thumbprint pins: someone on the path (or a re-keyed listener) presented
+ * another. Both fingerprints are public data (a certificate is sent in clear in TLS 1.2, and to anyone who connects).
+ * Never retried: the same host would present the same certificate.
+ */
+export class TlsPinMismatchError extends WinRMError {
+  readonly algorithm: "sha256" | "sha1";
+  readonly expected: string;
+  readonly presented: string | undefined;
+  constructor(algorithm: "sha256" | "sha1", expected: string, presented: string | undefined) {
+    super(
+      "WINRM_TLS_PIN_MISMATCH",
+      `the host's certificate does not match tls.thumbprint: expected ${algorithm.toUpperCase()} ${expected}, ` +
+        `the host presented ${presented ?? "no certificate"}; if the listener's certificate was renewed, pin the new one`,
+    );
+    this.algorithm = algorithm;
+    this.expected = expected;
+    this.presented = presented;
   }
 }
 

@@ -25,6 +25,7 @@ export interface ConnectionFlags {
   ca: string | undefined;
   serverName: string | undefined;
   insecureSkipVerify: boolean;
+  thumbprint: string | undefined;
   operationTimeoutSec: number | undefined;
   connectTimeoutMs: number | undefined;
   connectAttempts: number | undefined;
@@ -70,6 +71,7 @@ const connectionOptions = {
   ca: { type: "string" },
   "server-name": { type: "string" },
   "insecure-skip-verify": { type: "boolean" },
+  thumbprint: { type: "string" },
   "operation-timeout": { type: "string" },
   "connect-timeout": { type: "string" },
   "connect-attempts": { type: "string" },
@@ -165,6 +167,7 @@ function connectionFlags(values: Record<string, string | boolean | string[] | un
     ca: str("ca"),
     serverName: str("server-name"),
     insecureSkipVerify: values["insecure-skip-verify"] === true,
+    thumbprint: str("thumbprint"),
     operationTimeoutSec: positiveInt("operation-timeout", str("operation-timeout")),
     connectTimeoutMs: positiveInt("connect-timeout", str("connect-timeout")),
     connectAttempts: positiveInt("connect-attempts", str("connect-attempts"), 100),

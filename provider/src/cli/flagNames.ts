@@ -18,6 +18,7 @@ export const FIELD_FLAGS: Readonly<Record<string, string>> = {
   "tls.ca": "--ca",
   "tls.serverName": "--server-name",
   "tls.rejectUnauthorized": "--insecure-skip-verify",
+  "tls.thumbprint": "--thumbprint",
   messageEncryption: "--encryption",
   timeouts: "--connect-timeout",
   "timeouts.connectMs": "--connect-timeout",

@@ -24,6 +24,8 @@ const CONNECTION_FLAGS = `Connection flags:
   --ca FILE               PEM file of the CA(s) that sign the host's certificate (https://).
   --server-name NAME      TLS server name to verify, when it differs from the endpoint's host.
   --insecure-skip-verify  Do not verify the host's certificate (https://). For labs only.
+  --thumbprint HEX        Pin the host's certificate: SHA-256 (64 hex digits) or SHA-1 (40, as Windows prints it),
+                          colons/spaces/case ignored. Alone it replaces CA validation; with --ca both must hold.
   --operation-timeout SEC WS-Management OperationTimeout; an idle Receive is renewed after it (default 20).
   --connect-timeout MS    TCP/TLS connect timeout in milliseconds, per attempt (default 30000).
   --connect-attempts N    Dial the host up to N times (1-100) when it refuses, resets or times out before any WinRM

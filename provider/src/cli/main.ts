@@ -70,6 +70,7 @@ export function connectionFromFlags(flags: ConnectionFlags, env: NodeJS.ProcessE
       ...(flags.ca !== undefined ? { ca: readFileFlag("ca", flags.ca) } : {}),
       ...(flags.serverName !== undefined ? { serverName: flags.serverName } : {}),
       rejectUnauthorized: !flags.insecureSkipVerify,
+      ...(flags.thumbprint !== undefined ? { thumbprint: flags.thumbprint } : {}),
     },
     messageEncryption: flags.encryption as "auto" | "always" | "never",
     timeouts: {

@@ -55,7 +55,7 @@ import { emit, type PathObserver } from "./pathEvents.js";
 import { effectivePort, proxyLabel, type ResolvedProxy } from "./proxyConfig.js";
 import { ConnectRefusedError, openTunnel, proxyDialed, proxyDialFailed, type ProxyAuthCache } from "./proxyTunnel.js";
 import { tlsServerEndPointBindings } from "../wire/channelBindings.js";
-import type { TlsConnectOptions } from "./tls.js";
+import { verifyHostPin, type TlsConnectOptions } from "./tls.js";
 
 export type Route = "direct" | "tunnel" | "forward";
 
@@ -357,9 +357,10 @@ export class HttpChannel {
   }
 
   private makeClient(): Client {
-    const { endpoint, tls, connectMs, readMs, proxy } = this.opts;
+    const { endpoint, tls: tlsWithPin, connectMs, readMs, proxy } = this.opts;
+    const { pin, ...tls } = tlsWithPin ?? {};
     const base = buildConnector({
-      ...(tls ?? {}),
+      ...tls,
       timeout: connectMs,
       // A resumed TLS session presents the same certificate, but keep it simple: a full handshake per socket.
       maxCachedSessions: 0,
@@ -375,6 +376,13 @@ export class HttpChannel {
       // Node hands out the peer X509Certificate once per socket (a second getPeerX509Certificate() gives undefined):
       // read it here, once per connection, for both the bindings and the "tls" event.
       const cert = tlsSocket?.getPeerX509Certificate();
+      // tls.thumbprint: the host's own certificate, on every connection and route (tls.ts verifyHostPin).
+      const pinError = tlsSocket !== undefined ? verifyHostPin(pin, cert) : undefined;
+      if (pinError !== undefined) {
+        socket.destroy();
+        callback(pinError, null);
+        return;
+      }
       const bindings = cert !== undefined ? tlsServerEndPointBindings(cert.raw) : undefined;
       if (bindings !== undefined) this.lastBindings = bindings;
       this.current = { id, socket, bindings };

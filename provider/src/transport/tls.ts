@@ -6,6 +6,8 @@
  */
 import type { Connection, ProxyTlsConfig } from "../connection.js";
 import { isIP } from "node:net";
+import type { X509Certificate } from "node:crypto";
+import { ConfigurationError, TlsPinMismatchError } from "../errors.js";
 
 export interface TlsConnectOptions {
   ca?: string;
@@ -13,17 +15,81 @@ export interface TlsConnectOptions {
   rejectUnauthorized: boolean;
   /** Pin HTTP/1.1: WinRM (http.sys) and NTLM's per-connection context need it. */
   ALPNProtocols: string[];
+  /**
+   * The host's certificate pin (tls.thumbprint), checked by verifyHostPin after every handshake with the host. Not a
+   * Node TLS option: the dial site takes it out before handing the rest to tls.connect.
+   */
+  pin?: HostPin;
 }
 
+/** A normalised tls.thumbprint: lower-case hex without separators; SHA-256 (64 digits) or SHA-1 (40 digits). */
+export interface HostPin {
+  readonly algorithm: "sha256" | "sha1";
+  readonly hex: string;
+}
+
+/**
+ * Parse tls.thumbprint: hex digits, with colons, spaces or tabs between them ignored (Windows' certificate dialog and
+ * `Get-ChildItem Cert:\` print SHA-1 without or with spaces; openssl prints colons), any case. The length picks the
+ * hash: 64 digits SHA-256, 40 SHA-1. A linear scan, no regular expression on user data.
+ */
+export function parseThumbprint(value: string, field = "tls.thumbprint"): HostPin {
+  let hex = "";
+  for (const ch of value) {
+    if (ch === ":" || ch === " " || ch === "\t") continue;
+    const c = ch.toLowerCase();
+    if (!((c >= "0" && c <= "9") || (c >= "a" && c <= "f"))) {
+      throw new ConfigurationError(field, `holds a character that is not a hex digit; ${THUMBPRINT_FIX}`);
+    }
+    hex += c;
+    if (hex.length > 64) break;
+  }
+  if (hex.length === 64) return { algorithm: "sha256", hex };
+  if (hex.length === 40) return { algorithm: "sha1", hex };
+  throw new ConfigurationError(field, `has ${hex.length > 64 ? "more than 64" : hex.length} hex digits; ${THUMBPRINT_FIX}`);
+}
+
+export const THUMBPRINT_FIX =
+  "give the SHA-256 (64 hex digits) or SHA-1 (40 hex digits) fingerprint of the host's certificate, " +
+  "e.g. from `openssl x509 -noout -fingerprint -sha256` or the Thumbprint column of `Get-ChildItem Cert:\\LocalMachine\\My`";
+
+/**
+ * TLS to the WinRM host. Verification (docs/tls.md):
+ * - tls.thumbprint alone: the pin replaces CA and name validation (a self-signed listener, as `winrm quickconfig
+ *   -transport:https` makes, or one reached by IP address); the certificate must be exactly the pinned one.
+ * - tls.thumbprint with tls.ca: both must hold (chain to that CA, the name, and the pin).
+ * - no thumbprint: CA validation (tls.ca or the system CAs) and the name, as before; rejectUnauthorized: false turns
+ *   all of it off (labs only).
+ */
 export function tlsConnectOptions(conn: Connection): TlsConnectOptions {
   const host = new URL(conn.endpoint).hostname.replace(/^\[|\]$/g, "");
   const servername = conn.tls.serverName ?? (isIP(host) === 0 ? host : undefined);
+  const pin = conn.tls.thumbprint !== undefined ? parseThumbprint(conn.tls.thumbprint) : undefined;
+  const caValidation = conn.tls.rejectUnauthorized && (pin === undefined || conn.tls.ca !== undefined);
   return {
     ...(conn.tls.ca !== undefined ? { ca: conn.tls.ca } : {}),
     ...(servername !== undefined ? { servername } : {}),
-    rejectUnauthorized: conn.tls.rejectUnauthorized,
+    rejectUnauthorized: caValidation,
     ALPNProtocols: ["http/1.1"],
+    ...(pin !== undefined ? { pin } : {}),
   };
+}
+
+/** The certificate's fingerprint in the pin's hash, lower-case hex without separators. */
+export function certificateFingerprint(cert: X509Certificate, algorithm: HostPin["algorithm"]): string {
+  const printed = algorithm === "sha256" ? cert.fingerprint256 : cert.fingerprint;
+  return printed.replaceAll(":", "").toLowerCase();
+}
+
+/**
+ * Check the host's certificate (the leaf it presented on this TLS session: never an https:// proxy's) against the pin.
+ * Returns the error to fail the dial with, or undefined when it matches or nothing is pinned.
+ */
+export function verifyHostPin(pin: HostPin | undefined, cert: X509Certificate | undefined): TlsPinMismatchError | undefined {
+  if (pin === undefined) return undefined;
+  const presented = cert !== undefined ? certificateFingerprint(cert, pin.algorithm) : undefined;
+  if (presented === pin.hex) return undefined;
+  return new TlsPinMismatchError(pin.algorithm, pin.hex, presented);
 }
 
 /**

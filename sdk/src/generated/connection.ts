@@ -101,6 +101,13 @@ export interface ConnectionTlsArgs {
    * @default true
    */
   rejectUnauthorized?: pulumi.Input<boolean | undefined>;
+
+  /**
+   * Pin of the host's certificate: its SHA-256 (64 hex digits) or SHA-1 (40, as Windows prints it) fingerprint; colons,
+   * spaces and case ignored. Checked on every TLS connection to the host, directly or through any proxy. Alone it
+   * replaces CA validation (self-signed listeners); with ca, both must hold.
+   */
+  thumbprint?: pulumi.Input<string | undefined>;
 }
 
 /** `connection.timeouts`: Connect (with retries), WS-Management operation and HTTP read timeouts. */
