@@ -3,6 +3,7 @@
  * A plain JSON object (Pulumi serialises it into state), validated by one zod schema; validation errors are
  * ConfigurationError naming the field and the fix, never echoing a value (the password lives in here).
  */
+import { createPrivateKey } from "node:crypto";
 import { z } from "zod";
 import { ConfigurationError } from "./errors.js";
 import { splitBypassList } from "./transport/bypassList.js";
@@ -11,7 +12,7 @@ import { THUMBPRINT_FIX, parseThumbprint } from "./transport/tls.js";
 /** WinRM's URLPrefix default (MS-WSMV 2.2.4.4 winrm/config URLPrefix = "wsman"). */
 export const DEFAULT_WSMAN_PATH = "/wsman";
 
-export const MECHANISMS = ["negotiate", "ntlm", "basic", "kerberos", "credssp"] as const;
+export const MECHANISMS = ["negotiate", "ntlm", "basic", "kerberos", "credssp", "certificate"] as const;
 
 const authSchema = z
   .object({
@@ -66,6 +67,21 @@ const tlsSchema = z
           "colons, spaces and case ignored. Checked on every TLS connection to the host, directly or through any proxy. " +
           "Alone it replaces CA validation (self-signed listeners); with ca, both must hold.",
       ),
+    clientCertificate: z
+      .string()
+      .optional()
+      .describe(
+        'PEM client certificate for auth.mechanism "certificate" (WS-Man https/mutual: TLS client authentication, ' +
+          "mapped to a local account by the host's winrm/config/service/certmapping). With clientKey.",
+      ),
+    clientKey: z
+      .string()
+      .optional()
+      .describe("PEM private key of clientCertificate (PKCS#8, PKCS#1 or SEC1; may be encrypted). Secret: never logged, never in an error."),
+    clientKeyPassphrase: z
+      .string()
+      .optional()
+      .describe("Passphrase of an encrypted clientKey. Secret: never logged, never in an error."),
   })
   .strict();
 
@@ -207,6 +223,10 @@ export interface Connection {
     readonly rejectUnauthorized: boolean;
     /** Normalised: lower-case hex, no separators (transport/tls.ts parseThumbprint). */
     readonly thumbprint?: string;
+    /** PEM; set together with clientKey (auth.mechanism "certificate"). */
+    readonly clientCertificate?: string;
+    readonly clientKey?: string;
+    readonly clientKeyPassphrase?: string;
   };
   readonly messageEncryption: "auto" | "always" | "never";
   readonly timeouts: {
@@ -249,6 +269,9 @@ const FIXES: Record<string, string> = {
   "tls.ca": "give the CA certificate(s) as one PEM string",
   "tls.rejectUnauthorized": "use true (default) or false",
   "tls.thumbprint": THUMBPRINT_FIX,
+  "tls.clientCertificate": "give the client certificate as one PEM string (-----BEGIN CERTIFICATE-----)",
+  "tls.clientKey": "give the client certificate's private key as one PEM string (-----BEGIN ... PRIVATE KEY-----)",
+  "tls.clientKeyPassphrase": "give the passphrase of the encrypted tls.clientKey as a string",
   messageEncryption: 'use "auto", "always" or "never"',
   "timeouts.connectMs": "give a positive whole number of milliseconds",
   "timeouts.connectAttempts": "give a whole number from 1 (no retry) to 100",
@@ -306,7 +329,8 @@ export function parseConnection(input: unknown): Connection {
   if (typeof c.codePage === "number" && c.codePage > 65535) {
     throw new ConfigurationError("codePage", `is not a Windows code page; ${fixFor("codePage")}`);
   }
-  if (c.auth.password === undefined && c.auth.mechanism !== "kerberos" && c.auth.mechanism !== "negotiate") {
+  checkClientCertificate(c.tls, c.auth.mechanism);
+  if (c.auth.password === undefined && c.auth.mechanism !== "kerberos" && c.auth.mechanism !== "negotiate" && c.auth.mechanism !== "certificate") {
     throw new ConfigurationError(
       "auth.password",
       `is required with auth.mechanism "${c.auth.mechanism}" (only kerberos and negotiate can use a Kerberos ticket cache); ` +
@@ -337,6 +361,9 @@ export function parseConnection(input: unknown): Connection {
       ...(c.tls.serverName !== undefined ? { serverName: c.tls.serverName } : {}),
       rejectUnauthorized: c.tls.rejectUnauthorized,
       ...(pin !== undefined ? { thumbprint: pin.hex } : {}),
+      ...(c.tls.clientCertificate !== undefined ? { clientCertificate: c.tls.clientCertificate } : {}),
+      ...(c.tls.clientKey !== undefined ? { clientKey: c.tls.clientKey } : {}),
+      ...(c.tls.clientKeyPassphrase !== undefined ? { clientKeyPassphrase: c.tls.clientKeyPassphrase } : {}),
     },
     messageEncryption: c.messageEncryption,
     timeouts: {
@@ -480,4 +507,48 @@ export function normaliseEndpoint(raw: string): string {
   }
   if (url.pathname === "" || url.pathname === "/") url.pathname = DEFAULT_WSMAN_PATH;
   return url.toString();
+}
+
+/**
+ * auth.mechanism "certificate" takes tls.clientCertificate + tls.clientKey (both, PEM); the pair is refused with any
+ * other mechanism (it would be sent to the host without being what authenticates). Never echoes the key.
+ */
+function checkClientCertificate(
+  t: { clientCertificate?: string | undefined; clientKey?: string | undefined; clientKeyPassphrase?: string | undefined },
+  mechanism: (typeof MECHANISMS)[number],
+): void {
+  const cert = t.clientCertificate;
+  const key = t.clientKey;
+  if (mechanism === "certificate") {
+    if (cert === undefined) throw new ConfigurationError("tls.clientCertificate", `is required with auth.mechanism "certificate"; ${fixFor("tls.clientCertificate")}`);
+    if (key === undefined) throw new ConfigurationError("tls.clientKey", `is required with auth.mechanism "certificate"; ${fixFor("tls.clientKey")}`);
+  } else if (cert !== undefined || key !== undefined) {
+    throw new ConfigurationError(
+      cert !== undefined ? "tls.clientCertificate" : "tls.clientKey",
+      'is used only with auth.mechanism "certificate"; set auth.mechanism to "certificate" or remove the client certificate',
+    );
+  }
+  if (cert !== undefined && !cert.includes("-----BEGIN CERTIFICATE-----")) {
+    throw new ConfigurationError("tls.clientCertificate", `is not a PEM certificate; ${fixFor("tls.clientCertificate")}`);
+  }
+  if (key !== undefined && !(key.includes("-----BEGIN ") && key.includes("PRIVATE KEY-----"))) {
+    throw new ConfigurationError("tls.clientKey", `is not a PEM private key; ${fixFor("tls.clientKey")}`);
+  }
+  if (t.clientKeyPassphrase !== undefined && key === undefined) {
+    throw new ConfigurationError("tls.clientKeyPassphrase", "applies only with tls.clientKey; remove it or give the key");
+  }
+  if (key !== undefined && key.includes("-----BEGIN ENCRYPTED PRIVATE KEY-----")) {
+    // Decrypt once here so a wrong or missing passphrase fails at check/preview time, not as a TLS dial error.
+    // OpenSSL's message ("bad decrypt") holds no key material; it is not echoed anyway.
+    try {
+      createPrivateKey({ key, format: "pem", passphrase: t.clientKeyPassphrase ?? "" });
+    } catch {
+      throw new ConfigurationError(
+        "tls.clientKeyPassphrase",
+        t.clientKeyPassphrase === undefined
+          ? "is required: tls.clientKey is encrypted; give its passphrase"
+          : "does not decrypt tls.clientKey; give the passphrase the key was encrypted with",
+      );
+    }
+  }
 }

@@ -47,6 +47,8 @@ import {
 } from "../../provider/src/wsman/shell.js";
 import { CONFIG_PATHS, parseConfigDocument, renderConfigDocument, type ConfigTree } from "../../provider/src/wsman/config.js";
 import { WinRMConfigError } from "./host/configStore.js";
+import type { TLSSocket } from "node:tls";
+import { MUTUAL_PROFILE_URI, acceptClientCertificate, certificateServerOptions, type CertificateAuthOptions } from "./certMapping.js";
 import { NtlmAcceptor } from "./auth/ntlmAcceptor.js";
 import { KerberosAcceptor } from "./auth/kerberosAcceptor.js";
 import { loadGssapi } from "../../provider/src/auth/kerberos/gssapi.js";
@@ -71,6 +73,8 @@ export interface EmulatorHost extends CommandHost {
 }
 
 export interface WinRMEmulatorOptions {
+  /** Certificate authentication (https/mutual): trusted client CAs and winrm/config/service/certmapping (certMapping.ts). */
+  certificateAuth?: CertificateAuthOptions;
   host: EmulatorHost;
   /** Accounts that may log on, "DOMAIN\\name" (or a bare local name) with their password. */
   users: { username: string; password: string }[];
@@ -182,7 +186,7 @@ export class WinRMEmulator {
       : undefined;
     const serverOpts: http.ServerOptions = { keepAlive: true };
     const server = material
-      ? https.createServer({ ...serverOpts, key: material.keyPem, cert: material.certPem })
+      ? https.createServer({ ...serverOpts, key: material.keyPem, cert: material.certPem, ...certificateServerOptions(opts.certificateAuth) })
       : http.createServer(serverOpts);
     const emu = new WinRMEmulator(opts, server, material);
     // http.sys keeps an idle connection for 2 minutes; a connection-bound NTLM context must survive the client's
@@ -444,6 +448,13 @@ export class WinRMEmulator {
         if (step) return step;
         // Context complete on this request: Flow A (empty body => 200 empty) or Flow B (sealed body rides along).
         if (body.length === 0) return { status: 200, note: "NTLM authenticated (empty body)" };
+      } else if (scheme === MUTUAL_PROFILE_URI && auth.certificate && conn.tls) {
+        this.resetAuth(conn);
+        const verdict = acceptClientCertificate(req.socket as TLSSocket, this.opts.certificateAuth);
+        if ("refused" in verdict) return this.unauthorized(verdict.refused);
+        conn.user = verdict.user;
+        conn.scheme = "Basic"; // per request, like Basic: the next request must name the profile again
+        conn.state = "authenticated";
       } else if (lower === "basic" && auth.basic) {
         this.resetAuth(conn);
         if (!conn.tls && !this.config.allowUnencrypted) {

@@ -5,6 +5,7 @@ import { ConfigurationError } from "../errors.js";
 import type { AuthMechanism, Credentials } from "./mechanism.js";
 import { NtlmMechanism } from "./ntlm.js";
 import { BasicMechanism } from "./basic.js";
+import { CertificateMechanism } from "./certificate.js";
 import { gssapiAvailable, loadGssapi } from "./kerberos/gssapi.js";
 import { KerberosMechanism } from "./kerberos/kerberosMechanism.js";
 import { KerberosAvailability, NegotiateMechanism } from "./negotiate.js";
@@ -58,6 +59,8 @@ export function createMechanism(auth: Connection["auth"], endpointUrl: string | 
       });
     case "basic":
       return new BasicMechanism({ credentials });
+    case "certificate":
+      return new CertificateMechanism();
     case "credssp":
       throw new ConfigurationError(
         "auth.mechanism",

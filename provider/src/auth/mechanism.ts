@@ -5,7 +5,7 @@
  * A mechanism is one security context: it belongs to one TCP connection. A new connection needs `fresh()`.
  */
 
-export type MechanismName = "basic" | "ntlm" | "negotiate" | "kerberos" | "credssp";
+export type MechanismName = "basic" | "ntlm" | "negotiate" | "kerberos" | "credssp" | "certificate";
 
 /** RFC 5929 tls-server-end-point channel bindings, given when the connection is TLS (MS-NLMP 2.2.2.1 MsvAvChannelBindings). */
 export interface ChannelBindings {

@@ -26,6 +26,10 @@ export interface ConnectionFlags {
   serverName: string | undefined;
   insecureSkipVerify: boolean;
   thumbprint: string | undefined;
+  /** Files (PEM) of the client certificate and its key; the key's passphrase from the variable keyPassphraseEnv names. */
+  cert: string | undefined;
+  key: string | undefined;
+  keyPassphraseEnv: string | undefined;
   operationTimeoutSec: number | undefined;
   connectTimeoutMs: number | undefined;
   connectAttempts: number | undefined;
@@ -72,6 +76,9 @@ const connectionOptions = {
   "server-name": { type: "string" },
   "insecure-skip-verify": { type: "boolean" },
   thumbprint: { type: "string" },
+  cert: { type: "string" },
+  key: { type: "string" },
+  "key-passphrase-env": { type: "string" },
   "operation-timeout": { type: "string" },
   "connect-timeout": { type: "string" },
   "connect-attempts": { type: "string" },
@@ -135,14 +142,16 @@ function flagOrEnv(value: string | undefined, env: NodeJS.ProcessEnv, variable: 
 
 function connectionFlags(values: Record<string, string | boolean | string[] | undefined>, env: NodeJS.ProcessEnv): ConnectionFlags {
   const str = (k: string) => values[k] as string | undefined;
-  const auth = oneOf("auth", str("auth"), ["negotiate", "ntlm", "basic", "kerberos", "credssp"] as const, "negotiate");
+  // --cert without --auth means certificate authentication (the https/mutual profile): no password then.
+  const defaultAuth = str("cert") !== undefined ? "certificate" : "negotiate";
+  const auth = oneOf("auth", str("auth"), ["negotiate", "ntlm", "basic", "kerberos", "credssp", "certificate"] as const, defaultAuth);
   // The password: the variable --password-env names, else WINRM_PASSWORD when it is set (never a flag's value).
   const passwordEnv = str("password-env") ?? (flagOrEnv(undefined, env, "WINRM_PASSWORD") !== undefined ? "WINRM_PASSWORD" : undefined);
   // Kerberos (and Kerberos-first Negotiate) can run on the ticket cache: no password then, when --auth names one of
   // them explicitly (the default negotiate still asks for a password, so a forgotten flag is a usage error).
   const ticketCache = str("auth") !== undefined && (auth === "kerberos" || auth === "negotiate") && passwordEnv === undefined;
   const username = flagOrEnv(str("username"), env, "WINRM_USERNAME");
-  if (!ticketCache) {
+  if (!ticketCache && auth !== "certificate") {
     required(
       "password-env",
       passwordEnv,
@@ -168,6 +177,9 @@ function connectionFlags(values: Record<string, string | boolean | string[] | un
     serverName: str("server-name"),
     insecureSkipVerify: values["insecure-skip-verify"] === true,
     thumbprint: str("thumbprint"),
+    cert: str("cert"),
+    key: str("key"),
+    keyPassphraseEnv: str("key-passphrase-env"),
     operationTimeoutSec: positiveInt("operation-timeout", str("operation-timeout")),
     connectTimeoutMs: positiveInt("connect-timeout", str("connect-timeout")),
     connectAttempts: positiveInt("connect-attempts", str("connect-attempts"), 100),

@@ -26,6 +26,10 @@ const CONNECTION_FLAGS = `Connection flags:
   --insecure-skip-verify  Do not verify the host's certificate (https://). For labs only.
   --thumbprint HEX        Pin the host's certificate: SHA-256 (64 hex digits) or SHA-1 (40, as Windows prints it),
                           colons/spaces/case ignored. Alone it replaces CA validation; with --ca both must hold.
+  --cert FILE             PEM client certificate: certificate authentication (https/mutual; implies --auth
+                          certificate; https:// only). The host maps it to an account (winrm/config/service/certmapping).
+  --key FILE              PEM private key of --cert (may be encrypted).
+  --key-passphrase-env VAR  Name of the environment variable holding the passphrase of an encrypted --key.
   --operation-timeout SEC WS-Management OperationTimeout; an idle Receive is renewed after it (default 20).
   --connect-timeout MS    TCP/TLS connect timeout in milliseconds, per attempt (default 30000).
   --connect-attempts N    Dial the host up to N times (1-100) when it refuses, resets or times out before any WinRM

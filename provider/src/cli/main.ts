@@ -71,6 +71,7 @@ export function connectionFromFlags(flags: ConnectionFlags, env: NodeJS.ProcessE
       ...(flags.serverName !== undefined ? { serverName: flags.serverName } : {}),
       rejectUnauthorized: !flags.insecureSkipVerify,
       ...(flags.thumbprint !== undefined ? { thumbprint: flags.thumbprint } : {}),
+      ...clientCertificateFromFlags(flags, env),
     },
     messageEncryption: flags.encryption as "auto" | "always" | "never",
     timeouts: {
@@ -208,4 +209,22 @@ if (entry !== undefined && import.meta.url === pathToFileURL(realpathSync(entry)
   // status is known; unref'd, so a clean exit is not delayed. stdout and stderr are synchronous for files and pipes on
   // POSIX (Node's process I/O notes), so nothing written is lost.
   setTimeout(() => process.exit(), CLOSE_BOUND_MS).unref();
+}
+
+/** --cert FILE --key FILE (+ --key-passphrase-env VAR): the tls.clientCertificate / clientKey / clientKeyPassphrase. */
+function clientCertificateFromFlags(flags: ConnectionFlags, env: NodeJS.ProcessEnv): Partial<Record<"clientCertificate" | "clientKey" | "clientKeyPassphrase", string>> {
+  const out: Partial<Record<"clientCertificate" | "clientKey" | "clientKeyPassphrase", string>> = {};
+  if (flags.cert !== undefined) out.clientCertificate = readFileFlag("cert", flags.cert);
+  if (flags.key !== undefined) out.clientKey = readFileFlag("key", flags.key);
+  if (flags.keyPassphraseEnv !== undefined) {
+    const passphrase = env[flags.keyPassphraseEnv];
+    if (passphrase === undefined) {
+      throw new UsageError(
+        `--key-passphrase-env: the environment variable ${flags.keyPassphraseEnv} is not set; export it with the key's passphrase`,
+        "--key-passphrase-env",
+      );
+    }
+    out.clientKeyPassphrase = passphrase;
+  }
+  return out;
 }

@@ -32,6 +32,7 @@ const CAN_SEAL: Record<MechanismName, boolean> = {
   kerberos: true,
   credssp: true,
   basic: false,
+  certificate: false,
 };
 
 export function mechanismCanSeal(m: MechanismName): boolean {
@@ -70,6 +71,10 @@ export function checkPolicy(conn: Connection, opts: PolicyOptions = {}): Transpo
     );
   }
   if (scheme === "http") {
+    if (mechanism === "certificate") {
+      // The https/mutual profile is TLS client authentication: there is no TLS on http:// to carry it.
+      throw new ConfigurationError("auth.mechanism", '"certificate" needs an https:// endpoint (TLS client authentication); use https:// (port 5986)');
+    }
     if (mechanism === "basic") {
       throw new InsecureProxyPathError(
         RULE_NO_CLEARTEXT_OVER_HTTP,

@@ -183,7 +183,7 @@ export class WinRMSession {
 
   private async postLocked(xml: string, signal: AbortSignal | undefined, opts: PostOptions): Promise<SoapResponse> {
     const plain = Buffer.from(xml, "utf8");
-    if (this.prototype.name === "basic") return this.postBasic(plain, signal);
+    if (this.prototype.name === "basic" || this.prototype.name === "certificate") return this.postBasic(plain, signal);
     for (let attempt = 0; ; attempt++) {
       // Let a pending close of an idle keep-alive socket (server idle timeout, reset) reach undici first, so we
       // re-authenticate on a new socket instead of writing into a dead one.
@@ -288,7 +288,8 @@ export class WinRMSession {
       const mech = this.prototype.fresh();
       const token = await mech.step({ token: undefined, channelBindings: undefined });
       if (token === undefined) throw new AuthenticationError(mech.name, mech.stage, "the mechanism produced no credentials");
-      this.basicHeader = credentialsHeader(mech.scheme, token);
+      // certificate (auth/certificate.ts): the header is the https/mutual profile URI alone; TLS carried the proof.
+      this.basicHeader = mech.name === "certificate" ? mech.scheme : credentialsHeader(mech.scheme, token);
     }
     const res = await this.channel.request({
       headers: { authorization: this.basicHeader, "content-type": SOAP_CONTENT_TYPE },
@@ -296,14 +297,14 @@ export class WinRMSession {
       signal,
     });
     if (res.status === 401) {
-      emit(this.observer, { type: "target-auth", mechanism: "basic", scheme: "Basic", legs: 1, ok: false });
-      throw new AuthenticationError("basic", "request", `the server refused the credentials${offered(res)}`, {
+      emit(this.observer, { type: "target-auth", mechanism: this.prototype.name, scheme: this.prototype.name === "basic" ? "Basic" : "Certificate", legs: 1, ok: false });
+      throw new AuthenticationError(this.prototype.name, "request", `the server refused the credentials${offered(res)}`, {
         httpStatus: 401,
       });
     }
     if (!this.encryptionAnnounced) {
       this.encryptionAnnounced = true;
-      emit(this.observer, { type: "target-auth", mechanism: "basic", scheme: "Basic", legs: 1, ok: true });
+      emit(this.observer, { type: "target-auth", mechanism: this.prototype.name, scheme: this.prototype.name === "basic" ? "Basic" : "Certificate", legs: 1, ok: true });
       emit(this.observer, { type: "encryption", sealed: false, tls: this.tls });
       emit(this.observer, {
         type: "affinity",

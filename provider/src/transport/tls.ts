@@ -20,6 +20,10 @@ export interface TlsConnectOptions {
    * Node TLS option: the dial site takes it out before handing the rest to tls.connect.
    */
   pin?: HostPin;
+  /** TLS client authentication (auth.mechanism "certificate", the WS-Man https/mutual profile). */
+  cert?: string;
+  key?: string;
+  passphrase?: string;
 }
 
 /** A normalised tls.thumbprint: lower-case hex without separators; SHA-256 (64 digits) or SHA-1 (40 digits). */
@@ -72,6 +76,10 @@ export function tlsConnectOptions(conn: Connection): TlsConnectOptions {
     rejectUnauthorized: caValidation,
     ALPNProtocols: ["http/1.1"],
     ...(pin !== undefined ? { pin } : {}),
+    // The client certificate goes to the host only: proxyTlsConnectOptions never carries it to an https:// proxy.
+    ...(conn.tls.clientCertificate !== undefined ? { cert: conn.tls.clientCertificate } : {}),
+    ...(conn.tls.clientKey !== undefined ? { key: conn.tls.clientKey } : {}),
+    ...(conn.tls.clientKeyPassphrase !== undefined ? { passphrase: conn.tls.clientKeyPassphrase } : {}),
   };
 }
 

@@ -61,7 +61,7 @@ export interface ConnectionAuthArgs {
    *
    * @default "negotiate"
    */
-  mechanism?: pulumi.Input<"negotiate" | "ntlm" | "basic" | "kerberos" | "credssp" | undefined>;
+  mechanism?: pulumi.Input<"negotiate" | "ntlm" | "basic" | "kerberos" | "credssp" | "certificate" | undefined>;
 
   /**
    * "DOMAIN\\user", "user@domain" or a local "user". May be omitted only with kerberos or negotiate and no password:
@@ -108,6 +108,21 @@ export interface ConnectionTlsArgs {
    * replaces CA validation (self-signed listeners); with ca, both must hold.
    */
   thumbprint?: pulumi.Input<string | undefined>;
+
+  /**
+   * PEM client certificate for auth.mechanism "certificate" (WS-Man https/mutual: TLS client authentication, mapped to
+   * a local account by the host's winrm/config/service/certmapping). With clientKey.
+   */
+  clientCertificate?: pulumi.Input<string | undefined>;
+
+  /**
+   * PEM private key of clientCertificate (PKCS#8, PKCS#1 or SEC1; may be encrypted). Secret: never logged, never in an
+   * error.
+   */
+  clientKey?: pulumi.Input<string | undefined>;
+
+  /** Passphrase of an encrypted clientKey. Secret: never logged, never in an error. */
+  clientKeyPassphrase?: pulumi.Input<string | undefined>;
 }
 
 /** `connection.timeouts`: Connect (with retries), WS-Management operation and HTTP read timeouts. */
