@@ -190,7 +190,11 @@ describe("the package schema, from the zod schemas", () => {
     assert.equal(auth?.properties?.password?.description, zodAuth.properties.auth.properties.password.description);
     assert.deepEqual(
       schema.types["winrmproxy:index:ConnectionAuthMechanism"]?.enum?.map((e) => e.value),
-      ["negotiate", "ntlm", "basic", "kerberos", "credssp"],
+      ["negotiate", "ntlm", "basic", "kerberos", "credssp", "certificate"],
     );
+    const tls = schema.types["winrmproxy:index:ConnectionTls"]?.properties;
+    assert.equal(tls?.clientKey?.secret, true);
+    assert.equal(tls?.clientKeyPassphrase?.secret, true);
+    assert.equal(tls?.clientCertificate?.secret, undefined, "a certificate is public");
   });
 });

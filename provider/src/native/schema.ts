@@ -42,8 +42,8 @@ interface EnumType {
 }
 
 const ANY: SchemaProperty = { $ref: "pulumi.json#/Any" };
-/** Every field of this name is a credential. */
-const SECRET_FIELD = "password";
+/** Every field of these names is a credential (tls.clientKey and its passphrase: docs/tls.md). */
+const SECRET_FIELDS: ReadonlySet<string> = new Set(["password", "clientKey", "clientKeyPassphrase"]);
 
 const INPUTS: Record<ResourceType, z.ZodType> = {
   WinHttpProxySetting: winHttpProxySettingInputs,
@@ -126,7 +126,7 @@ class Emitter {
     const description = typeof js.description === "string" ? js.description : undefined;
     const meta: SchemaProperty = {
       ...(description !== undefined ? { description } : {}),
-      ...(key === SECRET_FIELD ? { secret: true } : {}),
+      ...(SECRET_FIELDS.has(key) ? { secret: true } : {}),
     };
     return { ...this.shape(js, name), ...meta };
   }

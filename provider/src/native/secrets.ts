@@ -79,11 +79,13 @@ export function wrapSecrets(value: Record<string, unknown>, paths: readonly Prop
   return root;
 }
 
-/** The paths of every `password` inside a connection value at `prefix` (auth.password, proxy.password). */
+/** The paths of every secret inside a connection value at `prefix` (auth.password, proxy.password, the client key). */
 export function connectionSecretPaths(prefix: PropertyPath): PropertyPath[] {
   return [
     [...prefix, "auth", "password"],
     [...prefix, "proxy", "password"],
+    [...prefix, "tls", "clientKey"],
+    [...prefix, "tls", "clientKeyPassphrase"],
   ];
 }
 
