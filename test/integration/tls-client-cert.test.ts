@@ -19,6 +19,8 @@ import { generateClientCa, type ClientCa, type ClientCertificate } from "../emul
 import { testHost } from "./clientTestHost.js";
 import { runCli } from "./cliHarness.js";
 import { Squid, squidMissing } from "../peers/squid.js";
+import { RecordingProxy } from "../peers/recordingProxy.js";
+import { generateTlsMaterial } from "../emulator/tls.js";
 
 const MAPPED_USER = "WIN-TEST\\certuser";
 const PASSPHRASE = "k3y-Pa55phrase!";
@@ -133,6 +135,20 @@ void describe("certificate authentication against the emulated host", () => {
       await assert.rejects(run({ ...conn(unmapped), proxy }), AuthenticationError);
     } finally {
       await squid.stop();
+    }
+  });
+
+  void test("through an https:// proxy (TLS in TLS): the certificate authenticates to the host, not to the proxy", async () => {
+    const material = await generateTlsMaterial({ dnsNames: ["cert-proxy.test"] });
+    const rec = await RecordingProxy.start({ tls: { certPem: material.certPem, keyPem: material.keyPem } });
+    try {
+      const start = emu.requests.length;
+      const proxy = { url: rec.url, mode: "tunnel" as const, tls: { ca: material.caPem, serverName: "cert-proxy.test" } };
+      assert.equal(await run({ ...conn(mapped), proxy }), "by-certificate\r\n");
+      assert.ok(emu.requests.slice(start).every((e) => e.user === MAPPED_USER));
+      assert.ok(rec.requests.some((q) => q.method === "CONNECT" && q.outcome === "relayed"));
+    } finally {
+      await rec.close();
     }
   });
 
