@@ -20,6 +20,8 @@ import type { PathObserver } from "./transport/pathEvents.js";
 import { buildRequest, DEFAULT_MAX_ENVELOPE_SIZE } from "./wsman/envelope.js";
 import { faultFromEnvelope } from "./wsman/faults.js";
 import { parseEnvelope, type Envelope } from "./wsman/parse.js";
+import { scanReceiveResponse } from "./wsman/receiveScanner.js";
+import { parseReceiveResponse, type ReceiveResult } from "./wsman/shell.js";
 import { ACTION } from "./wsman/namespaces.js";
 import { buildIdentifyRequest, parseIdentifyResponse, parseProductVersion } from "./wsman/identify.js";
 import {
@@ -257,7 +259,19 @@ export class WinRMClient {
 
   /** Send one WS-Man request; decode faults; check RelatesTo (WS-Addressing: the answer is to this request). */
   private async invoke(req: WSManRequest, signal?: AbortSignal): Promise<Envelope> {
-    const { xml, messageId } = buildRequest({
+    const { xml, messageId } = this.buildRequestFor(req);
+    const idempotent = IDEMPOTENT_ACTIONS.has(req.action);
+    let res: SoapResponse;
+    try {
+      res = await this.session.post(xml, signal, { idempotent });
+    } catch (err) {
+      throw namedStep(err, req.action, idempotent);
+    }
+    return this.checkResponse(res, messageId);
+  }
+
+  private buildRequestFor(req: WSManRequest): { xml: string; messageId: string } {
+    return buildRequest({
       to: this.connection.endpoint,
       action: req.action,
       resourceUri: req.resourceUri,
@@ -268,13 +282,10 @@ export class WinRMClient {
       maxEnvelopeSize: MAX_ENVELOPE_SIZE,
       messageId: this.messageId(),
     });
-    const idempotent = IDEMPOTENT_ACTIONS.has(req.action);
-    let res: SoapResponse;
-    try {
-      res = await this.session.post(xml, signal, { idempotent });
-    } catch (err) {
-      throw namedStep(err, req.action, idempotent);
-    }
+  }
+
+  /** Parse a response envelope; decode faults; check RelatesTo (WS-Addressing: the answer is to this request). */
+  private checkResponse(res: SoapResponse, messageId: string): Envelope {
     const env = parseEnvelope(res.xml);
     const fault = faultFromEnvelope(env, res.status);
     if (fault !== undefined) throw fault;
@@ -285,7 +296,30 @@ export class WinRMClient {
     return env;
   }
 
-  private readonly invoker: WSManInvoker = { invoke: (req, signal) => this.invoke(req, signal) };
+  /**
+   * A Receive: the response is read by the streaming scanner (wsman/receiveScanner.ts) when it is a plain
+   * ReceiveResponse, else by the full parser with fault decoding, exactly as invoke() does.
+   */
+  private async invokeReceive(req: WSManRequest, signal?: AbortSignal): Promise<ReceiveResult> {
+    const { xml, messageId } = this.buildRequestFor(req);
+    let res: SoapResponse;
+    try {
+      res = await this.session.post(xml, signal, { idempotent: false });
+    } catch (err) {
+      throw namedStep(err, req.action, false);
+    }
+    const scanned = res.status === 200 ? scanReceiveResponse(res.xml) : undefined;
+    if (scanned === undefined) return parseReceiveResponse(this.checkResponse(res, messageId));
+    if (scanned.relatesTo !== undefined && scanned.relatesTo.toLowerCase() !== messageId.toLowerCase()) {
+      throw new ProtocolError(`the response relates to ${scanned.relatesTo}, not to our request ${messageId}`);
+    }
+    return scanned.result;
+  }
+
+  private readonly invoker: WSManInvoker = {
+    invoke: (req, signal) => this.invoke(req, signal),
+    invokeReceive: (req, signal) => this.invokeReceive(req, signal),
+  };
 
   private async doIdentify(signal: AbortSignal | undefined): Promise<IdentifyResult> {
     const res = await this.session.post(buildIdentifyRequest(), signal, { idempotent: true });

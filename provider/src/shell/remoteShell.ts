@@ -18,6 +18,7 @@ import {
   sendBody,
   shellBody,
   signalBody,
+  type ReceiveResult,
 } from "../wsman/shell.js";
 import { ConnectionError, ConnectionLostError, OperationTimeoutFault, ProtocolError } from "../errors.js";
 
@@ -33,6 +34,11 @@ export interface WSManRequest {
 export interface WSManInvoker {
   /** Send, await, and return the response envelope; throws WSManFaultError (OperationTimeoutFault included). */
   invoke(req: WSManRequest, signal?: AbortSignal): Promise<Envelope>;
+  /**
+   * Send a Receive and read its ReceiveResponse (the streaming scanner, wsman/receiveScanner.ts, with the full parser
+   * as fallback). Optional: without it, invoke + parseReceiveResponse.
+   */
+  invokeReceive?(req: WSManRequest, signal?: AbortSignal): Promise<ReceiveResult>;
 }
 
 export interface ShellCreateOptions {
@@ -147,20 +153,18 @@ export class RemoteShell {
     commandId: string,
     signal?: AbortSignal,
     onIdle?: () => Promise<void>,
-  ): Promise<ReturnType<typeof parseReceiveResponse>> {
+  ): Promise<ReceiveResult> {
     this.assertOpen();
+    const req: WSManRequest = {
+      action: ACTION.receive,
+      resourceUri: this.resourceUri,
+      selectors: this.selectors(),
+      body: receiveBody(commandId),
+    };
     for (;;) {
       try {
-        const env = await this.wsman.invoke(
-          {
-            action: ACTION.receive,
-            resourceUri: this.resourceUri,
-            selectors: this.selectors(),
-            body: receiveBody(commandId),
-          },
-          signal,
-        );
-        return parseReceiveResponse(env);
+        if (this.wsman.invokeReceive !== undefined) return await this.wsman.invokeReceive(req, signal);
+        return parseReceiveResponse(await this.wsman.invoke(req, signal));
       } catch (err) {
         if (!(err instanceof OperationTimeoutFault)) throw err;
         if (onIdle !== undefined) await onIdle();
