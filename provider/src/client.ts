@@ -53,6 +53,18 @@ const IDEMPOTENT_ACTIONS: ReadonlySet<string> = new Set([ACTION.get, ACTION.sign
  */
 const MAX_ENVELOPE_SIZE = DEFAULT_MAX_ENVELOPE_SIZE;
 
+/**
+ * MaxEnvelopeSizekb defaults (MS-WSMV 3.1.4.1.6, winrm/config): 150 KiB on WinRM 1.1 and 2.0, 500 KiB on 3.0 and
+ * later. Once Identify says `Stack: 3.0` the client declares the larger size, so each Receive carries about 3x the
+ * output (fewer round trips per megabyte).
+ */
+const MAX_ENVELOPE_SIZE_STACK3 = 512_000;
+
+export function maxEnvelopeSizeForStack(stack: string | undefined): number {
+  const major = stack === undefined ? Number.NaN : Number(stack.split(".")[0]);
+  return Number.isInteger(major) && major >= 3 ? MAX_ENVELOPE_SIZE_STACK3 : MAX_ENVELOPE_SIZE;
+}
+
 export interface RunOptions {
   /** "cmd" (default): the line runs through cmd.exe; "powershell": the text is a PowerShell script. */
   readonly shell?: ShellKind;
@@ -122,6 +134,8 @@ export class WinRMClient {
   private outputCodePage: number | undefined;
   private shells = 0;
   private closed = false;
+  /** The w:MaxEnvelopeSize requests declare: 153600 until Identify shows a WinRM 3.0+ stack. */
+  private envelopeSize = MAX_ENVELOPE_SIZE;
 
   constructor(connection: ConnectionInput | Connection, options: ClientOptions = {}) {
     this.connection = parseConnection(connection);
@@ -133,6 +147,7 @@ export class WinRMClient {
       mechanism,
       observer: options.observer,
       maxEnvelopeSize: MAX_ENVELOPE_SIZE,
+      maxEnvelopeSizeCeiling: MAX_ENVELOPE_SIZE_STACK3,
     });
     this.messageId = options.messageId ?? (() => `uuid:${randomUUID().toUpperCase()}`);
     if (typeof this.connection.codePage === "number") this.outputCodePage = this.connection.codePage;
@@ -279,7 +294,7 @@ export class WinRMClient {
       ...(req.options !== undefined ? { options: req.options } : {}),
       ...(req.body !== undefined ? { body: req.body } : {}),
       operationTimeoutSec: this.connection.timeouts.operationTimeoutSec,
-      maxEnvelopeSize: MAX_ENVELOPE_SIZE,
+      maxEnvelopeSize: this.envelopeSize,
       messageId: this.messageId(),
     });
   }
@@ -334,6 +349,8 @@ export class WinRMClient {
     } catch {
       parsed = undefined;
     }
+    this.envelopeSize = maxEnvelopeSizeForStack(parsed?.stack);
+    this.session.setMaxEnvelopeSize(this.envelopeSize);
     return Object.freeze({
       protocolVersion: r.protocolVersion,
       productVendor: r.productVendor,
