@@ -12,7 +12,7 @@ import { randomUUID } from "node:crypto";
 import { createMechanism } from "./auth/index.js";
 import type { AuthMechanism } from "./auth/mechanism.js";
 import { parseConnection, type Connection, type ConnectionInput } from "./connection.js";
-import { ConfigurationError, ConnectionLostError, HttpError, ProtocolError, TimeoutError } from "./errors.js";
+import { ConfigurationError, ConnectionLostError, HttpError, LimitExceededError, ProtocolError, TimeoutError } from "./errors.js";
 import { abortReason } from "./transport/http.js";
 import { checkPolicy, type TransportPlan } from "./transport/policy.js";
 import { WinRMSession, type SessionStats, type SoapResponse } from "./transport/session.js";
@@ -21,6 +21,7 @@ import { buildRequest, DEFAULT_MAX_ENVELOPE_SIZE } from "./wsman/envelope.js";
 import { faultFromEnvelope } from "./wsman/faults.js";
 import { parseEnvelope, type Envelope } from "./wsman/parse.js";
 import { scanReceiveResponse } from "./wsman/receiveScanner.js";
+import { isShellGone, KeptShells, keptShellKey } from "./shell/keptShell.js";
 import { parseReceiveResponse, type ReceiveResult } from "./wsman/shell.js";
 import { ACTION } from "./wsman/namespaces.js";
 import { buildIdentifyRequest, parseIdentifyResponse, parseProductVersion } from "./wsman/identify.js";
@@ -59,6 +60,9 @@ const MAX_ENVELOPE_SIZE = DEFAULT_MAX_ENVELOPE_SIZE;
  * output (fewer round trips per megabyte).
  */
 const MAX_ENVELOPE_SIZE_STACK3 = 512_000;
+
+/** The largest MaxEnvelopeSize a client declares: the HTTP layer's body cap for the connection (session.ts). */
+export const MAX_ENVELOPE_SIZE_CEILING = MAX_ENVELOPE_SIZE_STACK3;
 
 export function maxEnvelopeSizeForStack(stack: string | undefined): number {
   const major = stack === undefined ? Number.NaN : Number(stack.split(".")[0]);
@@ -114,6 +118,11 @@ export interface ClientOptions {
   readonly observer?: PathObserver;
   /** Environment for proxy "env" (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY); default process.env. */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * run() keeps one shell open per environment and working directory and reuses it (default true): a warm run()
+   * costs Command + Receive (+ Signal terminate of the previous command) instead of four round trips.
+   */
+  readonly reuseShell?: boolean;
 }
 
 /** A shell kept open for several commands (env and cwd fixed at open). */
@@ -134,6 +143,9 @@ export class WinRMClient {
   private outputCodePage: number | undefined;
   private shells = 0;
   private closed = false;
+  /** Shells kept open for run() (one per env/cwd key), deleted on close(). */
+  private readonly keptShells = new KeptShells();
+  private readonly reuseShell: boolean;
   /** The w:MaxEnvelopeSize requests declare: 153600 until Identify shows a WinRM 3.0+ stack. */
   private envelopeSize = MAX_ENVELOPE_SIZE;
 
@@ -147,10 +159,11 @@ export class WinRMClient {
       mechanism,
       observer: options.observer,
       maxEnvelopeSize: MAX_ENVELOPE_SIZE,
-      maxEnvelopeSizeCeiling: MAX_ENVELOPE_SIZE_STACK3,
+      maxEnvelopeSizeCeiling: MAX_ENVELOPE_SIZE_CEILING,
     });
     this.messageId = options.messageId ?? (() => `uuid:${randomUUID().toUpperCase()}`);
     if (typeof this.connection.codePage === "number") this.outputCodePage = this.connection.codePage;
+    this.reuseShell = options.reuseShell ?? true;
   }
 
   get stats(): ClientStats {
@@ -170,12 +183,64 @@ export class WinRMClient {
   }
 
   async run(command: string, opts: RunOptions = {}): Promise<RunResult> {
+    if (this.reuseShell) {
+      // A second try only after the host dropped the kept shell (the command was not accepted): a fresh kept one.
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const reused = await this.runInKeptShell(command, opts);
+        if (reused === "busy") break;
+        if (reused !== "gone") return reused;
+      }
+    }
     let result: RunResult | undefined;
     await this.withShell(opts, async (shell, codePage, signal) => {
       result = await collectResult(this.execute(shell, command, opts, codePage, signal), codePage, opts.shell);
     });
     if (result === undefined) throw new ProtocolError("the command produced no result");
     return result;
+  }
+
+  /**
+   * run() on a shell this client keeps open (shell/keptShell.ts): Command + Receive (+ the previous command's Signal
+   * terminate) instead of Create + Command + Receive + Delete. "busy": the kept shell serves another run() (the
+   * caller uses a shell of its own); "gone": the host dropped it before accepting the Command (safe to try again).
+   */
+  private async runInKeptShell(command: string, opts: RunOptions): Promise<RunResult | "busy" | "gone"> {
+    const key = keptShellKey(opts);
+    const scope = operationScope(opts);
+    try {
+      const cp = await this.resolveCodePageEarly(scope.signal);
+      const kept = await this.keptShells.acquire(key, async () => {
+        const shell = await this.createShell(opts, scope.signal);
+        return { shell, codePage: await this.codePageFor(shell, cp, scope.signal) };
+      });
+      for (const stale of this.keptShells.takeStale()) await this.deleteQuietly(stale.shell, scope.signal);
+      if (kept === undefined) return "busy";
+      let ok = false;
+      let gone = false;
+      const accepted = kept.shell.acceptedCommands;
+      try {
+        const result = await collectResult(this.execute(kept.shell, command, opts, kept.codePage, scope.signal), kept.codePage, opts.shell);
+        ok = true;
+        return result;
+      } catch (err) {
+        // The host no longer has the shell (idle timeout, restart) and so never accepted the Command: safe to run
+        // the command once more in a fresh shell.
+        if (isShellGone(err) && kept.shell.acceptedCommands === accepted) {
+          gone = true;
+          this.keptShells.discard(kept);
+          return "gone";
+        }
+        throw err;
+      } finally {
+        if (ok) this.keptShells.release(kept);
+        else if (!gone && !kept.shell.isDeleted) {
+          this.keptShells.discard(kept);
+          await this.deleteQuietly(kept.shell, scope.signal);
+        }
+      }
+    } finally {
+      scope.dispose();
+    }
   }
 
 
@@ -266,6 +331,7 @@ export class WinRMClient {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    for (const kept of this.keptShells.drain()) await this.deleteQuietly(kept.shell, AbortSignal.timeout(this.connection.timeouts.readMs));
     this.closed = true;
     await this.session.close();
   }
@@ -299,8 +365,20 @@ export class WinRMClient {
     });
   }
 
+  /**
+   * A response may not pass the MaxEnvelopeSize we declared (MS-WSMV 2.2.4.20). The HTTP layer caps bodies at the
+   * largest size the client ever declares; this holds each response to the size in force (UTF-16 length: never more
+   * than the UTF-8 bytes, so nothing valid is refused).
+   */
+  private checkEnvelopeSize(res: SoapResponse): void {
+    if (res.xml.length > this.envelopeSize) {
+      throw new LimitExceededError("response envelope characters", this.envelopeSize, "the host sent a response larger than the MaxEnvelopeSize we declared");
+    }
+  }
+
   /** Parse a response envelope; decode faults; check RelatesTo (WS-Addressing: the answer is to this request). */
   private checkResponse(res: SoapResponse, messageId: string): Envelope {
+    this.checkEnvelopeSize(res);
     const env = parseEnvelope(res.xml);
     const fault = faultFromEnvelope(env, res.status);
     if (fault !== undefined) throw fault;
@@ -323,6 +401,7 @@ export class WinRMClient {
     } catch (err) {
       throw namedStep(err, req.action, false);
     }
+    this.checkEnvelopeSize(res);
     const scanned = res.status === 200 ? scanReceiveResponse(res.xml) : undefined;
     if (scanned === undefined) return parseReceiveResponse(this.checkResponse(res, messageId));
     if (scanned.relatesTo !== undefined && scanned.relatesTo.toLowerCase() !== messageId.toLowerCase()) {

@@ -69,6 +69,8 @@ export class RemoteShell {
   private unreleased: string | undefined;
   private deleted = false;
   private busy = false;
+  /** Commands the host accepted (CommandResponse received) in this shell. */
+  acceptedCommands = 0;
 
   private constructor(
     private readonly wsman: WSManInvoker,
@@ -129,7 +131,9 @@ export class RemoteShell {
       },
       signal,
     );
-    return parseCommandResponse(env);
+    const id = parseCommandResponse(env);
+    this.acceptedCommands++;
+    return id;
   }
 
   async send(commandId: string, data: Uint8Array, end: boolean, signal?: AbortSignal): Promise<void> {
