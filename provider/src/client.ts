@@ -12,7 +12,7 @@ import { randomUUID } from "node:crypto";
 import { createMechanism } from "./auth/index.js";
 import type { AuthMechanism } from "./auth/mechanism.js";
 import { parseConnection, type Connection, type ConnectionInput } from "./connection.js";
-import { ConfigurationError, ConnectionLostError, HttpError, ProtocolError, TimeoutError } from "./errors.js";
+import { ConfigurationError, ConnectionLostError, HttpError, LimitExceededError, ProtocolError, TimeoutError } from "./errors.js";
 import { abortReason } from "./transport/http.js";
 import { checkPolicy, type TransportPlan } from "./transport/policy.js";
 import { WinRMSession, type SessionStats, type SoapResponse } from "./transport/session.js";
@@ -20,6 +20,9 @@ import type { PathObserver } from "./transport/pathEvents.js";
 import { buildRequest, DEFAULT_MAX_ENVELOPE_SIZE } from "./wsman/envelope.js";
 import { faultFromEnvelope } from "./wsman/faults.js";
 import { parseEnvelope, type Envelope } from "./wsman/parse.js";
+import { scanReceiveResponse } from "./wsman/receiveScanner.js";
+import { isShellGone, KeptShells, keptShellKey } from "./shell/keptShell.js";
+import { parseReceiveResponse, type ReceiveResult } from "./wsman/shell.js";
 import { ACTION } from "./wsman/namespaces.js";
 import { buildIdentifyRequest, parseIdentifyResponse, parseProductVersion } from "./wsman/identify.js";
 import {
@@ -50,6 +53,21 @@ const IDEMPOTENT_ACTIONS: ReadonlySet<string> = new Set([ACTION.get, ACTION.sign
  * host or proxy that sends more fails with LimitExceededError instead of growing the client's memory.
  */
 const MAX_ENVELOPE_SIZE = DEFAULT_MAX_ENVELOPE_SIZE;
+
+/**
+ * MaxEnvelopeSizekb defaults (MS-WSMV 3.1.4.1.6, winrm/config): 150 KiB on WinRM 1.1 and 2.0, 500 KiB on 3.0 and
+ * later. Once Identify says `Stack: 3.0` the client declares the larger size, so each Receive carries about 3x the
+ * output (fewer round trips per megabyte).
+ */
+const MAX_ENVELOPE_SIZE_STACK3 = 512_000;
+
+/** The largest MaxEnvelopeSize a client declares: the HTTP layer's body cap for the connection (session.ts). */
+export const MAX_ENVELOPE_SIZE_CEILING = MAX_ENVELOPE_SIZE_STACK3;
+
+export function maxEnvelopeSizeForStack(stack: string | undefined): number {
+  const major = stack === undefined ? Number.NaN : Number(stack.split(".")[0]);
+  return Number.isInteger(major) && major >= 3 ? MAX_ENVELOPE_SIZE_STACK3 : MAX_ENVELOPE_SIZE;
+}
 
 export interface RunOptions {
   /** "cmd" (default): the line runs through cmd.exe; "powershell": the text is a PowerShell script. */
@@ -100,6 +118,11 @@ export interface ClientOptions {
   readonly observer?: PathObserver;
   /** Environment for proxy "env" (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY); default process.env. */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * run() keeps one shell open per environment and working directory and reuses it (default true): a warm run()
+   * costs Command + Receive (+ Signal terminate of the previous command) instead of four round trips.
+   */
+  readonly reuseShell?: boolean;
 }
 
 /** A shell kept open for several commands (env and cwd fixed at open). */
@@ -120,6 +143,11 @@ export class WinRMClient {
   private outputCodePage: number | undefined;
   private shells = 0;
   private closed = false;
+  /** Shells kept open for run() (one per env/cwd key), deleted on close(). */
+  private readonly keptShells = new KeptShells();
+  private readonly reuseShell: boolean;
+  /** The w:MaxEnvelopeSize requests declare: 153600 until Identify shows a WinRM 3.0+ stack. */
+  private envelopeSize = MAX_ENVELOPE_SIZE;
 
   constructor(connection: ConnectionInput | Connection, options: ClientOptions = {}) {
     this.connection = parseConnection(connection);
@@ -131,9 +159,11 @@ export class WinRMClient {
       mechanism,
       observer: options.observer,
       maxEnvelopeSize: MAX_ENVELOPE_SIZE,
+      maxEnvelopeSizeCeiling: MAX_ENVELOPE_SIZE_CEILING,
     });
     this.messageId = options.messageId ?? (() => `uuid:${randomUUID().toUpperCase()}`);
     if (typeof this.connection.codePage === "number") this.outputCodePage = this.connection.codePage;
+    this.reuseShell = options.reuseShell ?? true;
   }
 
   get stats(): ClientStats {
@@ -153,12 +183,64 @@ export class WinRMClient {
   }
 
   async run(command: string, opts: RunOptions = {}): Promise<RunResult> {
+    if (this.reuseShell) {
+      // A second try only after the host dropped the kept shell (the command was not accepted): a fresh kept one.
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const reused = await this.runInKeptShell(command, opts);
+        if (reused === "busy") break;
+        if (reused !== "gone") return reused;
+      }
+    }
     let result: RunResult | undefined;
     await this.withShell(opts, async (shell, codePage, signal) => {
       result = await collectResult(this.execute(shell, command, opts, codePage, signal), codePage, opts.shell);
     });
     if (result === undefined) throw new ProtocolError("the command produced no result");
     return result;
+  }
+
+  /**
+   * run() on a shell this client keeps open (shell/keptShell.ts): Command + Receive (+ the previous command's Signal
+   * terminate) instead of Create + Command + Receive + Delete. "busy": the kept shell serves another run() (the
+   * caller uses a shell of its own); "gone": the host dropped it before accepting the Command (safe to try again).
+   */
+  private async runInKeptShell(command: string, opts: RunOptions): Promise<RunResult | "busy" | "gone"> {
+    const key = keptShellKey(opts);
+    const scope = operationScope(opts);
+    try {
+      const cp = await this.resolveCodePageEarly(scope.signal);
+      const kept = await this.keptShells.acquire(key, async () => {
+        const shell = await this.createShell(opts, scope.signal);
+        return { shell, codePage: await this.codePageFor(shell, cp, scope.signal) };
+      });
+      for (const stale of this.keptShells.takeStale()) await this.deleteQuietly(stale.shell, scope.signal);
+      if (kept === undefined) return "busy";
+      let ok = false;
+      let gone = false;
+      const accepted = kept.shell.acceptedCommands;
+      try {
+        const result = await collectResult(this.execute(kept.shell, command, opts, kept.codePage, scope.signal), kept.codePage, opts.shell);
+        ok = true;
+        return result;
+      } catch (err) {
+        // The host no longer has the shell (idle timeout, restart) and so never accepted the Command: safe to run
+        // the command once more in a fresh shell.
+        if (isShellGone(err) && kept.shell.acceptedCommands === accepted) {
+          gone = true;
+          this.keptShells.discard(kept);
+          return "gone";
+        }
+        throw err;
+      } finally {
+        if (ok) this.keptShells.release(kept);
+        else if (!gone && !kept.shell.isDeleted) {
+          this.keptShells.discard(kept);
+          await this.deleteQuietly(kept.shell, scope.signal);
+        }
+      }
+    } finally {
+      scope.dispose();
+    }
   }
 
 
@@ -249,6 +331,7 @@ export class WinRMClient {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    for (const kept of this.keptShells.drain()) await this.deleteQuietly(kept.shell, AbortSignal.timeout(this.connection.timeouts.readMs));
     this.closed = true;
     await this.session.close();
   }
@@ -257,17 +340,7 @@ export class WinRMClient {
 
   /** Send one WS-Man request; decode faults; check RelatesTo (WS-Addressing: the answer is to this request). */
   private async invoke(req: WSManRequest, signal?: AbortSignal): Promise<Envelope> {
-    const { xml, messageId } = buildRequest({
-      to: this.connection.endpoint,
-      action: req.action,
-      resourceUri: req.resourceUri,
-      ...(req.selectors !== undefined ? { selectors: req.selectors } : {}),
-      ...(req.options !== undefined ? { options: req.options } : {}),
-      ...(req.body !== undefined ? { body: req.body } : {}),
-      operationTimeoutSec: this.connection.timeouts.operationTimeoutSec,
-      maxEnvelopeSize: MAX_ENVELOPE_SIZE,
-      messageId: this.messageId(),
-    });
+    const { xml, messageId } = this.buildRequestFor(req);
     const idempotent = IDEMPOTENT_ACTIONS.has(req.action);
     let res: SoapResponse;
     try {
@@ -275,6 +348,37 @@ export class WinRMClient {
     } catch (err) {
       throw namedStep(err, req.action, idempotent);
     }
+    return this.checkResponse(res, messageId);
+  }
+
+  private buildRequestFor(req: WSManRequest): { xml: string; messageId: string } {
+    return buildRequest({
+      to: this.connection.endpoint,
+      action: req.action,
+      resourceUri: req.resourceUri,
+      ...(req.selectors !== undefined ? { selectors: req.selectors } : {}),
+      ...(req.options !== undefined ? { options: req.options } : {}),
+      ...(req.body !== undefined ? { body: req.body } : {}),
+      operationTimeoutSec: this.connection.timeouts.operationTimeoutSec,
+      maxEnvelopeSize: this.envelopeSize,
+      messageId: this.messageId(),
+    });
+  }
+
+  /**
+   * A response may not pass the MaxEnvelopeSize we declared (MS-WSMV 2.2.4.20). The HTTP layer caps bodies at the
+   * largest size the client ever declares; this holds each response to the size in force (UTF-16 length: never more
+   * than the UTF-8 bytes, so nothing valid is refused).
+   */
+  private checkEnvelopeSize(res: SoapResponse): void {
+    if (res.xml.length > this.envelopeSize) {
+      throw new LimitExceededError("response envelope characters", this.envelopeSize, "the host sent a response larger than the MaxEnvelopeSize we declared");
+    }
+  }
+
+  /** Parse a response envelope; decode faults; check RelatesTo (WS-Addressing: the answer is to this request). */
+  private checkResponse(res: SoapResponse, messageId: string): Envelope {
+    this.checkEnvelopeSize(res);
     const env = parseEnvelope(res.xml);
     const fault = faultFromEnvelope(env, res.status);
     if (fault !== undefined) throw fault;
@@ -285,7 +389,31 @@ export class WinRMClient {
     return env;
   }
 
-  private readonly invoker: WSManInvoker = { invoke: (req, signal) => this.invoke(req, signal) };
+  /**
+   * A Receive: the response is read by the streaming scanner (wsman/receiveScanner.ts) when it is a plain
+   * ReceiveResponse, else by the full parser with fault decoding, exactly as invoke() does.
+   */
+  private async invokeReceive(req: WSManRequest, signal?: AbortSignal): Promise<ReceiveResult> {
+    const { xml, messageId } = this.buildRequestFor(req);
+    let res: SoapResponse;
+    try {
+      res = await this.session.post(xml, signal, { idempotent: false });
+    } catch (err) {
+      throw namedStep(err, req.action, false);
+    }
+    this.checkEnvelopeSize(res);
+    const scanned = res.status === 200 ? scanReceiveResponse(res.xml) : undefined;
+    if (scanned === undefined) return parseReceiveResponse(this.checkResponse(res, messageId));
+    if (scanned.relatesTo !== undefined && scanned.relatesTo.toLowerCase() !== messageId.toLowerCase()) {
+      throw new ProtocolError(`the response relates to ${scanned.relatesTo}, not to our request ${messageId}`);
+    }
+    return scanned.result;
+  }
+
+  private readonly invoker: WSManInvoker = {
+    invoke: (req, signal) => this.invoke(req, signal),
+    invokeReceive: (req, signal) => this.invokeReceive(req, signal),
+  };
 
   private async doIdentify(signal: AbortSignal | undefined): Promise<IdentifyResult> {
     const res = await this.session.post(buildIdentifyRequest(), signal, { idempotent: true });
@@ -300,6 +428,8 @@ export class WinRMClient {
     } catch {
       parsed = undefined;
     }
+    this.envelopeSize = maxEnvelopeSizeForStack(parsed?.stack);
+    this.session.setMaxEnvelopeSize(this.envelopeSize);
     return Object.freeze({
       protocolVersion: r.protocolVersion,
       productVendor: r.productVendor,

@@ -33,6 +33,7 @@ import { buildFault, FAULT_REASON } from "../../provider/src/wsman/faults.js";
 import { buildIdentifyResponse } from "../../provider/src/wsman/identify.js";
 import { ACTION, COMMAND_STATE, NS, RESOURCE_URI } from "../../provider/src/wsman/namespaces.js";
 import { child, parseDurationMs, parseEnvelope, type Envelope } from "../../provider/src/wsman/parse.js";
+import { allowedEnvelopeSize, receivePayloadBudget } from "./envelopeLimit.js";
 import {
   commandResponseBody,
   createResponseBody,
@@ -726,7 +727,9 @@ export class WinRMEmulator {
           }
           case ACTION.receive: {
             const r = parseReceive(env);
-            const chunk = await this.shells.receive(owner, shellId, r.commandId, this.operationTimeoutMs(env), signal);
+            // MaxEnvelopeSize: fill the response up to what the request and the host allow (envelopeLimit.ts).
+            const budget = receivePayloadBudget(allowedEnvelopeSize(env, this.opts.host.profile.maxEnvelopeSizekb), this.shells.streamElementBytes);
+            const chunk = await this.shells.receive(owner, shellId, r.commandId, this.operationTimeoutMs(env), signal, budget);
             if (!chunk) {
               return this.fault(env, { code: "s:Receiver", subcode: "w:TimedOut", reason: FAULT_REASON.timedOut, wsmanCode: WSMAN.timedOut });
             }

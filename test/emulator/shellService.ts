@@ -123,7 +123,7 @@ export interface ShellServiceOptions {
   newId?: () => string;
   /** Prefix of ShellIds ("uuid:" on WinRM 1.1, MS-WSMV 3.1.4 Create); default none. */
   shellIdPrefix?: string;
-  /** Most payload bytes one Receive hands out (before base64); default 64 KiB. */
+  /** Most payload bytes one Receive hands out (before base64); default: what the request's MaxEnvelopeSize allows. */
   receiveChunkBytes?: number;
   /** Most bytes per rsp:Stream element; default 8 KiB (Windows splits a stream into several elements). */
   streamElementBytes?: number;
@@ -133,13 +133,13 @@ export class ShellService {
   private readonly shells = new Map<string, Shell>();
   private readonly newId: () => string;
   private readonly shellIdPrefix: string;
-  private readonly receiveChunkBytes: number;
-  private readonly streamElementBytes: number;
+  private readonly receiveChunkBytes: number | undefined;
+  readonly streamElementBytes: number;
 
   constructor(private readonly opts: ShellServiceOptions) {
     this.newId = opts.newId ?? (() => randomUUID().toUpperCase());
     this.shellIdPrefix = opts.shellIdPrefix ?? "";
-    this.receiveChunkBytes = opts.receiveChunkBytes ?? 64 * 1024;
+    this.receiveChunkBytes = opts.receiveChunkBytes;
     this.streamElementBytes = opts.streamElementBytes ?? 8 * 1024;
   }
 
@@ -241,12 +241,13 @@ export class ShellService {
     commandId: string | undefined,
     timeoutMs: number,
     signal?: AbortSignal,
+    payloadBudget = 64 * 1024,
   ): Promise<ReceiveChunk | undefined> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const shell = this.shell(owner, shellId);
       const cmd = this.commandOf(shell, commandId);
-      if (cmd.hasOutput() || (cmd.state === "done" && !cmd.finished)) return this.chunk(cmd);
+      if (cmd.hasOutput() || (cmd.state === "done" && !cmd.finished)) return this.chunk(cmd, Math.min(this.receiveChunkBytes ?? payloadBudget, payloadBudget));
       if (cmd.finished) {
         // Already reported Done: Windows answers again with the final state and no data.
         return { commandId: cmd.id, streams: [], done: true, exitCode: cmd.exitCode };
@@ -274,8 +275,7 @@ export class ShellService {
     }
   }
 
-  private chunk(cmd: Command): ReceiveChunk {
-    let budget = this.receiveChunkBytes;
+  private chunk(cmd: Command, budget: number): ReceiveChunk {
     const streams: ReceiveChunk["streams"] = [];
     const take = (name: "stdout" | "stderr"): void => {
       const buf = name === "stdout" ? cmd.stdout : cmd.stderr;

@@ -36,6 +36,8 @@ import {
   parseShellCreate,
   parseSignal,
 } from "../../provider/src/wsman/shell.js";
+import { scanReceiveResponse } from "../../provider/src/wsman/receiveScanner.js";
+import { deepStrictEqual } from "node:assert";
 import type { SeedCorpus } from "./seeds.js";
 
 export interface FuzzTarget {
@@ -81,6 +83,20 @@ const HOSTS = ["winhost", "a.corp.example", "10.0.0.5", "[::1]", "a".repeat(48),
 
 export function fuzzTargets(seeds: SeedCorpus): FuzzTarget[] {
   return [
+    {
+      // Differential: whenever the streaming scanner answers, the full parser must accept the document and agree.
+      name: "receive-scanner",
+      seeds: seeds.xml.filter((x) => x.includes("ReceiveResponse")),
+      tokens: ["<rsp:Stream Name=\"stdout\">", "</rsp:Stream>", " End=\"true\"", "<rsp:ExitCode>", "xmlns:rsp=", "&amp;", "=", "<!--", "<![CDATA[", "/>", "\r\n"],
+      run: (input) => {
+        const scanned = scanReceiveResponse(input);
+        if (scanned === undefined) return;
+        const env = parseEnvelope(input);
+        const result = parseReceiveResponse(env);
+        const relatesTo = env.relatesTo;
+        deepStrictEqual(scanned, relatesTo !== undefined ? { result, relatesTo } : { result });
+      },
+    },
     {
       name: "ntlm-messages",
       seeds: seeds.ntlm,

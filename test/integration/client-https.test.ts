@@ -36,7 +36,7 @@ test('messageEncryption "always" over HTTPS seals inside TLS too', async () => {
 test("Basic over HTTPS: no handshake round trip, credentials on each request; wrong password fails once", async () => {
   const f = await startFixture("win2019", { tls: true });
   f.host.config.set("winrm/config/service/auth", { Basic: "true" });
-  const good = new WinRMClient({ ...f.connection, auth: { mechanism: "basic", username: USER, password: PASSWORD } });
+  const good = new WinRMClient({ ...f.connection, auth: { mechanism: "basic", username: USER, password: PASSWORD } }, { reuseShell: false });
   const bad = new WinRMClient({ ...f.connection, auth: { mechanism: "basic", username: USER, password: "nope-nope" } });
   try {
     const r = await good.run("echo basic");

@@ -2,6 +2,7 @@
  * WinRMClient against the emulated host, every profile, over HTTP with message encryption and over HTTPS.
  * Round trips are counted from the emulator's own request log, not from the client's counters.
  */
+import { WinRMClient } from "../../provider/src/client.js";
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import type { RequestLogEntry } from "../emulator/server.js";
@@ -104,7 +105,10 @@ for (const profile of PROFILES) {
 describe("round trips (from the emulator's log)", () => {
   let f: Fixture;
   before(async () => {
-    f = await startFixture("win2019");
+    const fixture = await startFixture("win2019");
+    await fixture.client.close();
+    // The one-shot protocol sequence: a client that does not keep shells (shell-reuse.test.ts covers reuse).
+    f = { ...fixture, client: new WinRMClient(fixture.connection, { reuseShell: false }) };
     await f.client.identify(); // warm: connection authenticated, host known
   });
   after(async () => {

@@ -18,6 +18,7 @@ import {
   sendBody,
   shellBody,
   signalBody,
+  type ReceiveResult,
 } from "../wsman/shell.js";
 import { ConnectionError, ConnectionLostError, OperationTimeoutFault, ProtocolError } from "../errors.js";
 
@@ -33,6 +34,11 @@ export interface WSManRequest {
 export interface WSManInvoker {
   /** Send, await, and return the response envelope; throws WSManFaultError (OperationTimeoutFault included). */
   invoke(req: WSManRequest, signal?: AbortSignal): Promise<Envelope>;
+  /**
+   * Send a Receive and read its ReceiveResponse (the streaming scanner, wsman/receiveScanner.ts, with the full parser
+   * as fallback). Optional: without it, invoke + parseReceiveResponse.
+   */
+  invokeReceive?(req: WSManRequest, signal?: AbortSignal): Promise<ReceiveResult>;
 }
 
 export interface ShellCreateOptions {
@@ -63,6 +69,8 @@ export class RemoteShell {
   private unreleased: string | undefined;
   private deleted = false;
   private busy = false;
+  /** Commands the host accepted (CommandResponse received) in this shell. */
+  acceptedCommands = 0;
 
   private constructor(
     private readonly wsman: WSManInvoker,
@@ -123,7 +131,9 @@ export class RemoteShell {
       },
       signal,
     );
-    return parseCommandResponse(env);
+    const id = parseCommandResponse(env);
+    this.acceptedCommands++;
+    return id;
   }
 
   async send(commandId: string, data: Uint8Array, end: boolean, signal?: AbortSignal): Promise<void> {
@@ -147,20 +157,18 @@ export class RemoteShell {
     commandId: string,
     signal?: AbortSignal,
     onIdle?: () => Promise<void>,
-  ): Promise<ReturnType<typeof parseReceiveResponse>> {
+  ): Promise<ReceiveResult> {
     this.assertOpen();
+    const req: WSManRequest = {
+      action: ACTION.receive,
+      resourceUri: this.resourceUri,
+      selectors: this.selectors(),
+      body: receiveBody(commandId),
+    };
     for (;;) {
       try {
-        const env = await this.wsman.invoke(
-          {
-            action: ACTION.receive,
-            resourceUri: this.resourceUri,
-            selectors: this.selectors(),
-            body: receiveBody(commandId),
-          },
-          signal,
-        );
-        return parseReceiveResponse(env);
+        if (this.wsman.invokeReceive !== undefined) return await this.wsman.invokeReceive(req, signal);
+        return parseReceiveResponse(await this.wsman.invoke(req, signal));
       } catch (err) {
         if (!(err instanceof OperationTimeoutFault)) throw err;
         if (onIdle !== undefined) await onIdle();

@@ -101,6 +101,8 @@ export interface SessionOptions {
   readonly observer?: PathObserver | undefined;
   /** The w:MaxEnvelopeSize the client's requests declare; bounds every response. Default DEFAULT_MAX_ENVELOPE_SIZE. */
   readonly maxEnvelopeSize?: number | undefined;
+  /** The largest MaxEnvelopeSize the client may declare later (setMaxEnvelopeSize); caps the HTTP body. */
+  readonly maxEnvelopeSizeCeiling?: number | undefined;
 }
 
 export class WinRMSession {
@@ -118,7 +120,8 @@ export class WinRMSession {
   /** Forward route: the context whose first sealed message has not been answered yet (the affinity check). */
   private unproven: Context | undefined;
   private encryptionAnnounced = false;
-  private readonly maxEnvelopeSize: number;
+  private maxEnvelopeSize: number;
+  private readonly maxEnvelopeSizeCeiling: number;
 
   constructor(opts: SessionOptions) {
     const endpoint = new URL(opts.connection.endpoint);
@@ -127,6 +130,7 @@ export class WinRMSession {
     this.prototype = opts.mechanism;
     this.observer = opts.observer;
     this.maxEnvelopeSize = opts.maxEnvelopeSize ?? DEFAULT_MAX_ENVELOPE_SIZE;
+    this.maxEnvelopeSizeCeiling = Math.max(this.maxEnvelopeSize, opts.maxEnvelopeSizeCeiling ?? 0);
     this.channel =
       opts.channel ??
       new HttpChannel({
@@ -135,7 +139,7 @@ export class WinRMSession {
         connectMs: opts.connection.timeouts.connectMs,
         connectAttempts: opts.connection.timeouts.connectAttempts,
         readMs: opts.connection.timeouts.readMs,
-        maxBodyBytes: responseBodyLimit(this.maxEnvelopeSize),
+        maxBodyBytes: responseBodyLimit(this.maxEnvelopeSizeCeiling),
         proxy: opts.plan.proxy,
         bypassed: opts.plan.bypassed,
         observer: opts.observer,
@@ -143,6 +147,11 @@ export class WinRMSession {
     this.channel.onDisconnect((id) => {
       if (this.ctx?.connectionId === id) this.dropContext();
     });
+  }
+
+  /** The MaxEnvelopeSize requests now declare (learned from the host); bounds each message, up to the ceiling. */
+  setMaxEnvelopeSize(n: number): void {
+    this.maxEnvelopeSize = Math.min(n, this.maxEnvelopeSizeCeiling);
   }
 
   get stats(): SessionStats {

@@ -21,10 +21,13 @@ export class Rc4 {
     }
   }
 
-  /** XOR `data` with the next bytes of the keystream. */
-  update(data: Uint8Array): Buffer {
+  /**
+   * XOR `data` with the next bytes of the keystream into `out` (a new buffer by default). `out` may be `data` itself
+   * (in place: each byte is read before it is written) or any buffer at least as long.
+   */
+  update(data: Uint8Array, out: Uint8Array = Buffer.allocUnsafe(data.length)): Buffer {
+    if (out.length < data.length) throw new RangeError("RC4 output buffer is shorter than the input");
     const s = this.s;
-    const out = Buffer.allocUnsafe(data.length);
     let i = this.i;
     let j = this.j;
     for (let n = 0; n < data.length; n++) {
@@ -38,7 +41,7 @@ export class Rc4 {
     }
     this.i = i;
     this.j = j;
-    return out;
+    return Buffer.isBuffer(out) ? out : Buffer.from(out.buffer, out.byteOffset, out.byteLength);
   }
 }
 

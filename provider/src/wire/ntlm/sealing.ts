@@ -9,9 +9,9 @@
  *   with KEY_EXCH the checksum is RC4'd with the same handle (after the data); signature = 01000000 || checksum || LE32(seq).
  * - The initiator seals with the client-to-server keys and unseals with server-to-client ones; the acceptor the reverse.
  */
-import { timingSafeEqual } from "node:crypto";
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from "node:crypto";
 import { DecryptError } from "../../errors.js";
-import { type Direction, hmacMd5, sealKey, signKey } from "./crypto.js";
+import { type Direction, sealKey, signKey } from "./crypto.js";
 import { NegotiateFlags, hasFlag } from "./flags.js";
 import { Rc4 } from "./rc4.js";
 
@@ -19,11 +19,14 @@ export const NTLM_SIGNATURE_LENGTH = 16;
 
 class DirectionState {
   readonly rc4: Rc4;
-  readonly signKey: Buffer;
+  /** SIGNKEY imported once as a KeyObject: each message's HMAC reuses it instead of importing raw key bytes. */
+  readonly signKey: KeyObject;
   seq = 0;
+  /** LE32(seq) scratch for the HMAC input, reused across messages. */
+  readonly seqBytes = Buffer.alloc(4);
   constructor(exportedSessionKey: Uint8Array, flags: number, direction: Direction) {
     this.rc4 = new Rc4(sealKey(exportedSessionKey, flags, direction));
-    this.signKey = signKey(exportedSessionKey, direction);
+    this.signKey = createSecretKey(signKey(exportedSessionKey, direction));
   }
 }
 
@@ -82,11 +85,16 @@ export class NtlmSealing {
     return plain;
   }
 
+  /** Version 1, checksum, LE32(seq), built in one 16-byte buffer (MS-NLMP 2.2.2.9.1). */
   private signature(d: DirectionState, plain: Uint8Array): Buffer {
-    const seq = Buffer.alloc(4);
-    seq.writeUInt32LE(d.seq);
-    let checksum = hmacMd5(d.signKey, seq, plain).subarray(0, 8);
-    if (this.keyExch) checksum = d.rc4.update(checksum);
-    return Buffer.concat([Buffer.from([1, 0, 0, 0]), checksum, seq]);
+    d.seqBytes.writeUInt32LE(d.seq);
+    const mac = createHmac("md5", d.signKey).update(d.seqBytes).update(plain).digest();
+    const sig = Buffer.allocUnsafe(NTLM_SIGNATURE_LENGTH);
+    sig.writeUInt32LE(1, 0);
+    const checksum = sig.subarray(4, 12);
+    if (this.keyExch) d.rc4.update(mac.subarray(0, 8), checksum);
+    else mac.copy(checksum, 0, 0, 8);
+    sig.writeUInt32LE(d.seq, 12);
+    return sig;
   }
 }

@@ -1,0 +1,46 @@
+/**
+ * MaxEnvelopeSize: the size the client declares per WinRM stack, and the emulated host filling a ReceiveResponse up
+ * to what the request allows (test/emulator/envelopeLimit.ts) without passing it.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { maxEnvelopeSizeForStack } from "../../provider/src/client.js";
+import { buildRequest, buildResponse } from "../../provider/src/wsman/envelope.js";
+import { ACTION, COMMAND_STATE, RESOURCE_URI } from "../../provider/src/wsman/namespaces.js";
+import { parseEnvelope } from "../../provider/src/wsman/parse.js";
+import { receiveResponseBody } from "../../provider/src/wsman/shell.js";
+import { allowedEnvelopeSize, receivePayloadBudget } from "../emulator/envelopeLimit.js";
+
+test("the client declares 150 KiB on WinRM 1.1/2.0 and 500 KiB on 3.0+", () => {
+  assert.equal(maxEnvelopeSizeForStack("1.1"), 153600);
+  assert.equal(maxEnvelopeSizeForStack("2.0"), 153600);
+  assert.equal(maxEnvelopeSizeForStack("3.0"), 512000);
+  assert.equal(maxEnvelopeSizeForStack(undefined), 153600);
+  assert.equal(maxEnvelopeSizeForStack("x"), 153600);
+});
+
+test("the emulated host takes the smaller of the request's MaxEnvelopeSize and its own configuration", () => {
+  const req = (n: number): ReturnType<typeof parseEnvelope> =>
+    parseEnvelope(buildRequest({ to: "http://h:5985/wsman", action: ACTION.receive, resourceUri: RESOURCE_URI.cmd, maxEnvelopeSize: n, messageId: "uuid:1" }).xml);
+  assert.equal(allowedEnvelopeSize(req(512000), 500), 512000);
+  assert.equal(allowedEnvelopeSize(req(512000), 150), 153600);
+  assert.equal(allowedEnvelopeSize(req(153600), 500), 153600);
+});
+
+test("a ReceiveResponse filled to the budget fits the envelope size, and uses most of it", () => {
+  const id = "1A6DEE6B-EC68-4DD6-87E9-030C0048ECC4";
+  for (const size of [153600, 512000]) {
+    const element = 8192;
+    const budget = receivePayloadBudget(size, element);
+    const streams = [];
+    for (let off = 0; off < budget; off += element) streams.push({ name: "stdout", data: Buffer.alloc(Math.min(element, budget - off), 0x41) });
+    const xml = buildResponse({
+      action: ACTION.receiveResponse,
+      relatesTo: "uuid:0AB58087-C2C3-4A0F-9D2B-8F0E1C4A0001",
+      body: receiveResponseBody({ commandId: id, streams, state: COMMAND_STATE.running }),
+    });
+    const bytes = Buffer.byteLength(xml);
+    assert.ok(bytes <= size, `${bytes} <= ${size}`);
+    assert.ok(bytes > size * 0.9, `${bytes} uses most of ${size}`);
+  }
+});
