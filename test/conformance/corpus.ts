@@ -88,3 +88,32 @@ export function loadCorpus(): Corpus | undefined {
   for (const [k, v] of Object.entries(mz)) responses.push({ source: `masterzen.json#${k}`, xml: v });
   return { dir, responses };
 }
+
+export interface RecordedExchange {
+  source: string;
+  request: string;
+  response: string;
+}
+
+/**
+ * The request/response pairs of one pypsrp recording. Their YAML is simple: a `messages:` list whose items start
+ * with `- request: <xml on one line>` and hold `  response: <xml on one line>` (other keys: test knobs, ignored).
+ */
+export function readPypsrpSession(dir: string, file: string): RecordedExchange[] {
+  const out: RecordedExchange[] = [];
+  let request: string | undefined;
+  for (const line of readFileSync(join(dir, "pypsrp", file), "utf8").split("\n")) {
+    if (line.startsWith("- request: ")) request = line.slice("- request: ".length).trim();
+    else if (line.startsWith("  response: ") && request !== undefined) {
+      out.push({ source: `pypsrp/${file}#${out.length}`, request, response: line.slice("  response: ".length).trim() });
+      request = undefined;
+    }
+  }
+  return out;
+}
+
+export function pypsrpFiles(dir: string, prefix: string): string[] {
+  return readdirSync(join(dir, "pypsrp"))
+    .filter((f) => f.startsWith(prefix) && f.endsWith(".yml"))
+    .sort();
+}
