@@ -11,10 +11,12 @@ function env(body: string, action = "urn:act", prefix = "rsp"): string {
     `<a:MessageID>uuid:${Math.random()}</a:MessageID></s:Header><s:Body>${body}</s:Body></s:Envelope>`;
 }
 
-void test("the same structure with other ids, prefixes and stream data: no difference", () => {
+void test("the same structure with other ids and stream data: no difference; other root declarations: one", () => {
   const a = env(`<rsp:ReceiveResponse><rsp:Stream Name="stdout" CommandId="1">aGk=</rsp:Stream></rsp:ReceiveResponse>`);
-  const b = env(`<x:ReceiveResponse><x:Stream Name="stdout" CommandId="2">b2s=</x:Stream></x:ReceiveResponse>`, "urn:act", "x");
+  const b = env(`<rsp:ReceiveResponse><rsp:Stream Name="stdout" CommandId="2">b2s=</rsp:Stream></rsp:ReceiveResponse>`);
   assert.deepEqual(compareResponses(a, b), []);
+  const c = env(`<x:ReceiveResponse><x:Stream Name="stdout" CommandId="2">b2s=</x:Stream></x:ReceiveResponse>`, "urn:act", "x");
+  assert.deepEqual(compareResponses(a, c).map((d) => d.path), ["Envelope/xmlns"]);
 });
 
 void test("action, element order, attributes, attribute values and fault texts are differences", () => {

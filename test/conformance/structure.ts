@@ -1,11 +1,12 @@
 /**
  * Structural comparison of two WS-Management responses (pure, no I/O): the recorded Windows one and the emulator's.
  * Compared: a:Action, the body's element tree (namespace URI + local name, in order), attribute names, and the fault's
- * s:Code/s:Subcode values, WSManFault Code and f:Message text. Not compared: values Windows makes up per message
+ * s:Code/s:Subcode values, WSManFault Code and f:Message text, and the root's namespace declarations (prefix and URI). Not compared: values Windows makes up per message
  * (MessageID, ShellId, CommandId, ActivityId, timestamps, stream data), which differ between any two runs.
  */
 
-import { parseEnvelope, textOf, type XmlElement } from "../../provider/src/wsman/parse.js";
+import { parseEnvelope, parseXml, textOf, type XmlElement } from "../../provider/src/wsman/parse.js";
+import { scopeOf } from "../../provider/src/wsman/xmlReader.js";
 
 export interface Difference {
   /** Where, e.g. "Body/ReceiveResponse/Stream[1]" */
@@ -60,12 +61,25 @@ function walk(a: XmlElement, b: XmlElement, path: string, out: Difference[]): vo
   }
 }
 
+function rootNamespaces(xml: string): string {
+  const scope = scopeOf(parseXml(xml));
+  return [...(scope ?? new Map<string, string>())]
+    .filter(([prefix]) => prefix !== "xml")
+    .map(([prefix, uri]) => `${prefix}=${uri}`)
+    .sort()
+    .join(" ");
+}
+
 /** Differences of `actual` (emulator) from `expected` (recording); [] when structurally the same. */
 export function compareResponses(expectedXml: string, actualXml: string): Difference[] {
   const e = parseEnvelope(expectedXml);
   const a = parseEnvelope(actualXml);
   const out: Difference[] = [];
   if (e.action !== a.action) out.push({ path: "Header/Action", what: `"${e.action}" vs "${a.action}"` });
+  // Windows declares on the root the namespaces the response uses, so the set varies by response; prefixes too.
+  const eNs = rootNamespaces(expectedXml);
+  const aNs = rootNamespaces(actualXml);
+  if (eNs !== aNs) out.push({ path: "Envelope/xmlns", what: `[${eNs}] vs [${aNs}]` });
   walk(e.body, a.body, "Body", out);
   return out;
 }
