@@ -24,8 +24,11 @@ function label(el: XmlElement): string {
 
 /** Text compared verbatim (white space collapsed) only for these elements: fault codes and texts. */
 const TEXT_COMPARED = new Set(["Value", "Text", "Message", "FaultDetail", "ProviderFault"]);
-/** Attribute values compared verbatim (others only by presence: ids, machine names, timestamps vary). */
-const ATTR_VALUE_COMPARED = new Set(["Code", "Name", "State", "End", "provider", "path"]);
+/**
+ * Attribute values compared verbatim (others only by presence: ids and timestamps vary). Machine too: Windows names
+ * the host part of the request's a:To, which the replay sends unchanged.
+ */
+const ATTR_VALUE_COMPARED = new Set(["Code", "Machine", "Name", "State", "End", "provider", "path"]);
 
 function collapse(s: string): string {
   return s.split(/\s+/).filter((w) => w !== "").join(" ");
