@@ -128,20 +128,81 @@ export class HttpError extends WinRMError {
   }
 }
 
+/** f:ProviderFault (MS-WSMV 2.2.4.41): the plugin that failed, and what it said or the fault it nested. */
+export interface ProviderFaultInfo {
+  /** @provider, e.g. "Shell cmd plugin" */
+  provider?: string;
+  /** @path, e.g. "%systemroot%\system32\winrscmd.dll" */
+  path?: string;
+  /** Text directly inside f:ProviderFault (white space collapsed), when the plugin wrote text and no nested fault. */
+  text?: string;
+  /** f:ExtendedError's first element's children by local name (e.g. WMI __ExtendedStatus Operation, ProviderName). */
+  extendedError?: Record<string, string>;
+}
+
+/** f:WSManFault (MS-WSMV 2.2.4.41), one level: a provider fault may nest another WSManFault (`inner`). */
+export interface WSManFaultInfo {
+  /** @Code, e.g. 2150858843 */
+  code?: number;
+  /** @Machine: the host that raised this level (each nested level names its own) */
+  machine?: string;
+  /** f:Message text (white space collapsed), when it holds text */
+  message?: string;
+  providerFault?: ProviderFaultInfo;
+  /** f:ProviderFault/f:WSManFault */
+  inner?: WSManFaultInfo;
+}
+
+/** A CIM error (p:MSFT_WmiError, DSP0227 / MS-WSMV 2.2.4.41 WMI errors) as the host wrote it. */
+export interface WmiErrorInfo {
+  /** p:Message: the specific text */
+  message?: string;
+  /** p:MessageID, e.g. "HRESULT 0x803381a5" */
+  messageId?: string;
+  /** p:error_Code */
+  errorCode?: number;
+  /** p:CIMStatusCode (DSP0004 CIM status) */
+  cimStatusCode?: number;
+  /** Every child with a value (xsi:nil ones left out), by local name, as written. */
+  fields: Record<string, string>;
+}
+
 export interface WSManFaultDetails {
   httpStatus: number;
   /** s:Code/s:Value, e.g. "s:Receiver" */
   faultCode?: string;
   /** s:Subcode/s:Value, e.g. "w:TimedOut" */
   subcode?: string;
-  /** f:WSManFault/@Code, e.g. 2150858793 */
+  /** f:WSManFault/@Code (or WMI p:error_Code), e.g. 2150858793 */
   wsmanCode?: number;
+  /** the outer f:WSManFault/@Machine */
   machine?: string;
-  /** s:Reason/s:Text, or f:Message when present */
+  /** The most specific text: innermost f:Message, provider text, WMI p:Message, else s:Reason/s:Text */
   reason: string;
+  /** s:Reason/s:Text as sent (white space collapsed): often the generic sentence of the subcode */
+  soapReason?: string;
+  /** w:FaultDetail URI, e.g. http://schemas.dmtf.org/wbem/wsman/1/wsman/faultDetail/InvalidValue */
+  detail?: string;
+  /** a:Action of the fault, e.g. http://schemas.dmtf.org/wbem/wsman/1/wsman/fault */
+  action?: string;
+  /** p:ActivityId of the response header (Windows' ETW correlation id) */
+  activityId?: string;
+  wsmanFault?: WSManFaultInfo;
+  wmiError?: WmiErrorInfo;
 }
 
-/** A SOAP fault from the WS-Management service (MS-WSMV 2.2.4.43). */
+/** Longest host text quoted in an error message; the full text stays on the fields. */
+const MAX_MESSAGE_TEXT = 2000;
+
+function bounded(s: string): string {
+  return s.length <= MAX_MESSAGE_TEXT ? s : `${s.slice(0, MAX_MESSAGE_TEXT)}...`;
+}
+
+/**
+ * A SOAP fault from the WS-Management service (MS-WSMV 2.2.4.43), with every level of detail the host sent. The
+ * message quotes the most specific text the host gave and the w:FaultDetail URI; it holds only what the host wrote,
+ * never anything of the client's credentials.
+ */
 export class WSManFaultError extends WinRMError {
   readonly httpStatus: number;
   readonly faultCode: string | undefined;
@@ -149,15 +210,28 @@ export class WSManFaultError extends WinRMError {
   readonly wsmanCode: number | undefined;
   readonly machine: string | undefined;
   readonly reason: string;
+  readonly soapReason: string | undefined;
+  readonly detail: string | undefined;
+  readonly action: string | undefined;
+  readonly activityId: string | undefined;
+  readonly wsmanFault: WSManFaultInfo | undefined;
+  readonly wmiError: WmiErrorInfo | undefined;
   constructor(details: WSManFaultDetails, code: ErrorCode = "WINRM_FAULT") {
     const num = details.wsmanCode !== undefined ? ` ${details.wsmanCode} (0x${details.wsmanCode.toString(16).toUpperCase()})` : "";
-    super(code, `WS-Management fault${num}${details.subcode ? ` ${details.subcode}` : ""}: ${details.reason}`);
+    const faultDetail = details.detail !== undefined ? ` [${bounded(details.detail)}]` : "";
+    super(code, `WS-Management fault${num}${details.subcode ? ` ${details.subcode}` : ""}: ${bounded(details.reason)}${faultDetail}`);
     this.httpStatus = details.httpStatus;
     this.faultCode = details.faultCode;
     this.subcode = details.subcode;
     this.wsmanCode = details.wsmanCode;
     this.machine = details.machine;
     this.reason = details.reason;
+    this.soapReason = details.soapReason;
+    this.detail = details.detail;
+    this.action = details.action;
+    this.activityId = details.activityId;
+    this.wsmanFault = details.wsmanFault;
+    this.wmiError = details.wmiError;
   }
 }
 
