@@ -4,6 +4,7 @@
  * Pulumi SDK it needs is the one that process already runs).
  */
 import { connectionSchema, normaliseEndpoint } from "../connection.js";
+import type { LogWriter } from "./engineLog.js";
 import type { CheckFailure } from "./schemas.js";
 import { containsUnknown, declaredOf, isUnknown, plain, UNKNOWN, withoutProvider } from "./schemas.js";
 
@@ -26,13 +27,22 @@ export interface DiffResult {
   deleteBeforeReplace: boolean;
 }
 
+/**
+ * What the front end gives an operation while it runs. `log`: where output lines go (RemoteCommand `logging`); the
+ * dynamic provider leaves it out (lines go to stderr, engineLog.ts), the native provider passes a sink that sends them
+ * to the engine's Log RPC with the resource's URN (provider/src/native/engineLog.ts).
+ */
+export interface OperationContext {
+  log?: LogWriter;
+}
+
 export interface ResourceProviderFunctions {
   check(olds: Props, news: Props): Promise<{ inputs: Props; failures: CheckFailure[] }>;
   diff(id: string, olds: Props, news: Props): Promise<DiffResult>;
-  create(inputs: Props): Promise<{ id: string; outs: Props }>;
+  create(inputs: Props, ctx?: OperationContext): Promise<{ id: string; outs: Props }>;
   read(id: string, props?: Props): Promise<{ id: string; props: Props; inputs: Props }>;
-  update(id: string, olds: Props, news: Props): Promise<{ outs: Props }>;
-  delete(id: string, props: Props): Promise<void>;
+  update(id: string, olds: Props, news: Props, ctx?: OperationContext): Promise<{ outs: Props }>;
+  delete(id: string, props: Props, ctx?: OperationContext): Promise<void>;
 }
 
 /** Collects per-property changes into a DiffResult. */
