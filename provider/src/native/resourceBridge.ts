@@ -77,16 +77,6 @@ const NO_CONNECTION =
   `is required: give the resource a connection input, or give its provider (an explicit pulumi:providers:${PACKAGE_NAME} ` +
   "resource) the connection as its configuration: endpoint and auth { username, password }";
 
-/** Paths of every leaf that differs between two plain JSON values (objects compared key by key). */
-export function changedLeaves(a: unknown, b: unknown, prefix: PropertyPath = []): { path: PropertyPath; kind: "add" | "delete" | "update" }[] {
-  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-  if (isObj(a) && isObj(b)) {
-    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
-    return keys.flatMap((k) => changedLeaves(a[k], b[k], [...prefix, k]));
-  }
-  if (JSON.stringify(a) === JSON.stringify(b)) return [];
-  return [{ path: prefix, kind: a === undefined ? "add" : b === undefined ? "delete" : "update" }];
-}
 
 function endpointOf(connection: unknown): string | undefined {
   const raw = (connection as { endpoint?: unknown } | undefined)?.endpoint;

@@ -94,8 +94,9 @@ export class DiffBuilder {
     const newRaw = (after as { endpoint?: unknown } | undefined)?.endpoint;
     if (isUnknown(newRaw)) this.change("connection.endpoint");
     else if (oldEndpoint !== endpointKey(after)) this.change("connection.endpoint", true);
-    for (const path of changedLeaves(before, after, "connection")) {
-      if (path !== "connection.endpoint") this.change(path);
+    for (const { path } of changedLeaves(before, after, ["connection"])) {
+      const name = path.join(".");
+      if (name !== "connection.endpoint") this.change(name);
     }
   }
 
@@ -175,14 +176,25 @@ function withDefaults(connection: unknown, old?: unknown): unknown {
 }
 
 /** Paths (under `prefix`) of the leaves that differ between two JSON values; a leaf is anything but a plain object. */
-export function changedLeaves(a: unknown, b: unknown, prefix: string): string[] {
+export interface ChangedLeaf {
+  /** Property names from the compared values' root (prefix first). */
+  path: string[];
+  kind: "add" | "delete" | "update";
+}
+
+/**
+ * Every leaf that differs between two plain JSON values, objects compared key by key (keys sorted, so the order is
+ * stable), arrays and scalars as wholes; undefined and null are the same (an absent optional). An unknown new value
+ * (preview) is a change. One helper for both front ends: the dynamic resources' connection diff (DiffBuilder) and
+ * the native provider's DiffConfig.
+ */
+export function changedLeaves(a: unknown, b: unknown, prefix: string[] = []): ChangedLeaf[] {
   if (isObject(a) && isObject(b)) {
-    const out: string[] = [];
-    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) out.push(...changedLeaves(a[k], b[k], `${prefix}.${k}`));
-    return out;
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+    return keys.flatMap((k) => changedLeaves(a[k], b[k], [...prefix, k]));
   }
-  if (isUnknown(b)) return [prefix];
-  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null) ? [] : [prefix];
+  if (!isUnknown(b) && JSON.stringify(a ?? null) === JSON.stringify(b ?? null)) return [];
+  return [{ path: prefix, kind: a === undefined || a === null ? "add" : b === undefined || b === null ? "delete" : "update" }];
 }
 
 /** Whether a diff changes nothing but in-place `connection` leaves (no endpoint change): nothing to do on the host. */
