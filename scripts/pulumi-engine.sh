@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the pinned Pulumi engine this project runs on: the `pulumi` CLI, the `pulumi-language-nodejs` language host and
 # the Pulumi YAML language host `pulumi-language-yaml` (for `runtime: yaml` programs on the native provider,
-# docs/native-provider.md), from the Go modules pinned in tools/pulumi, tools/pulumi-language-nodejs and tools/pulumi-yaml,
+# docs/native-provider.md) and the Go language host `pulumi-language-go` (for `runtime: go` programs on the generated Go
+# SDK), from the Go modules pinned in tools/pulumi, tools/pulumi-language-nodejs, tools/pulumi-yaml and
+# tools/pulumi-language-go,
 # into a cache shared by every checkout:
 #   ${PULUMI_WINRM_CACHE:-$HOME/.cache/pulumi-winrm-proxy}/pulumi-<version>/bin
 # and writes the `pulumi-resource-pulumi-nodejs` launcher (the dynamic-resource provider plugin) beside them.
@@ -72,6 +74,13 @@ YAML_VERSION_VAR="github.com/pulumi/pulumi-yaml/pkg/version.Version"
 YAML_VERSION="$(sed -n 's#^[[:space:]]*\(require[[:space:]]\{1,\}\)\{0,1\}github.com/pulumi/pulumi-yaml \(v[0-9][^[:space:]]*\).*#\2#p' "$YAML_MODULE_DIR/go.mod" | head -n 1)"
 [ -n "$YAML_VERSION" ] || fail "no github.com/pulumi/pulumi-yaml requirement in $YAML_MODULE_DIR/go.mod"
 
+# The Go language host: a package of sdk/v3 at the version tools/pulumi-language-go/go.mod requires (v3.66.0, the last
+# release that ships it inside sdk/v3: the proxy refuses its own module; that go.mod says more).
+GOHOST_MODULE_DIR="$TOOLS/pulumi-language-go"
+GOHOST_PACKAGE="github.com/pulumi/pulumi/sdk/v3/go/pulumi-language-go"
+GOHOST_VERSION="$(sed -n 's#^[[:space:]]*\(require[[:space:]]\{1,\}\)\{0,1\}github.com/pulumi/pulumi/sdk/v3 \(v[0-9][^[:space:]]*\).*#\2#p' "$GOHOST_MODULE_DIR/go.mod" | head -n 1)"
+[ -n "$GOHOST_VERSION" ] || fail "no github.com/pulumi/pulumi/sdk/v3 requirement in $GOHOST_MODULE_DIR/go.mod"
+
 LAUNCHER_TEXT="$(cat <<'EOF'
 #!/bin/sh
 # Written by scripts/pulumi-engine.sh (pulumi-winrm-proxy). The Pulumi engine runs this plugin, the provider of
@@ -107,6 +116,10 @@ staleness() {
     [ "$(cat "$ENGINE_DIR/pulumi-language-yaml.stamp" 2>/dev/null)" != "$(stamp_of "$YAML_VERSION" "$YAML_MODULE_DIR")" ]; then
     echo "pulumi-language-yaml was not built from $YAML_MODULE_DIR at $YAML_VERSION"; return
   fi
+  if [ ! -x "$BIN/pulumi-language-go" ] ||
+    [ "$(cat "$ENGINE_DIR/pulumi-language-go.stamp" 2>/dev/null)" != "$(stamp_of "$GOHOST_VERSION" "$GOHOST_MODULE_DIR")" ]; then
+    echo "pulumi-language-go was not built from $GOHOST_MODULE_DIR at $GOHOST_VERSION"; return
+  fi
   if [ ! -x "$BIN/pulumi-resource-pulumi-nodejs" ] || ! printf '%s\n' "$LAUNCHER_TEXT" | cmp -s - "$BIN/pulumi-resource-pulumi-nodejs"; then
     echo "the pulumi-resource-pulumi-nodejs launcher is missing or outdated"
   fi
@@ -120,7 +133,7 @@ fi
 
 why="$(staleness)"
 if [ -z "$why" ]; then
-  log "pulumi $PULUMI_VERSION + pulumi-language-nodejs $LANGUAGE_HOST_VERSION + pulumi-language-yaml $YAML_VERSION already built in $BIN"
+  log "pulumi $PULUMI_VERSION + pulumi-language-nodejs $LANGUAGE_HOST_VERSION + pulumi-language-yaml $YAML_VERSION + pulumi-language-go $GOHOST_VERSION already built in $BIN"
   echo "$BIN"
   exit 0
 fi
@@ -229,6 +242,14 @@ if [ ! -x "$BIN/pulumi-language-yaml" ] ||
   stamp_of "$YAML_VERSION" "$YAML_MODULE_DIR" >"$ENGINE_DIR/pulumi-language-yaml.stamp"
 fi
 
+# The Go language host (sdk/v3's version variable, like the CLI's).
+if [ ! -x "$BIN/pulumi-language-go" ] ||
+  [ "$(cat "$ENGINE_DIR/pulumi-language-go.stamp" 2>/dev/null)" != "$(stamp_of "$GOHOST_VERSION" "$GOHOST_MODULE_DIR")" ]; then
+  go_build "$GOHOST_MODULE_DIR" "$GOHOST_PACKAGE" "$GOHOST_VERSION" pulumi-language-go
+  mv -f "$WORK/pulumi-language-go" "$BIN/pulumi-language-go"
+  stamp_of "$GOHOST_VERSION" "$GOHOST_MODULE_DIR" >"$ENGINE_DIR/pulumi-language-go.stamp"
+fi
+
 # The dynamic-provider launcher: the engine looks up the plugin `pulumi-resource-pulumi-nodejs` next to itself / on PATH.
 printf '%s\n' "$LAUNCHER_TEXT" >"$WORK/launcher"
 chmod 755 "$WORK/launcher"
@@ -236,5 +257,5 @@ mv -f "$WORK/launcher" "$BIN/pulumi-resource-pulumi-nodejs"
 
 why="$(staleness)"
 [ -z "$why" ] || fail "after the build: $why"
-log "pulumi $PULUMI_VERSION + pulumi-language-nodejs $LANGUAGE_HOST_VERSION + pulumi-language-yaml $YAML_VERSION ready in $BIN"
+log "pulumi $PULUMI_VERSION + pulumi-language-nodejs $LANGUAGE_HOST_VERSION + pulumi-language-yaml $YAML_VERSION + pulumi-language-go $GOHOST_VERSION ready in $BIN"
 echo "$BIN"

@@ -13,6 +13,7 @@ APT_PACKAGES=(
                                                           # tinyproxy.ts start their own instances on free loopback
                                                           # ports; a packaged service that auto-starts does not matter)
   openssl ca-certificates
+  mono-mcs                                                # `mcs --parse`: syntax check of the generated .NET SDK (no NuGet here)
 )
 
 missing=()

@@ -1,12 +1,15 @@
 // The native provider's gRPC service in this process, driven by the ResourceProviderClient of @pulumi/pulumi's
 // generated protocol (what the engine speaks): plugin info, schema, CheckConfig / DiffConfig / Configure on the
-// connection, secrets on the wire, and a resource check that takes the connection from the configured provider.
+// connection, secrets on the wire, a resource check that takes the connection from the configured provider, and a
+// RemoteCommand's output lines sent to the engine's Log RPC (a fake Engine service here) with the URN while it runs.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type * as pb from "@pulumi/pulumi/proto/provider_pb.js";
-import { emptyproto, grpc, provproto, provrpc, structproto } from "../../provider/src/native/grpcRuntime.js";
+import { emptyproto, enginerpc, grpc, provproto, provrpc, structproto } from "../../provider/src/native/grpcRuntime.js";
+import { SECRET_OUTPUT_NOTE } from "../../provider/src/native/resourceBridge.js";
 import { isSecretValue, secretValue } from "../../provider/src/native/secrets.js";
 import { serve } from "../../provider/src/native/server.js";
+import { startHost } from "./resourcesHarness.js";
 
 const PASSWORD = "Grpc-Passw0rd-0c1e!";
 const URN = "urn:pulumi:dev::proj::winrmproxy:index:WinHttpProxySetting::legacy-02-winhttp";
@@ -108,5 +111,80 @@ describe("native provider over gRPC", () => {
       assert.ok(!e.message.includes(PASSWORD));
       return true;
     });
+  });
+});
+
+interface Logged {
+  urn: string;
+  message: string;
+  at: number;
+}
+
+/** The engine's Log RPC, recording what the provider sends (the rest of the Engine service answers UNIMPLEMENTED). */
+async function fakeEngine(): Promise<{ address: string; logged: Logged[]; stop: () => Promise<void> }> {
+  const logged: Logged[] = [];
+  const server = new grpc.Server();
+  server.addService(enginerpc.EngineService, {
+    log: (
+      call: { request: { getUrn(): string; getMessage(): string } },
+      callback: (e: null, r: InstanceType<typeof emptyproto.Empty>) => void,
+    ) => {
+      logged.push({ urn: call.request.getUrn(), message: call.request.getMessage(), at: Date.now() });
+      callback(null, new emptyproto.Empty());
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+  });
+  return { address: `127.0.0.1:${port}`, logged, stop: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())) };
+}
+
+describe("native provider: RemoteCommand output goes to the engine's log with the resource's URN as it arrives", () => {
+  const COMMAND_URN = "urn:pulumi:dev::proj::winrmproxy:index:RemoteCommand::wait";
+
+  test("each line is logged when it arrives; logging selects the streams; a secret command's output is never logged", async () => {
+    const engine = await fakeEngine();
+    const s = await serve("0.1.0", [engine.address], () => undefined);
+    const client = new provrpc.ResourceProviderClient(`127.0.0.1:${s.port}`, grpc.credentials.createInsecure());
+    const h = await startHost("win2019");
+    const create = (props: Record<string, unknown>): Promise<pb.CreateResponse> =>
+      call(client, "create", new provproto.CreateRequest().setUrn(COMMAND_URN).setProperties(struct({ connection: h.connection, ...props })));
+    const replies = (): Logged[] => engine.logged.filter((l) => l.message.includes("Reply from 127.0.0.1"));
+    try {
+      // ping prints a reply a second: three lines, logged over about two seconds, before create returns.
+      const started = Date.now();
+      await create({ create: "ping -n 3 127.0.0.1 & echo oops 1>&2" });
+      const done = Date.now();
+      const lines = replies();
+      assert.equal(lines.length, 3, JSON.stringify(engine.logged));
+      for (const l of lines) {
+        assert.equal(l.urn, COMMAND_URN);
+        assert.ok(l.at >= started && l.at <= done);
+      }
+      const first = lines[0] as Logged;
+      const last = lines[2] as Logged;
+      assert.ok(last.at - first.at >= 1500, `the lines came together (${last.at - first.at} ms apart): not as they arrived`);
+      assert.ok(engine.logged.some((l) => l.message.includes("(stderr): oops")), "stderr was not logged");
+
+      // logging: stdout leaves stderr out; none logs no output at all.
+      engine.logged.length = 0;
+      await create({ create: "echo out-line & echo err-line 1>&2", logging: "stdout" });
+      assert.ok(engine.logged.some((l) => l.message.includes(": out-line")));
+      assert.ok(!engine.logged.some((l) => l.message.includes("err-line")));
+      engine.logged.length = 0;
+      await create({ create: "echo out-line & echo err-line 1>&2", logging: "none" });
+      assert.ok(!engine.logged.some((l) => l.message.includes("-line")), JSON.stringify(engine.logged));
+
+      // A secret input (here the command line): its output is secret, so only a note is logged.
+      engine.logged.length = 0;
+      await create({ create: secretValue("echo Secret-Token-5b1e") });
+      assert.ok(!engine.logged.some((l) => l.message.includes("Secret-Token")), JSON.stringify(engine.logged));
+      assert.ok(engine.logged.some((l) => l.message === SECRET_OUTPUT_NOTE && l.urn === COMMAND_URN));
+    } finally {
+      client.close();
+      await s.stop();
+      await h.close();
+      await engine.stop();
+    }
   });
 });

@@ -1,7 +1,7 @@
 // Command pulumi-codegen generates the native provider's SDKs from its package schema with the Pulumi CLI's own code
 // generators (github.com/pulumi/pulumi/pkg/v3/codegen at the CLI's pinned version), without a language host: the
-// pinned Node.js host (v3.68.0) has no GeneratePackage, and the Python and Go hosts are not available from the Go
-// module proxy (docs/pulumi-engine.md). It also validates the schema against the Pulumi package metaschema.
+// pinned Node.js (v3.68.0) and Go (v3.66.0) hosts have no GeneratePackage, and the Python and .NET hosts are not
+// available from the Go module proxy (docs/native-provider.md, SDKs). It also validates the schema against the Pulumi package metaschema.
 //
 // Usage: pulumi-codegen <schema.json> <out dir> <language>...   (languages: nodejs, python, go)
 package main

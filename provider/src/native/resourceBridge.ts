@@ -15,7 +15,7 @@ import { normaliseEndpoint } from "../connection.js";
 import { ConfigurationError } from "../errors.js";
 import { resourceProviders, type ResourceType } from "../resources/index.js";
 import type { CheckFailure } from "../resources/schemas.js";
-import type { DiffResult, PropertyDiff, Props } from "../resources/types.js";
+import type { DiffResult, OperationContext, PropertyDiff, Props } from "../resources/types.js";
 import { PACKAGE_NAME } from "./providerConfig.js";
 import { connectionSecretPaths, unwrapProps, wrapSecrets, type PropertyPath } from "./secrets.js";
 
@@ -46,20 +46,37 @@ export interface NativeDiffResult extends Omit<DiffResult, "detailedDiff"> {
 /** Where a resource operation may report progress (the engine's log, with the resource's URN). */
 export type ProgressLog = (message: string) => void;
 
+/** The one line logged instead of a command's output when the output is secret. */
+export const SECRET_OUTPUT_NOTE = "output not logged: the command has secret inputs, so its output is secret";
+
+/**
+ * The context a resource operation runs with: its output lines go to `log` (the engine's Log RPC, with the URN).
+ * When the output is secret (outputSecretPaths: a command fed a secret may print it), nothing of it is logged; the
+ * engine's LogRequest has no secret marking (its `ephemeral` flag only hides a line from the summary), so one note
+ * says why the lines are missing.
+ */
+export function operationContext(log: ProgressLog | undefined, outputSecret: boolean): OperationContext {
+  if (log === undefined) return { log: () => undefined };
+  if (!outputSecret) return { log };
+  let noted = false;
+  return {
+    log: () => {
+      if (!noted) log(SECRET_OUTPUT_NOTE);
+      noted = true;
+    },
+  };
+}
+
+/** Whether the output of a resource with these secret input (or state) paths is secret. */
+function outputIsSecret(type: ResourceType, secretPaths: readonly PropertyPath[]): boolean {
+  const paths = outputSecretPaths(type, secretPaths);
+  return paths.some((p) => p.length === 1 && (p[0] === "stdout" || p[0] === "stderr"));
+}
+
 const NO_CONNECTION =
   `is required: give the resource a connection input, or give its provider (an explicit pulumi:providers:${PACKAGE_NAME} ` +
   "resource) the connection as its configuration: endpoint and auth { username, password }";
 
-/** Paths of every leaf that differs between two plain JSON values (objects compared key by key). */
-export function changedLeaves(a: unknown, b: unknown, prefix: PropertyPath = []): { path: PropertyPath; kind: "add" | "delete" | "update" }[] {
-  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-  if (isObj(a) && isObj(b)) {
-    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
-    return keys.flatMap((k) => changedLeaves(a[k], b[k], [...prefix, k]));
-  }
-  if (JSON.stringify(a) === JSON.stringify(b)) return [];
-  return [{ path: prefix, kind: a === undefined ? "add" : b === undefined ? "delete" : "update" }];
-}
 
 function endpointOf(connection: unknown): string | undefined {
   const raw = (connection as { endpoint?: unknown } | undefined)?.endpoint;
@@ -162,7 +179,7 @@ export class ResourceBridge {
     const endpoint = endpointOf(eff.props.connection) ?? "";
     log?.(`${type}: creating on ${endpoint}`);
     const started = Date.now();
-    const r = await resourceProviders[type].create(eff.props);
+    const r = await resourceProviders[type].create(eff.props, operationContext(log, outputIsSecret(type, secretPaths)));
     log?.(`${type}: created ${r.id} in ${Date.now() - started} ms`);
     return { id: r.id, outs: this.outputs(type, r.outs, eff.own, secretPaths) };
   }
@@ -199,17 +216,20 @@ export class ResourceBridge {
     const newEff = this.effective(news);
     log?.(`${type}: updating ${id}`);
     const started = Date.now();
-    const r = await resourceProviders[type].update(id, oldEff.props, newEff.props);
+    const ctx = operationContext(log, outputIsSecret(type, secretPaths));
+    const r = await resourceProviders[type].update(id, oldEff.props, newEff.props, ctx);
     log?.(`${type}: updated ${id} in ${Date.now() - started} ms`);
     return { outs: this.outputs(type, r.outs, newEff.own, secretPaths) };
   }
 
   async delete(type: ResourceType, id: string, rawProps: unknown, log?: ProgressLog): Promise<void> {
-    const { props: state } = unwrapProps(rawProps);
+    const { props: state, secretPaths } = unwrapProps(rawProps);
     const eff = this.effective(state);
     this.assertSameHost(state, eff.props, eff.own);
     log?.(`${type}: deleting ${id}`);
-    await resourceProviders[type].delete(id, eff.props);
+    // The state's secret paths: a secret command's stored stdout / stderr are secret there.
+    const secret = outputIsSecret(type, secretPaths.filter((p) => p[0] !== "connection"));
+    await resourceProviders[type].delete(id, eff.props, operationContext(log, secret));
   }
 
   private outputs(type: ResourceType, outs: Props, own: boolean, inputSecrets: readonly PropertyPath[]): Props {

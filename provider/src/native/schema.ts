@@ -2,21 +2,21 @@
  * The Pulumi package schema of the native provider (https://www.pulumi.com/docs/iac/extending-pulumi/schema/),
  * generated from the zod schemas the dynamic resources validate with (provider/src/connection.ts connectionSchema,
  * provider/src/resources/schemas.ts): property names, types, descriptions and required-ness come from zod through
- * zod 4's JSON Schema export (`z.toJSONSchema`, io "input": what a program may write, defaults optional); the only
+ * the one model of a zod schema (provider/src/schema/model.ts, which the SDK's typed args are generated from too:
+ * optional = what a program may leave out, defaults included); the only
  * additions here are what zod cannot say: which properties are secret (every `password`), the outputs the resources
  * compute, and the Pulumi names of the object and enum types.
  *
  * Differences from the dynamic resources' inputs, on purpose: `connection` is optional (the provider's
  * configuration stands in for it), and enums become Pulumi enum types (typed in every SDK).
  */
-import { z } from "zod";
+import type { z } from "zod";
 import { connectionSchema } from "../connection.js";
 import type { ResourceType } from "../resources/index.js";
 import { remoteCommandInputs, winHttpProxySettingInputs, winRMProxyConfigInputs } from "../resources/schemas.js";
 import { PACKAGE_NAME } from "./providerConfig.js";
+import { objectModels, type FieldModel, type ObjectModel, type TypeModel } from "../schema/model.js";
 import { RESOURCE_TYPES, resourceToken } from "./resourceBridge.js";
-
-type JsonSchema = Record<string, unknown>;
 
 export interface SchemaProperty {
   type?: "string" | "integer" | "number" | "boolean" | "array" | "object";
@@ -45,7 +45,7 @@ const ANY: SchemaProperty = { $ref: "pulumi.json#/Any" };
 /** Every field of these names is a credential (tls.clientKey and its passphrase: docs/tls.md). */
 const SECRET_FIELDS: ReadonlySet<string> = new Set(["password", "clientKey", "clientKeyPassphrase"]);
 
-const INPUTS: Record<ResourceType, z.ZodType> = {
+const INPUTS: Record<ResourceType, z.ZodObject> = {
   WinHttpProxySetting: winHttpProxySettingInputs,
   WinRMProxyConfig: winRMProxyConfigInputs,
   RemoteCommand: remoteCommandInputs,
@@ -106,12 +106,11 @@ const typeRef = (name: string): string => `#/types/${PACKAGE_NAME}:index:${name}
 class Emitter {
   readonly types: Record<string, ObjectType | EnumType> = {};
 
-  /** A named object type from an object JSON Schema; returns its $ref. */
-  objectType(js: JsonSchema, name: string, description?: string): string {
-    const props = (js.properties ?? {}) as Record<string, JsonSchema>;
-    const required = ((js.required ?? []) as string[]).filter((k) => k in props);
+  /** A named object type from an object model; returns its $ref. Types are named by their path (ConnectionAuth). */
+  objectType(model: ObjectModel, name: string, description?: string): string {
     const properties: Record<string, SchemaProperty> = {};
-    for (const [key, p] of Object.entries(props)) properties[key] = this.property(p, `${name}${pascal(key)}`, key);
+    for (const f of model.fields) properties[f.name] = this.property(f, `${name}${pascal(f.name)}`);
+    const required = model.fields.filter((f) => !f.optional).map((f) => f.name);
     this.types[`${PACKAGE_NAME}:index:${name}`] = {
       type: "object",
       ...(description !== undefined ? { description } : {}),
@@ -122,44 +121,42 @@ class Emitter {
   }
 
   /** One property; `name` is the Pulumi type name it gets if it is an object or an enum. */
-  property(js: JsonSchema, name: string, key: string): SchemaProperty {
-    const description = typeof js.description === "string" ? js.description : undefined;
+  property(field: FieldModel, name: string): SchemaProperty {
     const meta: SchemaProperty = {
-      ...(description !== undefined ? { description } : {}),
-      ...(SECRET_FIELDS.has(key) ? { secret: true } : {}),
+      ...(field.description !== undefined ? { description: field.description } : {}),
+      ...(field.secret || SECRET_FIELDS.has(field.name) ? { secret: true } : {}),
     };
-    return { ...this.shape(js, name), ...meta };
+    return { ...this.shape(field.type, name), ...meta };
   }
 
-  private shape(js: JsonSchema, name: string, inUnion = false): SchemaProperty {
-    if (Array.isArray(js.anyOf) || Array.isArray(js.oneOf)) {
-      const branches = (js.anyOf ?? js.oneOf) as JsonSchema[];
-      return { oneOf: branches.map((b) => this.shape(b, name, true)) };
-    }
-    if (js.const !== undefined) return { type: jsonType(js.const) };
-    if (Array.isArray(js.enum)) {
-      // An enum inside a union (proxy: "none" | "env" | {...}) stays a string: a union of an enum and an object has
-      // no enum type of its own in every SDK.
-      if (inUnion) return { type: "string" };
-      const values = js.enum as (string | number | boolean)[];
-      this.types[`${PACKAGE_NAME}:index:${name}`] = {
-        type: jsonType(values[0]) as EnumType["type"],
-        enum: values.map((value) => ({ value, ...(typeof value === "string" ? { name: pascal(value) } : {}) })),
-      };
-      return { $ref: typeRef(name) };
-    }
-    switch (js.type) {
+  private shape(t: TypeModel, name: string, inUnion = false): SchemaProperty {
+    switch (t.kind) {
+      case "union":
+        return { oneOf: t.options.map((o) => this.shape(o, name, true)) };
+      case "literal":
+        return { type: jsonType(t.values[0]) };
+      case "enum": {
+        // An enum inside a union (proxy: "none" | "env" | {...}) stays a string: a union of an enum and an object has
+        // no enum type of its own in every SDK.
+        if (inUnion) return { type: "string" };
+        this.types[`${PACKAGE_NAME}:index:${name}`] = {
+          type: jsonType(t.values[0]) as EnumType["type"],
+          enum: t.values.map((value) => ({ value, ...(typeof value === "string" ? { name: pascal(value) } : {}) })),
+        };
+        return { $ref: typeRef(name) };
+      }
       case "object":
-        if (js.properties !== undefined) return { $ref: this.objectType(js, name) };
-        return { type: "object", additionalProperties: js.additionalProperties ? this.shape(js.additionalProperties as JsonSchema, `${name}Value`) : ANY };
+        return { $ref: this.objectType(t.object, name) };
+      case "record":
+        return { type: "object", additionalProperties: t.values.kind === "unknown" ? ANY : this.shape(t.values, `${name}Value`) };
       case "array":
-        return { type: "array", items: isEmptySchema(js.items) ? ANY : this.shape(js.items as JsonSchema, `${name}Item`) };
-      case "string":
-      case "integer":
+        return { type: "array", items: t.items.kind === "unknown" ? ANY : this.shape(t.items, `${name}Item`) };
       case "number":
+        return { type: t.integer ? "integer" : "number" };
+      case "string":
       case "boolean":
-        return { type: js.type };
-      default:
+        return { type: t.kind };
+      case "unknown":
         return { ...ANY };
     }
   }
@@ -171,20 +168,15 @@ function jsonType(v: unknown): "string" | "integer" | "number" | "boolean" {
   return "string";
 }
 
-function isEmptySchema(v: unknown): boolean {
-  return typeof v !== "object" || v === null || Object.keys(v).length === 0;
-}
-
-function inputJsonSchema(schema: z.ZodType): JsonSchema {
-  return z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
-}
-
 /** The package schema, as an object (JSON.stringify it for GetSchema). */
 export function packageSchema(version: string): Record<string, unknown> {
   const emitter = new Emitter();
-  const connectionJs = inputJsonSchema(connectionSchema);
+  const [connectionModel, ...resourceModels] = objectModels([
+    [connectionSchema, "Connection"],
+    ...RESOURCE_TYPES.map((type) => [INPUTS[type], type] as const),
+  ]);
   const connectionRef = emitter.objectType(
-    connectionJs,
+    connectionModel as ObjectModel,
     "Connection",
     "How to reach a Windows host over WinRM: endpoint, credentials, TLS, proxy, timeouts (the provider's configuration has the same shape).",
   );
@@ -193,22 +185,21 @@ export function packageSchema(version: string): Record<string, unknown> {
   const configProperties = connectionType.properties;
 
   const resources: Record<string, unknown> = {};
-  for (const type of RESOURCE_TYPES) {
-    const js = inputJsonSchema(INPUTS[type]);
-    const props = (js.properties ?? {}) as Record<string, JsonSchema>;
+  RESOURCE_TYPES.forEach((type, i) => {
+    const model = resourceModels[i] as ObjectModel;
     const inputProperties: Record<string, SchemaProperty> = {};
-    for (const [key, p] of Object.entries(props)) {
-      inputProperties[key] =
-        key === "connection"
+    for (const f of model.fields) {
+      inputProperties[f.name] =
+        f.name === "connection"
           ? {
               $ref: connectionRef,
               description:
-                `${typeof p.description === "string" ? p.description : "How to reach the host."} ` +
+                `${f.description ?? "How to reach the host."} ` +
                 "Optional here: without it the resource uses its provider's configuration; with it, it wins.",
             }
-          : emitter.property(p, `${type}${pascal(key)}`, key);
+          : emitter.property(f, `${type}${pascal(f.name)}`);
     }
-    const requiredInputs = ((js.required ?? []) as string[]).filter((k) => k !== "connection");
+    const requiredInputs = model.fields.filter((f) => !f.optional && f.name !== "connection").map((f) => f.name);
     resources[resourceToken(type)] = {
       description: DESCRIPTIONS[type],
       inputProperties,
@@ -216,7 +207,7 @@ export function packageSchema(version: string): Record<string, unknown> {
       properties: { ...inputProperties, ...COMMON_OUTPUTS, ...OUTPUTS[type] },
       required: ["endpoint", "schemaVersion"],
     };
-  }
+  });
 
   return {
     name: PACKAGE_NAME,

@@ -16,7 +16,8 @@ import type { ResourceType } from "../resources/index.js";
 import { EngineLog } from "./engineLog.js";
 import { emptyproto, grpc, plugproto, provproto, provrpc, structproto } from "./grpcRuntime.js";
 import { checkConfig, connectionFromConfig, inputsFromVariables } from "./providerConfig.js";
-import { changedLeaves, ResourceBridge, resourceTypeOfUrn, type NativeDiffResult } from "./resourceBridge.js";
+import { changedLeaves } from "../resources/types.js";
+import { ResourceBridge, resourceTypeOfUrn, type NativeDiffResult } from "./resourceBridge.js";
 import { packageSchema } from "./schema.js";
 import { connectionSecretPaths, pathString, unwrapProps, wrapSecrets } from "./secrets.js";
 

@@ -17,7 +17,9 @@
  *   code and the stderr tail. The message names the phase ("create (cmd)"), not the command text, which may hold a
  *   secret.
  * - logging (default stdoutAndStderr, as pulumi-command): output lines are written to the engine's log as they
- *   arrive (engineLog.ts says how, and why they appear under the stack resource). PowerShell's stderr is CLIXML
+ *   arrive: to the context's sink when the front end gives one (the native provider: the engine's Log RPC with
+ *   the resource's URN), else to stderr (the dynamic provider: engineLog.ts says how, and why they appear under the
+ *   stack resource). PowerShell's stderr is CLIXML
  *   until the end, so with shell "powershell" stderr is logged once the command ended, cleaned.
  *
  * id: `remote-command:<random UUID>` (a command has no identity on the host; read() returns the stored outputs, and
@@ -44,7 +46,7 @@ import {
   withoutProvider,
   type RemoteCommandInputs,
 } from "./schemas.js";
-import { connectionOnlyChange, DiffBuilder, withNewConnection, type Props, type ResourceProviderFunctions } from "./types.js";
+import { connectionOnlyChange, DiffBuilder, withNewConnection, type Props, type OperationContext, type ResourceProviderFunctions } from "./types.js";
 
 export const REMOTE_COMMAND_ID_PREFIX = "remote-command:";
 
@@ -69,13 +71,13 @@ export function stderrTail(r: RunResult, lines = 10): string {
 /** Most characters of a previous stream put into the environment (its end). */
 export const PREVIOUS_OUTPUT_MAX = 16_000;
 
-/** Where log lines go (tests replace it). */
-let logWriter: LogWriter = stderrWriter;
+/** Where log lines go when the operation's context names no sink (tests replace it). */
+let defaultLogWriter: LogWriter = stderrWriter;
 
 /** Replace the log writer; returns the previous one (tests). */
 export function setCommandLogWriter(w: LogWriter): LogWriter {
-  const previous = logWriter;
-  logWriter = w;
+  const previous = defaultLogWriter;
+  defaultLogWriter = w;
   return previous;
 }
 
@@ -109,9 +111,11 @@ async function runPhase(
   command: string,
   inputs: RemoteCommandInputs,
   raw: unknown,
+  ctx: OperationContext | undefined,
   previous?: { stdout?: string; stderr?: string },
 ): Promise<RunResult> {
   const { client } = getClient(raw);
+  const logWriter = ctx?.log ?? defaultLogWriter;
   const env = { ...(inputs.environment ?? {}), ...previousOutputEnv(inputs, previous) };
   const prefix = `RemoteCommand ${phase} on ${hostOf(client.connection.endpoint)}`;
   const logStdout = inputs.logging === "stdout" || inputs.logging === "stdoutAndStderr";
@@ -214,10 +218,10 @@ export const remoteCommand: ResourceProviderFunctions = {
     return d.result();
   },
 
-  async create(news) {
+  async create(news, ctx) {
     const inputs = parseInputs(remoteCommandInputs, news);
     const raw = withoutProvider(news).connection;
-    const r = inputs.create !== undefined ? await runPhase("create", inputs.create, inputs, raw) : NOTHING_RAN;
+    const r = inputs.create !== undefined ? await runPhase("create", inputs.create, inputs, raw, ctx) : NOTHING_RAN;
     return { id: `${REMOTE_COMMAND_ID_PREFIX}${randomUUID()}`, outs: stateFrom(inputs, news, r) as unknown as Props };
   },
 
@@ -230,7 +234,7 @@ export const remoteCommand: ResourceProviderFunctions = {
     return { id, props: plain(old) as unknown as Props, inputs };
   },
 
-  async update(id, olds, news) {
+  async update(id, olds, news, ctx) {
     // A new password, timeout, TLS or proxy setting reaches the same host: record it, run nothing.
     if (connectionOnlyChange(await remoteCommand.diff(id, olds, news))) return { outs: withNewConnection(olds, news) };
     const old = stateOf(olds);
@@ -238,14 +242,14 @@ export const remoteCommand: ResourceProviderFunctions = {
     const raw = withoutProvider(news).connection;
     const command = inputs.update ?? inputs.create;
     // Neither update nor create: nothing runs, the outputs stay (pulumi-command keeps olds' outputs).
-    const r = command !== undefined ? await runPhase("update", command, inputs, raw, old) : { stdout: old.stdout, stderr: old.stderr, exitCode: old.exitCode };
+    const r = command !== undefined ? await runPhase("update", command, inputs, raw, ctx, old) : { stdout: old.stdout, stderr: old.stderr, exitCode: old.exitCode };
     return { outs: stateFrom(inputs, news, r) as unknown as Props };
   },
 
-  async delete(_id, props) {
+  async delete(_id, props, ctx) {
     const old = stateOf(props);
     if (old.delete === undefined) return;
     const inputs = parseInputs(remoteCommandInputs, inputsOf(old));
-    await runPhase("delete", old.delete, inputs, old.connection, old);
+    await runPhase("delete", old.delete, inputs, old.connection, ctx, old);
   },
 };

@@ -4,6 +4,7 @@
  * Pulumi SDK it needs is the one that process already runs).
  */
 import { connectionSchema, normaliseEndpoint } from "../connection.js";
+import type { LogWriter } from "./engineLog.js";
 import type { CheckFailure } from "./schemas.js";
 import { containsUnknown, declaredOf, isUnknown, plain, UNKNOWN, withoutProvider } from "./schemas.js";
 
@@ -26,13 +27,22 @@ export interface DiffResult {
   deleteBeforeReplace: boolean;
 }
 
+/**
+ * What the front end gives an operation while it runs. `log`: where output lines go (RemoteCommand `logging`); the
+ * dynamic provider leaves it out (lines go to stderr, engineLog.ts), the native provider passes a sink that sends them
+ * to the engine's Log RPC with the resource's URN (provider/src/native/engineLog.ts).
+ */
+export interface OperationContext {
+  log?: LogWriter;
+}
+
 export interface ResourceProviderFunctions {
   check(olds: Props, news: Props): Promise<{ inputs: Props; failures: CheckFailure[] }>;
   diff(id: string, olds: Props, news: Props): Promise<DiffResult>;
-  create(inputs: Props): Promise<{ id: string; outs: Props }>;
+  create(inputs: Props, ctx?: OperationContext): Promise<{ id: string; outs: Props }>;
   read(id: string, props?: Props): Promise<{ id: string; props: Props; inputs: Props }>;
-  update(id: string, olds: Props, news: Props): Promise<{ outs: Props }>;
-  delete(id: string, props: Props): Promise<void>;
+  update(id: string, olds: Props, news: Props, ctx?: OperationContext): Promise<{ outs: Props }>;
+  delete(id: string, props: Props, ctx?: OperationContext): Promise<void>;
 }
 
 /** Collects per-property changes into a DiffResult. */
@@ -84,8 +94,9 @@ export class DiffBuilder {
     const newRaw = (after as { endpoint?: unknown } | undefined)?.endpoint;
     if (isUnknown(newRaw)) this.change("connection.endpoint");
     else if (oldEndpoint !== endpointKey(after)) this.change("connection.endpoint", true);
-    for (const path of changedLeaves(before, after, "connection")) {
-      if (path !== "connection.endpoint") this.change(path);
+    for (const { path } of changedLeaves(before, after, ["connection"])) {
+      const name = path.join(".");
+      if (name !== "connection.endpoint") this.change(name);
     }
   }
 
@@ -165,14 +176,25 @@ function withDefaults(connection: unknown, old?: unknown): unknown {
 }
 
 /** Paths (under `prefix`) of the leaves that differ between two JSON values; a leaf is anything but a plain object. */
-export function changedLeaves(a: unknown, b: unknown, prefix: string): string[] {
+export interface ChangedLeaf {
+  /** Property names from the compared values' root (prefix first). */
+  path: string[];
+  kind: "add" | "delete" | "update";
+}
+
+/**
+ * Every leaf that differs between two plain JSON values, objects compared key by key (keys sorted, so the order is
+ * stable), arrays and scalars as wholes; undefined and null are the same (an absent optional). An unknown new value
+ * (preview) is a change. One helper for both front ends: the dynamic resources' connection diff (DiffBuilder) and
+ * the native provider's DiffConfig.
+ */
+export function changedLeaves(a: unknown, b: unknown, prefix: string[] = []): ChangedLeaf[] {
   if (isObject(a) && isObject(b)) {
-    const out: string[] = [];
-    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) out.push(...changedLeaves(a[k], b[k], `${prefix}.${k}`));
-    return out;
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+    return keys.flatMap((k) => changedLeaves(a[k], b[k], [...prefix, k]));
   }
-  if (isUnknown(b)) return [prefix];
-  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null) ? [] : [prefix];
+  if (!isUnknown(b) && JSON.stringify(a ?? null) === JSON.stringify(b ?? null)) return [];
+  return [{ path: prefix, kind: a === undefined || a === null ? "add" : b === undefined || b === null ? "delete" : "update" }];
 }
 
 /** Whether a diff changes nothing but in-place `connection` leaves (no endpoint change): nothing to do on the host. */

@@ -1,8 +1,8 @@
 /**
  * A zod 4 schema walked into a small, serialisable model of its shape: objects and their fields, each field's type,
  * whether a program may leave it out, its default, its description (the `.describe()` text) and whether it is a
- * secret. The SDK's typed args and their documentation are generated from this model (schema/typescript.ts); a
- * native Pulumi provider can emit its package schema (types, descriptions, secrets) from the same model.
+ * secret. The SDK's typed args and their documentation are generated from this model (schema/typescript.ts); the native
+ * provider's package schema (provider/src/native/schema.ts: types, descriptions, required-ness) from the same model.
  *
  * Pure: reads the schema objects only (zod's `_zod.def`, and the global registry that `.describe()` writes to), never
  * parses a value.
