@@ -134,3 +134,20 @@ export function decodeInteger(contents: Uint8Array, what: string): number {
   if (v < -0x80000000n || v > 0xffffffffn) throw new ProtocolError(`CredSSP: ${what} is not a 32-bit INTEGER`);
   return Number(v);
 }
+
+/**
+ * The total length (tag + length + contents) of the DER element starting `input`, or undefined while too few bytes
+ * have arrived to tell or to hold it all; for reassembling a TSRequest that spans TLS records.
+ */
+export function completeElementLength(input: Uint8Array): number | undefined {
+  if (input.length < 2) return undefined;
+  const first = input[1]!;
+  if (first < 0x80) return input.length >= 2 + first ? 2 + first : undefined;
+  const count = first & 0x7f;
+  if (count === 0 || count > 4) throw new ProtocolError("CredSSP: TSRequest has an indefinite or over-long DER length");
+  if (input.length < 2 + count) return undefined;
+  let length = 0;
+  for (let i = 0; i < count; i++) length = length * 256 + input[2 + i]!;
+  const total = 2 + count + length;
+  return input.length >= total ? total : undefined;
+}
