@@ -47,8 +47,9 @@ import {
 } from "../../provider/src/wsman/shell.js";
 import { CONFIG_PATHS, parseConfigDocument, renderConfigDocument, type ConfigTree } from "../../provider/src/wsman/config.js";
 import { WinRMConfigError } from "./host/configStore.js";
-import { NtlmAcceptor } from "./auth/ntlmAcceptor.js";
+import { NtlmAcceptor, type NtlmAcceptorOptions } from "./auth/ntlmAcceptor.js";
 import { KerberosAcceptor } from "./auth/kerberosAcceptor.js";
+import { CredSSPAcceptor, type CredSSPScenario, stepCredSSPLeg } from "./auth/credsspAcceptor.js";
 import { loadGssapi } from "../../provider/src/auth/kerberos/gssapi.js";
 import type { WinRMConfigStore } from "./host/configStore.js";
 import type { HostProfile } from "./host/profiles.js";
@@ -102,6 +103,8 @@ export interface WinRMEmulatorOptions {
    * an `Authorization: Kerberos` request then gets 401 with the schemes it does offer.
    */
   offerKerberosScheme?: boolean;
+  /** CredSSP scenario knobs (auth/credsspAcceptor.ts): an old host (maxVersion 4), a mismatched key binding. */
+  credssp?: CredSSPScenario;
   /** Called for every request logged (main.ts --verbose). */
   onRequest?: (entry: RequestLogEntry) => void;
   /** For deterministic NTLM challenges in tests. */
@@ -117,6 +120,8 @@ interface ConnState {
   acceptor?: NtlmAcceptor;
   /** The Kerberos acceptor context of this connection, when the client spoke Kerberos. */
   krb?: KerberosAcceptor;
+  /** The CredSSP acceptor context of this connection (auth/credsspAcceptor.ts). */
+  credssp?: CredSSPAcceptor;
   state: AuthState;
   user?: string;
   sealer?: MessageSealer;
@@ -358,6 +363,8 @@ export class WinRMEmulator {
     delete conn.acceptor;
     conn.krb?.dispose();
     delete conn.krb;
+    conn.credssp?.dispose();
+    delete conn.credssp;
     delete conn.user;
     delete conn.sealer;
   }
@@ -374,7 +381,17 @@ export class WinRMEmulator {
     };
   }
 
+  /** CredSSP's TLS server end is the listener's certificate (HTTPS only in this version). */
+  private newCredSSPAcceptor(conn: ConnState): CredSSPAcceptor {
+    const material = this.tlsMaterial as TlsMaterial;
+    return new CredSSPAcceptor({ ntlm: { ...this.ntlmAcceptorOptions(conn), channelBindings: undefined, cbtHardening: "None" }, certPem: material.certPem, keyPem: material.keyPem, ...this.opts.credssp });
+  }
+
   private newAcceptor(conn: ConnState): NtlmAcceptor {
+    return new NtlmAcceptor(this.ntlmAcceptorOptions(conn));
+  }
+
+  private ntlmAcceptorOptions(conn: ConnState): NtlmAcceptorOptions {
     const host = this.opts.host;
     const domain = host.domain;
     const computer = host.computerName.toUpperCase();
@@ -382,7 +399,7 @@ export class WinRMEmulator {
       const { user, domain: d } = splitUsername(u.username);
       return { domain: d, user, password: u.password };
     });
-    return new NtlmAcceptor({
+    return {
       users,
       // A workgroup host names itself as the NetBIOS domain (MS-NLMP 2.2.1.2: TargetName is the server name then).
       netbiosDomain: domain ? domain.toUpperCase() : computer,
@@ -392,7 +409,7 @@ export class WinRMEmulator {
       ...this.bindingPolicy(conn),
       now: this.opts.now,
       randomBytes: this.opts.randomBytes,
-    });
+    };
   }
 
   private async handle(req: http.IncomingMessage, body: Buffer, signal: AbortSignal): Promise<Reply> {
@@ -444,6 +461,11 @@ export class WinRMEmulator {
         if (step) return step;
         // Context complete on this request: Flow A (empty body => 200 empty) or Flow B (sealed body rides along).
         if (body.length === 0) return { status: 200, note: "NTLM authenticated (empty body)" };
+      } else if (lower === "credssp" && auth.credSSP && this.tlsMaterial) {
+        const leg = await stepCredSSPLeg(conn, tokenBytes, () => this.newCredSSPAcceptor(conn));
+        if (!("user" in leg)) return { status: 401, headers: { "WWW-Authenticate": leg.challenge }, note: leg.failed ?? "CredSSP" };
+        Object.assign(conn, { scheme: "CredSSP", state: "authenticated", user: leg.user });
+        if (body.length === 0) return { status: 200, note: "CredSSP authenticated (empty body)" };
       } else if (lower === "basic" && auth.basic) {
         this.resetAuth(conn);
         if (!conn.tls && !this.config.allowUnencrypted) {

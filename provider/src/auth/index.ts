@@ -8,6 +8,7 @@ import { BasicMechanism } from "./basic.js";
 import { gssapiAvailable, loadGssapi } from "./kerberos/gssapi.js";
 import { KerberosMechanism } from "./kerberos/kerberosMechanism.js";
 import { KerberosAvailability, NegotiateMechanism } from "./negotiate.js";
+import { credssp } from "./credsspConfig.js";
 
 export type { AuthMechanism, MessageSealer, ChannelBindings, Credentials, MechanismName } from "./mechanism.js";
 
@@ -59,10 +60,7 @@ export function createMechanism(auth: Connection["auth"], endpointUrl: string | 
     case "basic":
       return new BasicMechanism({ credentials });
     case "credssp":
-      throw new ConfigurationError(
-        "auth.mechanism",
-        `"${auth.mechanism}" is not yet supported; use "negotiate" (Kerberos or NTLM) or "kerberos"`,
-      );
+      return credssp(auth, credentials, url, host, spn);
   }
 }
 

@@ -169,3 +169,46 @@ export class CredSSPAcceptor {
     this.tls.destroy();
   }
 }
+
+/** Scenario knobs of the emulated host's CredSSP (WinRMEmulatorOptions.credssp). */
+export interface CredSSPScenario {
+  readonly maxVersion?: number;
+  readonly bindOtherKey?: boolean;
+}
+
+/** What server.ts keeps per connection and passes in; one CredSSP context per TCP connection. */
+export interface CredSSPConnection {
+  credssp?: CredSSPAcceptor;
+}
+
+/**
+ * One `Authorization: CredSSP <b64>` leg for server.ts: returns the 401 challenge to send while the handshake runs or
+ * failed, or `{ user }` once the TSCredentials were accepted (the request then goes on as authenticated).
+ */
+export async function stepCredSSPLeg(
+  conn: CredSSPConnection,
+  token: Buffer,
+  make: () => CredSSPAcceptor,
+): Promise<{ challenge: string; failed?: string } | { user: string }> {
+  // A ClientHello (a TLS handshake record, content type 22, whose first message is type 1) starts a new context.
+  if (!conn.credssp || (token[0] === 22 && token[5] === 1)) {
+    conn.credssp?.dispose();
+    conn.credssp = make();
+  }
+  let r: CredSSPAcceptResult;
+  try {
+    r = await conn.credssp.step(token);
+  } catch (e) {
+    conn.credssp.dispose();
+    delete conn.credssp;
+    return { challenge: "CredSSP", failed: e instanceof Error ? e.message : "malformed CredSSP token" };
+  }
+  const challenge = r.token && r.token.length > 0 ? `CredSSP ${r.token.toString("base64")}` : "CredSSP";
+  if (r.failed !== undefined) {
+    conn.credssp.dispose();
+    delete conn.credssp;
+    return { challenge, failed: r.failed };
+  }
+  if (r.complete) return { user: r.user ?? "" };
+  return { challenge };
+}
