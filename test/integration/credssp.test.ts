@@ -8,6 +8,7 @@ import { CredSSPLogonError, CredSSPPublicKeyError } from "../../provider/src/aut
 import { WinRMEmulator } from "../emulator/server.js";
 import type { CredSSPScenario } from "../emulator/auth/credsspAcceptor.js";
 import { testHost } from "./clientTestHost.js";
+import { Squid, squidMissing } from "../peers/squid.js";
 import { PASSWORD, USER } from "./clientFixture.js";
 
 async function start(credSSP: boolean, scenario: CredSSPScenario = {}) {
@@ -95,4 +96,22 @@ test("credssp needs auth.delegate: true and an https:// endpoint", () => {
     () => new WinRMClient({ endpoint: "http://h:5985/wsman", auth: { mechanism: "credssp", username: "u", password: "p", delegate: true } }),
     (e: unknown) => e instanceof ConfigurationError && e.message.includes("https://"),
   );
+});
+
+test("CredSSP over HTTPS through squid's CONNECT tunnel; squid sees only the tunnel", { skip: squidMissing() }, async () => {
+  const { emu, connection } = await start(true);
+  const squid = await Squid.start({ auth: "none" });
+  const client = new WinRMClient({ ...connection(), proxy: { url: squid.url } });
+  try {
+    assert.equal((await client.run("echo tunnelled")).stdout, "tunnelled\r\n");
+    assert.ok(emu.requests.some((e) => e.authScheme === "CredSSP"));
+    await client.close(); // squid logs a CONNECT when the tunnel closes
+    const log = await squid.logUntilMarker();
+    assert.ok(log.some((e) => e.method === "CONNECT"), JSON.stringify(log));
+    assert.ok(log.every((e) => e.method === "CONNECT" || !e.url.includes("wsman")), "no WinRM request in clear at the proxy");
+  } finally {
+    await client.close();
+    await squid.stop();
+    await emu.close();
+  }
 });
