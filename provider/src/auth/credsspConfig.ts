@@ -11,7 +11,7 @@ export function credssp(auth: Connection["auth"], credentials: Credentials, url:
     throw new ConfigurationError(
       "auth.delegate",
       'must be true with auth.mechanism "credssp": CredSSP delegates your password to the host, which can then act as you ' +
-        "on any other machine; set auth.delegate: true (CLI --delegate) to accept that, or use \"negotiate\"",
+        "on any other machine; set it to accept that (docs/credssp.md), or use \"negotiate\"",
     );
   }
   if (credentials.password === "") {
