@@ -44,7 +44,9 @@ const authSchema = z
     delegate: z
       .boolean()
       .optional()
-      .describe("Kerberos: forward the TGT to the host (GSS_C_DELEG_FLAG), for a second hop. Default false."),
+      .describe(
+        "Kerberos: forward the TGT to the host (GSS_C_DELEG_FLAG), for a second hop. CredSSP: required true (the password is delegated to the host). Default false.",
+      ),
   })
   .strict();
 

@@ -50,8 +50,9 @@ import { CONFIG_PATHS, parseConfigDocument, renderConfigDocument, type ConfigTre
 import { WinRMConfigError } from "./host/configStore.js";
 import type { TLSSocket } from "node:tls";
 import { MUTUAL_PROFILE_URI, acceptClientCertificate, certificateServerOptions, type CertificateAuthOptions } from "./certMapping.js";
-import { NtlmAcceptor } from "./auth/ntlmAcceptor.js";
+import { NtlmAcceptor, type NtlmAcceptorOptions } from "./auth/ntlmAcceptor.js";
 import { KerberosAcceptor } from "./auth/kerberosAcceptor.js";
+import { CredSSPAcceptor, type CredSSPScenario, stepCredSSPLeg } from "./auth/credsspAcceptor.js";
 import { loadGssapi } from "../../provider/src/auth/kerberos/gssapi.js";
 import type { WinRMConfigStore } from "./host/configStore.js";
 import type { HostProfile } from "./host/profiles.js";
@@ -107,6 +108,8 @@ export interface WinRMEmulatorOptions {
    * an `Authorization: Kerberos` request then gets 401 with the schemes it does offer.
    */
   offerKerberosScheme?: boolean;
+  /** CredSSP scenario knobs (auth/credsspAcceptor.ts): an old host (maxVersion 4), a mismatched key binding. */
+  credssp?: CredSSPScenario;
   /** Called for every request logged (main.ts --verbose). */
   onRequest?: (entry: RequestLogEntry) => void;
   /** For deterministic NTLM challenges in tests. */
@@ -122,6 +125,8 @@ interface ConnState {
   acceptor?: NtlmAcceptor;
   /** The Kerberos acceptor context of this connection, when the client spoke Kerberos. */
   krb?: KerberosAcceptor;
+  /** The CredSSP acceptor context of this connection (auth/credsspAcceptor.ts). */
+  credssp?: CredSSPAcceptor;
   state: AuthState;
   user?: string;
   sealer?: MessageSealer;
@@ -363,6 +368,8 @@ export class WinRMEmulator {
     delete conn.acceptor;
     conn.krb?.dispose();
     delete conn.krb;
+    conn.credssp?.dispose();
+    delete conn.credssp;
     delete conn.user;
     delete conn.sealer;
   }
@@ -379,7 +386,17 @@ export class WinRMEmulator {
     };
   }
 
+  /** CredSSP's TLS server end is the listener's certificate (HTTPS only in this version). */
+  private newCredSSPAcceptor(conn: ConnState): CredSSPAcceptor {
+    const material = this.tlsMaterial as TlsMaterial;
+    return new CredSSPAcceptor({ ntlm: { ...this.ntlmAcceptorOptions(conn), channelBindings: undefined, cbtHardening: "None" }, certPem: material.certPem, keyPem: material.keyPem, ...this.opts.credssp });
+  }
+
   private newAcceptor(conn: ConnState): NtlmAcceptor {
+    return new NtlmAcceptor(this.ntlmAcceptorOptions(conn));
+  }
+
+  private ntlmAcceptorOptions(conn: ConnState): NtlmAcceptorOptions {
     const host = this.opts.host;
     const domain = host.domain;
     const computer = host.computerName.toUpperCase();
@@ -387,7 +404,7 @@ export class WinRMEmulator {
       const { user, domain: d } = splitUsername(u.username);
       return { domain: d, user, password: u.password };
     });
-    return new NtlmAcceptor({
+    return {
       users,
       // A workgroup host names itself as the NetBIOS domain (MS-NLMP 2.2.1.2: TargetName is the server name then).
       netbiosDomain: domain ? domain.toUpperCase() : computer,
@@ -397,7 +414,7 @@ export class WinRMEmulator {
       ...this.bindingPolicy(conn),
       now: this.opts.now,
       randomBytes: this.opts.randomBytes,
-    });
+    };
   }
 
   private async handle(req: http.IncomingMessage, body: Buffer, signal: AbortSignal): Promise<Reply> {
@@ -456,6 +473,11 @@ export class WinRMEmulator {
         conn.user = verdict.user;
         conn.scheme = "Basic"; // per request, like Basic: the next request must name the profile again
         conn.state = "authenticated";
+      } else if (lower === "credssp" && auth.credSSP && this.tlsMaterial) {
+        const leg = await stepCredSSPLeg(conn, tokenBytes, () => this.newCredSSPAcceptor(conn));
+        if (!("user" in leg)) return { status: 401, headers: { "WWW-Authenticate": leg.challenge }, note: leg.failed ?? "CredSSP" };
+        Object.assign(conn, { scheme: "CredSSP", state: "authenticated", user: leg.user });
+        if (body.length === 0) return { status: 200, note: "CredSSP authenticated (empty body)" };
       } else if (lower === "basic" && auth.basic) {
         this.resetAuth(conn);
         if (!conn.tls && !this.config.allowUnencrypted) {

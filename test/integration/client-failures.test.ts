@@ -57,10 +57,10 @@ describe("refused before any byte is sent", () => {
       field: "messageEncryption",
     },
     {
-      name: "credssp (not yet supported)",
+      name: "credssp without auth.delegate (it hands the password to the host)",
       conn: (url) => ({ endpoint: url, auth: { mechanism: "credssp", username: "u", password: PASSWORD } }),
       type: ConfigurationError,
-      field: "auth.mechanism",
+      field: "auth.delegate",
     },
     {
       name: "negotiate without a password to an IP address: neither Kerberos (no SPN) nor NTLM (no password)",

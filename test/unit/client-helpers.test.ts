@@ -75,14 +75,21 @@ describe("createMechanism", () => {
     assert.equal(byName.canSeal, true);
     assert.equal(createMechanism({ mechanism: "basic", username: "a", password: "p" }, "https://h/wsman").canSeal, false);
   });
-  test("kerberos: the Kerberos scheme; credssp: not yet supported; negotiate without password needs Kerberos", () => {
+  test("kerberos: the Kerberos scheme; credssp: only with auth.delegate and https; negotiate without password needs Kerberos", () => {
     const k = createMechanism({ mechanism: "kerberos", username: "a", password: "p" }, "http://h/wsman");
     assert.equal(k.scheme, "Kerberos");
     assert.equal(k.name, "kerberos");
     assert.throws(
       () => createMechanism({ mechanism: "credssp", username: "a", password: "p" }, "http://h/wsman"),
-      (e: unknown) => e instanceof ConfigurationError && e.field === "auth.mechanism" && /not yet supported/.test(e.message),
+      (e: unknown) => e instanceof ConfigurationError && e.field === "auth.delegate",
     );
+    assert.throws(
+      () => createMechanism({ mechanism: "credssp", username: "a", password: "p", delegate: true }, "http://h/wsman"),
+      (e: unknown) => e instanceof ConfigurationError && e.field === "auth.mechanism" && e.message.includes("https://"),
+    );
+    const c = createMechanism({ mechanism: "credssp", username: "a", password: "p", delegate: true }, "https://h/wsman");
+    assert.equal(c.scheme, "CredSSP");
+    c.dispose?.();
     assert.throws(
       () => createMechanism({ mechanism: "negotiate", username: "a", password: "" }, "http://10.0.0.5/wsman"),
       (e: unknown) => e instanceof ConfigurationError && e.field === "auth.password",

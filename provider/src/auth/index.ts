@@ -9,6 +9,7 @@ import { CertificateMechanism } from "./certificate.js";
 import { gssapiAvailable, loadGssapi } from "./kerberos/gssapi.js";
 import { KerberosMechanism } from "./kerberos/kerberosMechanism.js";
 import { KerberosAvailability, NegotiateMechanism } from "./negotiate.js";
+import { credssp } from "./credsspConfig.js";
 
 export type { AuthMechanism, MessageSealer, ChannelBindings, Credentials, MechanismName } from "./mechanism.js";
 
@@ -62,10 +63,7 @@ export function createMechanism(auth: Connection["auth"], endpointUrl: string | 
     case "certificate":
       return new CertificateMechanism();
     case "credssp":
-      throw new ConfigurationError(
-        "auth.mechanism",
-        `"${auth.mechanism}" is not yet supported; use "negotiate" (Kerberos or NTLM) or "kerberos"`,
-      );
+      return credssp(auth, credentials, url, host, spn);
   }
 }
 

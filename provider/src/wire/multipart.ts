@@ -230,3 +230,38 @@ export function verifyOriginalLength(plaintext: Uint8Array, originalLength: numb
     );
   }
 }
+
+/** multipart/encrypted protocol of CredSSP (MS-WSMV 2.2.9.1.3): the seal is the CredSSP TLS session's records. */
+export const CREDSSP_ENCRYPTED_PROTOCOL = "application/HTTP-CredSSP-session-encrypted";
+/** CredSSP seals at most 16 KiB of plaintext per part; longer messages go as multipart/x-multi-encrypted. */
+export const CREDSSP_CHUNK_BYTES = 16 * 1024;
+
+/** The plaintext cut into CredSSP parts of CREDSSP_CHUNK_BYTES (the last one shorter); one empty part for "". */
+export function credsspChunks(plaintext: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let at = 0; at < plaintext.length; at += CREDSSP_CHUNK_BYTES) out.push(plaintext.subarray(at, at + CREDSSP_CHUNK_BYTES));
+  return out.length > 0 ? out : [plaintext];
+}
+
+/**
+ * Several sealed parts in one body (MS-WSMV 2.2.9.1.3, as Windows and pywinrm write it for CredSSP over 16 KiB):
+ * each part pair as in multipart/encrypted with the OriginalContent Length of its own chunk, one closing delimiter.
+ * A single part gives plain multipart/encrypted, byte for byte what encodeEncryptedBody writes.
+ */
+export function encodeMultiEncryptedBody(
+  protocol: string,
+  parts: ReadonlyArray<{ sealed: { header: Uint8Array; data: Uint8Array }; originalLength: number }>,
+  originalType: string = DEFAULT_ORIGINAL_TYPE,
+): { contentType: string; body: Buffer } {
+  if (parts.length === 0) throw new RangeError("no parts");
+  const closing = Buffer.from(`--${ENCRYPTED_BOUNDARY}--\r\n`, "latin1");
+  const bodies = parts.map((p) => {
+    const one = encodeEncryptedBody(protocol, p.sealed, p.originalLength, originalType).body;
+    return one.subarray(0, one.length - closing.length);
+  });
+  const type = parts.length === 1 ? "multipart/encrypted" : "multipart/x-multi-encrypted";
+  return {
+    contentType: `${type};protocol="${protocol}";boundary="${ENCRYPTED_BOUNDARY}"`,
+    body: Buffer.concat([...bodies, closing]),
+  };
+}

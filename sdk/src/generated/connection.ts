@@ -81,7 +81,10 @@ export interface ConnectionAuthArgs {
   /** Target service principal name (Kerberos; NTLM MsvAvTargetName); default "HTTP/<endpoint host>". */
   spn?: pulumi.Input<string | undefined>;
 
-  /** Kerberos: forward the TGT to the host (GSS_C_DELEG_FLAG), for a second hop. Default false. */
+  /**
+   * Kerberos: forward the TGT to the host (GSS_C_DELEG_FLAG), for a second hop. CredSSP: required true (the password is
+   * delegated to the host). Default false.
+   */
   delegate?: pulumi.Input<boolean | undefined>;
 }
 

@@ -1,0 +1,256 @@
+/**
+ * CredSSP initiator (MS-CSSP 3.1.5) for WinRM: a TLS 1.2 session held in memory whose records travel base64 under
+ * the `CredSSP` HTTP scheme (MS-WSMV 2.2.9.1), inside it TSRequest messages (wire/credssp/messages.ts) carrying
+ * an inner NTLM exchange (raw NTLMSSP negoTokens, as requests-credssp and pyspnego send them; Kerberos is not offered
+ * inside CredSSP yet), then the public-key binding that authenticates the host's TLS key, then the user's password
+ * (TSCredentials) encrypted with the NTLM context: the host receives the password (credential delegation).
+ *
+ * Versions (MS-CSSP 2.2.1, 3.1.5): we send version 6. When the host answers 5 or more, pubKeyAuth is
+ * Encrypt(SHA-256("CredSSP Client-To-Server Binding Hash\0" || clientNonce || SubjectPublicKey)) and the host proves
+ * itself with the "Server-To-Client" hash; with 2-4 it is Encrypt(SubjectPublicKey) and the host answers the key with
+ * its first byte incremented. "Encrypt" is GSS_WrapEx with the inner context: for NTLM the 16-byte signature followed
+ * by the sealed bytes.
+ */
+import { createHash, randomBytes as nodeRandomBytes, timingSafeEqual } from "node:crypto";
+import { AuthenticationError, ProtocolError } from "../errors.js";
+import {
+  CREDSSP_VERSION,
+  CRED_TYPE_PASSWORD,
+  decodeTSRequest,
+  encodeTSCredentials,
+  encodeTSPasswordCreds,
+  encodeTSRequest,
+  MAX_TSREQUEST_BYTES,
+  type TSRequest,
+} from "../wire/credssp/messages.js";
+import { completeElementLength } from "../wire/credssp/der.js";
+import { MemoryTls, subjectPublicKey } from "./credsspTls.js";
+import { type AuthMechanism, type Credentials, type MessageSealer, type StepInput, splitUsername } from "./mechanism.js";
+import { NtlmMechanism } from "./ntlm.js";
+
+export const CLIENT_TO_SERVER_HASH_MAGIC = "CredSSP Client-To-Server Binding Hash\0";
+export const SERVER_TO_CLIENT_HASH_MAGIC = "CredSSP Server-To-Client Binding Hash\0";
+/** NTSTATUS the host returns in TSRequest.errorCode for a bad user name or password (MS-ERREF 2.3.1). */
+export const STATUS_LOGON_FAILURE = 0xc000006d;
+
+/** Why CredSSP refused: all are AuthenticationError (WINRM_AUTH_FAILED) with this `reason`. */
+export type CredSSPFailure = "logon-failure" | "public-key-mismatch" | "version-mismatch";
+
+export class CredSSPError extends AuthenticationError {
+  readonly reason: CredSSPFailure;
+  constructor(reason: CredSSPFailure, stage: string, message: string, options?: { cause?: unknown }) {
+    super("CredSSP", stage, message, options);
+    this.reason = reason;
+  }
+}
+/** The host refused the user name or password (its TSRequest.errorCode, or the inner NTLM exchange failed). */
+export class CredSSPLogonError extends CredSSPError {
+  constructor(message: string) {
+    super("logon-failure", "negoTokens", message);
+  }
+}
+/** The host's pubKeyAuth does not bind the TLS key this client saw: a different host, or someone in the middle. */
+export class CredSSPPublicKeyError extends CredSSPError {
+  constructor(message: string) {
+    super("public-key-mismatch", "pubKeyAuth", message);
+  }
+}
+/** The host speaks a CredSSP version this client does not (below 2). */
+export class CredSSPVersionError extends CredSSPError {
+  constructor(message: string) {
+    super("version-mismatch", "version", message);
+  }
+}
+
+export interface CredSSPMechanismOptions {
+  credentials: Credentials;
+  /** Name sent in the TLS SNI of the inner session (the host name). */
+  servername?: string;
+  spn?: string;
+  randomBytes?: (n: number) => Buffer;
+  /** Highest version to announce; default 6. Tests lower it to exercise the 2-4 binding. */
+  version?: number;
+}
+
+type Stage = "TLS" | "negoTokens" | "pubKeyAuth" | "complete";
+
+/** Read one whole DER TSRequest from buffered TLS plaintext; undefined while it is still incomplete. */
+export function takeTSRequest(buffered: Buffer): { request: TSRequest; rest: Buffer } | undefined {
+  if (buffered.length > MAX_TSREQUEST_BYTES) throw new ProtocolError(`CredSSP: TSRequest over ${MAX_TSREQUEST_BYTES} bytes`);
+  const total = completeElementLength(buffered);
+  if (total === undefined) return undefined;
+  return { request: decodeTSRequest(buffered.subarray(0, total)), rest: buffered.subarray(total) };
+}
+
+export function bindingHash(magic: string, nonce: Uint8Array, key: Uint8Array): Buffer {
+  return createHash("sha256").update(magic, "latin1").update(nonce).update(key).digest();
+}
+
+export class CredSSPMechanism implements AuthMechanism {
+  readonly name = "credssp" as const;
+  readonly scheme = "CredSSP";
+  /** False until message sealing over http:// is wired (MS-WSMV 2.2.9.1); the transport then refuses http://. */
+  readonly canSeal = false;
+  private state: Stage = "TLS";
+  private readonly tls: MemoryTls;
+  private readonly ntlm: NtlmMechanism;
+  private readonly random: (n: number) => Buffer;
+  private readonly version: number;
+  private buffered: Buffer = Buffer.alloc(0);
+  private serverVersion = 0;
+  private nonce: Buffer | undefined;
+  private hostKey: Buffer | undefined;
+
+  constructor(private readonly opts: CredSSPMechanismOptions) {
+    this.random = opts.randomBytes ?? nodeRandomBytes;
+    this.version = opts.version ?? CREDSSP_VERSION;
+    this.tls = new MemoryTls({ isServer: false, ...(opts.servername !== undefined && { servername: opts.servername }) });
+    this.ntlm = new NtlmMechanism({
+      credentials: opts.credentials,
+      ...(opts.spn !== undefined && { spn: opts.spn }),
+      ...(opts.randomBytes !== undefined && { randomBytes: opts.randomBytes }),
+    });
+  }
+
+  get complete(): boolean {
+    return this.state === "complete";
+  }
+
+  get stage(): string {
+    return this.state;
+  }
+
+  /** The version the host announced (0 before its first TSRequest). */
+  get negotiatedVersion(): number {
+    return this.serverVersion;
+  }
+
+  async step(input: StepInput): Promise<Uint8Array | undefined> {
+    switch (this.state) {
+      case "TLS": {
+        const out = await this.tls.exchange(input.token);
+        if (!this.tls.secure) return out;
+        const cert = this.tls.peerCertificate();
+        if (!cert) throw new CredSSPPublicKeyError("the host's TLS session presented no certificate");
+        this.hostKey = subjectPublicKey(cert);
+        this.state = "negoTokens";
+        const first = await this.ntlm.step({ token: undefined, channelBindings: undefined });
+        const more = await this.send({ version: this.version, negoTokens: [first!] });
+        return Buffer.concat([out, more]);
+      }
+      case "negoTokens": {
+        const reply = await this.receive(input.token);
+        this.checkVersion(reply);
+        const token = reply.negoTokens?.[0];
+        if (!token) throw new AuthenticationError("CredSSP", this.state, "the host's TSRequest carries no NTLM CHALLENGE");
+        const authenticate = await this.ntlm.step({ token, channelBindings: undefined });
+        if (!this.ntlm.complete || !authenticate) throw new AuthenticationError("CredSSP", this.state, "the inner NTLM exchange did not complete");
+        const key = this.hostKey!;
+        let binding: Buffer;
+        if (Math.min(this.version, this.serverVersion) >= 5) {
+          this.nonce = this.random(32);
+          binding = bindingHash(CLIENT_TO_SERVER_HASH_MAGIC, this.nonce, key);
+        } else {
+          binding = key;
+        }
+        this.state = "pubKeyAuth";
+        return this.send({
+          version: this.version,
+          negoTokens: [authenticate],
+          pubKeyAuth: this.wrap(binding),
+          ...(this.nonce !== undefined && { clientNonce: this.nonce }),
+        });
+      }
+      case "pubKeyAuth": {
+        const reply = await this.receive(input.token);
+        this.checkVersion(reply);
+        if (!reply.pubKeyAuth) throw new CredSSPPublicKeyError("the host answered without its pubKeyAuth");
+        let got: Buffer;
+        try {
+          got = this.unwrap(reply.pubKeyAuth);
+        } catch (e) {
+          throw new CredSSPPublicKeyError(`the host's pubKeyAuth does not decrypt with the NTLM context (${(e as Error).message})`);
+        }
+        const key = this.hostKey!;
+        let expected: Buffer;
+        if (this.nonce !== undefined) {
+          expected = bindingHash(SERVER_TO_CLIENT_HASH_MAGIC, this.nonce, key);
+        } else {
+          expected = Buffer.from(key);
+          expected[0] = (expected[0]! + 1) & 0xff;
+        }
+        if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
+          throw new CredSSPPublicKeyError(
+            "the host's pubKeyAuth does not bind the TLS public key this client saw (MS-CSSP 3.1.5): another host or a man in the middle",
+          );
+        }
+        const { user, domain } = splitUsername(this.opts.credentials.username, this.opts.credentials.domain);
+        const creds = encodeTSCredentials({
+          credType: CRED_TYPE_PASSWORD,
+          credentials: encodeTSPasswordCreds({ domainName: domain, userName: user, password: this.opts.credentials.password }),
+        });
+        this.state = "complete";
+        return this.send({ version: this.version, authInfo: this.wrap(creds) });
+      }
+      case "complete":
+        return undefined;
+    }
+  }
+
+  private checkVersion(reply: TSRequest): void {
+    if (reply.errorCode !== undefined) {
+      const status = (reply.errorCode >>> 0).toString(16).padStart(8, "0");
+      if (reply.errorCode >>> 0 === STATUS_LOGON_FAILURE) throw new CredSSPLogonError("the host refused the user name or password (STATUS_LOGON_FAILURE)");
+      throw new CredSSPLogonError(`the host refused the CredSSP logon (NTSTATUS 0x${status})`);
+    }
+    if (reply.version < 2) throw new CredSSPVersionError(`the host speaks CredSSP version ${reply.version}; this client needs 2 to 6`);
+    if (this.serverVersion !== 0 && reply.version !== this.serverVersion) {
+      throw new CredSSPVersionError(`the host changed its CredSSP version from ${this.serverVersion} to ${reply.version} mid-handshake`);
+    }
+    this.serverVersion = reply.version;
+  }
+
+  private wrap(plain: Uint8Array): Buffer {
+    const { header, data } = this.ntlm.sealer().wrap(plain);
+    return Buffer.concat([header, data]);
+  }
+
+  private unwrap(sealed: Uint8Array): Buffer {
+    if (sealed.length < 16) throw new ProtocolError("shorter than an NTLM signature");
+    return Buffer.from(this.ntlm.sealer().unwrap(sealed.subarray(0, 16), sealed.subarray(16)));
+  }
+
+  private async send(req: TSRequest): Promise<Buffer> {
+    return this.tls.exchange(undefined, encodeTSRequest(req));
+  }
+
+  private async receive(records: Uint8Array | undefined): Promise<TSRequest> {
+    if (!records || records.length === 0) {
+      throw new CredSSPLogonError(`the host ended the CredSSP exchange at ${this.state} without a reply (it refused the logon)`);
+    }
+    await this.tls.exchange(records);
+    this.buffered = Buffer.concat([this.buffered, this.tls.takePlaintext()]);
+    const got = takeTSRequest(this.buffered);
+    if (!got) throw new ProtocolError(`CredSSP: the host's TSRequest at ${this.state} is incomplete`);
+    this.buffered = got.rest;
+    return got.request;
+  }
+
+  /** Sealing over http:// (MS-WSMV 2.2.9.1): TLS application data of this session. Not yet wired. */
+  sealer(): MessageSealer {
+    throw new AuthenticationError("CredSSP", this.state, "CredSSP message encryption over http:// is not implemented yet; use an https:// endpoint");
+  }
+
+  /** The in-memory TLS session, for message sealing. */
+  get session(): MemoryTls {
+    return this.tls;
+  }
+
+  fresh(): CredSSPMechanism {
+    return new CredSSPMechanism(this.opts);
+  }
+
+  dispose(): void {
+    this.tls.destroy();
+  }
+}

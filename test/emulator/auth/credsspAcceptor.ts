@@ -1,0 +1,214 @@
+/**
+ * The emulated host's CredSSP acceptor (MS-CSSP 3.2.5): TLS 1.2 in memory with the emulator's own certificate, the
+ * inner NTLM exchange by NtlmAcceptor, the public-key binding of both generations (SHA-256 hashes with the client
+ * nonce for 5+, the key and key+1 for 2-4), then TSCredentials decrypted and the password checked against the host's
+ * users. Scenario knobs: `maxVersion` (4 makes the host an old one, for the client's fallback) and `bindOtherKey`
+ * (the host answers with the binding of another key, as a man in the middle with its own certificate would).
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import { AuthenticationError } from "../../../provider/src/errors.js";
+import { MemoryTls, subjectPublicKey } from "../../../provider/src/auth/credsspTls.js";
+import {
+  CLIENT_TO_SERVER_HASH_MAGIC,
+  SERVER_TO_CLIENT_HASH_MAGIC,
+  STATUS_LOGON_FAILURE,
+  takeTSRequest,
+} from "../../../provider/src/auth/credssp.js";
+import {
+  CREDSSP_VERSION,
+  CRED_TYPE_PASSWORD,
+  decodeTSCredentials,
+  decodeTSPasswordCreds,
+  encodeTSRequest,
+  type TSRequest,
+} from "../../../provider/src/wire/credssp/messages.js";
+import { X509Certificate } from "node:crypto";
+import { NtlmAcceptor, type NtlmAcceptorOptions, type NtlmAcceptorUser } from "./ntlmAcceptor.js";
+
+export interface CredSSPAcceptorOptions {
+  readonly ntlm: NtlmAcceptorOptions;
+  readonly certPem: string;
+  readonly keyPem: string;
+  /** Highest CredSSP version the host speaks; default 6. */
+  readonly maxVersion?: number;
+  /** Answer with the binding of another public key (a mismatched key, for the client's refusal). */
+  readonly bindOtherKey?: boolean;
+}
+
+export interface CredSSPAcceptResult {
+  /** TLS records to send back (base64 in WWW-Authenticate). */
+  readonly token?: Buffer;
+  readonly complete: boolean;
+  /** The host refused: send the token (if any) with a 401 and forget the context. */
+  readonly failed?: string;
+  /** "DOMAIN\\user", once complete. */
+  readonly user?: string;
+}
+
+type State = "TLS" | "negoTokens" | "pubKeyAuth" | "authInfo" | "complete";
+
+export class CredSSPAcceptor {
+  private state: State = "TLS";
+  private readonly tls: MemoryTls;
+  private readonly ntlm: NtlmAcceptor;
+  private readonly version: number;
+  private readonly key: Buffer;
+  private buffered: Buffer = Buffer.alloc(0);
+  private clientVersion = 0;
+  private nonce: Uint8Array | undefined;
+  private authenticatedUser: string | undefined;
+
+  constructor(private readonly opts: CredSSPAcceptorOptions) {
+    this.tls = new MemoryTls({ isServer: true, certPem: opts.certPem, keyPem: opts.keyPem });
+    this.ntlm = new NtlmAcceptor(opts.ntlm);
+    this.key = subjectPublicKey(new X509Certificate(opts.certPem));
+    this.version = opts.maxVersion ?? CREDSSP_VERSION;
+  }
+
+  get complete(): boolean {
+    return this.state === "complete";
+  }
+
+  get user(): string | undefined {
+    return this.authenticatedUser;
+  }
+
+  async step(records: Uint8Array): Promise<CredSSPAcceptResult> {
+    let out = await this.tls.exchange(records);
+    if (!this.tls.secure) return { token: out, complete: false };
+    this.buffered = Buffer.concat([this.buffered, this.tls.takePlaintext()]);
+    if (this.state === "TLS") this.state = "negoTokens";
+    const got = takeTSRequest(this.buffered);
+    if (!got) return { token: out, complete: false };
+    this.buffered = got.rest;
+    const req = got.request;
+    try {
+      const reply = this.process(req);
+      if (reply) out = Buffer.concat([out, await this.tls.exchange(undefined, encodeTSRequest(reply))]);
+      return { token: out, complete: this.complete, ...(this.authenticatedUser !== undefined && { user: this.authenticatedUser }) };
+    } catch (e) {
+      const why = e instanceof AuthenticationError ? e.message : String(e);
+      // MS-CSSP 3.1.5 (version 3+): the server returns the NTSTATUS in TSRequest.errorCode.
+      const error = await this.tls.exchange(undefined, encodeTSRequest({ version: this.version, errorCode: STATUS_LOGON_FAILURE | 0 }));
+      this.state = "TLS";
+      return { token: Buffer.concat([out, error]), complete: false, failed: why };
+    }
+  }
+
+  private process(req: TSRequest): TSRequest | undefined {
+    this.clientVersion = req.version;
+    const version = Math.min(this.version, req.version);
+    switch (this.state) {
+      case "negoTokens": {
+        const token = req.negoTokens?.[0];
+        if (!token) throw new AuthenticationError("CredSSP", this.state, "no NTLM NEGOTIATE in negoTokens");
+        const r = this.ntlm.step(token);
+        this.state = "pubKeyAuth";
+        return { version: this.version, negoTokens: [r.token!] };
+      }
+      case "pubKeyAuth": {
+        const token = req.negoTokens?.[0];
+        if (!token) throw new AuthenticationError("CredSSP", this.state, "no NTLM AUTHENTICATE in negoTokens");
+        const r = this.ntlm.step(token);
+        if (!r.complete) throw new AuthenticationError("CredSSP", this.state, "NTLM did not complete");
+        if (!req.pubKeyAuth) throw new AuthenticationError("CredSSP", this.state, "no pubKeyAuth");
+        const sealer = this.ntlm.sealer();
+        const got = Buffer.from(sealer.unwrap(req.pubKeyAuth.subarray(0, 16), req.pubKeyAuth.subarray(16)));
+        const key = this.opts.bindOtherKey ? Buffer.from(createHash("sha256").update(this.key).digest()) : this.key;
+        let expected: Buffer;
+        let answer: Buffer;
+        if (version >= 5) {
+          if (!req.clientNonce) throw new AuthenticationError("CredSSP", this.state, "version 5+ without clientNonce");
+          this.nonce = req.clientNonce;
+          expected = createHash("sha256").update(CLIENT_TO_SERVER_HASH_MAGIC, "latin1").update(this.nonce).update(this.key).digest();
+          answer = createHash("sha256").update(SERVER_TO_CLIENT_HASH_MAGIC, "latin1").update(this.nonce).update(key).digest();
+        } else {
+          expected = this.key;
+          answer = Buffer.from(key);
+          answer[0] = (answer[0]! + 1) & 0xff;
+        }
+        if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
+          throw new AuthenticationError("CredSSP", this.state, "the client's pubKeyAuth does not bind our TLS key");
+        }
+        this.state = "authInfo";
+        const { header, data } = sealer.wrap(answer);
+        return { version: this.version, pubKeyAuth: Buffer.concat([header, data]) };
+      }
+      case "authInfo": {
+        if (!req.authInfo) throw new AuthenticationError("CredSSP", this.state, "no authInfo");
+        const sealer = this.ntlm.sealer();
+        const plain = sealer.unwrap(req.authInfo.subarray(0, 16), req.authInfo.subarray(16));
+        const creds = decodeTSCredentials(plain);
+        if (creds.credType !== CRED_TYPE_PASSWORD) throw new AuthenticationError("CredSSP", this.state, "only password credentials");
+        const pw = decodeTSPasswordCreds(creds.credentials);
+        const known = this.findUser(pw.userName, pw.domainName);
+        if (!known || known.password !== pw.password) {
+          throw new AuthenticationError("CredSSP", this.state, "the delegated credentials do not match a user of this host");
+        }
+        this.authenticatedUser = this.ntlm.user;
+        this.state = "complete";
+        return undefined;
+      }
+      default:
+        throw new AuthenticationError("CredSSP", this.state, "unexpected TSRequest");
+    }
+  }
+
+  private findUser(user: string, domain: string): NtlmAcceptorUser | undefined {
+    return this.opts.ntlm.users.find(
+      (u) => u.user.toLowerCase() === user.toLowerCase() && (domain === "" || domain === "." || u.domain.toLowerCase() === domain.toLowerCase()),
+    );
+  }
+
+  /** The version the client announced. */
+  get peerVersion(): number {
+    return this.clientVersion;
+  }
+
+  dispose(): void {
+    this.tls.destroy();
+  }
+}
+
+/** Scenario knobs of the emulated host's CredSSP (WinRMEmulatorOptions.credssp). */
+export interface CredSSPScenario {
+  readonly maxVersion?: number;
+  readonly bindOtherKey?: boolean;
+}
+
+/** What server.ts keeps per connection and passes in; one CredSSP context per TCP connection. */
+export interface CredSSPConnection {
+  credssp?: CredSSPAcceptor;
+}
+
+/**
+ * One `Authorization: CredSSP <b64>` leg for server.ts: returns the 401 challenge to send while the handshake runs or
+ * failed, or `{ user }` once the TSCredentials were accepted (the request then goes on as authenticated).
+ */
+export async function stepCredSSPLeg(
+  conn: CredSSPConnection,
+  token: Buffer,
+  make: () => CredSSPAcceptor,
+): Promise<{ challenge: string; failed?: string } | { user: string }> {
+  // A ClientHello (a TLS handshake record, content type 22, whose first message is type 1) starts a new context.
+  if (!conn.credssp || (token[0] === 22 && token[5] === 1)) {
+    conn.credssp?.dispose();
+    conn.credssp = make();
+  }
+  let r: CredSSPAcceptResult;
+  try {
+    r = await conn.credssp.step(token);
+  } catch (e) {
+    conn.credssp.dispose();
+    delete conn.credssp;
+    return { challenge: "CredSSP", failed: e instanceof Error ? e.message : "malformed CredSSP token" };
+  }
+  const challenge = r.token && r.token.length > 0 ? `CredSSP ${r.token.toString("base64")}` : "CredSSP";
+  if (r.failed !== undefined) {
+    conn.credssp.dispose();
+    delete conn.credssp;
+    return { challenge, failed: r.failed };
+  }
+  if (r.complete) return { user: r.user ?? "" };
+  return { challenge };
+}
