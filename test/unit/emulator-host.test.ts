@@ -10,10 +10,10 @@ import {
   sameProxyState,
   type WinHttpProxyState,
 } from "../../provider/src/hosts/winhttpSettings.js";
-import { WinRMConfigError, WinRMConfigStore, WSMAN_RESOURCE_NOT_FOUND, WSMAN_SCHEMA_VALIDATION } from "../emulator/host/configStore.js";
-import { EmulatedHost } from "../emulator/host/host.js";
-import type { Locale } from "../emulator/host/locales.js";
-import { getProfile, PROFILE_NAMES, type ProfileName } from "../emulator/host/profiles.js";
+import { WinRMConfigError, WinRMConfigStore, WSMAN_RESOURCE_NOT_FOUND, WSMAN_SCHEMA_VALIDATION } from "../../provider/src/testing/index.js";
+import { EmulatedHost } from "../../provider/src/testing/index.js";
+import type { Locale } from "../../provider/src/testing/index.js";
+import { getProfile, PROFILE_NAMES, type ProfileName } from "../../provider/src/testing/index.js";
 
 interface Result {
   stdout: string;

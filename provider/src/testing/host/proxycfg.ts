@@ -9,7 +9,7 @@
  * Values are stored as given: per-scheme servers keep proxycfg's space separator ("http=a https=b"); the product
  * compares them with normalizeProxyServer (unconfirmed: whether proxycfg rewrites spaces to `;` when storing).
  */
-import type { WinHttpProxyState } from "../../../provider/src/hosts/winhttpSettings.js";
+import type { WinHttpProxyState } from "../../hosts/winhttpSettings.js";
 import type { ProgramSpec } from "./cmd.js";
 import type { ProcState, ProgramIO } from "./process.js";
 

@@ -8,7 +8,7 @@ import {
   encodeWinHttpSettings,
   type DecodedWinHttpSettings,
   type WinHttpProxyState,
-} from "../../../provider/src/hosts/winhttpSettings.js";
+} from "../../hosts/winhttpSettings.js";
 import { WinRMConfigStore } from "./configStore.js";
 import { parseCommandLine, readsStdin, runParsed } from "./cmd.js";
 import { strings, type Locale, type LocaleStrings } from "./locales.js";

@@ -8,7 +8,7 @@
  *   always a Content-Length, never chunked (RFC 9112).
  * - Authentication belongs to one TCP connection (MS-WSMV 2.2.9.1): each connection has its own NTLM acceptor and,
  *   once complete, its own sealing keys and sequence numbers. A new connection starts anonymous.
- * - The 401 lists one WWW-Authenticate per enabled Service/Auth scheme (RFC 4559 4; winrm/config/service/auth, test/emulator/host/configStore.ts).
+ * - The 401 lists one WWW-Authenticate per enabled Service/Auth scheme (RFC 4559 4; winrm/config/service/auth, provider/src/testing/host/configStore.ts).
  * - NTLM under Negotiate, both handshake flows: Flow A (AUTHENTICATE on an empty body => 200 empty) and Flow B
  *   (AUTHENTICATE riding with the first sealed message, MS-WSMV 4.5).
  * - Service/AllowUnencrypted=false (MS-WSMV 3.1.4.1.29.1, MS-WSMV 3.1.4.1.29.1 "MUST NOT accept"): over HTTP an unsealed
@@ -22,17 +22,17 @@ import * as http from "node:http";
 import * as https from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 
-import type { ChannelBindings, MessageSealer } from "../../provider/src/auth/mechanism.js";
-import { splitUsername } from "../../provider/src/auth/mechanism.js";
-import { AuthenticationError } from "../../provider/src/errors.js";
-import { tlsServerEndPointBindings } from "../../provider/src/wire/channelBindings.js";
-import { MessageType, NTLMSSP_SIGNATURE, ntlmMessageType } from "../../provider/src/wire/ntlm/messages.js";
-import { decodeEncryptedBody, encodeEncryptedBody, isEncryptedContentType } from "../../provider/src/wire/multipart.js";
-import { buildResponse } from "../../provider/src/wsman/envelope.js";
-import { buildFault, FAULT_REASON } from "../../provider/src/wsman/faults.js";
-import { buildIdentifyResponse } from "../../provider/src/wsman/identify.js";
-import { ACTION, COMMAND_STATE, NS, RESOURCE_URI } from "../../provider/src/wsman/namespaces.js";
-import { child, parseDurationMs, parseEnvelope, type Envelope } from "../../provider/src/wsman/parse.js";
+import type { ChannelBindings, MessageSealer } from "../auth/mechanism.js";
+import { splitUsername } from "../auth/mechanism.js";
+import { AuthenticationError } from "../errors.js";
+import { tlsServerEndPointBindings } from "../wire/channelBindings.js";
+import { MessageType, NTLMSSP_SIGNATURE, ntlmMessageType } from "../wire/ntlm/messages.js";
+import { decodeEncryptedBody, encodeEncryptedBody, isEncryptedContentType } from "../wire/multipart.js";
+import { buildResponse } from "../wsman/envelope.js";
+import { buildFault, FAULT_REASON } from "../wsman/faults.js";
+import { buildIdentifyResponse } from "../wsman/identify.js";
+import { ACTION, COMMAND_STATE, NS, RESOURCE_URI } from "../wsman/namespaces.js";
+import { child, parseDurationMs, parseEnvelope, type Envelope } from "../wsman/parse.js";
 import {
   commandResponseBody,
   createResponseBody,
@@ -44,12 +44,12 @@ import {
   receiveResponseBody,
   sendResponseBody,
   signalResponseBody,
-} from "../../provider/src/wsman/shell.js";
-import { CONFIG_PATHS, parseConfigDocument, renderConfigDocument, type ConfigTree } from "../../provider/src/wsman/config.js";
+} from "../wsman/shell.js";
+import { CONFIG_PATHS, parseConfigDocument, renderConfigDocument, type ConfigTree } from "../wsman/config.js";
 import { WinRMConfigError } from "./host/configStore.js";
-import { NtlmAcceptor } from "./auth/ntlmAcceptor.js";
-import { KerberosAcceptor } from "./auth/kerberosAcceptor.js";
-import { loadGssapi } from "../../provider/src/auth/kerberos/gssapi.js";
+import { NtlmAcceptor } from "../auth/ntlmAcceptor.js";
+import { KerberosAcceptor } from "../auth/kerberos/kerberosAcceptor.js";
+import { loadGssapi } from "../auth/kerberos/gssapi.js";
 import type { WinRMConfigStore } from "./host/configStore.js";
 import type { HostProfile } from "./host/profiles.js";
 import type { AuthState, RequestLogEntry } from "./requestLog.js";
@@ -82,7 +82,7 @@ export interface WinRMEmulatorOptions {
   tls?: boolean;
   /** Signature hash of the generated certificates (decides the CBT hash); default SHA-256. */
   tlsHash?: SignatureHash;
-  /** Overrides Service/Auth/CbtHardeningLevel of the host's config (HTTPS only, winrm/config/service/auth, test/emulator/host/configStore.ts). */
+  /** Overrides Service/Auth/CbtHardeningLevel of the host's config (HTTPS only, winrm/config/service/auth, provider/src/testing/host/configStore.ts). */
   cbtHardening?: CbtHardeningLevel;
   /** Upper bound of any OperationTimeout in ms, below MaxTimeoutms (tests use short timeouts). */
   maxOperationTimeoutMs?: number;
@@ -363,7 +363,7 @@ export class WinRMEmulator {
   }
 
   /**
-   * What both acceptors check of channel bindings (winrm/config/service/auth, test/emulator/host/configStore.ts): the listener's tls-server-end-point bindings and
+   * What both acceptors check of channel bindings (winrm/config/service/auth, provider/src/testing/host/configStore.ts): the listener's tls-server-end-point bindings and
    * the CbtHardeningLevel over HTTPS; over HTTP there is no channel to bind to.
    */
   private bindingPolicy(conn: ConnState): { channelBindings: ChannelBindings | undefined; cbtHardening: CbtHardeningLevel } {
