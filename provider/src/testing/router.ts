@@ -4,7 +4,7 @@
  */
 import { buildResponse } from "../wsman/envelope.js";
 import { NS, RESOURCE_URI } from "../wsman/namespaces.js";
-import { child, parseEnvelope, type Envelope } from "../wsman/parse.js";
+import { child, parseDurationMs, parseEnvelope, type Envelope } from "../wsman/parse.js";
 import type { HandlerContext } from "./handlers/context.js";
 import { identifyReply } from "./handlers/identify.js";
 import { shellAction } from "./handlers/shell.js";
@@ -27,6 +27,16 @@ export async function routeSoap(ctx: HandlerContext, owner: string, xml: string,
     }, `malformed XML: ${e instanceof Error ? e.message : String(e)}`);
   }
   if (env.action === undefined && child(env.body, NS.wsmid, "Identify")) return identifyReply(ctx, true, true);
+  if (env.operationTimeout !== undefined && parseDurationMs(env.operationTimeout) === undefined) {
+    // Windows refuses a timeout that is not an xs:duration it accepts (PT-1S) before looking at the action.
+    return faultReply(machine, env, {
+      code: "s:Sender",
+      subcode: "a:InvalidMessageInformationHeader",
+      reason: "The WS-Management service cannot process the request. The request contains one or more invalid SOAP headers. ",
+      message: `The WS-Management service cannot process the request. The XML contains an invalid timeout field in the SOAP header: ${env.operationTimeout}. `,
+      wsmanCode: WSMAN.invalidHeader,
+    }, "invalid OperationTimeout");
+  }
   const action = env.action ?? "";
   const relatesTo = env.messageId ?? "";
   const ok = (responseAction: string, body: string): Reply => ({
@@ -61,10 +71,13 @@ export async function routeSoap(ctx: HandlerContext, owner: string, xml: string,
       return faultReply(machine, env, {
         code: "s:Sender",
         subcode: "w:InvalidSelectors",
-        reason:
+        // Generic reason, specific message, FaultDetail first, as Windows answers an unknown CommandId.
+        reason: "The WS-Management service cannot process the request because the request contained invalid selectors for the resource. ",
+        faultDetail: "http://schemas.dmtf.org/wbem/wsman/1/wsman/faultDetail/UnexpectedSelectors",
+        message:
           "The Windows Remote Shell received a request to perform an operation on a command identifier that does " +
           "not exist. Either the command has completed execution or the client specified an invalid command " +
-          "identifier. Provide the correct command identifier and try again.",
+          "identifier. ",
         wsmanCode: WSMAN.shellNotFound,
       }, "command not found");
     }
