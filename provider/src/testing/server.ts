@@ -106,6 +106,8 @@ interface ConnState {
 
 
 const SERVER_HEADER = "Microsoft-HTTPAPI/2.0";
+/** http.sys drops a connection idle for 2 minutes (its IdleConnectionTimeout default). */
+const IDLE_CONNECTION_MS = 120_000;
 const SOAP_CONTENT_TYPE = "application/soap+xml;charset=UTF-8";
 
 export class WinRMEmulator {
@@ -147,7 +149,9 @@ export class WinRMEmulator {
     const emu = new WinRMEmulator(opts, server, material);
     // http.sys keeps an idle connection for 2 minutes; a connection-bound NTLM context must survive the client's
     // think time between commands, so don't let node's 5 s default drop it.
-    server.keepAliveTimeout = 120_000;
+    // Node's own keep-alive timer would also write a `Keep-Alive: timeout=` header, which http.sys never sends: the
+    // idle limit is kept per socket instead (accept()).
+    server.keepAliveTimeout = 0;
     server.headersTimeout = 125_000;
     server.requestTimeout = 0;
     server.on(material ? "secureConnection" : "connection", (socket: Socket) => {
@@ -212,6 +216,7 @@ export class WinRMEmulator {
     const state: ConnState = { id: ++this.connectionCount, tls: this.tlsMaterial !== undefined, state: "anonymous" };
     this.conns.set(socket, state);
     this.sockets.add(socket);
+    socket.setTimeout(IDLE_CONNECTION_MS, () => socket.destroy());
     socket.once("close", () => {
       this.sockets.delete(socket);
       // The connection's Kerberos context dies with it.
@@ -372,7 +377,7 @@ export class WinRMEmulator {
       // http.sys answers URLs nobody registered itself.
       return { status: 404, note: "no listener for this URL" };
     }
-    if (req.method !== "POST") return { status: 405, headers: { Allow: "POST" }, note: "only POST" };
+    if (req.method !== "POST") return { status: 405, headers: { Allow: "POST", Connection: "close" }, note: "only POST" };
 
     const contentType = req.headers["content-type"] ?? "";
     const encrypted = body.length > 0 && isEncryptedContentType(contentType);
@@ -428,7 +433,8 @@ export class WinRMEmulator {
         // Basic authenticates each request on its own; keep the state for the log of this request only.
       } else {
         this.resetAuth(conn);
-        return this.unauthorized(`scheme ${scheme} not enabled`);
+        // Windows closes the connection after refusing a scheme it does not offer.
+        return this.unauthorized(`scheme ${scheme} not enabled`, undefined, true);
       }
     } else if (conn.state !== "authenticated" || conn.scheme === "Basic") {
       if (conn.scheme === "Basic") this.resetAuth(conn);
