@@ -7,7 +7,8 @@
  * hex dump `reg query` prints the same in every locale.
  *
  * Blob layout (undocumented, reverse-engineered; little-endian):
- *   0      u32  version/size, 0x18 as netsh writes it
+ *   0      u32  version/size: 0x18 as the emulated netsh writes it, 0x28 in a public export; the reader ignores it and
+ *                trusts the lengths, so both read
  *   4      u32  change counter (incremented by each change)
  *   8      u32  flags: 0x01 direct (always set), 0x02 manual proxy, 0x04 auto-config URL, 0x08 auto-detect
  *   12     u32  proxy string length N
