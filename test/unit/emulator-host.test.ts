@@ -273,6 +273,7 @@ describe("proxycfg (XP / 2003)", () => {
     assert.match(q.stdout, /^\r\n! REG\.EXE VERSION 3\.0\r\n/);
     const d = decodeWinHttpSettings(parseRegQueryBinary(q.stdout));
     assert.equal(d.counter, 1);
+    assert.equal(d.flags, 0x02, "proxycfg -p sets the manual-proxy flag alone");
     assert.equal(sameProxyState(d, { accessType: "proxy", proxyServer: "https=b:443;http=a:80", bypassList: "*.microsoft.com;<local>" }), true);
     await run(h, "proxycfg -d");
     assert.equal(h.winHttpProxy.accessType, "direct");

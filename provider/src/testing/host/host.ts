@@ -144,9 +144,9 @@ export class EmulatedHost {
    * Write a new WinHTTP proxy the way netsh and proxycfg do: counter + 1, the native value and, on 64-bit Windows,
    * the WOW6432Node twin (provider/src/hosts/winhttpSettings.ts).
    */
-  writeWinHttpProxy(state: WinHttpProxyState): void {
+  writeWinHttpProxy(state: WinHttpProxyState, proxyFlags?: number): void {
     const counter = (this.winHttpProxy.counter + 1) >>> 0;
-    this.storeWinHttpSettings(encodeWinHttpSettings(state, counter));
+    this.storeWinHttpSettings(encodeWinHttpSettings(state, counter, proxyFlags));
   }
 
   /** The native value and, on 64-bit Windows, its WOW6432Node twin: both always hold the same blob (provider/src/hosts/winhttpSettings.ts). */
