@@ -6,8 +6,8 @@
  * usage: node dist/bench/bulkEmulator.js [--tls]; prints one JSON line {url, caPem, username, password}; stops when
  * its stdin closes.
  */
-import { EmulatedHost, type RunningCommand } from "../test/emulator/host/host.js";
-import { WinRMEmulator } from "../test/emulator/server.js";
+import { EmulatedHost, type RunningCommand } from "../provider/src/testing/index.js";
+import { WinRMEmulator } from "../provider/src/testing/index.js";
 
 export const BENCH_PASSWORD = "Bench-Pa55!";
 

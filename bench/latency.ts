@@ -13,8 +13,8 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { WinRMClient } from "../provider/src/client.js";
-import { EmulatedHost } from "../test/emulator/host/host.js";
-import { WinRMEmulator } from "../test/emulator/server.js";
+import { EmulatedHost } from "../provider/src/testing/index.js";
+import { WinRMEmulator } from "../provider/src/testing/index.js";
 import { PYTHON, pywinrmMissing, writeOpensslLegacyConf } from "../test/peers/python.js";
 import { startDelayRelay } from "./delayRelay.js";
 

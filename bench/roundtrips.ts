@@ -19,9 +19,9 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 
 import { WinRMClient, type ClientStats } from "../provider/src/client.js";
-import { EmulatedHost } from "../test/emulator/host/host.js";
-import { shortAction } from "../test/emulator/requestLog.js";
-import { WinRMEmulator, type RequestLogEntry } from "../test/emulator/server.js";
+import { EmulatedHost } from "../provider/src/testing/index.js";
+import { shortAction } from "../provider/src/testing/index.js";
+import { WinRMEmulator, type RequestLogEntry } from "../provider/src/testing/index.js";
 import { PYTHON, pywinrmMissing, writeOpensslLegacyConf } from "../test/peers/python.js";
 
 const COMMANDS = 200;

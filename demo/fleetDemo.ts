@@ -12,10 +12,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { decodeWinHttpSettings, parseRegQueryBinary, REG_QUERY_WINHTTP_SETTINGS } from "../provider/src/hosts/winhttpSettings.js";
-import { EmulatedHost } from "../test/emulator/host/host.js";
-import type { Locale } from "../test/emulator/host/locales.js";
-import type { ProfileName } from "../test/emulator/host/profiles.js";
-import { WinRMEmulator } from "../test/emulator/server.js";
+import { EmulatedHost } from "../provider/src/testing/index.js";
+import type { Locale } from "../provider/src/testing/index.js";
+import type { ProfileName } from "../provider/src/testing/index.js";
+import { WinRMEmulator } from "../provider/src/testing/index.js";
 
 const CLI = fileURLToPath(new URL("../provider/src/cli/main.js", import.meta.url));
 const USER = "CORP\\deploy";

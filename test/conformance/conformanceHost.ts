@@ -5,8 +5,8 @@
  */
 
 import * as http from "node:http";
-import { EmulatedHost } from "../emulator/host/host.js";
-import { WinRMEmulator } from "../emulator/server.js";
+import { EmulatedHost } from "../../provider/src/testing/index.js";
+import { WinRMEmulator } from "../../provider/src/testing/index.js";
 
 export interface ConformanceHost {
   url: string;

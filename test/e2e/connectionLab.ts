@@ -6,8 +6,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ConnectionInput } from "../../provider/src/connection.js";
-import { EmulatedHost } from "../emulator/host/host.js";
-import { WinRMEmulator } from "../emulator/server.js";
+import { EmulatedHost } from "../../provider/src/testing/index.js";
+import { WinRMEmulator } from "../../provider/src/testing/index.js";
 import { PulumiProject, type PulumiResult } from "../integration/pulumiEngineHarness.js";
 import { Squid } from "../peers/squid.js";
 

@@ -24,10 +24,10 @@ import { join } from "node:path";
 import type { ConnectionInput } from "../../provider/src/connection.js";
 import type { WinHttpProxyState } from "../../provider/src/hosts/winhttpSettings.js";
 import { closeAllClients, getClient } from "../../provider/src/resources/clientPool.js";
-import { EmulatedHost } from "../emulator/host/host.js";
-import type { Locale } from "../emulator/host/locales.js";
-import type { ProfileName } from "../emulator/host/profiles.js";
-import { WinRMEmulator } from "../emulator/server.js";
+import { EmulatedHost } from "../../provider/src/testing/index.js";
+import type { Locale } from "../../provider/src/testing/index.js";
+import type { ProfileName } from "../../provider/src/testing/index.js";
+import { WinRMEmulator } from "../../provider/src/testing/index.js";
 import { PulumiRunner, REPO_ROOT, type PulumiResult, type RunOptions } from "../integration/pulumiEngineHarness.js";
 import { Squid, squidMissing } from "../peers/squid.js";
 

@@ -28,8 +28,8 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { backupKey } from "../../provider/src/hosts/backup.js";
 import type { WinHttpProxyState } from "../../provider/src/hosts/winhttpSettings.js";
-import type { HostActivity } from "../emulator/host/host.js";
-import { CONNECTIONS_KEY } from "../emulator/host/registry.js";
+import type { HostActivity } from "../../provider/src/testing/index.js";
+import { CONNECTIONS_KEY } from "../../provider/src/testing/index.js";
 import { PulumiProject, type PulumiResult } from "../integration/pulumiEngineHarness.js";
 import { FleetLab, labMissing, PREVIOUS_LEGACY_02, type LabHost } from "./fleetLab.js";
 

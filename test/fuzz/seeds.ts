@@ -29,11 +29,11 @@ import {
   signalBody,
 } from "../../provider/src/wsman/shell.js";
 import { encodeWinHttpSettings, REG_QUERY_WINHTTP_SETTINGS } from "../../provider/src/hosts/winhttpSettings.js";
-import { NtlmAcceptor } from "../emulator/auth/ntlmAcceptor.js";
-import { EmulatedHost } from "../emulator/host/host.js";
-import { LOCALES } from "../emulator/host/locales.js";
-import { PROFILE_NAMES } from "../emulator/host/profiles.js";
-import { generateTlsMaterial } from "../emulator/tls.js";
+import { NtlmAcceptor } from "../../provider/src/testing/index.js";
+import { EmulatedHost } from "../../provider/src/testing/index.js";
+import { LOCALES } from "../../provider/src/testing/index.js";
+import { PROFILE_NAMES } from "../../provider/src/testing/index.js";
+import { generateTlsMaterial } from "../../provider/src/testing/index.js";
 
 export interface SeedCorpus {
   /** WS-Management documents (responses and requests). */

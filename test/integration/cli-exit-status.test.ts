@@ -15,8 +15,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 
-import { EmulatedHost } from "../emulator/host/host.js";
-import { WinRMEmulator } from "../emulator/server.js";
+import { EmulatedHost } from "../../provider/src/testing/index.js";
+import { WinRMEmulator } from "../../provider/src/testing/index.js";
 import { runCli, type CliResult } from "./cliHarness.js";
 
 const USER = "CORP\\deploy";

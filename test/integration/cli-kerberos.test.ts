@@ -7,8 +7,8 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
 
-import { EmulatedHost } from "../emulator/host/host.js";
-import { WinRMEmulator } from "../emulator/server.js";
+import { EmulatedHost } from "../../provider/src/testing/index.js";
+import { WinRMEmulator } from "../../provider/src/testing/index.js";
 import { type Kdc, kdcMissing, startKdc } from "../peers/kdc.js";
 import { runCli } from "./cliHarness.js";
 

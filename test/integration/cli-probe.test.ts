@@ -9,9 +9,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describeEvent, type ProbeReport } from "../../provider/src/cli/probe.js";
-import { EmulatedHost } from "../emulator/host/host.js";
-import type { ProfileName } from "../emulator/host/profiles.js";
-import { WinRMEmulator } from "../emulator/server.js";
+import { EmulatedHost } from "../../provider/src/testing/index.js";
+import type { ProfileName } from "../../provider/src/testing/index.js";
+import { WinRMEmulator } from "../../provider/src/testing/index.js";
 import { runCli } from "./cliHarness.js";
 import { PROXY_PASSWORD, PROXY_USER, Squid, squidMissing } from "../peers/squid.js";
 

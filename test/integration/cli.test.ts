@@ -11,10 +11,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { EmulatedHost } from "../emulator/host/host.js";
-import type { Locale } from "../emulator/host/locales.js";
-import { PROFILE_NAMES, getProfile, type ProfileName } from "../emulator/host/profiles.js";
-import { WinRMEmulator, type RequestLogEntry } from "../emulator/server.js";
+import { EmulatedHost } from "../../provider/src/testing/index.js";
+import type { Locale } from "../../provider/src/testing/index.js";
+import { PROFILE_NAMES, getProfile, type ProfileName } from "../../provider/src/testing/index.js";
+import { WinRMEmulator, type RequestLogEntry } from "../../provider/src/testing/index.js";
 import { runCli, type CliResult } from "./cliHarness.js";
 
 const DOMAIN = "CORP";

@@ -13,7 +13,7 @@ import type { AddressInfo } from "node:net";
 import { WinRMClient } from "../../provider/src/client.js";
 import { ConnectionError, ConnectionLostError, ProxyError, TimeoutError } from "../../provider/src/errors.js";
 import { backoffMs, isRetryableDial } from "../../provider/src/transport/dialRetry.js";
-import { WinRMEmulator } from "../emulator/server.js";
+import { WinRMEmulator } from "../../provider/src/testing/index.js";
 import { ConnectRefusedError, ProxyClosedError } from "../../provider/src/transport/proxyTunnel.js";
 import { HostilePeer } from "../peers/hostilePeer.js";
 import { PASSWORD, startFixture, USER } from "./clientFixture.js";

@@ -5,8 +5,8 @@
 import { WinRMClient } from "../../provider/src/client.js";
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import type { RequestLogEntry } from "../emulator/server.js";
-import type { ProfileName } from "../emulator/host/profiles.js";
+import type { RequestLogEntry } from "../../provider/src/testing/index.js";
+import type { ProfileName } from "../../provider/src/testing/index.js";
 import { startFixture, type Fixture } from "./clientFixture.js";
 
 function actions(log: RequestLogEntry[]): string[] {

@@ -1,8 +1,8 @@
 /** Emulator + client fixture for the client integration tests. */
 import { WinRMClient } from "../../provider/src/client.js";
 import type { ConnectionInput } from "../../provider/src/connection.js";
-import { WinRMEmulator } from "../emulator/server.js";
-import type { ProfileName } from "../emulator/host/profiles.js";
+import { WinRMEmulator } from "../../provider/src/testing/index.js";
+import type { ProfileName } from "../../provider/src/testing/index.js";
 import { testHost, type TestHost, type TestLocale } from "./clientTestHost.js";
 
 export const USER = "WIN-TEST\\alice";

@@ -1,7 +1,7 @@
 /**
  * A scripted Windows host for the client tests: the real profiles and configuration store, and a handful of commands
  * that behave like cmd.exe where the client cares (code pages, stdin, stderr, exit codes, env, cwd, PowerShell
- * -EncodedCommand). The full cmd interpreter lives in test/emulator/host (helper C); these tests pin down the client.
+ * -EncodedCommand). The full cmd interpreter lives in provider/src/testing/host (helper C); these tests pin down the client.
  *
  *   echo TEXT             TEXT\r\n
  *   chcp                  the localized "Active code page: N" line
@@ -15,9 +15,9 @@
  *   powershell -NoProfile -NonInteractive -EncodedCommand B64   Write-Output 'x' / Write-Error 'x' / exit N lines
  */
 import iconv from "iconv-lite";
-import { getProfile, type ProfileName } from "../emulator/host/profiles.js";
-import { WinRMConfigStore } from "../emulator/host/configStore.js";
-import type { EmulatorHost } from "../emulator/server.js";
+import { getProfile, type ProfileName } from "../../provider/src/testing/index.js";
+import { WinRMConfigStore } from "../../provider/src/testing/index.js";
+import type { EmulatorHost } from "../../provider/src/testing/index.js";
 
 export type TestLocale = "en-US" | "es-ES" | "it-IT";
 

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { WinRMClient } from "../../provider/src/client.js";
 import { resourceProviders } from "../../provider/src/resources/index.js";
-import { WinRMEmulator } from "../emulator/server.js";
+import { WinRMEmulator } from "../../provider/src/testing/index.js";
 import { PASSWORD, USER, startHost } from "./resourcesHarness.js";
 
 const C = resourceProviders.WinRMProxyConfig;

@@ -21,7 +21,7 @@ import {
 } from "../../provider/src/wsman/shell.js";
 import { parseConfigDocument } from "../../provider/src/wsman/config.js";
 import { buildRequest } from "../../provider/src/wsman/envelope.js";
-import { WinRMEmulator } from "../emulator/server.js";
+import { WinRMEmulator } from "../../provider/src/testing/index.js";
 import { NtlmSession, RawClient, fakeHost, headerValues, rawExchange, SOAP_CT } from "./emulatorHarness.js";
 
 const USER = "EXAMPLE\\alice";
@@ -89,7 +89,7 @@ void describe("emulator HTTP: framing and the 401 challenge", () => {
     assert.match(head, /^HTTP\/1\.1 401 \r\n/);
     assert.match(head, /\r\nServer: Microsoft-HTTPAPI\/2\.0\r\n/);
     assert.match(head, /\r\nContent-Length: 0\r\n/);
-    // Default Service/Auth: Negotiate and Kerberos on, Basic off (winrm/config/service/auth, test/emulator/host/configStore.ts) => only Negotiate is offered.
+    // Default Service/Auth: Negotiate and Kerberos on, Basic off (winrm/config/service/auth, provider/src/testing/host/configStore.ts) => only Negotiate is offered.
     assert.deepEqual(head.match(/^WWW-Authenticate: .*$/gim)?.map((l) => l.trim()), ["WWW-Authenticate: Negotiate"]);
   });
 

@@ -12,12 +12,12 @@ import { fileURLToPath } from "node:url";
 import { X509Certificate } from "node:crypto";
 import { once } from "node:events";
 
-import { parseArgs } from "../emulator/main.js";
+import { parseArgs } from "../../provider/src/cli/emulate.js";
 import { RawClient, headerValues } from "./emulatorHarness.js";
 
-const MAIN = fileURLToPath(new URL("../emulator/main.js", import.meta.url));
+const MAIN = fileURLToPath(new URL("../../provider/src/cli/main.js", import.meta.url));
 
-void describe("emulator main.ts", () => {
+void describe("winrm-proxy emulate (cli/emulate.ts)", () => {
   void test("parseArgs: repeated --user, --listen, --set; the password never appears in an error", () => {
     const a = parseArgs(["--listen", "127.0.0.1:0", "--profile", "win2008r2", "--user", "EX\\a:p:w", "--user", "b:q", "--set", "winrm/config/service/auth:Basic=true"]);
     assert.deepEqual(a.users, [
@@ -33,7 +33,7 @@ void describe("emulator main.ts", () => {
   void test("prints the URL first, writes the CA with --ca-out, serves, and exits 0 on SIGTERM", async () => {
     const dir = mkdtempSync(join(tmpdir(), "emu-main-"));
     const caFile = join(dir, "ca.pem");
-    const child = spawn(process.execPath, [MAIN, "--listen", "127.0.0.1:0", "--profile", "win2019", "--user", "EXAMPLE\\alice:Passw0rd!", "--tls", "--ca-out", caFile], {
+    const child = spawn(process.execPath, [MAIN, "emulate", "--listen", "127.0.0.1:0", "--profile", "win2019", "--user", "EXAMPLE\\alice:Passw0rd!", "--tls", "--ca-out", caFile], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     try {

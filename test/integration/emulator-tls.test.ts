@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
 
 import { buildIdentifyRequest, parseIdentifyResponse } from "../../provider/src/wsman/identify.js";
-import { WinRMEmulator } from "../emulator/server.js";
+import { WinRMEmulator } from "../../provider/src/testing/index.js";
 import { NtlmSession, RawClient, fakeHost } from "./emulatorHarness.js";
 
 const USER = "EXAMPLE\\alice";

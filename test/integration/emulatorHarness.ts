@@ -16,9 +16,9 @@ import { tlsServerEndPointBindings } from "../../provider/src/wire/channelBindin
 import { decodeEncryptedBody, encodeEncryptedBody, isEncryptedContentType } from "../../provider/src/wire/multipart.js";
 import { buildRequest, type RequestSpec } from "../../provider/src/wsman/envelope.js";
 import { parseEnvelope, type Envelope } from "../../provider/src/wsman/parse.js";
-import { WinRMConfigStore } from "../emulator/host/configStore.js";
-import { getProfile, type ProfileName } from "../emulator/host/profiles.js";
-import type { EmulatorHost } from "../emulator/server.js";
+import { WinRMConfigStore } from "../../provider/src/testing/index.js";
+import { getProfile, type ProfileName } from "../../provider/src/testing/index.js";
+import type { EmulatorHost } from "../../provider/src/testing/index.js";
 
 export const SOAP_CT = "application/soap+xml;charset=UTF-8";
 

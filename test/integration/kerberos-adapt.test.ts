@@ -22,9 +22,9 @@ import { AuthenticationError } from "../../provider/src/errors.js";
 import type { AuthMechanism, MessageSealer, StepInput } from "../../provider/src/auth/mechanism.js";
 import { KerberosAvailability, NegotiateMechanism } from "../../provider/src/auth/negotiate.js";
 import type { PathEvent } from "../../provider/src/transport/pathEvents.js";
-import { EmulatedHost } from "../emulator/host/host.js";
+import { EmulatedHost } from "../../provider/src/testing/index.js";
 import { TestProxy } from "./proxyCoreHarness.js";
-import { WinRMEmulator } from "../emulator/server.js";
+import { WinRMEmulator } from "../../provider/src/testing/index.js";
 import { type Kdc, kdcMissing, startKdc } from "../peers/kdc.js";
 
 const DEAD_REALM = "DEAD.TEST";

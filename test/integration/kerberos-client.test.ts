@@ -29,9 +29,9 @@ import { decodeEncryptedBody, encodeEncryptedBody } from "../../provider/src/wir
 import { buildIdentifyRequest, parseIdentifyResponse } from "../../provider/src/wsman/identify.js";
 import type { PathEvent } from "../../provider/src/transport/pathEvents.js";
 import type { ProbeReport } from "../../provider/src/cli/probe.js";
-import { EmulatedHost } from "../emulator/host/host.js";
+import { EmulatedHost } from "../../provider/src/testing/index.js";
 import { runCli } from "./cliHarness.js";
-import { WinRMEmulator } from "../emulator/server.js";
+import { WinRMEmulator } from "../../provider/src/testing/index.js";
 import { type Kdc, kdcMissing, startKdc } from "../peers/kdc.js";
 import { b64, KrbPeer, pythonGssapiMissing, unb64 } from "../peers/krbPeer.js";
 

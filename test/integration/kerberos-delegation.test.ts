@@ -12,8 +12,8 @@ import assert from "node:assert/strict";
 import { WinRMClient } from "../../provider/src/client.js";
 import type { ConnectionInput } from "../../provider/src/connection.js";
 import { GSS_FLAGS } from "../../provider/src/auth/kerberos/gssapi.js";
-import { EmulatedHost } from "../emulator/host/host.js";
-import { WinRMEmulator } from "../emulator/server.js";
+import { EmulatedHost } from "../../provider/src/testing/index.js";
+import { WinRMEmulator } from "../../provider/src/testing/index.js";
 import { kdcMissing, type ProcessKdc, startKdcInProcess } from "../peers/kdc.js";
 
 describe("Kerberos delegation (auth.delegate) with a KDC that issues forwardable tickets", { skip: kdcMissing() }, () => {

@@ -17,8 +17,8 @@ import { WinRMClient } from "../../provider/src/client.js";
 import type { ConnectionInput } from "../../provider/src/connection.js";
 import { ProxyAuthenticationError } from "../../provider/src/errors.js";
 import type { PathEvent } from "../../provider/src/transport/pathEvents.js";
-import { EmulatedHost } from "../emulator/host/host.js";
-import { WinRMEmulator } from "../emulator/server.js";
+import { EmulatedHost } from "../../provider/src/testing/index.js";
+import { WinRMEmulator } from "../../provider/src/testing/index.js";
 import { kdcMissing, type ProcessKdc, startKdcInProcess } from "../peers/kdc.js";
 import { Squid, squidMissing } from "../peers/squid.js";
 

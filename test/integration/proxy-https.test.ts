@@ -15,7 +15,7 @@ import type { PathEvent } from "../../provider/src/transport/pathEvents.js";
 import { effectivePort, resolveProxy } from "../../provider/src/transport/proxyConfig.js";
 import { CLEAR_BASIC_WARNING, describeEvents, formatReport } from "../../provider/src/cli/probe.js";
 import { parseCommandLine } from "../../provider/src/cli/args.js";
-import { generateTlsMaterial, type TlsMaterial } from "../emulator/tls.js";
+import { generateTlsMaterial, type TlsMaterial } from "../../provider/src/testing/index.js";
 import { PASSWORD, USER, startFixture, type Fixture } from "./clientFixture.js";
 import { RecordingProxy, SOAP_MARKERS, assertNothingLeaked, findLeaks, secretForms } from "../peers/recordingProxy.js";
 

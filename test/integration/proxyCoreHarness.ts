@@ -7,7 +7,7 @@
  */
 import * as http from "node:http";
 import { createServer, connect as netConnect, type AddressInfo, type Server, type Socket } from "node:net";
-import { NtlmAcceptor, type NtlmAcceptorUser } from "../emulator/auth/ntlmAcceptor.js";
+import { NtlmAcceptor, type NtlmAcceptorUser } from "../../provider/src/testing/index.js";
 
 export type ProxyAuthConfig =
   | { scheme: "basic"; username: string; password: string }

@@ -17,8 +17,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { WinRMEmulator } from "../emulator/server.js";
-import { EmulatedHost } from "../emulator/host/host.js";
+import { WinRMEmulator } from "../../provider/src/testing/index.js";
+import { EmulatedHost } from "../../provider/src/testing/index.js";
 import { fakeHost } from "./emulatorHarness.js";
 import { PYTHON, pywinrmMissing, writeOpensslLegacyConf } from "../peers/python.js";
 

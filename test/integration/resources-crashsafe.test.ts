@@ -10,8 +10,8 @@ import assert from "node:assert/strict";
 import { backupKey } from "../../provider/src/hosts/backup.js";
 import { resourceProviders } from "../../provider/src/resources/index.js";
 import { closeAllClients } from "../../provider/src/resources/clientPool.js";
-import type { Locale } from "../emulator/host/locales.js";
-import type { ProfileName } from "../emulator/host/profiles.js";
+import type { Locale } from "../../provider/src/testing/index.js";
+import type { ProfileName } from "../../provider/src/testing/index.js";
 import { fakeCommand, startHost, type ResourceHost } from "./resourcesHarness.js";
 
 const W = resourceProviders.WinHttpProxySetting;

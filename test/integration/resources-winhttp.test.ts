@@ -7,8 +7,8 @@ import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { resourceProviders } from "../../provider/src/resources/index.js";
 import { closeAllClients } from "../../provider/src/resources/clientPool.js";
-import type { Locale } from "../emulator/host/locales.js";
-import type { ProfileName } from "../emulator/host/profiles.js";
+import type { Locale } from "../../provider/src/testing/index.js";
+import type { ProfileName } from "../../provider/src/testing/index.js";
 import { fakeCommand, PASSWORD, startHost } from "./resourcesHarness.js";
 
 const W = resourceProviders.WinHttpProxySetting;

@@ -4,10 +4,10 @@
  */
 import type { ConnectionInput } from "../../provider/src/connection.js";
 import { closeAllClients } from "../../provider/src/resources/clientPool.js";
-import { EmulatedHost, type EmulatedHostOptions, type RunningCommand } from "../emulator/host/host.js";
-import type { Locale } from "../emulator/host/locales.js";
-import type { ProfileName } from "../emulator/host/profiles.js";
-import { WinRMEmulator } from "../emulator/server.js";
+import { EmulatedHost, type EmulatedHostOptions, type RunningCommand } from "../../provider/src/testing/index.js";
+import type { Locale } from "../../provider/src/testing/index.js";
+import type { ProfileName } from "../../provider/src/testing/index.js";
+import { WinRMEmulator } from "../../provider/src/testing/index.js";
 
 export const USER = "CORP\\deploy";
 export const PASSWORD = "Res0urce-Passw0rd!";

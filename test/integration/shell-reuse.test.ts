@@ -6,7 +6,7 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startFixture, USER, type Fixture } from "./clientFixture.js";
-import { shortAction } from "../emulator/requestLog.js";
+import { shortAction } from "../../provider/src/testing/index.js";
 
 const actions = (f: Fixture, from: number): string[] => f.emu.requests.slice(from).map((e) => shortAction(e.action ?? ""));
 

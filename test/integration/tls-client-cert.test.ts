@@ -13,14 +13,14 @@ import { join } from "node:path";
 import { WinRMClient } from "../../provider/src/client.js";
 import { parseConnection, type ConnectionInput } from "../../provider/src/connection.js";
 import { AuthenticationError, ConfigurationError } from "../../provider/src/errors.js";
-import { WinRMEmulator } from "../emulator/server.js";
-import { MUTUAL_PROFILE_URI } from "../emulator/certMapping.js";
-import { generateClientCa, type ClientCa, type ClientCertificate } from "../emulator/clientCertificates.js";
+import { WinRMEmulator } from "../../provider/src/testing/index.js";
+import { MUTUAL_PROFILE_URI } from "../../provider/src/testing/index.js";
+import { generateClientCa, type ClientCa, type ClientCertificate } from "../../provider/src/testing/index.js";
 import { testHost } from "./clientTestHost.js";
 import { runCli } from "./cliHarness.js";
 import { Squid, squidMissing } from "../peers/squid.js";
 import { RecordingProxy } from "../peers/recordingProxy.js";
-import { generateTlsMaterial } from "../emulator/tls.js";
+import { generateTlsMaterial } from "../../provider/src/testing/index.js";
 
 const MAPPED_USER = "WIN-TEST\\certuser";
 const PASSPHRASE = "k3y-Pa55phrase!";

@@ -10,7 +10,7 @@ import { X509Certificate } from "node:crypto";
 import { WinRMClient } from "../../provider/src/client.js";
 import { parseConnection, type ConnectionInput } from "../../provider/src/connection.js";
 import { ConfigurationError, TlsPinMismatchError } from "../../provider/src/errors.js";
-import { generateTlsMaterial } from "../emulator/tls.js";
+import { generateTlsMaterial } from "../../provider/src/testing/index.js";
 import { PASSWORD, USER, startFixture, type Fixture } from "./clientFixture.js";
 import { runCli } from "./cliHarness.js";
 import { RecordingProxy } from "../peers/recordingProxy.js";

@@ -2,7 +2,7 @@
  * A squid NTLM authentication helper that really verifies: squid's stateful NTLM helper protocol on stdin/stdout
  * (squid.conf.documented "auth_param ntlm": `YR <NEGOTIATE b64>` -> `TT <CHALLENGE b64>`; `KK <AUTHENTICATE b64>` ->
  * `AF <user>` or `NA <reason>`; `BH <reason>` when broken) in front of the emulator's NTLMv2 acceptor
- * (test/emulator/auth/ntlmAcceptor.ts), with a CHALLENGE that carries TargetInfo as Windows sends it.
+ * (provider/src/auth/ntlmAcceptor.ts), with a CHALLENGE that carries TargetInfo as Windows sends it.
  *
  * Debian's ntlm_fake_auth answers with a CHALLENGE without TargetInfo (NTLMv1 style) and a garbage TargetName offset,
  * and accepts any password; this helper lets a test prove proxy NTLM end to end, wrong passwords included.
@@ -12,7 +12,7 @@
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 
-import { NtlmAcceptor, type NtlmAcceptorUser } from "../emulator/auth/ntlmAcceptor.js";
+import { NtlmAcceptor, type NtlmAcceptorUser } from "../../provider/src/testing/index.js";
 
 const usersFile = process.argv[2];
 if (usersFile === undefined) {

@@ -15,10 +15,10 @@ import {
   quotePowerShellWord,
 } from "../../provider/src/cli/quoting.js";
 import { UsageError } from "../../provider/src/cli/usageError.js";
-import { programArgv, slashCLine } from "../emulator/host/cmd.js";
-import { EmulatedHost } from "../emulator/host/host.js";
-import { Env, type ProcState } from "../emulator/host/process.js";
-import { splitArgs } from "../emulator/host/process.js";
+import { programArgv, slashCLine } from "../../provider/src/testing/host/cmd.js";
+import { EmulatedHost } from "../../provider/src/testing/index.js";
+import { Env, type ProcState } from "../../provider/src/testing/host/process.js";
+import { splitArgs } from "../../provider/src/testing/host/process.js";
 
 const host = new EmulatedHost({ profile: "win2019", locale: "en-US", computerName: "QUOTEHOST" });
 

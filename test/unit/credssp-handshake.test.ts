@@ -7,8 +7,8 @@ import {
   CredSSPPublicKeyError,
   CredSSPVersionError,
 } from "../../provider/src/auth/credssp.js";
-import { CredSSPAcceptor, type CredSSPAcceptorOptions } from "../emulator/auth/credsspAcceptor.js";
-import { generateTlsMaterial, type TlsMaterial } from "../emulator/tls.js";
+import { CredSSPAcceptor, type CredSSPAcceptorOptions } from "../../provider/src/testing/index.js";
+import { generateTlsMaterial, type TlsMaterial } from "../../provider/src/testing/index.js";
 
 let material: TlsMaterial;
 before(async () => {

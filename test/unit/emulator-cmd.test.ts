@@ -1,8 +1,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { EmulatedHost } from "../emulator/host/host.js";
-import type { Locale } from "../emulator/host/locales.js";
-import type { ProfileName } from "../emulator/host/profiles.js";
+import { EmulatedHost } from "../../provider/src/testing/index.js";
+import type { Locale } from "../../provider/src/testing/index.js";
+import type { ProfileName } from "../../provider/src/testing/index.js";
 
 async function run(
   line: string,

@@ -10,10 +10,10 @@ import {
   sameProxyState,
   type WinHttpProxyState,
 } from "../../provider/src/hosts/winhttpSettings.js";
-import { WinRMConfigError, WinRMConfigStore, WSMAN_RESOURCE_NOT_FOUND, WSMAN_SCHEMA_VALIDATION } from "../emulator/host/configStore.js";
-import { EmulatedHost } from "../emulator/host/host.js";
-import type { Locale } from "../emulator/host/locales.js";
-import { getProfile, PROFILE_NAMES, type ProfileName } from "../emulator/host/profiles.js";
+import { WinRMConfigError, WinRMConfigStore, WSMAN_RESOURCE_NOT_FOUND, WSMAN_SCHEMA_VALIDATION } from "../../provider/src/testing/index.js";
+import { EmulatedHost } from "../../provider/src/testing/index.js";
+import type { Locale } from "../../provider/src/testing/index.js";
+import { getProfile, PROFILE_NAMES, type ProfileName } from "../../provider/src/testing/index.js";
 
 interface Result {
   stdout: string;
@@ -273,6 +273,7 @@ describe("proxycfg (XP / 2003)", () => {
     assert.match(q.stdout, /^\r\n! REG\.EXE VERSION 3\.0\r\n/);
     const d = decodeWinHttpSettings(parseRegQueryBinary(q.stdout));
     assert.equal(d.counter, 1);
+    assert.equal(d.flags, 0x02, "proxycfg -p sets the manual-proxy flag alone");
     assert.equal(sameProxyState(d, { accessType: "proxy", proxyServer: "https=b:443;http=a:80", bypassList: "*.microsoft.com;<local>" }), true);
     await run(h, "proxycfg -d");
     assert.equal(h.winHttpProxy.accessType, "direct");

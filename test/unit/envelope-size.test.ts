@@ -9,7 +9,7 @@ import { buildRequest, buildResponse } from "../../provider/src/wsman/envelope.j
 import { ACTION, COMMAND_STATE, RESOURCE_URI } from "../../provider/src/wsman/namespaces.js";
 import { parseEnvelope } from "../../provider/src/wsman/parse.js";
 import { receiveResponseBody } from "../../provider/src/wsman/shell.js";
-import { allowedEnvelopeSize, receivePayloadBudget } from "../emulator/envelopeLimit.js";
+import { allowedEnvelopeSize, receivePayloadBudget } from "../../provider/src/testing/index.js";
 
 test("the client declares 150 KiB on WinRM 1.1/2.0 and 500 KiB on 3.0+", () => {
   assert.equal(maxEnvelopeSizeForStack("1.1"), 153600);

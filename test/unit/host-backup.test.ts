@@ -19,10 +19,10 @@ import {
 } from "../../provider/src/hosts/winhttpBackup.js";
 import { decodeServiceOriginal, encodeServiceOriginal, ensureServiceOriginal, readServiceOriginal } from "../../provider/src/hosts/winrmServiceBackup.js";
 import { encodeWinHttpSettings } from "../../provider/src/hosts/winhttpSettings.js";
-import { EmulatedHost } from "../emulator/host/host.js";
-import { LOCALES, type Locale } from "../emulator/host/locales.js";
-import type { ProfileName } from "../emulator/host/profiles.js";
-import { CONNECTIONS_KEY } from "../emulator/host/registry.js";
+import { EmulatedHost } from "../../provider/src/testing/index.js";
+import { LOCALES, type Locale } from "../../provider/src/testing/index.js";
+import type { ProfileName } from "../../provider/src/testing/index.js";
+import { CONNECTIONS_KEY } from "../../provider/src/testing/index.js";
 
 /** A CommandRunner on an emulated host's cmd.exe (what a WinRM cmd shell runs), recording the command lines. */
 function runnerOn(host: EmulatedHost): CommandRunner & { lines: string[] } {

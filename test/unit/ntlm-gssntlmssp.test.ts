@@ -18,7 +18,7 @@ import type { ChannelBindings } from "../../provider/src/auth/mechanism.js";
 import { NtlmMechanism } from "../../provider/src/auth/ntlm.js";
 import { AUTHENTICATE_MIC_OFFSET, decodeAuthenticate } from "../../provider/src/wire/ntlm/messages.js";
 import { AuthenticationError } from "../../provider/src/errors.js";
-import { NtlmAcceptor } from "../emulator/auth/ntlmAcceptor.js";
+import { NtlmAcceptor } from "../../provider/src/testing/index.js";
 import { b64, JsonLinesPeer, PYTHON, unb64 } from "../peers/jsonLinesPeer.js";
 
 const PEER = fileURLToPath(new URL("../../../test/peers/gss_ntlm_peer.py", import.meta.url));

@@ -17,7 +17,7 @@ import {
   findAvPair,
 } from "../../provider/src/wire/ntlm/messages.js";
 import { channelBindingsMd5 } from "../../provider/src/wire/channelBindings.js";
-import { NtlmAcceptor, type NtlmAcceptorOptions } from "../emulator/auth/ntlmAcceptor.js";
+import { NtlmAcceptor, type NtlmAcceptorOptions } from "../../provider/src/testing/index.js";
 
 const CB_A: ChannelBindings = { applicationData: Buffer.concat([Buffer.from("tls-server-end-point:"), createHash("sha256").update("cert A").digest()]) };
 const CB_B: ChannelBindings = { applicationData: Buffer.concat([Buffer.from("tls-server-end-point:"), createHash("sha256").update("cert B").digest()]) };

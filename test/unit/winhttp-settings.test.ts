@@ -164,3 +164,20 @@ describe("command lines for the two tools", () => {
     assert.throws(() => proxycfgSetCommand({ ...state, proxyServer: "%PATH%" }), ConfigurationError);
   });
 });
+
+void describe("decodeWinHttpSettings: either first field", () => {
+  // netsh on the emulated host writes 0x18; a public export of the value shows 0x28. Which one a given Windows build
+  // writes is not settled here, so the reader takes the layout from the lengths and never from that field.
+  for (const version of [0x18, 0x28]) {
+    void test(`version 0x${version.toString(16)}: a manual proxy with a bypass list`, () => {
+      const blob = encodeWinHttpSettings({ accessType: "proxy", proxyServer: "proxy.example:3128", bypassList: "<local>" }, 7);
+      blob.writeUInt32LE(version, 0);
+      const d = decodeWinHttpSettings(blob);
+      assert.equal(d.version, version);
+      assert.equal(d.counter, 7);
+      assert.equal(d.accessType, "proxy");
+      assert.equal(d.proxyServer, "proxy.example:3128");
+      assert.equal(d.bypassList, "<local>");
+    });
+  }
+});

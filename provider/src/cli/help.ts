@@ -130,6 +130,7 @@ Usage:
   winrm-proxy exec [connection flags] [exec flags] -- COMMAND [ARGS...]
   winrm-proxy identify [connection flags] [--json]
   winrm-proxy probe [connection flags] [--json]     walk the path step by step and say whether it is allowed and works
+  winrm-proxy emulate --user 'DOMAIN\\NAME:PASSWORD'    run an emulated Windows host for tests (emulate --help)
   winrm-proxy help [exec|identify|probe]            this text, or one command's (also: winrm-proxy exec --help)
   winrm-proxy --help | -h | --version
 

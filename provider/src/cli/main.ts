@@ -14,6 +14,7 @@ import { flagForField, messageWithFlags } from "./flagNames.js";
 import { COMMAND_HELP, HELP } from "./help.js";
 import { CLOSE_BOUND_MS, closeWithin } from "./closeWithin.js";
 import { probe } from "./probe.js";
+import { runEmulate } from "./emulate.js";
 import { commandLineFor } from "./quoting.js";
 import { UsageError } from "./usageError.js";
 
@@ -203,7 +204,13 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
 
 // Run when executed directly (node dist/provider/src/cli/main.js, or the `winrm-proxy` bin link).
 const entry = process.argv[1];
-if (entry !== undefined && import.meta.url === pathToFileURL(realpathSync(entry)).href) {
+if (entry !== undefined && import.meta.url === pathToFileURL(realpathSync(entry)).href && process.argv[2] === "emulate") {
+  // A long-running listener, not a one-shot command: no exit timer (cli/emulate.ts).
+  await runEmulate(process.argv.slice(3)).catch((e: unknown) => {
+    process.stderr.write(`winrm-proxy emulate: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  });
+} else if (entry !== undefined && import.meta.url === pathToFileURL(realpathSync(entry)).href) {
   process.exitCode = await main(process.argv.slice(2));
   // Whatever a failed connection left behind (a socket whose close never came), the process ends now that the exit
   // status is known; unref'd, so a clean exit is not delayed. stdout and stderr are synchronous for files and pipes on

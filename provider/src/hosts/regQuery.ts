@@ -4,7 +4,7 @@
  * reg.exe prints each value on an indented line: Vista and later `    <name>    <type>    <data>` (four-space columns),
  * XP / 2003 (REG.EXE 3.0) `    <name>\t<type>\t<data>` (tabs). The value name, the type name (REG_SZ, REG_BINARY, ...)
  * and the data are the same in every display language; the messages around them are not (see
- * test/emulator/host/locales.ts). The scan is linear in the output's length: the host controls that text, so nothing
+ * provider/src/testing/host/locales.ts). The scan is linear in the output's length: the host controls that text, so nothing
  * here backtracks.
  */
 

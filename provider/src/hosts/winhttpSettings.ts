@@ -7,7 +7,8 @@
  * hex dump `reg query` prints the same in every locale.
  *
  * Blob layout (undocumented, reverse-engineered; little-endian):
- *   0      u32  version/size, 0x18 as netsh writes it
+ *   0      u32  version/size: 0x18 as the emulated netsh writes it, 0x28 in a public export; the reader ignores it and
+ *                trusts the lengths, so both read
  *   4      u32  change counter (incremented by each change)
  *   8      u32  flags: 0x01 direct (always set), 0x02 manual proxy, 0x04 auto-config URL, 0x08 auto-detect
  *   12     u32  proxy string length N
@@ -96,9 +97,10 @@ function asciiField(field: string, s: string): Buffer {
 
 /**
  * Encode a state the way netsh writes it: version 0x18, the given counter, flags 0x01 (direct) or 0x03 (manual
- * proxy), then the two length-prefixed strings. Direct access encodes to the 20-byte KB4494447 value (with counter).
+ * proxy; `proxyFlags` for a writer that sets another combination: `proxycfg -p` writes 0x02 alone), then the two
+ * length-prefixed strings. Direct access encodes to the 20-byte KB4494447 value (with counter).
  */
-export function encodeWinHttpSettings(state: WinHttpProxyState, counter: number): Buffer {
+export function encodeWinHttpSettings(state: WinHttpProxyState, counter: number, proxyFlags = WINHTTP_FLAG_DIRECT | WINHTTP_FLAG_PROXY): Buffer {
   if (!Number.isInteger(counter) || counter < 0 || counter > 0xffffffff) {
     throw new ConfigurationError("counter", "must be a 32-bit unsigned integer");
   }
@@ -111,7 +113,7 @@ export function encodeWinHttpSettings(state: WinHttpProxyState, counter: number)
   const out = Buffer.alloc(20 + proxy.length + bypass.length);
   out.writeUInt32LE(WINHTTP_SETTINGS_VERSION, 0);
   out.writeUInt32LE(counter, 4);
-  out.writeUInt32LE(direct ? WINHTTP_FLAG_DIRECT : WINHTTP_FLAG_DIRECT | WINHTTP_FLAG_PROXY, 8);
+  out.writeUInt32LE(direct ? WINHTTP_FLAG_DIRECT : proxyFlags, 8);
   out.writeUInt32LE(proxy.length, 12);
   proxy.copy(out, 16);
   out.writeUInt32LE(bypass.length, 16 + proxy.length);

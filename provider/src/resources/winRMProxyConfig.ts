@@ -3,7 +3,7 @@
  *
  * - Encryption enforced: Service/AllowUnencrypted = false (MS-WSMV 3.1.4.1.29.1: with a proxy on the path no message may
  *   travel unencrypted; over HTTP that means Negotiate/Kerberos sealing).
- * - Service/Auth schemes on as declared; Basic off by default (winrm/config/service/auth, test/emulator/host/configStore.ts: Basic sends the password itself).
+ * - Service/Auth schemes on as declared; Basic off by default (winrm/config/service/auth, provider/src/testing/host/configStore.ts: Basic sends the password itself).
  * - Applied with WS-Transfer Put on winrm/config/service (MS-WSMV 3.1.4.1.28; WinRMClient.putConfig), read back and
  *   compared. WinRM 1.1 hosts (Server 2003 R2, Server 2008) are refused: they have no per-connection proxy settings and
  *   their config schema lacks CredSSP / CbtHardeningLevel; their proxy is the WinHTTP one (WinHttpProxySetting).

@@ -6,7 +6,7 @@
  * - `Accept-Encoding: identity`: WinRM bodies are never compressed at the HTTP level (pypsrp sends the same, IIS and
  *   Exchange fronts otherwise gzip, and a compressed multipart/encrypted body cannot be length-checked);
  * - `Content-Length` on every request, including 0 on the bodyless handshake POSTs: http.sys answers chunked shell
- *   verbs with wsman:InternalError (MS-WSMV 2.2.4.43; test/emulator/server.ts, metasploit #6827);
+ *   verbs with wsman:InternalError (MS-WSMV 2.2.4.43; provider/src/testing/server.ts, metasploit #6827);
  * - our own connector counts sockets and keeps the TLS socket for channel bindings; undici's `disconnect` event tells
  *   the session that the socket (and the security context bound to it) is gone.
  *

@@ -634,7 +634,7 @@ function offered(res: HttpResponse): string {
   return schemes.length > 0 ? ` (it offers: ${[...new Set(schemes)].join(", ")})` : "";
 }
 
-/** Bodies are UTF-8 unless the content type says UTF-16 (event forwarding does, test/emulator/server.ts). */
+/** Bodies are UTF-8 unless the content type says UTF-16 (event forwarding does, provider/src/testing/server.ts). */
 function decodeText(body: Buffer, contentType: string): string {
   if (/charset\s*=\s*"?utf-16/i.test(contentType)) {
     if (body[0] === 0xfe && body[1] === 0xff) return Buffer.from(body.subarray(2)).swap16().toString("utf16le");

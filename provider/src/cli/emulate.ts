@@ -1,7 +1,7 @@
 /**
  * Standalone emulated Windows WinRM host, for trying the client, pywinrm or a proxy against it by hand:
  *
- *   node dist/test/emulator/main.js --listen 127.0.0.1:15985 --profile win2019 --user 'EXAMPLE\alice:Passw0rd!' \
+ *   winrm-proxy emulate --listen 127.0.0.1:15985 --profile win2019 --user 'EXAMPLE\alice:Passw0rd!' \
  *        [--user ...] [--tls --ca-out ca.pem] [--locale en-US] [--computer-name WIN-EMU] [--domain EXAMPLE] \
  *        [--set 'winrm/config/service/auth:Basic=true'] [--operation-timeout-cap-ms 5000] [--verbose] \
  *        [--keytab http.keytab] [--cbt-hardening None|Relaxed|Strict]
@@ -13,11 +13,11 @@
  * each request is logged on stderr (never a token or password). Stops on SIGINT/SIGTERM.
  */
 import { writeFileSync } from "node:fs";
-import { EmulatedHost } from "./host/host.js";
-import { isProfileName, type ProfileName } from "./host/profiles.js";
-import type { Locale } from "./host/locales.js";
-import { formatEntry } from "./requestLog.js";
-import { WinRMEmulator } from "./server.js";
+import { EmulatedHost } from "../testing/host/host.js";
+import { isProfileName, type ProfileName } from "../testing/host/profiles.js";
+import type { Locale } from "../testing/host/locales.js";
+import { formatEntry } from "../testing/requestLog.js";
+import { WinRMEmulator } from "../testing/server.js";
 
 const LOCALES: readonly string[] = ["en-US", "es-ES", "it-IT"];
 
@@ -39,7 +39,7 @@ export interface MainArgs {
 }
 
 const USAGE =
-  "usage: main.js --listen HOST:PORT --profile win2003r2|win2008|win2008r2|win2019 --user 'DOMAIN\\NAME:PASSWORD' " +
+  "usage: winrm-proxy emulate --listen HOST:PORT --profile win2003r2|win2008|win2008r2|win2019 --user 'DOMAIN\\NAME:PASSWORD' " +
   "[--user ...] [--tls] [--ca-out FILE] [--locale en-US|es-ES|it-IT] [--computer-name NAME] [--domain NETBIOSDOMAIN] " +
   "[--set PATH:KEY=VALUE] [--operation-timeout-cap-ms MS] [--verbose] [--keytab FILE] [--cbt-hardening None|Relaxed|Strict]";
 
@@ -141,10 +141,11 @@ export function parseArgs(argv: string[]): MainArgs {
   return a;
 }
 
-async function main(): Promise<void> {
+/** `winrm-proxy emulate ARGS`: runs until SIGINT/SIGTERM (cli/main.ts hands argv after "emulate" here). */
+export async function runEmulate(argv: string[]): Promise<void> {
   let args: MainArgs;
   try {
-    args = parseArgs(process.argv.slice(2));
+    args = parseArgs(argv);
   } catch (e) {
     process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(2);
@@ -177,12 +178,4 @@ async function main(): Promise<void> {
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
-}
-
-// Run only as the entry point, so tests can import parseArgs.
-if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
-  main().catch((e: unknown) => {
-    process.stderr.write(`emulator failed to start: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exit(1);
-  });
 }

@@ -9,7 +9,7 @@
  * Values are stored as given: per-scheme servers keep proxycfg's space separator ("http=a https=b"); the product
  * compares them with normalizeProxyServer (unconfirmed: whether proxycfg rewrites spaces to `;` when storing).
  */
-import type { WinHttpProxyState } from "../../../provider/src/hosts/winhttpSettings.js";
+import { WINHTTP_FLAG_PROXY, type WinHttpProxyState } from "../../hosts/winhttpSettings.js";
 import type { ProgramSpec } from "./cmd.js";
 import type { ProcState, ProgramIO } from "./process.js";
 
@@ -37,8 +37,8 @@ export function proxycfgSettingsText(proc: ProcState, state: WinHttpProxyState):
   return lines.map((l) => `${l}\r\n`).join("");
 }
 
-function apply(proc: ProcState, io: ProgramIO, state: WinHttpProxyState): number {
-  proc.host.writeWinHttpProxy(state);
+function apply(proc: ProcState, io: ProgramIO, state: WinHttpProxyState, proxyFlags?: number): number {
+  proc.host.writeWinHttpProxy(state, proxyFlags);
   io.stdout.write(`${header(proc)}${proc.strings.proxycfg.updated}\r\n\r\n${proxycfgSettingsText(proc, state)}`);
   return 0;
 }
@@ -69,7 +69,8 @@ function proxycfgProgram(proc: ProcState, io: ProgramIO, args: string[]): number
   if (opt === "-?" || opt === "/?") return usage(0);
   if (opt === "-d" && args.length === 1) return apply(proc, io, { accessType: "direct", proxyServer: "", bypassList: "" });
   if (opt === "-p" && (args.length === 2 || args.length === 3) && (args[1] ?? "").trim() !== "") {
-    return apply(proc, io, { accessType: "proxy", proxyServer: args[1] ?? "", bypassList: args[2] ?? "" });
+    // proxycfg -p writes the manual-proxy flag alone (0x02), where netsh writes 0x03.
+    return apply(proc, io, { accessType: "proxy", proxyServer: args[1] ?? "", bypassList: args[2] ?? "" }, WINHTTP_FLAG_PROXY);
   }
   if (opt === "-u" && args.length === 1) return importIe(proc, io);
   if (opt === "-i" && args.length === 1) {

@@ -5,12 +5,12 @@
  * (LmCompatibilityLevel 5).
  */
 import { randomBytes as nodeRandomBytes, timingSafeEqual } from "node:crypto";
-import type { ChannelBindings, MessageSealer } from "../../../provider/src/auth/mechanism.js";
-import { sealerFrom } from "../../../provider/src/auth/ntlm.js";
-import { AuthenticationError, ProtocolError } from "../../../provider/src/errors.js";
-import { channelBindingsMd5 } from "../../../provider/src/wire/channelBindings.js";
-import { computeMic, decryptSessionKey, fileTime, hmacMd5, ntProofStr, ntowfv2 } from "../../../provider/src/wire/ntlm/crypto.js";
-import { NegotiateFlags, hasFlag } from "../../../provider/src/wire/ntlm/flags.js";
+import type { ChannelBindings, MessageSealer } from "./mechanism.js";
+import { sealerFrom } from "./ntlm.js";
+import { AuthenticationError, ProtocolError } from "../errors.js";
+import { channelBindingsMd5 } from "../wire/channelBindings.js";
+import { computeMic, decryptSessionKey, fileTime, hmacMd5, ntProofStr, ntowfv2 } from "../wire/ntlm/crypto.js";
+import { NegotiateFlags, hasFlag } from "../wire/ntlm/flags.js";
 import {
   type AuthenticateMessage,
   type AvPair,
@@ -27,8 +27,8 @@ import {
   findAvPair,
   ntlmMessageType,
   withZeroedMic,
-} from "../../../provider/src/wire/ntlm/messages.js";
-import { NtlmSealing } from "../../../provider/src/wire/ntlm/sealing.js";
+} from "../wire/ntlm/messages.js";
+import { NtlmSealing } from "../wire/ntlm/sealing.js";
 
 const F = NegotiateFlags;
 

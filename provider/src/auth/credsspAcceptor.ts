@@ -6,8 +6,8 @@
  * (the host answers with the binding of another key, as a man in the middle with its own certificate would).
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import { AuthenticationError } from "../../../provider/src/errors.js";
-import { MemoryTls, subjectPublicKey } from "../../../provider/src/auth/credsspTls.js";
+import { AuthenticationError } from "../errors.js";
+import { MemoryTls, subjectPublicKey } from "./credsspTls.js";
 import {
   CLIENT_TO_SERVER_HASH_MAGIC,
   SERVER_TO_CLIENT_HASH_MAGIC,

@@ -4,8 +4,8 @@
  * 3.0: test/emulator/host/profiles.ts). Windows fills a ReceiveResponse up to that size; so does the emulator, by
  * giving the shell service a payload budget that fits once base64-encoded and wrapped in the envelope.
  */
-import { NS } from "../../provider/src/wsman/namespaces.js";
-import { child, textOf, type Envelope } from "../../provider/src/wsman/parse.js";
+import { NS } from "../wsman/namespaces.js";
+import { child, textOf, type Envelope } from "../wsman/parse.js";
 
 /** Envelope, header and per-rsp:Stream markup around the base64 data: generous, so the response always fits. */
 const ENVELOPE_OVERHEAD = 4096;

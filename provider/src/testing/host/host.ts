@@ -8,7 +8,7 @@ import {
   encodeWinHttpSettings,
   type DecodedWinHttpSettings,
   type WinHttpProxyState,
-} from "../../../provider/src/hosts/winhttpSettings.js";
+} from "../../hosts/winhttpSettings.js";
 import { WinRMConfigStore } from "./configStore.js";
 import { parseCommandLine, readsStdin, runParsed } from "./cmd.js";
 import { strings, type Locale, type LocaleStrings } from "./locales.js";
@@ -144,9 +144,9 @@ export class EmulatedHost {
    * Write a new WinHTTP proxy the way netsh and proxycfg do: counter + 1, the native value and, on 64-bit Windows,
    * the WOW6432Node twin (provider/src/hosts/winhttpSettings.ts).
    */
-  writeWinHttpProxy(state: WinHttpProxyState): void {
+  writeWinHttpProxy(state: WinHttpProxyState, proxyFlags?: number): void {
     const counter = (this.winHttpProxy.counter + 1) >>> 0;
-    this.storeWinHttpSettings(encodeWinHttpSettings(state, counter));
+    this.storeWinHttpSettings(encodeWinHttpSettings(state, counter, proxyFlags));
   }
 
   /** The native value and, on 64-bit Windows, its WOW6432Node twin: both always hold the same blob (provider/src/hosts/winhttpSettings.ts). */

@@ -1,5 +1,5 @@
 /**
- * netsh.exe, the winhttp context only (test/emulator/host/locales.ts; `netsh winhttp set proxy /?`): `show proxy`, `set proxy`, `reset proxy`,
+ * netsh.exe, the winhttp context only (provider/src/testing/host/locales.ts; `netsh winhttp set proxy /?`): `show proxy`, `set proxy`, `reset proxy`,
  * `import proxy source=ie`. Every command reads and writes the host's WinHttpSettings blob (host.ts), so netsh,
  * proxycfg and `reg query` always agree.
  *
@@ -7,10 +7,10 @@
  * - The winhttp context exists from Vista / 2008. On 2003 netsh answers "The following command was not found:
  *   winhttp show proxy." (localized), exit code 1.
  * - Keywords match case-insensitively and by unique prefix (`netsh winhttp sh pr`).
- * - set / reset / import print the resulting settings in the `show proxy` layout [partly unconfirmed, test/emulator/host/locales.ts].
+ * - set / reset / import print the resulting settings in the `show proxy` layout [partly unconfirmed, provider/src/testing/host/locales.ts].
  * - Values (servers, bypass lists) are stored and printed exactly as given; only labels are localized.
  */
-import type { WinHttpProxyState } from "../../../provider/src/hosts/winhttpSettings.js";
+import type { WinHttpProxyState } from "../../hosts/winhttpSettings.js";
 import type { ProgramSpec } from "./cmd.js";
 import type { ProcState, ProgramIO } from "./process.js";
 

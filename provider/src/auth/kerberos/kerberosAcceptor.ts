@@ -5,7 +5,7 @@
  * - Takes the raw krb5 token (`Authorization: Kerberos`, or under `Negotiate` as pywinrm sends it) and SPNEGO
  *   (`Negotiate`, as Windows sends it); the reply token (AP-REP, or the SPNEGO negTokenResp around it) is in the same
  *   form, and rides on the 200 (`WWW-Authenticate: <scheme> <token>`).
- * - Channel bindings over HTTPS per Service/Auth/CbtHardeningLevel (winrm/config/service/auth, test/emulator/host/configStore.ts, Extended Protection): None
+ * - Channel bindings over HTTPS per Service/Auth/CbtHardeningLevel (winrm/config/service/auth, provider/src/testing/host/configStore.ts, Extended Protection): None
  *   ignores them; Relaxed refuses a mismatch but accepts a client that sent none (MIT's gss_accept_sec_context does
  *   exactly that); Strict also requires them (GSS_C_CHANNEL_BOUND_FLAG).
  * - Seals replies with gss_wrap_iov as the acceptor (RFC 4121 flags 0x07, key usage 22), protocol string per scheme:
@@ -18,11 +18,11 @@ import {
   type GssapiAddon,
   isGssError,
   loadGssapi,
-} from "../../../provider/src/auth/kerberos/gssapi.js";
-import { KERBEROS_ENCRYPTED_PROTOCOL, SPNEGO_ENCRYPTED_PROTOCOL } from "../../../provider/src/auth/kerberos/kerberosMechanism.js";
-import type { ChannelBindings, MessageSealer } from "../../../provider/src/auth/mechanism.js";
-import { gssIovSealer } from "../../../provider/src/auth/kerberos/iovSealer.js";
-import { AuthenticationError } from "../../../provider/src/errors.js";
+} from "./gssapi.js";
+import { KERBEROS_ENCRYPTED_PROTOCOL, SPNEGO_ENCRYPTED_PROTOCOL } from "./kerberosMechanism.js";
+import type { ChannelBindings, MessageSealer } from "../mechanism.js";
+import { gssIovSealer } from "./iovSealer.js";
+import { AuthenticationError } from "../../errors.js";
 
 export interface KerberosAcceptorOptions {
   /** Keytab path with the host's HTTP/<name> keys. */

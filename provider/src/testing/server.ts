@@ -8,7 +8,7 @@
  *   always a Content-Length, never chunked (RFC 9112).
  * - Authentication belongs to one TCP connection (MS-WSMV 2.2.9.1): each connection has its own NTLM acceptor and,
  *   once complete, its own sealing keys and sequence numbers. A new connection starts anonymous.
- * - The 401 lists one WWW-Authenticate per enabled Service/Auth scheme (RFC 4559 4; winrm/config/service/auth, test/emulator/host/configStore.ts).
+ * - The 401 lists one WWW-Authenticate per enabled Service/Auth scheme (RFC 4559 4; winrm/config/service/auth, provider/src/testing/host/configStore.ts).
  * - NTLM under Negotiate, both handshake flows: Flow A (AUTHENTICATE on an empty body => 200 empty) and Flow B
  *   (AUTHENTICATE riding with the first sealed message, MS-WSMV 4.5).
  * - Service/AllowUnencrypted=false (MS-WSMV 3.1.4.1.29.1, MS-WSMV 3.1.4.1.29.1 "MUST NOT accept"): over HTTP an unsealed
@@ -17,62 +17,43 @@
  * - Identify (MS-WSMV 3.1.4.16), authenticated or with `WSMANIDENTIFY: unauthenticated`, the latter hiding the OS
  *   version as Windows does ("OS: 0.0.0 SP: 0.0").
  * - The cmd shell lifecycle with Windows' faults (shellService.ts), WS-Transfer Get/Put of winrm/config resources.
+ *
+ * This file is the listener: HTTP(S), connections and their authentication (the acceptors live beside the initiators
+ * they mirror, auth/ntlmAcceptor.ts and auth/kerberos/kerberosAcceptor.ts), sealing and http.sys framing. What a SOAP
+ * request asks is dispatched by router.ts to handlers/ (identify, shell, transfer); reply.ts is what they return.
  */
 import * as http from "node:http";
 import * as https from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 
-import type { ChannelBindings, MessageSealer } from "../../provider/src/auth/mechanism.js";
-import { splitUsername } from "../../provider/src/auth/mechanism.js";
-import { AuthenticationError } from "../../provider/src/errors.js";
-import { tlsServerEndPointBindings } from "../../provider/src/wire/channelBindings.js";
-import { MessageType, NTLMSSP_SIGNATURE, ntlmMessageType } from "../../provider/src/wire/ntlm/messages.js";
-import { decodeEncryptedBody, encodeEncryptedBody, isEncryptedContentType } from "../../provider/src/wire/multipart.js";
-import { buildResponse } from "../../provider/src/wsman/envelope.js";
-import { buildFault, FAULT_REASON } from "../../provider/src/wsman/faults.js";
-import { buildIdentifyResponse } from "../../provider/src/wsman/identify.js";
-import { ACTION, COMMAND_STATE, NS, RESOURCE_URI } from "../../provider/src/wsman/namespaces.js";
-import { child, parseDurationMs, parseEnvelope, type Envelope } from "../../provider/src/wsman/parse.js";
-import { allowedEnvelopeSize, receivePayloadBudget } from "./envelopeLimit.js";
-import {
-  commandResponseBody,
-  createResponseBody,
-  parseCommandLine,
-  parseReceive,
-  parseSend,
-  parseShellCreate,
-  parseSignal,
-  receiveResponseBody,
-  sendResponseBody,
-  signalResponseBody,
-} from "../../provider/src/wsman/shell.js";
-import { CONFIG_PATHS, parseConfigDocument, renderConfigDocument, type ConfigTree } from "../../provider/src/wsman/config.js";
-import { WinRMConfigError } from "./host/configStore.js";
+import type { ChannelBindings, MessageSealer } from "../auth/mechanism.js";
+import { splitUsername } from "../auth/mechanism.js";
+import { AuthenticationError } from "../errors.js";
+import { tlsServerEndPointBindings } from "../wire/channelBindings.js";
+import { MessageType, NTLMSSP_SIGNATURE, ntlmMessageType } from "../wire/ntlm/messages.js";
+import { decodeEncryptedBody, encodeEncryptedBody, isEncryptedContentType } from "../wire/multipart.js";
+import { NS } from "../wsman/namespaces.js";
+import { child, parseEnvelope } from "../wsman/parse.js";
 import type { TLSSocket } from "node:tls";
+import { NtlmAcceptor, type NtlmAcceptorOptions } from "../auth/ntlmAcceptor.js";
+import { CredSSPAcceptor, type CredSSPScenario, stepCredSSPLeg } from "../auth/credsspAcceptor.js";
 import { MUTUAL_PROFILE_URI, acceptClientCertificate, certificateServerOptions, type CertificateAuthOptions } from "./certMapping.js";
-import { NtlmAcceptor, type NtlmAcceptorOptions } from "./auth/ntlmAcceptor.js";
-import { KerberosAcceptor } from "./auth/kerberosAcceptor.js";
-import { CredSSPAcceptor, type CredSSPScenario, stepCredSSPLeg } from "./auth/credsspAcceptor.js";
-import { loadGssapi } from "../../provider/src/auth/kerberos/gssapi.js";
+import { KerberosAcceptor } from "../auth/kerberos/kerberosAcceptor.js";
+import { loadGssapi } from "../auth/kerberos/gssapi.js";
+import type { EmulatorHost, HandlerContext } from "./handlers/context.js";
+import { identifyReply } from "./handlers/identify.js";
 import type { WinRMConfigStore } from "./host/configStore.js";
-import type { HostProfile } from "./host/profiles.js";
+import type { Reply } from "./reply.js";
 import type { AuthState, RequestLogEntry } from "./requestLog.js";
-import { type CommandHost, CommandNotFoundError, ShellNotFoundError, ShellService } from "./shellService.js";
+import { routeSoap } from "./router.js";
+import { ShellService } from "./shellService.js";
 import { generateTlsMaterial, type SignatureHash, type TlsMaterial } from "./tls.js";
 
 export type { RequestLogEntry } from "./requestLog.js";
 
 export type CbtHardeningLevel = "None" | "Relaxed" | "Strict";
 
-/** What the server needs of the emulated host: structurally the EmulatedHost of host/host.ts. */
-export interface EmulatorHost extends CommandHost {
-  readonly profile: HostProfile;
-  readonly computerName: string;
-  readonly oemCodePage: number;
-  readonly config: WinRMConfigStore;
-  /** NetBIOS domain of the host's accounts (EmulatedHost: the computer name on a workgroup host). */
-  readonly domain?: string;
-}
+export type { EmulatorHost } from "./handlers/context.js";
 
 export interface WinRMEmulatorOptions {
   /** Certificate authentication (https/mutual): trusted client CAs and winrm/config/service/certmapping (certMapping.ts). */
@@ -88,7 +69,7 @@ export interface WinRMEmulatorOptions {
   tls?: boolean;
   /** Signature hash of the generated certificates (decides the CBT hash); default SHA-256. */
   tlsHash?: SignatureHash;
-  /** Overrides Service/Auth/CbtHardeningLevel of the host's config (HTTPS only, winrm/config/service/auth, test/emulator/host/configStore.ts). */
+  /** Overrides Service/Auth/CbtHardeningLevel of the host's config (HTTPS only, winrm/config/service/auth, provider/src/testing/host/configStore.ts). */
   cbtHardening?: CbtHardeningLevel;
   /** Upper bound of any OperationTimeout in ms, below MaxTimeoutms (tests use short timeouts). */
   maxOperationTimeoutMs?: number;
@@ -132,31 +113,11 @@ interface ConnState {
   sealer?: MessageSealer;
 }
 
-/** What one request resolved to, before it is written out. */
-interface Reply {
-  status: number;
-  headers?: Record<string, string | string[]>;
-  /** Plain SOAP text; sealed on the way out when the request was sealed. */
-  soap?: string;
-  note?: string;
-  action?: string;
-  /** GSS_FLAGS of the Kerberos context completed by this request (for the request log). */
-  gssFlags?: number;
-}
 
 const SERVER_HEADER = "Microsoft-HTTPAPI/2.0";
+/** http.sys drops a connection idle for 2 minutes (its IdleConnectionTimeout default). */
+const IDLE_CONNECTION_MS = 120_000;
 const SOAP_CONTENT_TYPE = "application/soap+xml;charset=UTF-8";
-const IDENTIFY_PROTOCOL_VERSION = "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd";
-const SECPROFILE = "http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile";
-
-/** Windows' WSManFault codes the emulator sends (MS-WSMV 2.2.4.43; MS-WSMV 2.2.4.43). */
-const WSMAN = {
-  timedOut: 2150858793, // 0x80338029 w:TimedOut
-  shellNotFound: 2150858843, // 0x8033805B, seen with FailureCategory=WSMan-InvalidShellID
-  schemaValidation: 2150858817, // 0x80338041 w:SchemaValidationError
-  resourceNotFound: 2150858752, // 0x80338000
-  actionNotSupported: 2150858754, // 0x80338002 [unconfirmed pairing with a:ActionNotSupported]
-} as const;
 
 export class WinRMEmulator {
   readonly requests: RequestLogEntry[] = [];
@@ -197,7 +158,9 @@ export class WinRMEmulator {
     const emu = new WinRMEmulator(opts, server, material);
     // http.sys keeps an idle connection for 2 minutes; a connection-bound NTLM context must survive the client's
     // think time between commands, so don't let node's 5 s default drop it.
-    server.keepAliveTimeout = 120_000;
+    // Node's own keep-alive timer would also write a `Keep-Alive: timeout=` header, which http.sys never sends: the
+    // idle limit is kept per socket instead (accept()).
+    server.keepAliveTimeout = 0;
     server.headersTimeout = 125_000;
     server.requestTimeout = 0;
     server.on(material ? "secureConnection" : "connection", (socket: Socket) => {
@@ -262,6 +225,7 @@ export class WinRMEmulator {
     const state: ConnState = { id: ++this.connectionCount, tls: this.tlsMaterial !== undefined, state: "anonymous" };
     this.conns.set(socket, state);
     this.sockets.add(socket);
+    socket.setTimeout(IDLE_CONNECTION_MS, () => socket.destroy());
     socket.once("close", () => {
       this.sockets.delete(socket);
       // The connection's Kerberos context dies with it.
@@ -272,6 +236,16 @@ export class WinRMEmulator {
 
   private conn(req: http.IncomingMessage): ConnState {
     return this.conns.get(req.socket) ?? this.accept(req.socket);
+  }
+
+  private get handlerContext(): HandlerContext {
+    return {
+      host: this.opts.host,
+      shells: this.shells,
+      url: this.url,
+      tls: this.tlsMaterial !== undefined,
+      ...(this.opts.maxOperationTimeoutMs !== undefined ? { maxOperationTimeoutMs: this.opts.maxOperationTimeoutMs } : {}),
+    };
   }
 
   private get config(): WinRMConfigStore {
@@ -375,7 +349,7 @@ export class WinRMEmulator {
   }
 
   /**
-   * What both acceptors check of channel bindings (winrm/config/service/auth, test/emulator/host/configStore.ts): the listener's tls-server-end-point bindings and
+   * What both acceptors check of channel bindings (winrm/config/service/auth, provider/src/testing/host/configStore.ts): the listener's tls-server-end-point bindings and
    * the CbtHardeningLevel over HTTPS; over HTTP there is no channel to bind to.
    */
   private bindingPolicy(conn: ConnState): { channelBindings: ChannelBindings | undefined; cbtHardening: CbtHardeningLevel } {
@@ -424,7 +398,7 @@ export class WinRMEmulator {
       // http.sys answers URLs nobody registered itself.
       return { status: 404, note: "no listener for this URL" };
     }
-    if (req.method !== "POST") return { status: 405, headers: { Allow: "POST" }, note: "only POST" };
+    if (req.method !== "POST") return { status: 405, headers: { Allow: "POST", Connection: "close" }, note: "only POST" };
 
     const contentType = req.headers["content-type"] ?? "";
     const encrypted = body.length > 0 && isEncryptedContentType(contentType);
@@ -432,7 +406,7 @@ export class WinRMEmulator {
     // Unauthenticated Identify (MS-WSMV 3.1.4.16.1): answered before any authentication.
     const identifyHeader = req.headers["wsmanidentify"];
     if (typeof identifyHeader === "string" && identifyHeader.trim().toLowerCase() === "unauthenticated" && !encrypted) {
-      return this.identify(isIdentifyBody(body.toString("utf8")), false);
+      return identifyReply(this.handlerContext, isIdentifyBody(body.toString("utf8")), false);
     }
 
     const authorization = req.headers.authorization;
@@ -492,7 +466,8 @@ export class WinRMEmulator {
         // Basic authenticates each request on its own; keep the state for the log of this request only.
       } else {
         this.resetAuth(conn);
-        return this.unauthorized(`scheme ${scheme} not enabled`);
+        // Windows closes the connection after refusing a scheme it does not offer.
+        return this.unauthorized(`scheme ${scheme} not enabled`, undefined, true);
       }
     } else if (conn.state !== "authenticated" || conn.scheme === "Basic") {
       if (conn.scheme === "Basic") this.resetAuth(conn);
@@ -625,232 +600,9 @@ export class WinRMEmulator {
       }
       xml = body.toString("utf8");
     }
-    return this.soap(conn, xml, signal);
+    return routeSoap(this.handlerContext, conn.user ?? "", xml, signal);
   }
 
-  /** `isIdentify`: the body is a wsmid:Identify request (else the WSMANIDENTIFY header came with something else). */
-  private identify(isIdentify: boolean, authenticated: boolean): Reply {
-    const p = this.opts.host.profile;
-    let productVersion = p.productVersion;
-    if (!authenticated) {
-      // Unauthenticated Identify hides the OS version: "OS: 0.0.0 SP: 0.0 Stack: 3.0".
-      productVersion = productVersion.replace(/OS:\s*\S+\s+SP:\s*\S+/, "OS: 0.0.0 SP: 0.0");
-    }
-    const scheme = this.tlsMaterial ? "https" : "http";
-    const auth = this.config.serviceAuth;
-    const securityProfiles: string[] = [];
-    if (authenticated) {
-      if (auth.basic) securityProfiles.push(`${SECPROFILE}/${scheme}/basic`);
-      if (auth.negotiate || auth.kerberos) securityProfiles.push(`${SECPROFILE}/${scheme}/spnego-kerberos`);
-      if (auth.certificate && scheme === "https") securityProfiles.push(`${SECPROFILE}/https/mutual`);
-    }
-    if (!isIdentify) return { status: 400, note: "WSMANIDENTIFY header without an Identify body" };
-    return {
-      status: 200,
-      action: "Identify",
-      note: authenticated ? undefined : "unauthenticated Identify",
-      soap: buildIdentifyResponse({
-        protocolVersion: IDENTIFY_PROTOCOL_VERSION,
-        productVendor: "Microsoft Corporation",
-        productVersion,
-        securityProfiles: authenticated ? securityProfiles : undefined,
-      }),
-    };
-  }
-
-  private fault(
-    env: Envelope | undefined,
-    spec: { code: "s:Sender" | "s:Receiver"; subcode: string; reason: string; wsmanCode: number },
-    note?: string,
-  ): Reply {
-    return {
-      status: 500,
-      action: env?.action,
-      note: note ?? spec.subcode,
-      soap: buildFault({ ...spec, relatesTo: env?.messageId, machine: this.opts.host.computerName }),
-    };
-  }
-
-  private operationTimeoutMs(env: Envelope): number {
-    let max = 60_000;
-    try {
-      const v = this.config.get("winrm/config").MaxTimeoutms;
-      if (typeof v === "string" && /^\d+$/.test(v)) max = Number(v);
-    } catch {
-      // keep the default
-    }
-    const asked = env.operationTimeout !== undefined ? parseDurationMs(env.operationTimeout) : undefined;
-    // Missing or above MaxTimeoutms => MaxTimeoutms (MS-WSMV 2.2.4); the test cap bounds it further.
-    let ms = asked === undefined || asked > max ? max : asked;
-    if (this.opts.maxOperationTimeoutMs !== undefined) ms = Math.min(ms, this.opts.maxOperationTimeoutMs);
-    return ms;
-  }
-
-  private async soap(conn: ConnState, xml: string, signal: AbortSignal): Promise<Reply> {
-    let env: Envelope;
-    try {
-      env = parseEnvelope(xml);
-    } catch (e) {
-      return this.fault(undefined, {
-        code: "s:Sender",
-        subcode: "w:SchemaValidationError",
-        reason: "The SOAP XML in the message does not match the corresponding XML schema definition. Change the XML and retry.",
-        wsmanCode: WSMAN.schemaValidation,
-      }, `malformed XML: ${e instanceof Error ? e.message : String(e)}`);
-    }
-    if (env.action === undefined && child(env.body, NS.wsmid, "Identify")) {
-      return this.identify(true, true);
-    }
-    const owner = conn.user ?? "";
-    const action = env.action ?? "";
-    const relatesTo = env.messageId ?? "";
-    const ok = (responseAction: string, body: string): Reply => ({
-      status: 200,
-      action,
-      soap: buildResponse({ action: responseAction, relatesTo, body }),
-    });
-    try {
-      const resource = env.resourceUri ?? "";
-      const isShell = resource.toLowerCase() === RESOURCE_URI.cmd.toLowerCase();
-      const shellId = env.selectors.ShellId ?? "";
-      if (isShell) {
-        switch (action) {
-          case ACTION.create: {
-            const c = parseShellCreate(env);
-            const id = this.shells.create({
-              owner,
-              env: c.env,
-              cwd: c.cwd,
-              codePage: c.codePage ?? this.opts.host.oemCodePage,
-              inputStreams: c.inputStreams,
-              outputStreams: c.outputStreams,
-            });
-            const stack = this.opts.host.profile.stack;
-            return ok(
-              ACTION.createResponse,
-              createResponseBody({
-                shellId: id,
-                address: this.url,
-                resourceUri: RESOURCE_URI.cmd,
-                profile: stack === "1.1" ? "1.1" : "2.0+",
-                owner: stack === "3.0" ? owner : undefined,
-                clientIp: stack === "3.0" ? "127.0.0.1" : undefined,
-              }),
-            );
-          }
-          case ACTION.command: {
-            const c = parseCommandLine(env);
-            const id = this.shells.command(owner, shellId, c);
-            return ok(ACTION.commandResponse, commandResponseBody(id));
-          }
-          case ACTION.send: {
-            this.shells.send(owner, shellId, parseSend(env).streams);
-            return ok(ACTION.sendResponse, sendResponseBody());
-          }
-          case ACTION.receive: {
-            const r = parseReceive(env);
-            // MaxEnvelopeSize: fill the response up to what the request and the host allow (envelopeLimit.ts).
-            const budget = receivePayloadBudget(allowedEnvelopeSize(env, this.opts.host.profile.maxEnvelopeSizekb), this.shells.streamElementBytes);
-            const chunk = await this.shells.receive(owner, shellId, r.commandId, this.operationTimeoutMs(env), signal, budget);
-            if (!chunk) {
-              return this.fault(env, { code: "s:Receiver", subcode: "w:TimedOut", reason: FAULT_REASON.timedOut, wsmanCode: WSMAN.timedOut });
-            }
-            return ok(
-              ACTION.receiveResponse,
-              receiveResponseBody({
-                commandId: chunk.commandId,
-                streams: chunk.streams,
-                state: chunk.done ? COMMAND_STATE.done : COMMAND_STATE.running,
-                exitCode: chunk.done ? chunk.exitCode : undefined,
-              }),
-            );
-          }
-          case ACTION.signal: {
-            const s = parseSignal(env);
-            this.shells.signal(owner, shellId, s.commandId, s.code);
-            return ok(ACTION.signalResponse, signalResponseBody());
-          }
-          case ACTION.delete: {
-            this.shells.delete(owner, shellId);
-            return ok(ACTION.deleteResponse, "");
-          }
-          default:
-            break;
-        }
-      } else {
-        const path = configPathOf(resource);
-        if (path !== undefined && (action === ACTION.get || action === ACTION.put)) {
-          if (action === ACTION.get) {
-            return ok(ACTION.getResponse, renderConfigDocument(path, this.config.get(path)));
-          }
-          const doc = parseConfigDocument(env.body);
-          let updated: ConfigTree;
-          try {
-            updated = this.config.put(path, doc.tree);
-          } catch (e) {
-            return this.fault(env, {
-              code: "s:Sender",
-              subcode: e instanceof WinRMConfigError && e.kind === "unknownPath" ? "w:InvalidSelectors" : "w:SchemaValidationError",
-              reason: e instanceof Error ? e.message : String(e),
-              wsmanCode: e instanceof WinRMConfigError ? e.wsmanCode : WSMAN.schemaValidation,
-            });
-          }
-          return ok(ACTION.putResponse, renderConfigDocument(path, updated));
-        }
-        if (path === undefined && resource !== "" && !isShell && (action === ACTION.get || action === ACTION.put)) {
-          return this.fault(env, {
-            code: "s:Sender",
-            subcode: "w:DestinationUnreachable",
-            reason: "The WS-Management service cannot process the request. The resource URI is not valid or not found.",
-            wsmanCode: WSMAN.resourceNotFound,
-          });
-        }
-      }
-      return this.fault(env, {
-        code: "s:Sender",
-        subcode: "a:ActionNotSupported",
-        reason: `The action is not supported by the service: ${action}`,
-        wsmanCode: WSMAN.actionNotSupported,
-      });
-    } catch (e) {
-      if (e instanceof ShellNotFoundError) {
-        return this.fault(env, {
-          code: "s:Sender",
-          subcode: "w:InvalidSelectors",
-          reason:
-            `The request for the Windows Remote Shell with ShellId ${e.shellId} failed because the shell was not found ` +
-            "on the server. Possible causes are: the specified ShellId is incorrect or the shell no longer exists on " +
-            "the server. Provide the correct ShellId or create a new shell and retry the operation.",
-          wsmanCode: WSMAN.shellNotFound,
-        }, "shell not found");
-      }
-      if (e instanceof CommandNotFoundError) {
-        return this.fault(env, {
-          code: "s:Sender",
-          subcode: "w:InvalidSelectors",
-          reason:
-            "The Windows Remote Shell received a request to perform an operation on a command identifier that does " +
-            "not exist. Either the command has completed execution or the client specified an invalid command " +
-            "identifier. Provide the correct command identifier and try again.",
-          wsmanCode: WSMAN.shellNotFound,
-        }, "command not found");
-      }
-      return this.fault(env, {
-        code: "s:Sender",
-        subcode: "w:SchemaValidationError",
-        reason: `The Windows Remote Shell cannot process the request. ${e instanceof Error ? e.message : String(e)}`,
-        wsmanCode: WSMAN.schemaValidation,
-      });
-    }
-  }
-}
-
-/** winrm/config path for a resource URI (case-insensitive, as Windows matches URIs), or undefined. */
-function configPathOf(resourceUri: string): string | undefined {
-  const want = resourceUri.trim().replace(/\/+$/, "").toLowerCase();
-  return (Object.keys(CONFIG_PATHS) as (keyof typeof CONFIG_PATHS)[]).find(
-    (p) => CONFIG_PATHS[p].resourceUri.toLowerCase() === want,
-  );
 }
 
 /** The body is a WS-Man Identify request (MS-WSMV 3.1.4.16); never throws. */

@@ -5,13 +5,13 @@
  * Defaults follow MS-WSMV 4.2.1 for WinRM 3.0. Values that differ on older stacks:
  * - MaxEnvelopeSizekb 150 on WinRM 1.1 / 2.0 (MS-WSMV 4.2.1; 500 from 3.0).
  * - 1.1 has no CredSSP, no CbtHardeningLevel, no IPv4Filter/IPv6Filter, no compatibility listeners
- *   (test/emulator/host/profiles.ts); client and service Basic default false on 1.1.
+ *   (provider/src/testing/host/profiles.ts); client and service Basic default false on 1.1.
  * - The throttling values of 1.1 / 2.0 (MaxConcurrentOperationsPerUser, MaxConnections, Winrs quotas) are the values
  *   seen in public 2008 R2 output; unconfirmed: the 1.1 values were not found and reuse the 2.0 ones.
  * Key names are matched case-insensitively (the winrm tool accepts any case) and stored with Windows' spelling.
  */
 
-import type { ConfigTree } from "../../../provider/src/wsman/config.js";
+import type { ConfigTree } from "../../wsman/config.js";
 import type { HostProfile } from "./profiles.js";
 
 export type { ConfigTree };

@@ -1,0 +1,65 @@
+/**
+ * What the emulated host's router and handlers hand back to the listener (server.ts), and the SOAP faults they build:
+ * the listener seals the SOAP text when the request was sealed, adds http.sys' headers, and logs the note.
+ */
+import { buildFault } from "../wsman/faults.js";
+import type { Envelope } from "../wsman/parse.js";
+
+/** What one request resolved to, before it is written out. */
+export interface Reply {
+  status: number;
+  headers?: Record<string, string | string[]>;
+  /** Plain SOAP text; sealed on the way out when the request was sealed. */
+  soap?: string;
+  note?: string;
+  action?: string;
+  /** GSS_FLAGS of the Kerberos context completed by this request (for the request log). */
+  gssFlags?: number;
+}
+
+/** Windows' WSManFault codes the emulator sends (MS-WSMV 2.2.4.43). */
+export const WSMAN = {
+  timedOut: 2150858793, // 0x80338029 w:TimedOut
+  shellNotFound: 2150858843, // 0x8033805B, seen with FailureCategory=WSMan-InvalidShellID
+  schemaValidation: 2150858817, // 0x80338041 w:SchemaValidationError
+  resourceNotFound: 2150858752, // 0x80338000
+  actionNotSupported: 2150858754, // 0x80338002 [unconfirmed pairing with a:ActionNotSupported]
+  invalidHeader: 2150858767, // 0x8033800F a:InvalidMessageInformationHeader (e.g. an OperationTimeout of PT-1S)
+} as const;
+
+export interface FaultSpec {
+  code: "s:Sender" | "s:Receiver";
+  subcode: string;
+  /** Generic s:Reason text; Windows puts the specific one in f:Message. */
+  reason: string;
+  /** f:Message, when it differs from the reason. */
+  message?: string;
+  /** w:FaultDetail URI (DSP0226 faultDetail/...), written first in s:Detail. */
+  faultDetail?: string;
+  wsmanCode: number;
+}
+
+/**
+ * A 500 with a SOAP fault answering `env` (undefined when the request did not parse). The WSManFault's Machine is
+ * the host part of the request's wsa:To, as Windows writes it (e.g. Machine="127.0.0.1" for To
+ * https://127.0.0.1:5986/wsman); `computerName` only when the request had no usable To.
+ */
+export function faultReply(computerName: string, env: Envelope | undefined, spec: FaultSpec, note?: string): Reply {
+  return {
+    status: 500,
+    action: env?.action,
+    note: note ?? spec.subcode,
+    soap: buildFault({ ...spec, relatesTo: env?.messageId, machine: machineOf(env?.to) ?? computerName }),
+  };
+}
+
+/** Host part of a wsa:To URL, without brackets for IPv6; undefined when it is not a URL. */
+export function machineOf(to: string | undefined): string | undefined {
+  if (to === undefined) return undefined;
+  try {
+    const host = new URL(to.trim()).hostname;
+    return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host === "" ? undefined : host;
+  } catch {
+    return undefined;
+  }
+}

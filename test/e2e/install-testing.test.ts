@@ -1,0 +1,109 @@
+/**
+ * The emulated host as a user gets it: `npm pack` of the working tree (test/e2e/userProject.ts packPackage) installed
+ * in a project outside the repository, then
+ * - a node:test file of that project starts a host through `pulumi-winrm-proxy/testing` and runs a command on it with
+ *   the package's own client (`pulumi-winrm-proxy/provider`), over HTTPS with the CA the host hands out;
+ * - `npx winrm-proxy emulate` prints its URL, and the package's CLI (`npx winrm-proxy identify`) reaches it.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { mustRun, packPackage } from "./userProject.js";
+
+/** Runs a command to its end (killed after `timeoutMs`), without this test runner's NODE_TEST_CONTEXT, which would make
+ * a child `node --test` skip its files. */
+function runIn(cmd: string, args: string[], cwd: string, extraEnv: Record<string, string>, timeoutMs: number): Promise<{ code: number | null; output: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv };
+  delete env.NODE_TEST_CONTEXT;
+  return new Promise((resolve) => {
+    const c = spawn(cmd, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    c.stdout.setEncoding("utf8").on("data", (d: string) => (output += d));
+    c.stderr.setEncoding("utf8").on("data", (d: string) => (output += d));
+    const t = setTimeout(() => c.kill("SIGKILL"), timeoutMs);
+    c.on("close", (code) => {
+      clearTimeout(t);
+      resolve({ code, output });
+    });
+  });
+}
+
+const USER = "EXAMPLE\\alice";
+const PASSWORD = "Passw0rd!";
+
+const USER_TEST = `import assert from "node:assert/strict";
+import { test } from "node:test";
+import { startEmulatedHost } from "pulumi-winrm-proxy/testing";
+import { WinRMClient } from "pulumi-winrm-proxy/provider";
+
+test("a command on the emulated host", async () => {
+  const host = await startEmulatedHost({ profile: "win2019", users: [{ username: ${JSON.stringify(USER)}, password: ${JSON.stringify(PASSWORD)} }], tls: true });
+  const client = new WinRMClient({
+    endpoint: host.url,
+    auth: { mechanism: "negotiate", username: ${JSON.stringify(USER)}, password: ${JSON.stringify(PASSWORD)} },
+    tls: { ca: host.ca, serverName: "localhost" },
+  });
+  try {
+    const r = await client.run("echo hello from the emulated host");
+    assert.equal(r.exitCode, 0);
+    assert.equal(r.stdout, "hello from the emulated host\\r\\n");
+    assert.ok(host.requests.some((e) => e.action?.endsWith("/Command")), "the request log shows the Command");
+  } finally {
+    await client.close();
+    await host.close();
+  }
+});
+`;
+
+void describe("pulumi-winrm-proxy/testing from the tarball, in a project outside the repository", () => {
+  let dir = "";
+  let project = "";
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "winrm-testing-e2e-"));
+    const tarball = await packPackage(dir);
+    project = join(dir, "user-project");
+    await mustRun("mkdir", ["-p", project], dir, 10_000);
+    writeFileSync(join(project, "package.json"), JSON.stringify({ name: "user-tests", version: "1.0.0", private: true, type: "module" }, null, 2));
+    await mustRun("npm", ["install", tarball, "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], project, 300_000);
+  });
+  after(() => {
+    if (dir !== "") rmSync(dir, { recursive: true, force: true });
+  });
+
+  void test("a node:test file starts a host through the entry and runs a command with the package's client", async () => {
+    writeFileSync(join(project, "host.test.mjs"), USER_TEST);
+    const r = await runIn(process.execPath, ["--test", "host.test.mjs"], project, {}, 120_000);
+    assert.equal(r.code, 0, r.output);
+    assert.match(r.output, /# pass 1/);
+  });
+
+  void test("npx winrm-proxy emulate serves, and the package's CLI reaches it", async () => {
+    const child = spawn("npx", ["--no-install", "winrm-proxy", "emulate", "--listen", "127.0.0.1:0", "--user", `${USER}:${PASSWORD}`], {
+      cwd: project,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    try {
+      let out = "";
+      child.stdout.setEncoding("utf8");
+      const deadline = setTimeout(() => child.kill("SIGKILL"), 60_000);
+      while (!out.includes("\n")) {
+        const [chunk] = (await Promise.race([once(child.stdout, "data"), once(child, "exit").then(() => [""])])) as [string];
+        if (chunk === "") throw new Error(`winrm-proxy emulate exited before printing its URL: ${out}`);
+        out += chunk;
+      }
+      clearTimeout(deadline);
+      const url = out.split("\n")[0] ?? "";
+      assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/wsman$/);
+      const identify = await runIn("npx", ["--no-install", "winrm-proxy", "identify", "--endpoint", url, "--username", USER, "--json"], project, { WINRM_PASSWORD: PASSWORD }, 60_000);
+      assert.equal(identify.code, 0, identify.output);
+      assert.match(identify.output, /Microsoft Corporation/);
+    } finally {
+      child.kill("SIGTERM");
+      if (child.exitCode === null) await once(child, "exit");
+    }
+  });
+});
