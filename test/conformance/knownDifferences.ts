@@ -39,7 +39,9 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
     reason:
       `${REPORTED}: Receive on a command whose process could not be polled: Windows answers w:InvalidParameter ` +
       "(87, ProviderFault of the Shell cmd plugin, FaultDetail InvalidValue), the emulator w:InvalidSelectors",
-    matches: (s, d) => inSession("test_winrs_fail_poll_process.yml", 1)(s) && d.path.endsWith("/Subcode[1]/Value[0]"),
+    matches: (s, d) =>
+      inSession("test_winrs_fail_poll_process.yml", 1)(s) &&
+      (d.path.endsWith("/Subcode[1]/Value[0]") || d.path.includes("/Detail[2]/WSManFault[1]")),
   },
   {
     id: "environment-variable-names",
