@@ -12,6 +12,7 @@ import type { ResolvedProxy } from "../../provider/src/transport/proxyConfig.js"
 import { ProxyAuthenticationError, ProxyError } from "../../provider/src/errors.js";
 import { Microsocks, microsocksMissing } from "../peers/microsocks.js";
 import type { PathEvent } from "../../provider/src/transport/pathEvents.js";
+import { describeEvent } from "../../provider/src/cli/probe.js";
 
 const USER = "sockuser";
 const PASS = "S0cks-SECRET-pw";
@@ -68,7 +69,15 @@ describe("SOCKS5 through microsocks (RFC 1928 + RFC 1929)", { skip }, () => {
       try {
         assert.equal(proxyAuth, "username/password");
         assert.equal(await roundTrip(socket, "hello"), "echo:hello");
-        assert.deepEqual(events.map((e) => e.type), ["proxy-connect"]);
+        assert.deepEqual(events.map((e) => e.type), ["proxy-connect", "socks"]);
+        const socksEv = events[1];
+        assert.ok(socksEv?.type === "socks" && socksEv.ok && socksEv.auth === "username/password");
+        assert.equal(socksEv.resolvedBy, scheme === "socks5h" ? "proxy" : "client");
+        // What `winrm-proxy probe` prints for the SOCKS leg.
+        const step = describeEvent(socksEv);
+        assert.equal(step.step, "socks");
+        assert.ok(step.ok);
+        assert.match(step.detail, /^SOCKS5 CONNECT .+ through socks5h?:\/\/127\.0\.0\.1:\d+ \(authentication username\/password, /);
       } finally {
         socket.destroy();
       }

@@ -20,6 +20,7 @@ import {
   encodeGreeting,
   encodeUserPass,
   METHOD_USERNAME_PASSWORD,
+  Socks5ReplyError,
   type Decoded,
 } from "../wire/socks5.js";
 import { emit, type PathObserver } from "./pathEvents.js";
@@ -122,7 +123,25 @@ export async function openSocks5(opts: Socks5Options): Promise<{ socket: Socket;
       }
     }
     socket.write(encodeConnect(address, opts.targetPort));
-    await read((b) => decodeConnectReply(b, label, target));
+    const socksEvent = {
+      type: "socks" as const,
+      proxy: label,
+      target,
+      auth: creds !== undefined ? "username/password" : "none",
+      resolvedBy: opts.proxy.url.protocol === "socks5h:" ? ("proxy" as const) : ("client" as const),
+    };
+    try {
+      await read((b) => decodeConnectReply(b, label, target));
+    } catch (err) {
+      emit(opts.observer, {
+        ...socksEvent,
+        ok: false,
+        ...(err instanceof Socks5ReplyError ? { reply: err.reply } : {}),
+        error: err instanceof Error ? err.message : String(err),
+      });
+      throw err;
+    }
+    emit(opts.observer, { ...socksEvent, ok: true });
     socket.off("data", onData);
     socket.off("close", onClose);
     socket.off("error", onError);
