@@ -12,7 +12,7 @@ APT_PACKAGES=(
   squid tinyproxy                                         # real proxies for the issue 3 proofs (test/peers/squid.ts,
                                                           # tinyproxy.ts start their own instances on free loopback
                                                           # ports; a packaged service that auto-starts does not matter)
-  microsocks dante-server openssh-server openssh-client  # real SOCKS5 servers and ssh -D for the SOCKS proofs (test/peers/microsocks.ts;
+  microsocks dante-server openssh-server openssh-client  # real SOCKS5 servers and ssh -D for the SOCKS proofs (test/peers/microsocks.ts, dante.ts, sshd.ts;
                                                           # started by the tests on free loopback ports)
   openssl ca-certificates
 )
