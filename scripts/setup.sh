@@ -12,6 +12,8 @@ APT_PACKAGES=(
   squid tinyproxy                                         # real proxies for the issue 3 proofs (test/peers/squid.ts,
                                                           # tinyproxy.ts start their own instances on free loopback
                                                           # ports; a packaged service that auto-starts does not matter)
+  microsocks dante-server openssh-server openssh-client  # real SOCKS5 servers and ssh -D for the SOCKS proofs (test/peers/microsocks.ts, dante.ts, sshd.ts;
+                                                          # started by the tests on free loopback ports)
   openssl ca-certificates
   mono-mcs                                                # `mcs --parse`: syntax check of the generated .NET SDK (no NuGet here)
 )

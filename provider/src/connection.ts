@@ -95,8 +95,10 @@ const proxyObjectSchema = z
     url: z
       .string()
       .describe(
-        "The proxy, http://host:port (plain TCP to the proxy) or https://host:port (TLS to the proxy, default port 443: " +
-          "proxy credentials and CONNECT heads never cross the network in clear).",
+        "The proxy, http://host:port (plain TCP to the proxy), https://host:port (TLS to the proxy, default port 443: " +
+          "proxy credentials and CONNECT heads never cross the network in clear), or socks5://host:port / " +
+          "socks5h://host:port (SOCKS5, RFC 1928: the host name resolved here / by the proxy; proxy.username and " +
+          "proxy.password as RFC 1929 username/password).",
       ),
     auth: z
       .enum(PROXY_AUTH)
@@ -445,10 +447,11 @@ export function normaliseProxyUrl(raw: string, field: string): URL {
   } catch {
     throw new ConfigurationError(field, `is not a URL; ${fixFor("proxy.url")}`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
+  // socks5:// and socks5h:// (RFC 1928): transport/socks5.ts; the name is resolved here or by the proxy.
+  if (url.protocol !== "http:" && url.protocol !== "https:" && url.protocol !== "socks5:" && url.protocol !== "socks5h:") {
     throw new ConfigurationError(
       field,
-      `must be an http:// or https:// proxy, not ${url.protocol}// (SOCKS proxies are not supported); ${fixFor("proxy.url")}`,
+      `must be an http://, https://, socks5:// or socks5h:// proxy, not ${url.protocol}//; ${fixFor("proxy.url")}`,
     );
   }
   if ((url.pathname !== "" && url.pathname !== "/") || url.search !== "" || url.hash !== "") {

@@ -41,9 +41,10 @@ describe("Connection.proxy", () => {
   test("field-and-fix errors, never echoing the value", () => {
     failsWith({ url: `http://bob:${SECRET}@p:3128` }, "proxy.url", /must not contain credentials/);
     // https:// proxies are accepted (TLS to the proxy, test/integration/proxy-https.test.ts); other schemes are not.
-    failsWith({ url: "ftp://p:3128" }, "proxy.url", /http:\/\/ or https:\/\/ proxy/);
+    failsWith({ url: "ftp://p:3128" }, "proxy.url", /http:\/\/, https:\/\/, socks5:\/\/ or socks5h:\/\/ proxy/);
     failsWith({ url: `https://bob:${SECRET}@p:443` }, "proxy.url", /must not contain credentials/);
-    failsWith({ url: "socks5://p:1080" }, "proxy.url", /SOCKS/);
+    // SOCKS5 is accepted (transport/socks5.ts); SOCKS4 is not.
+    failsWith({ url: "socks4://p:1080" }, "proxy.url", /socks5:\/\//);
     failsWith({ url: "http://p:3128/path" }, "proxy.url", /path/);
     failsWith({ url: "not a url" }, "proxy.url", /not a URL/);
     failsWith({ url: "http://p:3128", auth: "basic", password: SECRET }, "proxy.username", /required/);
@@ -106,7 +107,7 @@ describe("resolveProxy: environment, as curl reads it", () => {
 
   test("an unusable proxy variable is a ConfigurationError naming the variable, without its value", () => {
     assert.throws(
-      () => resolveProxy(https, "env", { HTTPS_PROXY: `socks5://bob:${SECRET}@p:1080` }),
+      () => resolveProxy(https, "env", { HTTPS_PROXY: `socks4://bob:${SECRET}@p:1080` }),
       (e: unknown) => e instanceof ConfigurationError && e.field === "HTTPS_PROXY" && !e.message.includes(SECRET),
     );
   });

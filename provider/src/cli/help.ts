@@ -41,7 +41,8 @@ const PROXY_FLAGS = `Proxy flags (see README "Through a proxy"):
   --proxy URL|env|none    HTTP proxy, e.g. http://proxy.corp.example:3128, or https://proxy.corp.example:443 (TLS to
                           the proxy: proxy credentials never cross the network in clear); env reads HTTPS_PROXY /
                           HTTP_PROXY / ALL_PROXY / NO_PROXY (both cases, lower case first, as curl does); none
-                          (default) = direct.
+                          (default) = direct. SOCKS5: socks5://host:port (name resolved here) or socks5h://host:port
+                          (resolved by the proxy, e.g. ssh -D); credentials with --proxy-auth basic (docs/socks.md).
   --proxy-mode MODE       auto (default: CONNECT tunnel, falling back to forward proxying for http:// targets when
                           the proxy refuses CONNECT to that port), tunnel, or forward (http:// targets only).
   --proxy-auth MECH       Proxy authentication: none (default), basic, negotiate (Kerberos, else NTLM), kerberos, ntlm.

@@ -54,6 +54,11 @@ export function describeEvent(e: PathEvent): ProbeStep {
         ok: true,
         detail: `${e.protocol} to ${e.proxy}, certificate ${e.subject} issued by ${e.issuer}, valid to ${e.validTo}`,
       };
+    case "socks": {
+      const by = e.resolvedBy === "proxy" ? "the proxy resolved the name" : "resolved here";
+      const what = `SOCKS5 CONNECT ${e.target} through ${e.proxy} (authentication ${e.auth}, ${by})`;
+      return { step: "socks", ok: e.ok, detail: e.ok ? `${what}: open` : `${what}: ${e.error ?? "failed"}` };
+    }
     case "connect": {
       const auth = e.proxyAuth !== undefined ? `, proxy authentication ${e.proxyAuth}` : ", no proxy authentication asked";
       const again = e.reconnected ? " (the proxy closed after its first 407; reconnected)" : "";

@@ -50,6 +50,7 @@ import {
   WinRMError,
 } from "../errors.js";
 import { dialWithRetries, type DialContext } from "./dialRetry.js";
+import { isSocksProxy, openSocks5 } from "./socks5.js";
 import { offeredSchemes, PROXY_AUTH_HEADERS } from "./challenges.js";
 import { emit, type PathObserver } from "./pathEvents.js";
 import { effectivePort, proxyLabel, type ResolvedProxy } from "./proxyConfig.js";
@@ -427,14 +428,15 @@ export class HttpChannel {
       };
     } else {
       connect = (options, callback) => {
-        openTunnel({
+        const leg = {
           proxy,
           targetHost: endpoint.hostname,
           targetPort: effectivePort(endpoint),
           connectMs,
           observer: this.opts.observer,
-          cache: this.proxyAuthCache,
-        }).then(
+        };
+        // A SOCKS5 proxy gives the same end-to-end socket as a CONNECT tunnel (transport/socks5.ts).
+        (isSocksProxy(proxy.url) ? openSocks5(leg) : openTunnel({ ...leg, cache: this.proxyAuthCache })).then(
           (tunnel) => {
             if (endpoint.protocol !== "https:") {
               adopt(tunnel.socket, false, callback);

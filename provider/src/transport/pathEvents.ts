@@ -36,6 +36,20 @@ export type PathEvent =
       readonly issuer: string;
       readonly validTo: string;
     }
+  /** The outcome of one SOCKS5 CONNECT (RFC 1928, transport/socks5.ts). */
+  | {
+      readonly type: "socks";
+      readonly proxy: ProxyLabel;
+      readonly target: string;
+      readonly ok: boolean;
+      /** "username/password" (RFC 1929) or "none". */
+      readonly auth: string;
+      /** Who resolved the host name: this client (socks5://) or the proxy (socks5h://). */
+      readonly resolvedBy: "client" | "proxy";
+      /** The SOCKS5 reply code when the proxy refused (RFC 1928 6). */
+      readonly reply?: number;
+      readonly error?: string;
+    }
   /** The outcome of one CONNECT exchange (RFC 9110 9.3.6), all its 407 legs included. */
   | {
       readonly type: "connect";

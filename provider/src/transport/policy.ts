@@ -15,6 +15,7 @@ import type { Connection } from "../connection.js";
 import type { MechanismName } from "../auth/mechanism.js";
 import { ConfigurationError, InsecureProxyPathError } from "../errors.js";
 import { decideProxy, type BypassReason, type ResolvedProxy } from "./proxyConfig.js";
+import { isSocksProxy } from "./socks5.js";
 
 export const RULE_NO_CLEARTEXT_OVER_HTTP = "never send an unencrypted WinRM message over HTTP";
 export const RULE_PROXY_AUTH_NEEDS_HTTPS = "if the proxy requires authentication, the WinRM endpoint must be HTTPS";
@@ -97,6 +98,7 @@ export function checkPolicy(conn: Connection, opts: PolicyOptions = {}): Transpo
   const decision = decideProxy(endpoint, conn.proxy, opts.env);
   const proxy = decision.proxy;
   if (proxy !== undefined) {
+    checkSocksProxy(proxy, scheme);
     if (proxy.auth !== "none" && scheme === "http") {
       const field = proxy.source === "env" ? proxy.field : "proxy.auth";
       const what =
@@ -126,4 +128,30 @@ export function checkPolicy(conn: Connection, opts: PolicyOptions = {}): Transpo
     ...(proxy !== undefined ? { proxy } : {}),
     ...(decision.bypassed !== undefined ? { bypassed: decision.bypassed } : {}),
   };
+}
+
+/**
+ * SOCKS5 (transport/socks5.ts) under the same rules as an HTTP proxy: its username/password (RFC 1929) crosses the
+ * network in clear, so it needs an https:// endpoint (RULE_PROXY_AUTH_NEEDS_HTTPS); it only tunnels, and it
+ * knows no HTTP authentication scheme.
+ */
+function checkSocksProxy(proxy: ResolvedProxy, scheme: "http" | "https"): void {
+  if (!isSocksProxy(proxy.url)) return;
+  if (proxy.credentials !== undefined && scheme === "http") {
+    throw new InsecureProxyPathError(
+      RULE_PROXY_AUTH_NEEDS_HTTPS,
+      proxy.source === "env" ? proxy.field : "proxy.username",
+      `SOCKS5 username/password (RFC 1929) crosses the network in clear and an http:// endpoint ` +
+        `(rule: ${RULE_PROXY_AUTH_NEEDS_HTTPS}); fix: ${FIX_PROXY_AUTH}`,
+    );
+  }
+  if (proxy.mode === "forward") {
+    throw new ConfigurationError("proxy.mode", 'a SOCKS5 proxy only tunnels; use proxy.mode "auto" or "tunnel"');
+  }
+  if (proxy.auth !== "none" && proxy.auth !== "basic") {
+    throw new ConfigurationError(
+      "proxy.auth",
+      `a SOCKS5 proxy has no ${proxy.auth}; give proxy.username and proxy.password (RFC 1929), proxy.auth "none" or "basic"`,
+    );
+  }
 }

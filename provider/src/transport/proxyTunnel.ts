@@ -26,25 +26,21 @@ import type { AuthMechanism } from "../auth/mechanism.js";
 import {
   AbortError,
   ConnectionError,
-  LimitExceededError,
   ProxyAuthenticationError,
   ProxyError,
   TimeoutError,
   WinRMError,
 } from "../errors.js";
-import { credentialsHeader, findChallenge, offeredSchemes, PROXY_AUTH_HEADERS } from "./challenges.js";
+import { AuthDriver, type DriverAction, proxySide } from "./authDriver.js";
+import { offeredSchemes, PROXY_AUTH_HEADERS } from "./challenges.js";
 import { emit, type PathObserver } from "./pathEvents.js";
 import { effectivePort, proxyLabel, type ResolvedProxy } from "./proxyConfig.js";
 import { describeTlsError } from "./tls.js";
+import { ConnectResponseDecoder, MalformedResponseError, type ResponseHead } from "../wire/http1.js";
 
 /** Basic needs 2 CONNECTs, NTLM 3 (credential-less, NEGOTIATE, AUTHENTICATE); anything longer is broken. */
 const MAX_LEGS = 4;
-/** Bounds on what a proxy may send in reply to one CONNECT (the whole exchange is also bounded by connectMs). */
-const MAX_HEAD_BYTES = 64 * 1024;
-const MAX_HEADER_FIELDS = 100;
-const MAX_BODY_BYTES = 1024 * 1024;
-/** 1xx interim heads before the final one (RFC 9110 15.2 allows several; a proxy sending them forever is hostile). */
-const MAX_INTERIM_RESPONSES = 8;
+// What a proxy may send in reply to one CONNECT is bounded by wire/http1.ts HTTP1_LIMITS (and the time by connectMs).
 /** Statuses by which a proxy says "no CONNECT to there" (squid: 403 for ports outside SSL_ports; 405/501 elsewhere). */
 const REFUSAL_STATUSES: ReadonlySet<number> = new Set([400, 403, 405, 501]);
 
@@ -79,14 +75,7 @@ export interface Tunnel {
   readonly reconnected: boolean;
 }
 
-interface ProxyResponse {
-  readonly status: number;
-  readonly reason: string;
-  readonly version: string;
-  readonly headers: Record<string, string | string[]>;
-  /** The proxy will close the connection after this response. */
-  readonly closing: boolean;
-}
+type ProxyResponse = ResponseHead;
 
 export async function openTunnel(opts: TunnelOptions): Promise<Tunnel> {
   const label = proxyLabel(opts.proxy.url);
@@ -98,6 +87,7 @@ export async function openTunnel(opts: TunnelOptions): Promise<Tunnel> {
     let legs = 0;
     let reconnected = false;
     let mech: AuthMechanism | undefined;
+    let driver: AuthDriver | undefined;
     let header = opts.proxy.auth === "basic" ? opts.cache?.basicHeader : undefined;
     const preemptive = header !== undefined;
     for (;;) {
@@ -160,8 +150,7 @@ export async function openTunnel(opts: TunnelOptions): Promise<Tunnel> {
         emit(opts.observer, { type: "connect", proxy: label, target: authority, status: 407, legs, reconnected });
         throw new ProxyAuthenticationError("basic", "credentials", `the proxy ${label} rejected the credentials (HTTP 407)`);
       }
-      let token: Uint8Array | undefined;
-      if (mech === undefined) {
+      if (mech === undefined || driver === undefined) {
         mech = createProxyMechanism(opts.proxy, offered);
         if (mech === undefined) {
           throw new ProxyAuthenticationError(
@@ -170,10 +159,14 @@ export async function openTunnel(opts: TunnelOptions): Promise<Tunnel> {
             `the proxy ${label} does not offer ${opts.proxy.auth} (it offers: ${offeredText}); set proxy.auth to match`,
           );
         }
-        token = await step(mech, undefined);
+        // The proxy's 2xx carries no mutual authentication we check: done when it opens the tunnel.
+        driver = new AuthDriver(mech, { side: proxySide(label), maxLegs: MAX_LEGS, requireComplete: false });
+        header = await driver.start();
       } else {
-        const challenge = findChallenge(challenges, mech.scheme);
-        if (mech.complete || challenge?.token === undefined) {
+        let action: DriverAction;
+        try {
+          action = await driver.onResponse(res.status, challenges);
+        } catch (err) {
           emit(opts.observer, {
             type: "connect",
             proxy: label,
@@ -183,18 +176,11 @@ export async function openTunnel(opts: TunnelOptions): Promise<Tunnel> {
             proxyAuth: mech.scheme,
             reconnected,
           });
-          throw new ProxyAuthenticationError(
-            mech.name,
-            mech.complete ? (mech.name === "basic" ? "credentials" : "AUTHENTICATE") : mech.stage,
-            `the proxy ${label} rejected the credentials (HTTP 407 to our ${mech.complete ? "final " : ""}${mech.scheme} token)`,
-          );
+          throw err;
         }
-        token = await step(mech, challenge.token);
+        if (action.kind !== "send") throw new ProxyAuthenticationError(mech.name, mech.stage, "unexpected end of the 407 legs");
+        header = action.header;
       }
-      if (token === undefined) {
-        throw new ProxyAuthenticationError(mech.name, mech.stage, "the mechanism has no token to send but is not complete");
-      }
-      header = credentialsHeader(mech.scheme, token);
       if (res.closing) {
         // Only the credential-less 407 may close (MS-NTHT 4.2): after a token of ours, an NTLM context died with it.
         if ((sentToken && mech.name !== "basic") || reconnected) {
@@ -215,17 +201,6 @@ export async function openTunnel(opts: TunnelOptions): Promise<Tunnel> {
     conn?.socket.destroy();
     if (err instanceof WinRMError) throw err;
     throw new ProxyError(`CONNECT through the proxy ${label} failed: ${describe(err)}`, { cause: err });
-  }
-}
-
-async function step(mech: AuthMechanism, token: Uint8Array | undefined): Promise<Uint8Array | undefined> {
-  try {
-    return await mech.step({ token, channelBindings: undefined });
-  } catch (err) {
-    if (err instanceof ProxyAuthenticationError) throw err;
-    // The mechanism's own errors name the target; restate for the proxy, without any token.
-    const why = err instanceof Error ? err.message : String(err);
-    throw new ProxyAuthenticationError(mech.name, mech.stage, `could not process the proxy's challenge: ${why}`, { cause: err });
   }
 }
 
@@ -377,14 +352,17 @@ class Deadline {
   }
 }
 
-/** Reads HTTP/1.1 responses to CONNECT off a raw socket (RFC 9112 4-6), then hands the socket over untouched. */
+/**
+ * Moves the bytes of the replies to CONNECT from the socket into the pure decoder (wire/http1.ts), then hands the
+ * socket over untouched, with any bytes that came after a 2xx head pushed back into it.
+ */
 class ResponseReader {
-  private buf: Buffer = Buffer.alloc(0);
+  private readonly decoder = new ConnectResponseDecoder();
   private ended = false;
   private endError: Error | undefined;
   private waiter: (() => void) | undefined;
   private readonly onData = (chunk: Buffer) => {
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    this.decoder.push(chunk);
     this.wake();
   };
   private readonly onEnd = () => {
@@ -404,7 +382,6 @@ class ResponseReader {
     socket.on("error", this.onError);
   }
 
-  /** Stop reading and give the socket back, with any bytes that came after the 2xx head pushed back into it. */
   detach(): Socket {
     const s = this.socket;
     s.off("data", this.onData);
@@ -412,27 +389,31 @@ class ResponseReader {
     s.off("close", this.onEnd);
     s.off("error", this.onError);
     s.pause();
-    if (this.buf.length > 0) s.unshift(this.buf);
-    this.buf = Buffer.alloc(0);
+    const rest = this.decoder.rest();
+    if (rest.length > 0) s.unshift(rest);
     return s;
   }
 
   async readResponse(): Promise<ProxyResponse> {
-    for (let interim = 0; ; interim++) {
-      const head = await this.readHead();
-      // 1xx interim responses carry no body; the final answer follows (RFC 9110 15.2).
-      if (head.status >= 100 && head.status < 200) {
-        if (interim >= MAX_INTERIM_RESPONSES) {
-          throw new LimitExceededError(
-            "CONNECT interim responses",
-            MAX_INTERIM_RESPONSES,
-            "the proxy sent 1xx interim responses to CONNECT without a final one",
-          );
+    for (;;) {
+      let head: ResponseHead | undefined;
+      try {
+        head = this.decoder.next();
+      } catch (err) {
+        if (err instanceof MalformedResponseError) {
+          throw new ProxyError(`the proxy answered CONNECT with something that is not a valid HTTP response: ${err.message}`, {
+            cause: err,
+          });
         }
-        continue;
+        throw err;
       }
-      if (head.status >= 200 && head.status < 300) return head;
-      return this.skipBody(head);
+      if (head !== undefined) return head;
+      if (this.ended) {
+        throw this.endError ?? new ProxyClosedError("the proxy closed the connection before a complete response to CONNECT");
+      }
+      await new Promise<void>((resolve) => {
+        this.waiter = resolve;
+      });
     }
   }
 
@@ -441,121 +422,4 @@ class ResponseReader {
     this.waiter = undefined;
     w?.();
   }
-
-  private async more(): Promise<void> {
-    if (this.ended) {
-      throw this.endError ?? new ProxyClosedError("the proxy closed the connection before a complete response to CONNECT");
-    }
-    await new Promise<void>((resolve) => {
-      this.waiter = resolve;
-    });
-  }
-
-  private async readHead(): Promise<ProxyResponse> {
-    for (;;) {
-      const end = this.buf.indexOf("\r\n\r\n");
-      if (end >= 0) {
-        const text = this.buf.subarray(0, end).toString("latin1");
-        this.buf = this.buf.subarray(end + 4);
-        return parseHead(text);
-      }
-      if (this.buf.length > MAX_HEAD_BYTES) {
-        throw new LimitExceededError("CONNECT reply head bytes", MAX_HEAD_BYTES, "the proxy sent an oversized response head to CONNECT");
-      }
-      await this.more();
-    }
-  }
-
-  /** Read past a non-2xx body so the connection can carry the next CONNECT (RFC 9112 6.3). */
-  private async skipBody(head: ProxyResponse): Promise<ProxyResponse> {
-    const te = headerText(head.headers["transfer-encoding"]);
-    const cl = headerText(head.headers["content-length"]);
-    // The last transfer coding is chunked (RFC 9112 6.1): compared as text, no pattern on what the proxy wrote.
-    if (te !== undefined && (te.split(",").pop() ?? "").trim().toLowerCase() === "chunked") {
-      let total = 0;
-      for (;;) {
-        const lineEnd = await this.waitFor("\r\n");
-        const size = parseInt(this.buf.subarray(0, lineEnd).toString("latin1"), 16);
-        if (!Number.isFinite(size) || size < 0) throw new ProxyError("the proxy sent a malformed chunked body");
-        total += size;
-        if (total > MAX_BODY_BYTES) {
-          throw new LimitExceededError("CONNECT reply body bytes", MAX_BODY_BYTES, "the proxy sent an oversized body with its reply to CONNECT");
-        }
-        this.buf = this.buf.subarray(lineEnd + 2);
-        if (size === 0) {
-          // trailers until an empty line
-          for (let fields = 0; ; fields++) {
-            if (fields > MAX_HEADER_FIELDS) {
-              throw new LimitExceededError("CONNECT reply header count", MAX_HEADER_FIELDS, "the proxy sent too many trailer fields");
-            }
-            const e = await this.waitFor("\r\n");
-            const empty = e === 0;
-            this.buf = this.buf.subarray(e + 2);
-            if (empty) return head;
-          }
-        }
-        await this.waitBytes(size + 2);
-        this.buf = this.buf.subarray(size + 2);
-      }
-    }
-    if (cl !== undefined && /^\d+$/.test(cl.trim())) {
-      const n = Number(cl.trim());
-      if (n > MAX_BODY_BYTES) return { ...head, closing: true };
-      await this.waitBytes(n);
-      this.buf = this.buf.subarray(n);
-      return head;
-    }
-    // No framing: the body runs to the close (RFC 9112 6.3 rule 8); this connection is done.
-    return { ...head, closing: true };
-  }
-
-  private async waitFor(delim: string): Promise<number> {
-    for (;;) {
-      const i = this.buf.indexOf(delim);
-      if (i >= 0) return i;
-      if (this.buf.length > MAX_HEAD_BYTES) {
-        throw new LimitExceededError("CONNECT reply chunk line bytes", MAX_HEAD_BYTES, "the proxy sent a malformed chunked body");
-      }
-      await this.more();
-    }
-  }
-
-  private async waitBytes(n: number): Promise<void> {
-    while (this.buf.length < n) await this.more();
-  }
-}
-
-function headerText(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v.join(", ") : v;
-}
-
-function parseHead(text: string): ProxyResponse {
-  const lines = text.split("\r\n");
-  const m = /^HTTP\/(\d\.\d) (\d{3})(?: (.*))?$/.exec(lines[0] ?? "");
-  if (m?.[1] === undefined || m[2] === undefined) {
-    throw new ProxyError("the proxy answered CONNECT with something that is not an HTTP response");
-  }
-  if (lines.length - 1 > MAX_HEADER_FIELDS) {
-    throw new LimitExceededError("CONNECT reply header count", MAX_HEADER_FIELDS, "the proxy sent too many header fields in its reply to CONNECT");
-  }
-  // A null-prototype map: field names are the proxy's data ("__proto__" is just a name).
-  const headers: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
-  for (const line of lines.slice(1)) {
-    const colon = line.indexOf(":");
-    if (colon <= 0) continue;
-    const name = line.slice(0, colon).trim().toLowerCase();
-    const value = line.slice(colon + 1).trim();
-    const prev = headers[name];
-    headers[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
-  }
-  const version = m[1];
-  const tokens = [headerText(headers.connection), headerText(headers["proxy-connection"])]
-    .filter((v): v is string => v !== undefined)
-    .join(",")
-    .toLowerCase()
-    .split(",")
-    .map((t) => t.trim());
-  // HTTP/1.1 persists unless "close"; HTTP/1.0 only with "keep-alive" (RFC 9112 9.3).
-  const closing = tokens.includes("close") || (version === "1.0" && !tokens.includes("keep-alive"));
-  return { status: Number(m[2]), reason: (m[3] ?? "").trim(), version, headers, closing };
 }

@@ -35,10 +35,10 @@ import {
   HttpError,
   ProtocolError,
   ProxyAffinityError,
-  WinRMError,
 } from "../errors.js";
 import { decodeEncryptedBody, encodeEncryptedBody, isEncryptedContentType, verifyOriginalLength } from "../wire/multipart.js";
 import { credentialsHeader, findChallenge, offeredSchemes, parseChallenges, TARGET_AUTH_HEADERS } from "./challenges.js";
+import { AuthDriver, targetSide } from "./authDriver.js";
 import { HttpChannel, type HttpResponse } from "./http.js";
 import { emit, type PathObserver } from "./pathEvents.js";
 import type { TransportPlan } from "./policy.js";
@@ -453,21 +453,35 @@ export class WinRMSession {
         mech = this.prototype.fresh();
         track(mech);
       }
-      let token = await this.step(mech, undefined);
+      let leg = 0;
+      let last: HttpResponse | undefined;
+      const driver = new AuthDriver(mech, {
+        side: targetSide(),
+        maxLegs: MAX_LEGS,
+        channelBindings: () => this.channel.knownChannelBindings(),
+        rejection: (m, offersOurScheme) => ({
+          stage: legStage(m, leg),
+          // A 401 to our last token, or one without a token for our scheme: the server rejected us. No retry: the
+          // same credentials give the same answer, and retries lock accounts out (the driver's rule).
+          message: !offersOurScheme
+            ? `the server does not offer ${m.scheme}${last !== undefined ? offered(last) : ""}`
+            : "the server rejected the credentials (wrong user name, password or domain, or the account may not use WinRM" +
+              (this.channel.channelBindings() !== undefined
+                ? "; over HTTPS also a channel-binding mismatch, e.g. a TLS-intercepting proxy)"
+                : this.channel.route === "forward"
+                  ? "; through a forward proxy also a proxy that sent the last leg on another upstream connection)"
+                  : ")"),
+        }),
+      });
+      let header = await driver.start();
       let connectionId: number | undefined;
-      let moved = false;
-      for (let leg = 0; leg < MAX_LEGS; leg++) {
-        if (token === undefined) {
-          throw new AuthenticationError(mech.name, mech.stage, "the mechanism has no token to send but is not complete");
-        }
+      for (; ; leg++) {
         const res = await this.channel.request({
-          headers: {
-            authorization: credentialsHeader(mech.scheme, token),
-            "content-type": SOAP_CONTENT_TYPE,
-          },
+          headers: { authorization: header, "content-type": SOAP_CONTENT_TYPE },
           body: EMPTY,
           signal,
         });
+        last = res;
         const forward = this.channel.route === "forward";
         if (connectionId !== undefined && res.connectionId !== connectionId) {
           if (forward) {
@@ -476,44 +490,27 @@ export class WinRMSession {
                 "another upstream connection",
             );
           }
-          moved = true;
           break;
         }
         connectionId = res.connectionId;
-        const challenge = findChallenge(res.headers[TARGET_AUTH_HEADERS.challenge], mech.scheme);
+        const challenges = res.headers[TARGET_AUTH_HEADERS.challenge];
+        const challenge = findChallenge(challenges, mech.scheme);
         if (res.status === 401 && challenge === undefined && leg === 0 && !mech.complete) {
           // Our first token's scheme is not offered, but another one the mechanism speaks is (forced Kerberos to a
           // host listing only Negotiate): start over once on this connection under that scheme. `adapted` and
           // withOfferedScheme's one-way move make a loop impossible.
-          if (adapt(offeredSchemes(res.headers[TARGET_AUTH_HEADERS.challenge]))) {
-            token = await this.step(mech, undefined);
+          if (adapt(offeredSchemes(challenges))) {
+            driver.replace(mech);
+            header = await driver.start();
             continue;
           }
         }
         if (forward) this.checkForwardLeg(res, mech, challenge?.token !== undefined);
-        if (res.status === 401) {
-          if (mech.complete || challenge?.token === undefined) {
-            // A 401 to our last token, or one without a token for our scheme: the server rejected us. Do not retry:
-            // the same credentials give the same answer, and retries lock accounts out.
-            const why =
-              challenge === undefined
-                ? `the server does not offer ${mech.scheme}${offered(res)}`
-                : "the server rejected the credentials (wrong user name, password or domain, or the account may not use WinRM" +
-                  (this.channel.channelBindings() !== undefined
-                    ? "; over HTTPS also a channel-binding mismatch, e.g. a TLS-intercepting proxy)"
-                    : this.channel.route === "forward"
-                      ? "; through a forward proxy also a proxy that sent the last leg on another upstream connection)"
-                      : ")");
-            throw new AuthenticationError(mech.name, legStage(mech, leg), why, { httpStatus: 401 });
-          }
-          token = await this.step(mech, challenge.token);
-          continue;
-        }
-        if (res.status >= 200 && res.status < 300) {
-          // Mutual authentication (Kerberos AP-REP) rides on the 200.
-          if (!mech.complete && challenge?.token !== undefined) await this.step(mech, challenge.token);
-          if (!mech.complete) {
-            throw new AuthenticationError(mech.name, mech.stage, "the server accepted before the handshake completed");
+        if (res.status === 401 || (res.status >= 200 && res.status < 300)) {
+          const action = await driver.onResponse(res.status, challenges);
+          if (action.kind === "send") {
+            header = action.header;
+            continue;
           }
           const sealer = this.plan.encrypt ? mech.sealer() : undefined;
           this.ctx = { mechanism: mech, connectionId, sealer };
@@ -528,7 +525,6 @@ export class WinRMSession {
           { httpStatus: res.status, cause: new HttpError(res.status, httpReason(res.status)) },
         );
       }
-      if (!moved) throw new AuthenticationError(mech.name, mech.stage, `no result after ${MAX_LEGS} handshake legs`);
       // The server closed the socket between legs; the half-built context is worthless. Try once more.
     }
     throw new AuthenticationError(
@@ -593,15 +589,6 @@ export class WinRMSession {
       );
     }
     return { legs: 1, offered: offeredSchemes(res.headers[TARGET_AUTH_HEADERS.challenge]) };
-  }
-
-  private async step(mech: AuthMechanism, token: Uint8Array | undefined): Promise<Uint8Array | undefined> {
-    try {
-      return await mech.step({ token, channelBindings: this.channel.knownChannelBindings() });
-    } catch (err) {
-      if (err instanceof WinRMError) throw err;
-      throw new AuthenticationError(mech.name, mech.stage, "could not process the server's token", { cause: err });
-    }
   }
 
   private async discard(): Promise<void> {

@@ -170,8 +170,10 @@ export interface ConnectionTimeoutsArgs {
  */
 export interface ConnectionProxyArgs {
   /**
-   * The proxy, http://host:port (plain TCP to the proxy) or https://host:port (TLS to the proxy, default port 443:
-   * proxy credentials and CONNECT heads never cross the network in clear).
+   * The proxy, http://host:port (plain TCP to the proxy), https://host:port (TLS to the proxy, default port 443: proxy
+   * credentials and CONNECT heads never cross the network in clear), or socks5://host:port / socks5h://host:port
+   * (SOCKS5, RFC 1928: the host name resolved here / by the proxy; proxy.username and proxy.password as RFC 1929
+   * username/password).
    */
   url: pulumi.Input<string>;
 
