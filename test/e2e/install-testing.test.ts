@@ -85,11 +85,21 @@ void describe("pulumi-winrm-proxy/testing from the tarball, in a project outside
     const child = spawn("npx", ["--no-install", "winrm-proxy", "emulate", "--listen", "127.0.0.1:0", "--user", `${USER}:${PASSWORD}`], {
       cwd: project,
       stdio: ["ignore", "pipe", "inherit"],
+      // Its own process group: npx runs the bin as a grandchild, and a signal to npx alone can leave that running
+      // (holding this file's pipe open, so the test process would never end).
+      detached: true,
     });
+    const stop = (signal: NodeJS.Signals): void => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, signal);
+      } catch {
+        // already gone
+      }
+    };
     try {
       let out = "";
       child.stdout.setEncoding("utf8");
-      const deadline = setTimeout(() => child.kill("SIGKILL"), 60_000);
+      const deadline = setTimeout(() => stop("SIGKILL"), 60_000);
       while (!out.includes("\n")) {
         const [chunk] = (await Promise.race([once(child.stdout, "data"), once(child, "exit").then(() => [""])])) as [string];
         if (chunk === "") throw new Error(`winrm-proxy emulate exited before printing its URL: ${out}`);
@@ -102,8 +112,12 @@ void describe("pulumi-winrm-proxy/testing from the tarball, in a project outside
       assert.equal(identify.code, 0, identify.output);
       assert.match(identify.output, /Microsoft Corporation/);
     } finally {
-      child.kill("SIGTERM");
-      if (child.exitCode === null) await once(child, "exit");
+      const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : once(child, "exit");
+      stop("SIGTERM");
+      const force = setTimeout(() => stop("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(force);
+      child.stdout.destroy();
     }
   });
 });
