@@ -44,13 +44,6 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
       (d.path.endsWith("/Subcode[1]/Value[0]") || d.path.includes("/Detail[2]/WSManFault[1]")),
   },
   {
-    id: "environment-variable-names",
-    reason:
-      `${REPORTED}: Create with rsp:Environment variables whose names hold punctuation (e.g. "_-(){}[]<>*+-/\\?") ` +
-      "is refused with w:SchemaValidationError; Windows accepts it, so the whole recorded session differs",
-    matches: (s) => inSession("test_winrs_environment.yml")(s),
-  },
-  {
     id: "create-response-working-directory",
     reason: `${REPORTED}: in the CreateResponse rsp:Shell, Windows writes rsp:WorkingDirectory before rsp:IdleTimeOut; the emulator after it`,
     matches: (s, d) => inSession("test_winrs_extra_opts.yml", 0)(s) && d.path.startsWith("Body/Shell[1]/"),
@@ -63,7 +56,7 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
       "Stream list and its order differ",
     matches: (s, d) =>
       d.path.startsWith("Body/ReceiveResponse[0]/") &&
-      ["test_winrs_extra_opts.yml", "test_winrs_no_cmd_shell.yml", "test_winrs_noprofile.yml", "test_winrs_send.yml", "test_winrs_unicode.yml", "test_winrs_operation_timeout.yml"].some(
+      ["test_winrs_environment.yml", "test_winrs_extra_opts.yml", "test_winrs_no_cmd_shell.yml", "test_winrs_noprofile.yml", "test_winrs_send.yml", "test_winrs_unicode.yml", "test_winrs_operation_timeout.yml"].some(
         (f) => inSession(f)(s),
       ),
   },
