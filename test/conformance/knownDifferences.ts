@@ -20,30 +20,6 @@ function inSession(file: string, index?: number): (source: string) => boolean {
 
 export const KNOWN_DIFFERENCES: KnownDifference[] = [
   {
-    id: "unknown-command-id-fault",
-    reason:
-      `${EMULATOR_FIX_IN_PROGRESS}: for an unknown CommandId the emulator puts the specific text in s:Reason (Windows: ` +
-      "the generic sentence of w:InvalidSelectors there, the specific one in f:Message), adds a sentence Windows does " +
-      "not send, and leaves out w:FaultDetail .../UnexpectedSelectors",
-    matches: (s, d) =>
-      (inSession("test_winrs_bad_cmd_id.yml", 2)(s) || inSession("test_winrs_fail_poll_process.yml", 1)(s)) &&
-      (d.path.endsWith("/Reason[1]/Text[0]") || d.path.endsWith("/Detail[2]/FaultDetail[0]")),
-  },
-  {
-    id: "missing-program-command",
-    reason: `${EMULATOR_FIX_IN_PROGRESS}: Command for a program that does not exist, with WINRS_SKIP_CMD_SHELL, answers 200 where Windows faults (w:InternalError, 2147942402)`,
-    matches: (s, d) => inSession("test_winrs_no_cmd_shell.yml", 1)(s) && (d.path === "Header/Action" || d.path === "Body/Fault[0]"),
-  },
-  {
-    id: "receive-on-failed-process",
-    reason:
-      `${REPORTED}: Receive on a command whose process could not be polled: Windows answers w:InvalidParameter ` +
-      "(87, ProviderFault of the Shell cmd plugin, FaultDetail InvalidValue), the emulator w:InvalidSelectors",
-    matches: (s, d) =>
-      inSession("test_winrs_fail_poll_process.yml", 1)(s) &&
-      (d.path.endsWith("/Subcode[1]/Value[0]") || d.path.includes("/Detail[2]/WSManFault[1]")),
-  },
-  {
     id: "create-response-working-directory",
     reason: `${REPORTED}: in the CreateResponse rsp:Shell, Windows writes rsp:WorkingDirectory before rsp:IdleTimeOut; the emulator after it`,
     matches: (s, d) => inSession("test_winrs_extra_opts.yml", 0)(s) && d.path.startsWith("Body/Shell[1]/"),

@@ -9,8 +9,8 @@ import type { HandlerContext } from "./handlers/context.js";
 import { identifyReply } from "./handlers/identify.js";
 import { shellAction } from "./handlers/shell.js";
 import { transferAction } from "./handlers/transfer.js";
-import { faultReply, WSMAN, type Reply } from "./reply.js";
-import { CommandNotFoundError, ShellNotFoundError } from "./shellService.js";
+import { CMD_PLUGIN, faultReply, WSMAN, type Reply } from "./reply.js";
+import { CommandNotFoundError, NoCommandError, ProgramNotFoundError, ShellNotFoundError } from "./shellService.js";
 
 /** The reply to one SOAP request of `owner` (the authenticated user). */
 export async function routeSoap(ctx: HandlerContext, owner: string, xml: string, signal: AbortSignal): Promise<Reply> {
@@ -80,6 +80,26 @@ export async function routeSoap(ctx: HandlerContext, owner: string, xml: string,
           "identifier. ",
         wsmanCode: WSMAN.shellNotFound,
       }, "command not found");
+    }
+    if (e instanceof ProgramNotFoundError) {
+      // The cmd plugin's CreateProcess failed: Win32 text of ERROR_FILE_NOT_FOUND, no w:FaultDetail.
+      return faultReply(machine, env, {
+        code: "s:Receiver",
+        subcode: "w:InternalError",
+        reason: "The system cannot find the file specified. ",
+        providerFault: CMD_PLUGIN,
+        wsmanCode: WSMAN.fileNotFound,
+      }, "program not found");
+    }
+    if (e instanceof NoCommandError) {
+      return faultReply(machine, env, {
+        code: "s:Sender",
+        subcode: "w:InvalidParameter",
+        reason: "The parameter is incorrect. ",
+        faultDetail: "http://schemas.dmtf.org/wbem/wsman/1/wsman/faultDetail/InvalidValue",
+        providerFault: CMD_PLUGIN,
+        wsmanCode: WSMAN.invalidParameter,
+      }, "no command in the shell");
     }
     return faultReply(machine, env, {
       code: "s:Sender",
