@@ -51,13 +51,6 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
     matches: (s, d) => d.path === "Body/Config[0]" && d.what.includes("XML/1998/namespace}lang"),
   },
   {
-    id: "enumerate-shells",
-    reason: `${EMULATOR_FIX_IN_PROGRESS}: Enumerate on the shell resource is refused with a fault; Windows lists its shells`,
-    matches: (s, d) =>
-      (inSession("test_psrp_disconnect_runspaces.yml", 11)(s) || inSession("test_psrp_disconnected_commands.yml", 10)(s)) &&
-      (d.path === "Header/Action" || d.path === "Body/EnumerateResponse[0]"),
-  },
-  {
     id: "invalid-operation-timeout",
     reason:
       `${EMULATOR_FIX_IN_PROGRESS}: an OperationTimeout of PT-1S is not refused with a:InvalidMessageInformationHeader ` +

@@ -6,6 +6,7 @@ import { buildResponse } from "../wsman/envelope.js";
 import { NS, RESOURCE_URI } from "../wsman/namespaces.js";
 import { child, parseDurationMs, parseEnvelope, type Envelope } from "../wsman/parse.js";
 import type { HandlerContext } from "./handlers/context.js";
+import { enumerateAction } from "./handlers/enumerate.js";
 import { identifyReply } from "./handlers/identify.js";
 import { shellAction } from "./handlers/shell.js";
 import { transferAction } from "./handlers/transfer.js";
@@ -47,7 +48,9 @@ export async function routeSoap(ctx: HandlerContext, owner: string, xml: string,
   try {
     const resource = env.resourceUri ?? "";
     const isShell = resource.toLowerCase() === RESOURCE_URI.cmd.toLowerCase();
-    const reply = isShell ? await shellAction(ctx, env, owner, ok, signal) : transferAction(ctx, env, resource, ok);
+    const reply =
+      enumerateAction(ctx, env, owner, ok) ??
+      (isShell ? await shellAction(ctx, env, owner, ok, signal) : transferAction(ctx, env, resource, ok));
     if (reply !== undefined) return reply;
     return faultReply(machine, env, {
       code: "s:Sender",

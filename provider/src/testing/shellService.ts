@@ -84,6 +84,14 @@ export interface ReceiveChunk {
   exitCode?: number;
 }
 
+export interface ShellSummary {
+  id: string;
+  options: ShellCreateOptions;
+  createdAt: number;
+  lastActivity: number;
+  runningCommands: number;
+}
+
 type CommandState = "pending" | "running" | "done";
 
 class Command {
@@ -134,6 +142,9 @@ class Command {
 
 class Shell {
   readonly commands = new Map<string, Command>();
+  readonly createdAt = Date.now();
+  /** Last request that addressed the shell (rsp:ShellInactivity of an Enumerate). */
+  lastActivity = Date.now();
   constructor(
     readonly id: string,
     readonly opts: ShellCreateOptions,
@@ -326,9 +337,23 @@ export class ShellService {
     return { commandId: cmd.id, streams, done: false };
   }
 
+  /** The shells `owner` has, oldest first, as an Enumerate of the shell resource lists them. */
+  list(owner: string): ShellSummary[] {
+    return [...this.shells.values()]
+      .filter((s) => sameUser(s.opts.owner, owner))
+      .map((s) => ({
+        id: s.id,
+        options: s.opts,
+        createdAt: s.createdAt,
+        lastActivity: s.lastActivity,
+        runningCommands: [...s.commands.values()].filter((c) => c.state !== "done").length,
+      }));
+  }
+
   private shell(owner: string, shellId: string): Shell {
     const shell = this.shells.get(shellId);
     if (!shell || !sameUser(shell.opts.owner, owner)) throw new ShellNotFoundError(shellId);
+    shell.lastActivity = Date.now();
     return shell;
   }
 
