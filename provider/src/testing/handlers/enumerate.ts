@@ -1,5 +1,5 @@
 /**
- * WS-Enumeration Enumerate of the shell resource (MS-WSMV 3.1.4.8; DSP0226 8.2 OptimizeEnumeration): the requesting
+ * WS-Enumeration Enumerate of the shell resource (MS-WSMV 3.1.4.8.2; DSP0226 8.2 OptimizeEnumeration): the requesting
  * user's shells, each an rsp:Shell with the fields Windows lists, in its order (as a recorded Windows Server answer
  * shows). Every shell comes in the EnumerateResponse itself with w:EndOfSequence, as Windows answers pypsrp's
  * optimized Enumerate; Pull is not emulated, so a request without OptimizeEnumeration gets the same answer.
