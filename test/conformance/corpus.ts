@@ -103,13 +103,23 @@ export function readPypsrpSession(dir: string, file: string): RecordedExchange[]
   const out: RecordedExchange[] = [];
   let request: string | undefined;
   for (const line of readFileSync(join(dir, "pypsrp", file), "utf8").split("\n")) {
-    if (line.startsWith("- request: ")) request = line.slice("- request: ".length).trim();
+    if (line.startsWith("- request: ")) request = yamlScalar(line.slice("- request: ".length));
     else if (line.startsWith("  response: ") && request !== undefined) {
-      out.push({ source: `pypsrp/${file}#${out.length}`, request, response: line.slice("  response: ".length).trim() });
+      out.push({ source: `pypsrp/${file}#${out.length}`, request, response: yamlScalar(line.slice("  response: ".length)) });
       request = undefined;
     }
   }
   return out;
+}
+
+/**
+ * A one-line YAML scalar: plain, or single-quoted when the XML holds a character YAML would misread (YAML 1.2
+ * section 7.3.2: the quotes are dropped and '' stands for one ').
+ */
+function yamlScalar(raw: string): string {
+  const t = raw.trim();
+  if (t.length >= 2 && t.startsWith("'") && t.endsWith("'")) return t.slice(1, -1).split("''").join("'");
+  return t;
 }
 
 export function pypsrpFiles(dir: string, prefix: string): string[] {

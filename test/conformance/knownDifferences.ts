@@ -20,37 +20,6 @@ function inSession(file: string, index?: number): (source: string) => boolean {
 
 export const KNOWN_DIFFERENCES: KnownDifference[] = [
   {
-    id: "unknown-command-id-fault",
-    reason:
-      `${EMULATOR_FIX_IN_PROGRESS}: for an unknown CommandId the emulator puts the specific text in s:Reason (Windows: ` +
-      "the generic sentence of w:InvalidSelectors there, the specific one in f:Message), adds a sentence Windows does " +
-      "not send, and leaves out w:FaultDetail .../UnexpectedSelectors",
-    matches: (s, d) =>
-      (inSession("test_winrs_bad_cmd_id.yml", 2)(s) || inSession("test_winrs_fail_poll_process.yml", 1)(s)) &&
-      (d.path.endsWith("/Reason[1]/Text[0]") || d.path.endsWith("/Detail[2]/FaultDetail[0]")),
-  },
-  {
-    id: "missing-program-command",
-    reason: `${EMULATOR_FIX_IN_PROGRESS}: Command for a program that does not exist, with WINRS_SKIP_CMD_SHELL, answers 200 where Windows faults (w:InternalError, 2147942402)`,
-    matches: (s, d) => inSession("test_winrs_no_cmd_shell.yml", 1)(s) && (d.path === "Header/Action" || d.path === "Body/Fault[0]"),
-  },
-  {
-    id: "receive-on-failed-process",
-    reason:
-      `${REPORTED}: Receive on a command whose process could not be polled: Windows answers w:InvalidParameter ` +
-      "(87, ProviderFault of the Shell cmd plugin, FaultDetail InvalidValue), the emulator w:InvalidSelectors",
-    matches: (s, d) =>
-      inSession("test_winrs_fail_poll_process.yml", 1)(s) &&
-      (d.path.endsWith("/Subcode[1]/Value[0]") || d.path.includes("/Detail[2]/WSManFault[1]")),
-  },
-  {
-    id: "environment-variable-names",
-    reason:
-      `${REPORTED}: Create with rsp:Environment variables whose names hold punctuation (e.g. "_-(){}[]<>*+-/\\?") ` +
-      "is refused with w:SchemaValidationError; Windows accepts it, so the whole recorded session differs",
-    matches: (s) => inSession("test_winrs_environment.yml")(s),
-  },
-  {
     id: "create-response-working-directory",
     reason: `${REPORTED}: in the CreateResponse rsp:Shell, Windows writes rsp:WorkingDirectory before rsp:IdleTimeOut; the emulator after it`,
     matches: (s, d) => inSession("test_winrs_extra_opts.yml", 0)(s) && d.path.startsWith("Body/Shell[1]/"),
@@ -63,7 +32,7 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
       "Stream list and its order differ",
     matches: (s, d) =>
       d.path.startsWith("Body/ReceiveResponse[0]/") &&
-      ["test_winrs_extra_opts.yml", "test_winrs_no_cmd_shell.yml", "test_winrs_noprofile.yml", "test_winrs_send.yml", "test_winrs_unicode.yml", "test_winrs_operation_timeout.yml"].some(
+      ["test_winrs_environment.yml", "test_winrs_extra_opts.yml", "test_winrs_no_cmd_shell.yml", "test_winrs_noprofile.yml", "test_winrs_send.yml", "test_winrs_unicode.yml", "test_winrs_operation_timeout.yml"].some(
         (f) => inSession(f)(s),
       ),
   },
@@ -80,13 +49,6 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
     id: "config-xml-lang",
     reason: `${EMULATOR_FIX_IN_PROGRESS}: the emulator writes xml:lang on cfg:Config, Windows does not`,
     matches: (s, d) => d.path === "Body/Config[0]" && d.what.includes("XML/1998/namespace}lang"),
-  },
-  {
-    id: "enumerate-shells",
-    reason: `${EMULATOR_FIX_IN_PROGRESS}: Enumerate on the shell resource is refused with a fault; Windows lists its shells`,
-    matches: (s, d) =>
-      (inSession("test_psrp_disconnect_runspaces.yml", 11)(s) || inSession("test_psrp_disconnected_commands.yml", 10)(s)) &&
-      (d.path === "Header/Action" || d.path === "Body/EnumerateResponse[0]"),
   },
   {
     id: "invalid-operation-timeout",

@@ -7,7 +7,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startConformanceHost } from "./conformanceHost.js";
+import { startConformanceHost, type ConformanceHost } from "./conformanceHost.js";
 import { CORPUS_ABSENT, corpusDir, loadCorpus, pypsrpFiles, readPypsrpSession } from "./corpus.js";
 import { tags } from "./independentReading.js";
 import { compareResponses, type Difference } from "./structure.js";
@@ -46,9 +46,36 @@ const STANDALONE = [
   "test_psrp_is_alive_other_wsman_error.yml#3",
 ];
 
+/**
+ * The situation of a recorded Enumerate of shells: the user had as many shells open as Windows listed. They are
+ * opened with a recorded Create (its answer's ShellId read back) and the returned function deletes them again.
+ */
+async function openShellsAsRecorded(host: ConformanceHost, dir: string, recordedResponse: string): Promise<() => Promise<void>> {
+  const count = tags(recordedResponse, "Shell").length;
+  const session = readPypsrpSession(dir, "test_winrs_no_cmd_shell.yml");
+  const create = session[0];
+  const del = session.at(-1);
+  if (!create?.request.includes("transfer/Create") || !del?.request.includes("transfer/Delete")) {
+    throw new Error("recorded Create/Delete of test_winrs_no_cmd_shell.yml not found");
+  }
+  const recordedId = tags(create.response, "ShellId")[0]?.text.trim() ?? "";
+  const opened: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const id = tags((await host.post(create.request)).xml, "ShellId")[0]?.text.trim();
+    assert.ok(id, "the emulator did not open a shell");
+    opened.push(id);
+  }
+  return async () => {
+    for (const id of opened) assert.equal((await host.post(del.request.split(recordedId).join(id))).status, 200);
+  };
+}
+
 async function replayAll(
   t: { diagnostic(m: string): void },
-  run: (check: (source: string, request: string, response: string, ids: Map<string, string>) => Promise<void>) => Promise<number>,
+  run: (
+    check: (source: string, request: string, response: string, ids: Map<string, string>) => Promise<void>,
+    host: ConformanceHost,
+  ) => Promise<number>,
 ): Promise<void> {
   const host = await startConformanceHost();
   const unlisted: string[] = [];
@@ -69,7 +96,7 @@ async function replayAll(
         if (known) seen.add(known.id);
         else unlisted.push(`${source}: ${d.path}: ${d.what}`);
       }
-    });
+    }, host);
   } finally {
     await host.close();
   }
@@ -84,13 +111,16 @@ void test("the emulator answers the recorded standalone requests (config Get, sh
     return;
   }
   const dir = corpusDir();
-  await replayAll(t, async (check) => {
+  await replayAll(t, async (check, host) => {
     let n = 0;
     for (const ref of STANDALONE) {
       const [file = "", index = ""] = ref.split("#");
       const ex = readPypsrpSession(dir, file)[Number(index)];
       assert.ok(ex, `recording ${ref} missing`);
+      const isEnumerate = ex.request.includes("enumeration/Enumerate<");
+      const close = isEnumerate ? await openShellsAsRecorded(host, dir, ex.response) : undefined;
       await check(ex.source, ex.request, ex.response, new Map());
+      await close?.();
       n++;
     }
     return n;

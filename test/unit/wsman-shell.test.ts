@@ -54,6 +54,10 @@ void describe("client request bodies -> server parsers", () => {
     );
     assert.deepEqual(parseShellCreate(env), {
       env: nullProto({ A: "1", PATH_X: "c:\\a & b" }),
+      envInOrder: [
+        ["A", "1"],
+        ["PATH_X", "c:\\a & b"],
+      ],
       cwd: "C:\\Temp",
       idleTimeout: "PT300S",
       codePage: 65001,

@@ -25,6 +25,8 @@ export const WSMAN = {
   resourceNotFound: 2150858752, // 0x80338000
   actionNotSupported: 2150858754, // 0x80338002 [unconfirmed pairing with a:ActionNotSupported]
   invalidHeader: 2150858767, // 0x8033800F a:InvalidMessageInformationHeader (e.g. an OperationTimeout of PT-1S)
+  fileNotFound: 2147942402, // 0x80070002 HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND), the cmd plugin's CreateProcess failed
+  invalidParameter: 87, // ERROR_INVALID_PARAMETER as the cmd plugin reports it (a Win32 code, not an HRESULT)
 } as const;
 
 export interface FaultSpec {
@@ -36,8 +38,13 @@ export interface FaultSpec {
   message?: string;
   /** w:FaultDetail URI (DSP0226 faultDetail/...), written first in s:Detail. */
   faultDetail?: string;
+  /** The plugin that raised it (f:ProviderFault inside f:Message). */
+  providerFault?: { provider: string; path: string };
   wsmanCode: number;
 }
+
+/** The WinRS cmd shell plugin as Windows names it in f:ProviderFault. */
+export const CMD_PLUGIN = { provider: "Shell cmd plugin", path: "%systemroot%\\system32\\winrscmd.dll" } as const;
 
 /**
  * A 500 with a SOAP fault answering `env` (undefined when the request did not parse). The WSManFault's Machine is

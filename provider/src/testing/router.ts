@@ -6,11 +6,12 @@ import { buildResponse } from "../wsman/envelope.js";
 import { NS, RESOURCE_URI } from "../wsman/namespaces.js";
 import { child, parseDurationMs, parseEnvelope, type Envelope } from "../wsman/parse.js";
 import type { HandlerContext } from "./handlers/context.js";
+import { enumerateAction } from "./handlers/enumerate.js";
 import { identifyReply } from "./handlers/identify.js";
 import { shellAction } from "./handlers/shell.js";
 import { transferAction } from "./handlers/transfer.js";
-import { faultReply, WSMAN, type Reply } from "./reply.js";
-import { CommandNotFoundError, ShellNotFoundError } from "./shellService.js";
+import { CMD_PLUGIN, faultReply, WSMAN, type Reply } from "./reply.js";
+import { CommandNotFoundError, NoCommandError, ProgramNotFoundError, ShellNotFoundError } from "./shellService.js";
 
 /** The reply to one SOAP request of `owner` (the authenticated user). */
 export async function routeSoap(ctx: HandlerContext, owner: string, xml: string, signal: AbortSignal): Promise<Reply> {
@@ -47,7 +48,9 @@ export async function routeSoap(ctx: HandlerContext, owner: string, xml: string,
   try {
     const resource = env.resourceUri ?? "";
     const isShell = resource.toLowerCase() === RESOURCE_URI.cmd.toLowerCase();
-    const reply = isShell ? await shellAction(ctx, env, owner, ok, signal) : transferAction(ctx, env, resource, ok);
+    const reply =
+      enumerateAction(ctx, env, owner, ok) ??
+      (isShell ? await shellAction(ctx, env, owner, ok, signal) : transferAction(ctx, env, resource, ok));
     if (reply !== undefined) return reply;
     return faultReply(machine, env, {
       code: "s:Sender",
@@ -80,6 +83,26 @@ export async function routeSoap(ctx: HandlerContext, owner: string, xml: string,
           "identifier. ",
         wsmanCode: WSMAN.shellNotFound,
       }, "command not found");
+    }
+    if (e instanceof ProgramNotFoundError) {
+      // The cmd plugin's CreateProcess failed: Win32 text of ERROR_FILE_NOT_FOUND, no w:FaultDetail.
+      return faultReply(machine, env, {
+        code: "s:Receiver",
+        subcode: "w:InternalError",
+        reason: "The system cannot find the file specified. ",
+        providerFault: CMD_PLUGIN,
+        wsmanCode: WSMAN.fileNotFound,
+      }, "program not found");
+    }
+    if (e instanceof NoCommandError) {
+      return faultReply(machine, env, {
+        code: "s:Sender",
+        subcode: "w:InvalidParameter",
+        reason: "The parameter is incorrect. ",
+        faultDetail: "http://schemas.dmtf.org/wbem/wsman/1/wsman/faultDetail/InvalidValue",
+        providerFault: CMD_PLUGIN,
+        wsmanCode: WSMAN.invalidParameter,
+      }, "no command in the shell");
     }
     return faultReply(machine, env, {
       code: "s:Sender",

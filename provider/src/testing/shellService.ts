@@ -19,7 +19,13 @@ import { randomUUID } from "node:crypto";
 export interface CommandHost {
   startCommand(
     commandLine: string,
-    opts: { env: Record<string, string>; cwd?: string; codePage: number },
+    opts: {
+      env: Record<string, string>;
+      cwd?: string;
+      codePage: number;
+      /** WINRS_SKIP_CMD_SHELL: the program is started directly (throws ProgramNotFoundError when it has no file). */
+      skipCmdShell?: { program: string };
+    },
   ): {
     readonly readsStdin: boolean;
     run(
@@ -44,6 +50,23 @@ export class CommandNotFoundError extends Error {
   }
 }
 
+/** WINRS_SKIP_CMD_SHELL with a program that has no file: Windows faults at Command (ERROR_FILE_NOT_FOUND). */
+export class ProgramNotFoundError extends Error {
+  constructor(readonly program: string) {
+    super(`program ${program} not found`);
+  }
+}
+
+/**
+ * A stream addressed to the shell (no CommandId) of a shell with no command: Windows' cmd plugin answers
+ * ERROR_INVALID_PARAMETER (pypsrp records it as the Receive of a process it could not poll).
+ */
+export class NoCommandError extends Error {
+  constructor(readonly shellId: string) {
+    super(`shell ${shellId} has no command`);
+  }
+}
+
 export interface ShellCreateOptions {
   owner: string;
   env: Record<string, string>;
@@ -59,6 +82,14 @@ export interface ReceiveChunk {
   streams: { name: string; data: Buffer; end: boolean }[];
   done: boolean;
   exitCode?: number;
+}
+
+export interface ShellSummary {
+  id: string;
+  options: ShellCreateOptions;
+  createdAt: number;
+  lastActivity: number;
+  runningCommands: number;
 }
 
 type CommandState = "pending" | "running" | "done";
@@ -111,6 +142,9 @@ class Command {
 
 class Shell {
   readonly commands = new Map<string, Command>();
+  readonly createdAt = Date.now();
+  /** Last request that addressed the shell (rsp:ShellInactivity of an Enumerate). */
+  lastActivity = Date.now();
   constructor(
     readonly id: string,
     readonly opts: ShellCreateOptions,
@@ -165,17 +199,19 @@ export class ShellService {
   }
 
   /** Start a command; returns its CommandId (the client's when it chose one, MS-WSMV 2.2.4.7). */
-  command(owner: string, shellId: string, spec: { command: string; args: string[]; commandId?: string }): string {
+  command(owner: string, shellId: string, spec: { command: string; args: string[]; commandId?: string; skipCmdShell?: boolean }): string {
     const shell = this.shell(owner, shellId);
     const id = spec.commandId ?? this.newId();
     const commandLine = [spec.command, ...spec.args].join(" ");
     const cmd = new Command(id, commandLine);
-    shell.commands.set(id, cmd);
+    // Started before it is listed: a program that cannot start leaves no command behind (Windows faults at Command).
     const running = this.opts.host.startCommand(commandLine, {
       env: shell.opts.env,
       cwd: shell.opts.cwd,
       codePage: shell.opts.codePage,
+      ...(spec.skipCmdShell === true ? { skipCmdShell: { program: spec.command } } : {}),
     });
+    shell.commands.set(id, cmd);
     const start = (): void => {
       cmd.state = "running";
       cmd.notify();
@@ -301,9 +337,23 @@ export class ShellService {
     return { commandId: cmd.id, streams, done: false };
   }
 
+  /** The shells `owner` has, oldest first, as an Enumerate of the shell resource lists them. */
+  list(owner: string): ShellSummary[] {
+    return [...this.shells.values()]
+      .filter((s) => sameUser(s.opts.owner, owner))
+      .map((s) => ({
+        id: s.id,
+        options: s.opts,
+        createdAt: s.createdAt,
+        lastActivity: s.lastActivity,
+        runningCommands: [...s.commands.values()].filter((c) => c.state !== "done").length,
+      }));
+  }
+
   private shell(owner: string, shellId: string): Shell {
     const shell = this.shells.get(shellId);
     if (!shell || !sameUser(shell.opts.owner, owner)) throw new ShellNotFoundError(shellId);
+    shell.lastActivity = Date.now();
     return shell;
   }
 
@@ -311,7 +361,7 @@ export class ShellService {
     if (commandId === undefined) {
       // No CommandId: the shell's only (or latest) command, as a shell-level stream addresses it.
       const last = [...shell.commands.values()].pop();
-      if (!last) throw new CommandNotFoundError("");
+      if (!last) throw new NoCommandError(shell.id);
       return last;
     }
     for (const [id, c] of shell.commands) if (id.toLowerCase() === commandId.toLowerCase()) return c;

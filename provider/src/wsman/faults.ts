@@ -191,6 +191,11 @@ export interface FaultSpec {
   message?: string;
   /** w:FaultDetail URI, e.g. http://schemas.dmtf.org/wbem/wsman/1/wsman/faultDetail/InvalidValue. */
   faultDetail?: string;
+  /**
+   * The plugin that raised the fault: f:Message then holds only an f:ProviderFault naming it, with the message as
+   * its text (as Windows answers the cmd shell plugin's errors, e.g. provider "Shell cmd plugin").
+   */
+  providerFault?: { provider: string; path: string };
   messageId?: string;
 }
 
@@ -207,13 +212,20 @@ export function buildFault(spec: FaultSpec): string {
   const detail =
     (spec.faultDetail !== undefined ? `<w:FaultDetail>${xmlEscape(spec.faultDetail)}</w:FaultDetail>` : "") +
     `<f:WSManFault xmlns:f="${NS.f}" Code="${spec.wsmanCode}" Machine="${xmlEscape(spec.machine)}">` +
-    `<f:Message>${xmlEscape(spec.message ?? spec.reason)}</f:Message></f:WSManFault>`;
+    `<f:Message>${faultMessage(spec)}</f:Message></f:WSManFault>`;
   return (
     `<s:Envelope xml:lang="en-US" ${ns}><s:Header>${header}</s:Header><s:Body><s:Fault>` +
     `<s:Code><s:Value>${spec.code}</s:Value><s:Subcode><s:Value>${xmlEscape(spec.subcode)}</s:Value></s:Subcode></s:Code>` +
     `<s:Reason><s:Text xml:lang="en-US">${xmlEscape(spec.reason)}</s:Text></s:Reason>` +
     `<s:Detail>${detail}</s:Detail></s:Fault></s:Body></s:Envelope>`
   );
+}
+
+function faultMessage(spec: FaultSpec): string {
+  const text = xmlEscape(spec.message ?? spec.reason);
+  const p = spec.providerFault;
+  if (p === undefined) return text;
+  return `<f:ProviderFault provider="${xmlEscape(p.provider)}" path="${xmlEscape(p.path)}">${text}</f:ProviderFault>`;
 }
 
 /** Reasons Windows gives for the faults the emulator raises (en-US, trailing space as Windows writes them). */

@@ -198,6 +198,8 @@ export function parseReceiveResponse(env: Envelope): ReceiveResult {
 
 export interface ShellCreateRequest {
   env: Record<string, string>;
+  /** The same variables in the request's order (`env` puts integer-like names first, as JavaScript objects do). */
+  envInOrder: [string, string][];
   cwd?: string;
   codePage?: number;
   noProfile?: boolean;
@@ -214,14 +216,19 @@ function words(s: string): string[] {
 export function parseShellCreate(env: Envelope): ShellCreateRequest {
   const shell = requireBodyElement(env, "Shell");
   const vars: Record<string, string> = Object.create(null) as Record<string, string>;
+  const envInOrder: [string, string][] = [];
   for (const v of childrenOf(child(shell, NS.rsp, "Environment"), NS.rsp, "Variable")) {
     const name = attr(v, "Name");
-    if (name !== undefined) vars[name] = v.text;
+    if (name !== undefined) {
+      vars[name] = v.text;
+      envInOrder.push([name, v.text]);
+    }
   }
   const input = child(shell, NS.rsp, "InputStreams");
   const output = child(shell, NS.rsp, "OutputStreams");
   const r: ShellCreateRequest = {
     env: vars,
+    envInOrder,
     inputStreams: input ? words(input.text) : ["stdin"],
     outputStreams: output ? words(output.text) : ["stdout", "stderr"],
   };
@@ -302,6 +309,8 @@ export function createResponseBody(opts: {
   profile: "1.1" | "2.0+";
   owner?: string;
   clientIp?: string;
+  /** The request's rsp:Environment, echoed back by Windows after rsp:ClientIP. */
+  environment?: [string, string][];
 }): string {
   const shellId = newShellId(opts.profile, opts.shellId);
   const address = opts.profile === "1.1" ? ANONYMOUS : opts.address;
@@ -317,12 +326,23 @@ export function createResponseBody(opts: {
       `<rsp:ResourceUri>${xmlEscape(opts.resourceUri)}</rsp:ResourceUri>` +
       `<rsp:Owner>${xmlEscape(opts.owner)}</rsp:Owner>` +
       (opts.clientIp !== undefined ? `<rsp:ClientIP>${xmlEscape(opts.clientIp)}</rsp:ClientIP>` : "") +
+      echoedEnvironment(opts.environment) +
       `<rsp:IdleTimeOut>PT7200.000S</rsp:IdleTimeOut><rsp:InputStreams>stdin</rsp:InputStreams>` +
       `<rsp:OutputStreams>stdout stderr</rsp:OutputStreams>` +
       `<rsp:ShellRunTime>P0DT0H0M0S</rsp:ShellRunTime><rsp:ShellInactivity>P0DT0H0M0S</rsp:ShellInactivity>` +
       `</rsp:Shell>`;
   }
   return x;
+}
+
+/**
+ * The rsp:Environment of a CreateResponse: the variables as sent, but Windows leaves each backslash out of the echoed
+ * Name (the variable the command sees keeps it), as a recorded Windows Server 2016 answer shows.
+ */
+function echoedEnvironment(entries: [string, string][] = []): string {
+  if (entries.length === 0) return "";
+  const items = entries.map(([k, v]) => `<rsp:Variable Name="${xmlEscape(k.split("\\").join(""))}">${xmlEscape(v)}</rsp:Variable>`);
+  return `<rsp:Environment>${items.join("")}</rsp:Environment>`;
 }
 
 export function commandResponseBody(commandId: string): string {

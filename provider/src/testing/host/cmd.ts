@@ -35,6 +35,8 @@ export interface ProgramSpec {
   readsStdin?: (args: string[]) => boolean;
   /** Present on this Windows version (default: yes). */
   available?: (p: HostProfile) => boolean;
+  /** Its file under %windir% (default System32\\<name>.exe); only external programs have one. */
+  file?: string;
 }
 
 const PROGRAMS: Record<string, ProgramSpec> = {
@@ -420,6 +422,24 @@ function splitCommandWord(text: string): CommandWord | undefined {
   const m = /^[^\s]+/.exec(t);
   name = m ? m[0] : t;
   return { name, rest: t.slice(name.length) };
+}
+
+/**
+ * The program whose file is at `path`, as CreateProcess finds it when given the application name (WINRS_SKIP_CMD_SHELL
+ * starts the program without cmd.exe): a partial path is completed with the current directory, and neither PATH nor
+ * a default extension is tried. cmd.exe itself is System32\\cmd.exe.
+ */
+export function programFileExists(path: string, cwd: string, windir: string, profile: HostProfile): boolean {
+  const p = path.trim().split("/").join("\\");
+  const full = /^[a-z]:\\/i.test(p) ? p : p.startsWith("\\") ? cwd.slice(0, 2) + p : `${cwd.replace(/\\+$/, "")}\\${p}`;
+  const wanted = full.toLowerCase();
+  if (wanted === `${windir}\\System32\\cmd.exe`.toLowerCase()) return true;
+  return Object.entries(PROGRAMS).some(
+    ([name, spec]) =>
+      spec.internal !== true &&
+      (spec.available === undefined || spec.available(profile)) &&
+      `${windir}\\${spec.file ?? `System32\\${name}.exe`}`.toLowerCase() === wanted,
+  );
 }
 
 /** The program a command name resolves to on this host, or undefined ("is not recognized"). */

@@ -10,7 +10,8 @@ import {
   type WinHttpProxyState,
 } from "../../hosts/winhttpSettings.js";
 import { WinRMConfigStore } from "./configStore.js";
-import { parseCommandLine, readsStdin, runParsed } from "./cmd.js";
+import { parseCommandLine, programFileExists, readsStdin, runParsed } from "./cmd.js";
+import { ProgramNotFoundError } from "../shellService.js";
 import { strings, type Locale, type LocaleStrings } from "./locales.js";
 import { codePageSupported, encodeCodePage, Env, type ProcState, type Sink } from "./process.js";
 import { getProfile, type HostProfile, type ProfileName } from "./profiles.js";
@@ -226,7 +227,10 @@ export class EmulatedHost {
    * now (cmd expands a whole line before running any of it); `run` executes it. Output is encoded in the effective
    * code page as it is written (a `chcp` inside the line changes the encoding of what follows), with CRLF line ends.
    */
-  startCommand(commandLine: string, opts: { env: Record<string, string>; cwd?: string; codePage: number }): RunningCommand {
+  startCommand(
+    commandLine: string,
+    opts: { env: Record<string, string>; cwd?: string; codePage: number; skipCmdShell?: { program: string } },
+  ): RunningCommand {
     const env = new Env(this.defaultEnv(opts.env.USERNAME ?? this.userName));
     for (const [k, v] of Object.entries(opts.env)) env.set(k, v);
     const proc: ProcState = {
@@ -238,6 +242,12 @@ export class EmulatedHost {
       errorLevel: 0,
       exited: false,
     };
+    if (opts.skipCmdShell !== undefined) {
+      // No cmd.exe: the program must be a file (MS-WSMV 2.2.4.7 WINRS_SKIP_CMD_SHELL). Once found it runs through the
+      // same interpreter as a cmd line (the emulated programs are cmd's), which is what a user's tests observe.
+      const windir = env.get("windir") ?? "C:\\Windows";
+      if (!programFileExists(opts.skipCmdShell.program, proc.cwd, windir, this.profile)) throw new ProgramNotFoundError(opts.skipCmdShell.program);
+    }
     const parsed = parseCommandLine(commandLine, proc);
     return {
       readsStdin: readsStdin(parsed, this.profile),

@@ -268,7 +268,12 @@ function powershellProgram(proc: ProcState, io: ProgramIO, args: string[]): numb
 }
 
 export const POWERSHELL_PROGRAMS: Record<string, ProgramSpec> = {
-  powershell: { run: powershellProgram, available: (p) => p.hasPowerShell, readsStdin: powershellReadsStdin },
+  powershell: {
+    run: powershellProgram,
+    available: (p) => p.hasPowerShell,
+    readsStdin: powershellReadsStdin,
+    file: "System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+  },
 };
 
 /**

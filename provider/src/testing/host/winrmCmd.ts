@@ -114,5 +114,5 @@ function winrmProgram(proc: ProcState, io: ProgramIO, args: string[], raw: strin
 }
 
 export const WINRM_PROGRAMS: Record<string, ProgramSpec> = {
-  winrm: { run: winrmProgram },
+  winrm: { run: winrmProgram, file: "System32\\winrm.cmd" },
 };
