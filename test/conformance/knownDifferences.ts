@@ -95,11 +95,4 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
       "(2150858767) as Windows does; the emulator's answer to this Get is not even a SOAP envelope",
     matches: (s) => inSession("test_psrp_is_alive_other_wsman_error.yml", 3)(s),
   },
-  {
-    id: "root-namespace-declarations",
-    reason:
-      `${EMULATOR_FIX_IN_PROGRESS}: Windows declares on s:Envelope the namespaces each response uses (e.g. s a w p ` +
-      "for a DeleteResponse, s a x w rsp p for a CreateResponse); the emulator always declares the same set",
-    matches: (s, d) => d.path === "Envelope/xmlns",
-  },
 ];

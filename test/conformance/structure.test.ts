@@ -22,6 +22,8 @@ void test("the same structure with other ids and stream data: no difference; oth
 void test("action, element order, attributes, attribute values and fault texts are differences", () => {
   const base = env(`<rsp:R><rsp:A Name="x"/><rsp:B/><rsp:Message>m1</rsp:Message></rsp:R>`);
   assert.deepEqual(compareResponses(base, base.replace("urn:act", "urn:other")).map((d) => d.path), ["Header/Action"]);
+  const otherKind = env(`<rsp:R><rsp:A Name="x"/><rsp:B/><rsp:Message>m1</rsp:Message></rsp:R>`, "urn:other", "rsp").replace(` xmlns:a="${A}"`, ` xmlns:a="${A}" xmlns:n="urn:n"`);
+  assert.deepEqual(compareResponses(base, otherKind).map((d) => d.path), ["Header/Action"], "declarations of another kind of answer are not compared");
   assert.match(compareResponses(base, env(`<rsp:R><rsp:B/><rsp:A Name="x"/><rsp:Message>m1</rsp:Message></rsp:R>`))[0]!.what, /element .*A vs .*B/);
   assert.match(compareResponses(base, env(`<rsp:R><rsp:A Name="x" End="true"/><rsp:B/><rsp:Message>m1</rsp:Message></rsp:R>`))[0]!.what, /attributes/);
   assert.match(compareResponses(base, env(`<rsp:R><rsp:A Name="y"/><rsp:B/><rsp:Message>m1</rsp:Message></rsp:R>`))[0]!.what, /@Name "x" vs "y"/);
