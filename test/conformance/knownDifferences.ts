@@ -77,11 +77,6 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
       (d.path === "Header/Action" || d.path === "Body/Fault[0]"),
   },
   {
-    id: "config-xml-lang",
-    reason: `${EMULATOR_FIX_IN_PROGRESS}: the emulator writes xml:lang on cfg:Config, Windows does not`,
-    matches: (s, d) => d.path === "Body/Config[0]" && d.what.includes("XML/1998/namespace}lang"),
-  },
-  {
     id: "enumerate-shells",
     reason: `${EMULATOR_FIX_IN_PROGRESS}: Enumerate on the shell resource is refused with a fault; Windows lists its shells`,
     matches: (s, d) =>
