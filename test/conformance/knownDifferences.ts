@@ -51,11 +51,6 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
     matches: (s) => inSession("test_winrs_environment.yml")(s),
   },
   {
-    id: "create-response-working-directory",
-    reason: `${REPORTED}: in the CreateResponse rsp:Shell, Windows writes rsp:WorkingDirectory before rsp:IdleTimeOut; the emulator after it`,
-    matches: (s, d) => inSession("test_winrs_extra_opts.yml", 0)(s) && d.path.startsWith("Body/Shell[1]/"),
-  },
-  {
     id: "end-of-stream-markers",
     reason:
       `${REPORTED}: at command end Windows closes each output stream with its own empty rsp:Stream End="true" ` +

@@ -51,6 +51,8 @@ export async function shellAction(
           profile: stack === "1.1" ? "1.1" : "2.0+",
           owner: stack === "3.0" ? owner : undefined,
           clientIp: stack === "3.0" ? "127.0.0.1" : undefined,
+          workingDirectory: c.cwd,
+          idleTimeoutMs: c.idleTimeout === undefined ? undefined : parseDurationMs(c.idleTimeout),
         }),
       );
     }
