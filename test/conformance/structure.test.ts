@@ -31,3 +31,16 @@ void test("action, element order, attributes, attribute values and fault texts a
   assert.match(compareResponses(base, env(`<rsp:R><rsp:A Name="x"/><rsp:B/></rsp:R>`))[0]!.what, /missing Message/);
   assert.match(compareResponses(base, env(`<rsp:R><rsp:A Name="x"/><rsp:B/><rsp:Message>m1</rsp:Message><rsp:C/></rsp:R>`))[0]!.what, /extra C/);
 });
+
+void test("in a ReceiveResponse, one stream's data split into more Streams is no difference; End markers and their order are", () => {
+  const stream = (name: string, data: string, end = false): string =>
+    `<rsp:Stream Name="${name}" CommandId="C"${end ? ' End="true"' : ""}>${data}</rsp:Stream>`;
+  const state = `<rsp:CommandState CommandId="C" State="Done"><rsp:ExitCode>0</rsp:ExitCode></rsp:CommandState>`;
+  const windows = env(`<rsp:ReceiveResponse>${stream("stdout", "aGk=")}${stream("stdout", "Cg==")}${stream("stdout", "", true)}${stream("stderr", "", true)}${state}</rsp:ReceiveResponse>`);
+  const oneData = env(`<rsp:ReceiveResponse>${stream("stdout", "aGkK")}${stream("stdout", "", true)}${stream("stderr", "", true)}${state}</rsp:ReceiveResponse>`);
+  assert.deepEqual(compareResponses(windows, oneData), []);
+  const endOnData = env(`<rsp:ReceiveResponse>${stream("stdout", "aGkK", true)}${stream("stderr", "", true)}${state}</rsp:ReceiveResponse>`);
+  assert.ok(compareResponses(windows, endOnData).length > 0, "End set on the data Stream is a difference");
+  const stderrFirst = env(`<rsp:ReceiveResponse>${stream("stdout", "aGkK")}${stream("stderr", "", true)}${stream("stdout", "", true)}${state}</rsp:ReceiveResponse>`);
+  assert.ok(compareResponses(windows, stderrFirst).length > 0, "End markers in another order are a difference");
+});
