@@ -75,6 +75,8 @@ export interface WinRMEmulatorOptions {
   maxOperationTimeoutMs?: number;
   /** Most output bytes per Receive (before base64); default 64 KiB. */
   receiveChunkBytes?: number;
+  /** Write p:ActivityId in every SOAP response header, as some Windows hosts do (activityId.ts). */
+  activityIds?: boolean;
   /** Close the connection after the anonymous 401 (`Connection: close`), as the RFC 4559 4 capture shows. */
   closeAfterAnonymous401?: boolean;
   /**
@@ -245,6 +247,7 @@ export class WinRMEmulator {
       url: this.url,
       tls: this.tlsMaterial !== undefined,
       ...(this.opts.maxOperationTimeoutMs !== undefined ? { maxOperationTimeoutMs: this.opts.maxOperationTimeoutMs } : {}),
+      ...(this.opts.activityIds === true ? { activityIds: true } : {}),
     };
   }
 
