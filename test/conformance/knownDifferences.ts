@@ -12,7 +12,6 @@ export interface KnownDifference {
 }
 
 export const EMULATOR_FIX_IN_PROGRESS = "emulator fix in progress (issue 11)";
-const REPORTED = "reported for the emulator, not yet in issue 11's list";
 
 function inSession(file: string, index?: number): (source: string) => boolean {
   return (source) => (index === undefined ? source.startsWith(`pypsrp/${file}#`) : source === `pypsrp/${file}#${index}`);
@@ -20,35 +19,16 @@ function inSession(file: string, index?: number): (source: string) => boolean {
 
 export const KNOWN_DIFFERENCES: KnownDifference[] = [
   {
-    id: "create-response-working-directory",
-    reason: `${REPORTED}: in the CreateResponse rsp:Shell, Windows writes rsp:WorkingDirectory before rsp:IdleTimeOut; the emulator after it`,
-    matches: (s, d) => inSession("test_winrs_extra_opts.yml", 0)(s) && d.path.startsWith("Body/Shell[1]/"),
-  },
-  {
-    id: "end-of-stream-markers",
-    reason:
-      `${REPORTED}: at command end Windows closes each output stream with its own empty rsp:Stream End="true" ` +
-      "(stdout data, stdout End, stderr End, CommandState); the emulator sets End on the last data Stream, so the " +
-      "Stream list and its order differ",
-    matches: (s, d) =>
-      d.path.startsWith("Body/ReceiveResponse[0]/") &&
-      ["test_winrs_environment.yml", "test_winrs_extra_opts.yml", "test_winrs_no_cmd_shell.yml", "test_winrs_noprofile.yml", "test_winrs_send.yml", "test_winrs_unicode.yml", "test_winrs_operation_timeout.yml"].some(
-        (f) => inSession(f)(s),
-      ),
-  },
-  {
     id: "long-running-command-timing",
     reason:
       "intentional: the recorded session runs an interactive powershell.exe that waits on stdin, so Windows answers " +
-      "the Receives with w:TimedOut; the emulated host has no interactive PowerShell and its command ends at once",
+      "the Receives with w:TimedOut; the emulated host has no interactive PowerShell and its command ends at once " +
+      "(so its first Receive already ends the streams with Done, and the last one has no data left)",
     matches: (s, d) =>
-      (inSession("test_winrs_operation_timeout.yml", 3)(s) || inSession("test_winrs_operation_timeout.yml", 4)(s)) &&
-      (d.path === "Header/Action" || d.path === "Body/Fault[0]"),
-  },
-  {
-    id: "config-xml-lang",
-    reason: `${EMULATOR_FIX_IN_PROGRESS}: the emulator writes xml:lang on cfg:Config, Windows does not`,
-    matches: (s, d) => d.path === "Body/Config[0]" && d.what.includes("XML/1998/namespace}lang"),
+      ((inSession("test_winrs_operation_timeout.yml", 3)(s) || inSession("test_winrs_operation_timeout.yml", 4)(s)) &&
+        (d.path === "Header/Action" || d.path === "Body/Fault[0]")) ||
+      ((inSession("test_winrs_operation_timeout.yml", 2)(s) || inSession("test_winrs_operation_timeout.yml", 5)(s)) &&
+        d.path.startsWith("Body/ReceiveResponse[0]/")),
   },
   {
     id: "invalid-operation-timeout",
@@ -56,12 +36,5 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
       `${EMULATOR_FIX_IN_PROGRESS}: an OperationTimeout of PT-1S is not refused with a:InvalidMessageInformationHeader ` +
       "(2150858767) as Windows does; the emulator's answer to this Get is not even a SOAP envelope",
     matches: (s) => inSession("test_psrp_is_alive_other_wsman_error.yml", 3)(s),
-  },
-  {
-    id: "root-namespace-declarations",
-    reason:
-      `${EMULATOR_FIX_IN_PROGRESS}: Windows declares on s:Envelope the namespaces each response uses (e.g. s a w p ` +
-      "for a DeleteResponse, s a x w rsp p for a CreateResponse); the emulator always declares the same set",
-    matches: (s, d) => d.path === "Envelope/xmlns",
   },
 ];

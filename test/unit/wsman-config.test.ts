@@ -55,6 +55,9 @@ void describe("config resources (MS-WSMV 4.2.1)", () => {
     assert.ok(root.children.every((c) => c.ns === RESOURCE_URI.configService));
     const auth = root.children.find((c) => c.local === "Auth");
     assert.ok(auth?.children.every((c) => c.ns === RESOURCE_URI.configService));
+    const bare = parseXml(renderConfigDocument("winrm/config/service", SERVICE, { xmlLang: false }));
+    assert.equal(attr(bare, "lang", NS.xml), undefined);
+    assert.equal(renderConfigDocument("winrm/config/service", SERVICE, {}), renderConfigDocument("winrm/config/service", SERVICE));
   });
 
   void test("round trip through a GetResponse envelope keeps values and order", () => {

@@ -109,6 +109,20 @@ void describe("buildResponse", () => {
     assert.equal(env.body.children.length, 0);
   });
 
+  void test("declares on the root the namespaces Windows declares for the action", () => {
+    const declared = (action: string, body?: string): string[] => {
+      const open = buildResponse({ action, relatesTo: MID, ...(body === undefined ? {} : { body }) }).split(">")[0]!;
+      return open.split(" ").filter((a) => a.startsWith("xmlns:")).map((a) => a.slice(6, a.indexOf("=")));
+    };
+    assert.deepEqual(declared(ACTION.deleteResponse), ["s", "a", "w", "p"]);
+    assert.deepEqual(declared(ACTION.receiveResponse), ["s", "a", "w", "rsp", "p"]);
+    assert.deepEqual(declared(ACTION.getResponse), ["s", "a", "x", "w", "p"]);
+    assert.deepEqual(declared(ACTION.commandResponse), ["s", "a", "x", "w", "rsp", "p"]);
+    // A body using a prefix the action's set lacks still gets it declared, so the document stays well-formed.
+    assert.deepEqual(declared(ACTION.deleteResponse, "<rsp:Shell/>"), ["s", "a", "w", "p", "rsp"]);
+    assert.deepEqual(declared(ACTION.enumerateResponse, `<n:EnumerateResponse><rsp:Shell xmlns:rsp="${NS.rsp}"/></n:EnumerateResponse>`), ["s", "a", "n", "w", "p"]);
+  });
+
   void test("is structurally the Windows 2.0 CreateResponse (WinRb open_shell_v2.xml)", () => {
     const windows = `<?xml version="1.0"?>
 <s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:x="http://schemas.xmlsoap.org/ws/2004/09/transfer" xmlns:w="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd" xmlns:rsp="http://schemas.microsoft.com/wbem/wsman/1/windows/shell" xmlns:p="http://schemas.microsoft.com/wbem/wsman/1/wsman.xsd" xml:lang="en-US">

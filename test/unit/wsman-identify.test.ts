@@ -44,6 +44,9 @@ void describe("Identify", () => {
       `<wsmid:SecurityProfiles><wsmid:SecurityProfileName>${SPNEGO}</wsmid:SecurityProfileName></wsmid:SecurityProfiles>` +
       `</wsmid:IdentifyResponse></s:Body></s:Envelope>`;
     assert.deepEqual(canonXml(xml), canonXml(windows));
+    assert.ok(xml.startsWith(`<s:Envelope xml:lang="en-US" xmlns:s="${NS.s}"><s:Header></s:Header><s:Body>`), xml);
+    const anonymous = buildIdentifyResponse({ protocolVersion: NS.w, productVendor: "Microsoft Corporation", productVersion: "OS: 0.0.0 SP: 0.0 Stack: 2.0", anonymous: true });
+    assert.ok(anonymous.startsWith(`<s:Envelope xmlns:s="${NS.s}"><s:Header/><s:Body>`), anonymous);
     assert.deepEqual(parseIdentifyResponse(xml), {
       protocolVersion: NS.w,
       productVendor: "Microsoft Corporation",

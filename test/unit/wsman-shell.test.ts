@@ -148,6 +148,17 @@ void describe("server response bodies -> client parsers", () => {
     assert.equal(textOf(child(child(env.body, NS.rsp, "Shell"), NS.rsp, "Owner")), "DOM\\user");
   });
 
+  void test("Create with rsp:Shell echoes WorkingDirectory before IdleTimeOut, the idle timeout as Windows writes it", () => {
+    const body = createResponseBody({
+      shellId: "ABC", address: "http://h:5985/wsman", resourceUri: RESOURCE_URI.cmd, profile: "2.0+",
+      owner: "vagrant", clientIp: "10.0.0.1", workingDirectory: "C:\\Windows", idleTimeoutMs: 60_000,
+    });
+    const shell = child(response(ACTION.createResponse, body).body, NS.rsp, "Shell");
+    assert.deepEqual(shell?.children.map((c) => c.local), ["ShellId", "ResourceUri", "Owner", "ClientIP", "WorkingDirectory", "IdleTimeOut", "InputStreams", "OutputStreams", "ShellRunTime", "ShellInactivity"]);
+    assert.equal(textOf(child(shell, NS.rsp, "WorkingDirectory")), "C:\\Windows");
+    assert.equal(textOf(child(shell, NS.rsp, "IdleTimeOut")), "PT60.000S");
+  });
+
   void test("WinRb's v1 capture (x: declared on the body element) parses", () => {
     const xml = `<s:Envelope xml:lang='en-US' xmlns:s='http://www.w3.org/2003/05/soap-envelope' xmlns:a='http://schemas.xmlsoap.org/ws/2004/08/addressing' xmlns:w='http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd'>
   <s:Header><a:Action>http://schemas.xmlsoap.org/ws/2004/09/transfer/CreateResponse</a:Action></s:Header>

@@ -72,6 +72,11 @@ export interface StartEmulatedHostOptions {
   config?: Record<string, Record<string, string>>;
   /** Other host state (initial WinHTTP/IE proxy settings). */
   hostState?: Pick<EmulatedHostOptions, "winHttp" | "ieProxy" | "userName">;
+  /**
+   * Write p:ActivityId in every response header (after a:MessageID), as some real hosts do (recorded from Server
+   * 2012 R2 and 2016 hosts; other 2008 R2, 2016 and 2019 hosts never send it). Default false.
+   */
+  activityIds?: boolean;
   /** Listen address; default 127.0.0.1 on a port the system picks. */
   listen?: { host?: string; port?: number };
   scenario?: EmulatedHostScenario;
@@ -117,6 +122,7 @@ export async function startEmulatedHost(opts: StartEmulatedHostOptions): Promise
     offerKerberosScheme: opts.auth?.offerKerberosScheme,
     maxOperationTimeoutMs: s.maxOperationTimeoutMs,
     receiveChunkBytes: s.receiveChunkBytes,
+    ...(opts.activityIds === true ? { activityIds: true } : {}),
     closeAfterAnonymous401: s.closeAfterAnonymous401,
     now: s.now,
     randomBytes: s.randomBytes,

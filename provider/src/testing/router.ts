@@ -5,6 +5,7 @@
 import { buildResponse } from "../wsman/envelope.js";
 import { NS, RESOURCE_URI } from "../wsman/namespaces.js";
 import { child, parseDurationMs, parseEnvelope, type Envelope } from "../wsman/parse.js";
+import { withActivityId } from "./activityId.js";
 import type { HandlerContext } from "./handlers/context.js";
 import { enumerateAction } from "./handlers/enumerate.js";
 import { identifyReply } from "./handlers/identify.js";
@@ -15,6 +16,11 @@ import { CommandNotFoundError, NoCommandError, ProgramNotFoundError, ShellNotFou
 
 /** The reply to one SOAP request of `owner` (the authenticated user). */
 export async function routeSoap(ctx: HandlerContext, owner: string, xml: string, signal: AbortSignal): Promise<Reply> {
+  const reply = await route(ctx, owner, xml, signal);
+  return ctx.activityIds === true ? withActivityId(reply) : reply;
+}
+
+async function route(ctx: HandlerContext, owner: string, xml: string, signal: AbortSignal): Promise<Reply> {
   const machine = ctx.host.computerName;
   let env: Envelope;
   try {

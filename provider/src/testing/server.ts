@@ -15,7 +15,7 @@
  *   SOAP body is refused with a bodiless 401 after authentication (the 401 loop of hashicorp/packer #6205), and Basic
  *   is refused outright (it can never be sealed).
  * - Identify (MS-WSMV 3.1.4.16), authenticated or with `WSMANIDENTIFY: unauthenticated`, the latter hiding the OS
- *   version as Windows does ("OS: 0.0.0 SP: 0.0").
+ *   versions as Windows does ("OS: 0.0.0 SP: 0.0 Stack: 2.0").
  * - The cmd shell lifecycle with Windows' faults (shellService.ts), WS-Transfer Get/Put of winrm/config resources.
  *
  * This file is the listener: HTTP(S), connections and their authentication (the acceptors live beside the initiators
@@ -75,6 +75,8 @@ export interface WinRMEmulatorOptions {
   maxOperationTimeoutMs?: number;
   /** Most output bytes per Receive (before base64); default 64 KiB. */
   receiveChunkBytes?: number;
+  /** Write p:ActivityId in every SOAP response header, as some Windows hosts do (activityId.ts). */
+  activityIds?: boolean;
   /** Close the connection after the anonymous 401 (`Connection: close`), as the RFC 4559 4 capture shows. */
   closeAfterAnonymous401?: boolean;
   /**
@@ -245,6 +247,7 @@ export class WinRMEmulator {
       url: this.url,
       tls: this.tlsMaterial !== undefined,
       ...(this.opts.maxOperationTimeoutMs !== undefined ? { maxOperationTimeoutMs: this.opts.maxOperationTimeoutMs } : {}),
+      ...(this.opts.activityIds === true ? { activityIds: true } : {}),
     };
   }
 

@@ -115,10 +115,14 @@ function renderTree(tree: ConfigTree): string {
   return x;
 }
 
-/** The document for a Put or a Get response (body XML), root in the resource's namespace with xml:lang. */
-export function renderConfigDocument(path: string, tree: ConfigTree): string {
+/**
+ * The document for a Put or a Get response (body XML), root in the resource's namespace, with xml:lang unless
+ * `opts.xmlLang` is false (Windows' GetResponse for winrm/config has none on cfg:Config; the client's Put keeps it).
+ */
+export function renderConfigDocument(path: string, tree: ConfigTree, opts: { xmlLang?: boolean } = {}): string {
   const p = normalizeConfigPath(path);
   if (!p) throw new ConfigurationError("path", `unsupported WinRM configuration path "${path}"`);
   const r = CONFIG_PATHS[p];
-  return `<cfg:${r.root} xmlns:cfg="${r.ns}" xml:lang="en-US">${renderTree(tree)}</cfg:${r.root}>`;
+  const lang = opts.xmlLang === false ? "" : ` xml:lang="en-US"`;
+  return `<cfg:${r.root} xmlns:cfg="${r.ns}"${lang}>${renderTree(tree)}</cfg:${r.root}>`;
 }

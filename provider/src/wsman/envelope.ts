@@ -8,7 +8,7 @@
  */
 
 import { randomUUID } from "node:crypto";
-import { ANONYMOUS, NS } from "./namespaces.js";
+import { ACTION, ANONYMOUS, NS } from "./namespaces.js";
 
 /** Escape text or attribute content (both quote kinds, so the result is safe in either). */
 export function xmlEscape(s: string): string {
@@ -43,9 +43,34 @@ export function formatDuration(seconds: number): string {
 const REQUEST_NS =
   `xmlns:s="${NS.s}" xmlns:a="${NS.a}" xmlns:w="${NS.w}" xmlns:p="${NS.p}" ` +
   `xmlns:rsp="${NS.rsp}" xmlns:x="${NS.x}" xmlns:n="${NS.n}"`;
-const RESPONSE_NS =
-  `xmlns:s="${NS.s}" xmlns:a="${NS.a}" xmlns:x="${NS.x}" xmlns:w="${NS.w}" ` +
-  `xmlns:rsp="${NS.rsp}" xmlns:p="${NS.p}"`;
+
+type RootPrefix = "s" | "a" | "x" | "n" | "w" | "rsp" | "p";
+/** What Windows declares on the root of a response whose action is not listed below. */
+const DEFAULT_RESPONSE_PREFIXES: readonly RootPrefix[] = ["s", "a", "x", "w", "rsp", "p"];
+/**
+ * The namespaces Windows declares on s:Envelope, in its order, per response action (as real Server 2008 R2 and later
+ * hosts answer; checked by test/conformance/replay-emulator.test.ts). The set follows the action, not the body: a
+ * DeleteResponse with an empty body still declares w and p, a GetResponse declares x; a body that needs another
+ * prefix (rsp:Shell items of an EnumerateResponse) declares it on its own element.
+ */
+const RESPONSE_PREFIXES: ReadonlyMap<string, readonly RootPrefix[]> = new Map([
+  [ACTION.getResponse, ["s", "a", "x", "w", "p"]],
+  [ACTION.deleteResponse, ["s", "a", "w", "p"]],
+  [ACTION.receiveResponse, ["s", "a", "w", "rsp", "p"]],
+  [ACTION.enumerateResponse, ["s", "a", "n", "w", "p"]],
+]);
+
+/**
+ * The root declarations of a response: Windows' set for the action, plus (never expected for the bodies the emulator
+ * writes) any of the default prefixes the body uses without declaring, so the document always stays well-formed.
+ */
+function responseNamespaces(action: string, body: string): string {
+  const prefixes = [...(RESPONSE_PREFIXES.get(action) ?? DEFAULT_RESPONSE_PREFIXES)];
+  for (const extra of DEFAULT_RESPONSE_PREFIXES) {
+    if (!prefixes.includes(extra) && body.includes(`<${extra}:`) && !body.includes(`xmlns:${extra}=`)) prefixes.push(extra);
+  }
+  return prefixes.map((prefix) => `xmlns:${prefix}="${NS[prefix]}"`).join(" ");
+}
 
 /**
  * The w:MaxEnvelopeSize header our requests carry (MS-WSMV): the largest response envelope, in octets, the service may
@@ -126,7 +151,7 @@ export interface ResponseSpec {
 export function buildResponse(spec: ResponseSpec): string {
   const messageId = spec.messageId ?? newMessageId();
   return (
-    `<s:Envelope xml:lang="en-US" ${RESPONSE_NS}><s:Header>` +
+    `<s:Envelope xml:lang="en-US" ${responseNamespaces(spec.action, spec.body ?? "")}><s:Header>` +
     `<a:Action>${xmlEscape(spec.action)}</a:Action>` +
     `<a:MessageID>${xmlEscape(messageId)}</a:MessageID>` +
     `<a:To>${ANONYMOUS}</a:To>` +

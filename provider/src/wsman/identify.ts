@@ -41,12 +41,18 @@ export function parseIdentifyResponse(xml: string): IdentifyResponse {
   };
 }
 
-/** The Identify response as Windows writes it (root xml:lang, empty header, wsmid declared on IdentifyResponse). */
+/**
+ * The Identify response as Windows writes it, wsmid declared on IdentifyResponse. Authenticated (Server 2012 R2):
+ * `<s:Envelope xml:lang="en-US" xmlns:s=...><s:Header></s:Header>`; anonymous (`WSMANIDENTIFY: unauthenticated`,
+ * MS-WSMV 3.1.4.16.1): no xml:lang and `<s:Header/>`.
+ */
 export function buildIdentifyResponse(r: {
   protocolVersion: string;
   productVendor: string;
   productVersion: string;
   securityProfiles?: string[];
+  /** The answer to an unauthenticated Identify. */
+  anonymous?: boolean;
 }): string {
   const profiles =
     r.securityProfiles && r.securityProfiles.length > 0
@@ -55,7 +61,9 @@ export function buildIdentifyResponse(r: {
           .join("")}</wsmid:SecurityProfiles>`
       : "";
   return (
-    `<s:Envelope xmlns:s="${NS.s}" xml:lang="en-US"><s:Header/><s:Body>` +
+    (r.anonymous === true
+      ? `<s:Envelope xmlns:s="${NS.s}"><s:Header/><s:Body>`
+      : `<s:Envelope xml:lang="en-US" xmlns:s="${NS.s}"><s:Header></s:Header><s:Body>`) +
     `<wsmid:IdentifyResponse xmlns:wsmid="${NS.wsmid}">` +
     `<wsmid:ProtocolVersion>${xmlEscape(r.protocolVersion)}</wsmid:ProtocolVersion>` +
     `<wsmid:ProductVendor>${xmlEscape(r.productVendor)}</wsmid:ProductVendor>` +

@@ -311,8 +311,13 @@ export function createResponseBody(opts: {
   clientIp?: string;
   /** The request's rsp:Environment, echoed back by Windows after rsp:ClientIP. */
   environment?: [string, string][];
+  /** The request's rsp:WorkingDirectory, echoed (after ClientIP, before IdleTimeOut, as Windows writes it). */
+  workingDirectory?: string;
+  /** The shell's idle timeout in ms, echoed as Windows writes it (PT60.000S); default PT7200.000S. */
+  idleTimeoutMs?: number;
 }): string {
   const shellId = newShellId(opts.profile, opts.shellId);
+  const idle = opts.idleTimeoutMs === undefined ? "PT7200.000S" : `PT${(opts.idleTimeoutMs / 1000).toFixed(3)}S`;
   const address = opts.profile === "1.1" ? ANONYMOUS : opts.address;
   let x =
     `<x:ResourceCreated xmlns:x="${NS.x}" xmlns:a="${NS.a}" xmlns:w="${NS.w}">` +
@@ -327,7 +332,8 @@ export function createResponseBody(opts: {
       `<rsp:Owner>${xmlEscape(opts.owner)}</rsp:Owner>` +
       (opts.clientIp !== undefined ? `<rsp:ClientIP>${xmlEscape(opts.clientIp)}</rsp:ClientIP>` : "") +
       echoedEnvironment(opts.environment) +
-      `<rsp:IdleTimeOut>PT7200.000S</rsp:IdleTimeOut><rsp:InputStreams>stdin</rsp:InputStreams>` +
+      (opts.workingDirectory !== undefined ? `<rsp:WorkingDirectory>${xmlEscape(opts.workingDirectory)}</rsp:WorkingDirectory>` : "") +
+      `<rsp:IdleTimeOut>${idle}</rsp:IdleTimeOut><rsp:InputStreams>stdin</rsp:InputStreams>` +
       `<rsp:OutputStreams>stdout stderr</rsp:OutputStreams>` +
       `<rsp:ShellRunTime>P0DT0H0M0S</rsp:ShellRunTime><rsp:ShellInactivity>P0DT0H0M0S</rsp:ShellInactivity>` +
       `</rsp:Shell>`;

@@ -22,4 +22,6 @@ export interface HandlerContext {
   readonly tls: boolean;
   /** Test cap on any OperationTimeout (scenario.maxOperationTimeoutMs). */
   readonly maxOperationTimeoutMs?: number;
+  /** Write p:ActivityId in every response header, as some Windows hosts do (activityId.ts). */
+  readonly activityIds?: boolean;
 }

@@ -5,14 +5,13 @@ import type { HandlerContext } from "./context.js";
 
 const IDENTIFY_PROTOCOL_VERSION = "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd";
 const SECPROFILE = "http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile";
+const ANONYMOUS_PRODUCT_VERSION = "OS: 0.0.0 SP: 0.0 Stack: 2.0";
 
 /** `isIdentify`: the body is a wsmid:Identify request (else the WSMANIDENTIFY header came with something else). */
 export function identifyReply(ctx: HandlerContext, isIdentify: boolean, authenticated: boolean): Reply {
-  let productVersion = ctx.host.profile.productVersion;
-  if (!authenticated) {
-    // Unauthenticated Identify hides the OS version: "OS: 0.0.0 SP: 0.0 Stack: 3.0".
-    productVersion = productVersion.replace(/OS:\s*\S+\s+SP:\s*\S+/, "OS: 0.0.0 SP: 0.0");
-  }
+  // An unauthenticated Identify hides the versions: Windows answers "OS: 0.0.0 SP: 0.0 Stack: 2.0" whatever it runs
+  // (seen from a Server 2012 R2 host whose authenticated answer says Stack: 3.0).
+  const productVersion = authenticated ? ctx.host.profile.productVersion : ANONYMOUS_PRODUCT_VERSION;
   const scheme = ctx.tls ? "https" : "http";
   const auth = ctx.host.config.serviceAuth;
   const securityProfiles: string[] = [];
@@ -31,6 +30,7 @@ export function identifyReply(ctx: HandlerContext, isIdentify: boolean, authenti
       productVendor: "Microsoft Corporation",
       productVersion,
       securityProfiles: authenticated ? securityProfiles : undefined,
+      anonymous: !authenticated,
     }),
   };
 }

@@ -52,6 +52,8 @@ export async function shellAction(
           owner: stack === "3.0" ? owner : undefined,
           clientIp: stack === "3.0" ? "127.0.0.1" : undefined,
           environment: c.envInOrder,
+          workingDirectory: c.cwd,
+          idleTimeoutMs: c.idleTimeout === undefined ? undefined : parseDurationMs(c.idleTimeout),
         }),
       );
     }

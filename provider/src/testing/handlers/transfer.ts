@@ -21,7 +21,7 @@ export function transferAction(ctx: HandlerContext, env: Envelope, resource: str
       wsmanCode: WSMAN.resourceNotFound,
     });
   }
-  if (action === ACTION.get) return ok(ACTION.getResponse, renderConfigDocument(path, ctx.host.config.get(path)));
+  if (action === ACTION.get) return ok(ACTION.getResponse, configDocument(path, ctx.host.config.get(path)));
   const doc = parseConfigDocument(env.body);
   let updated: ConfigTree;
   try {
@@ -34,11 +34,19 @@ export function transferAction(ctx: HandlerContext, env: Envelope, resource: str
       wsmanCode: e instanceof WinRMConfigError ? e.wsmanCode : WSMAN.schemaValidation,
     });
   }
-  return ok(ACTION.putResponse, renderConfigDocument(path, updated));
+  return ok(ACTION.putResponse, configDocument(path, updated));
+}
+
+/**
+ * A configuration document as Windows answers it: the cfg:Config of winrm/config without xml:lang (as recorded from
+ * real hosts), the sub-resources' roots (cfg:Service, cfg:Auth, ...) with it.
+ */
+function configDocument(path: keyof typeof CONFIG_PATHS, tree: ConfigTree): string {
+  return renderConfigDocument(path, tree, { xmlLang: path !== "winrm/config" });
 }
 
 /** winrm/config path for a resource URI (case-insensitive, as Windows matches URIs), or undefined. */
-function configPathOf(resourceUri: string): string | undefined {
+function configPathOf(resourceUri: string): keyof typeof CONFIG_PATHS | undefined {
   const want = resourceUri.trim().replace(/\/+$/, "").toLowerCase();
   return (Object.keys(CONFIG_PATHS) as (keyof typeof CONFIG_PATHS)[]).find(
     (p) => CONFIG_PATHS[p].resourceUri.toLowerCase() === want,
