@@ -335,13 +335,15 @@ describe("Kerberos choices a client keeps across its connections", { skip: kdcMi
         ],
         "one extra request on the first connection, none on the second",
       );
-      assert.equal(handshake[0]?.connection, handshake[1]?.connection, "the restart stays on the same connection");
+      // http.sys answers a scheme it does not offer with a 401 and "Connection: close", so the SPNEGO restart comes on a
+      // new connection, where it is the whole handshake (one request), not thrown away and done again.
+      assert.notEqual(handshake[0]?.connection, handshake[1]?.connection, "the host closed after its 401");
       assert.notEqual(handshake[1]?.connection, handshake[2]?.connection);
       for (const r of handshake.slice(1)) assert.match(r.note ?? "", /Kerberos authenticated \(SPNEGO\)/, "Kerberos, not NTLM");
       // (After dropConnections the first message, sealed with the dead connection's context, gets a 401 on the new
       // one and is resent after the handshake: only the answered ones count here.)
       const messages = log.filter((r) => r.bodyBytes > 0 && r.status === 200);
-      assert.ok(messages.length >= 8);
+      assert.ok(messages.length >= 6, `two runs on a kept shell: at least 6 sealed messages, saw ${messages.length}`);
       for (const m of messages) {
         assert.equal(m.encrypted, true);
         assert.equal(m.user, user.principal);

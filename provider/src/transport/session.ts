@@ -502,6 +502,9 @@ export class WinRMSession {
           if (adapt(offeredSchemes(challenges))) {
             driver.replace(mech);
             header = await driver.start();
+            // The restart is a handshake of its own, from its first leg: http.sys closes the connection after a 401
+            // for a scheme it does not offer ("Connection: close"), so it may well begin on a new one.
+            connectionId = undefined;
             continue;
           }
         }
