@@ -30,11 +30,4 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
       ((inSession("test_winrs_operation_timeout.yml", 2)(s) || inSession("test_winrs_operation_timeout.yml", 5)(s)) &&
         d.path.startsWith("Body/ReceiveResponse[0]/")),
   },
-  {
-    id: "invalid-operation-timeout",
-    reason:
-      `${EMULATOR_FIX_IN_PROGRESS}: an OperationTimeout of PT-1S is not refused with a:InvalidMessageInformationHeader ` +
-      "(2150858767) as Windows does; the emulator's answer to this Get is not even a SOAP envelope",
-    matches: (s) => inSession("test_psrp_is_alive_other_wsman_error.yml", 3)(s),
-  },
 ];

@@ -2,7 +2,7 @@
  * The emulated host's faults against faults real Windows hosts sent, as recorded by pypsrp (the shared `fidelity`
  * directory beside the checkout, test/fuzz/seeds.ts fidelityDirectory; other projects' data, read at run time, never
  * copied here). Each test replays the recorded request's shape to the emulator and compares the fault with the
- * recorded one: code, subcode, s:Reason, w:FaultDetail, f:Message, WSManFault Code and Machine, detail order.
+ * recorded one: a:Action, code, subcode, s:Reason, w:FaultDetail, f:Message, WSManFault Code and Machine, detail order.
  */
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
@@ -47,12 +47,14 @@ function faultShape(xml: string): Record<string, string | undefined> {
   };
   const detail = between("<s:Detail", "</s:Detail>") ?? "";
   return {
+    action: between("<a:Action", "</a:Action>"),
+    code: between("<s:Code><s:Value", "</s:Value>"),
     subcode: between("<s:Subcode><s:Value", "</s:Value>"),
     reason: between("<s:Text", "</s:Text>"),
     faultDetail: between("<w:FaultDetail", "</w:FaultDetail>"),
     detailFirst: detail.startsWith("<w:FaultDetail") ? "FaultDetail" : detail.slice(0, 12),
     message: between("<f:Message", "</f:Message>"),
-    code: attr("Code"),
+    wsmanCode: attr("Code"),
     machine: attr("Machine"),
   };
 }

@@ -3,6 +3,7 @@
  * the listener seals the SOAP text when the request was sealed, adds http.sys' headers, and logs the note.
  */
 import { buildFault } from "../wsman/faults.js";
+import { ACTION } from "../wsman/namespaces.js";
 import type { Envelope } from "../wsman/parse.js";
 
 /** What one request resolved to, before it is written out. */
@@ -56,8 +57,22 @@ export function faultReply(computerName: string, env: Envelope | undefined, spec
     status: 500,
     action: env?.action,
     note: note ?? spec.subcode,
-    soap: buildFault({ ...spec, relatesTo: env?.messageId, machine: machineOf(env?.to) ?? computerName }),
+    soap: buildFault({
+      ...spec,
+      action: faultAction(spec.subcode),
+      relatesTo: env?.messageId,
+      machine: machineOf(env?.to) ?? computerName,
+    }),
   };
+}
+
+/**
+ * a:Action of a fault. A WS-Addressing fault (an a: subcode such as a:InvalidMessageInformationHeader, defined by
+ * WS-Addressing 2004/08 section 4) goes out with the WS-Addressing fault action, as Windows answers an invalid
+ * OperationTimeout; WS-Management's own faults (w: subcodes) with the WS-Management one (MS-WSMV 2.2.4.43).
+ */
+export function faultAction(subcode: string): string {
+  return subcode.startsWith("a:") ? ACTION.addressingFault : ACTION.fault;
 }
 
 /** Host part of a wsa:To URL, without brackets for IPv6; undefined when it is not a URL. */
