@@ -47,6 +47,7 @@ import type { Reply } from "./reply.js";
 import type { AuthState, RequestLogEntry } from "./requestLog.js";
 import { routeSoap } from "./router.js";
 import { ShellService } from "./shellService.js";
+import { httpSysHeaderOrder } from "./httpSysHeaders.js";
 import { generateTlsMaterial, type SignatureHash, type TlsMaterial } from "./tls.js";
 
 export type { RequestLogEntry } from "./requestLog.js";
@@ -294,8 +295,9 @@ export class WinRMEmulator {
       }
     }
     headers["Content-Length"] = String(payload.length);
-    // http.sys writes no reason phrase: "HTTP/1.1 401 " (RFC 9112).
-    res.writeHead(r.status, "", headers);
+    // http.sys writes no reason phrase: "HTTP/1.1 401 " (RFC 9112), and its header lines in its own order.
+    res.sendDate = false;
+    res.writeHead(r.status, "", httpSysHeaderOrder(headers, this.opts.now?.() ?? new Date()));
     res.end(payload);
     const entry: RequestLogEntry = {
       connection: conn.id,
