@@ -3,7 +3,8 @@
  * ("Server, WWW-Authenticate (one line per scheme), Date, Connection: close, Content-Length: 0") and a 400 that http.sys
  * answered itself ("Content-Type, Server, Date, Connection: close, Content-Length"). So: Content-Type, Server, the
  * service's own headers in the order it gave them (WWW-Authenticate, Allow), Date, Connection, Content-Length last.
- * [unconfirmed] a WinRM 200/500 with a body taken to follow the same rule (Content-Type first).
+ * [unconfirmed] a WinRM 200/500 with a body taken to follow the same rule (Content-Type first). A kept connection
+ * gets no Connection line (server.ts removes Node's "keep-alive" one).
  */
 
 const LEADING = ["content-type", "server"];

@@ -5,7 +5,8 @@
  *
  * What it reproduces, and why:
  * - http.sys framing: status lines without a reason phrase (`HTTP/1.1 401 `), `Server: Microsoft-HTTPAPI/2.0`,
- *   always a Content-Length, never chunked (RFC 9112).
+ *   always a Content-Length, never chunked (RFC 9112); header lines in http.sys' order (httpSysHeaders.ts), no
+ *   Connection line on an answer that keeps the connection.
  * - Authentication belongs to one TCP connection (MS-WSMV 2.2.9.1): each connection has its own NTLM acceptor and,
  *   once complete, its own sealing keys and sequence numbers. A new connection starts anonymous.
  * - The 401 lists one WWW-Authenticate per enabled Service/Auth scheme (RFC 4559 4; winrm/config/service/auth, provider/src/testing/host/configStore.ts).
@@ -297,6 +298,8 @@ export class WinRMEmulator {
     headers["Content-Length"] = String(payload.length);
     // http.sys writes no reason phrase: "HTTP/1.1 401 " (RFC 9112), and its header lines in its own order.
     res.sendDate = false;
+    // An answer that keeps the connection carries no Connection line (http.sys); Node would add "keep-alive".
+    if (!Object.keys(headers).some((h) => h.toLowerCase() === "connection")) res.removeHeader("Connection");
     res.writeHead(r.status, "", httpSysHeaderOrder(headers, this.opts.now?.() ?? new Date()));
     res.end(payload);
     const entry: RequestLogEntry = {
