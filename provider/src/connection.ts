@@ -334,6 +334,14 @@ export function parseConnection(input: unknown): Connection {
     throw new ConfigurationError("codePage", `is not a Windows code page; ${fixFor("codePage")}`);
   }
   checkClientCertificate(c.tls, c.auth.mechanism);
+  if (c.auth.mechanism === "credssp" && c.auth.delegate !== true) {
+    // CredSSP hands the password itself to the host (MS-CSSP 3.1.5 TSCredentials): never without the user saying so.
+    throw new ConfigurationError(
+      "auth.delegate",
+      'must be true with auth.mechanism "credssp": CredSSP delegates your password to the host, which can then act as you ' +
+        'on any other machine; set it to accept that (docs/credssp.md), or use "negotiate"',
+    );
+  }
   if (c.auth.password === undefined && c.auth.mechanism !== "kerberos" && c.auth.mechanism !== "negotiate" && c.auth.mechanism !== "certificate") {
     throw new ConfigurationError(
       "auth.password",

@@ -1,8 +1,10 @@
 /** Emulator + client fixture for the client integration tests. */
+import assert from "node:assert/strict";
 import { WinRMClient } from "../../provider/src/client.js";
 import type { ConnectionInput } from "../../provider/src/connection.js";
 import { WinRMEmulator } from "../../provider/src/testing/index.js";
 import type { ProfileName } from "../../provider/src/testing/index.js";
+import type { PathEvent } from "../../provider/src/transport/pathEvents.js";
 import { testHost, type TestHost, type TestLocale } from "./clientTestHost.js";
 
 export const USER = "WIN-TEST\\alice";
@@ -42,3 +44,16 @@ export async function startFixture(
   return { emu, host, client: new WinRMClient(connection), connection };
 }
 
+/** `echo <marker>` on a fresh client of `connection`: asserts the output and the exit code, returns the path events. */
+export async function echoThrough(connection: ConnectionInput, marker: string): Promise<PathEvent[]> {
+  const events: PathEvent[] = [];
+  const client = new WinRMClient(connection, { observer: (e) => events.push(e) });
+  try {
+    const r = await client.run(`echo ${marker}`);
+    assert.equal(r.stdout, `${marker}\r\n`);
+    assert.equal(r.exitCode, 0);
+  } finally {
+    await client.close();
+  }
+  return events;
+}

@@ -9,10 +9,8 @@ import assert from "node:assert/strict";
 import * as net from "node:net";
 import { once } from "node:events";
 import { WinRMClient } from "../../provider/src/client.js";
-import type { ConnectionInput } from "../../provider/src/connection.js";
 import { InsecureProxyPathError, ProxyAuthenticationError } from "../../provider/src/errors.js";
-import type { PathEvent } from "../../provider/src/transport/pathEvents.js";
-import { PASSWORD, startFixture, type Fixture } from "./clientFixture.js";
+import { echoThrough, PASSWORD, startFixture, type Fixture } from "./clientFixture.js";
 import { Microsocks, microsocksMissing } from "../peers/microsocks.js";
 import { SOAP_MARKERS, findLeaks, secretForms } from "../peers/recordingProxy.js";
 
@@ -43,18 +41,6 @@ async function recorder(toPort: number): Promise<{ port: number; bytes: () => Bu
   return { port: (server.address() as net.AddressInfo).port, bytes: () => Buffer.concat(chunks), close: () => server.close() };
 }
 
-async function run(connection: ConnectionInput): Promise<PathEvent[]> {
-  const events: PathEvent[] = [];
-  const client = new WinRMClient(connection, { observer: (e) => events.push(e) });
-  try {
-    const r = await client.run(`echo ${MARKER}`);
-    assert.equal(r.stdout, `${MARKER}\r\n`);
-    assert.equal(r.exitCode, 0);
-  } finally {
-    await client.close();
-  }
-  return events;
-}
 
 describe("WinRM through a real SOCKS5 server (microsocks)", { skip: microsocksMissing() }, () => {
   let http: Fixture;
@@ -76,11 +62,11 @@ describe("WinRM through a real SOCKS5 server (microsocks)", { skip: microsocksMi
   test("http:// endpoint, sealed NTLM, socks5://: runs, and the SOCKS leg carries no plaintext WinRM", async () => {
     const rec = await recorder(open.port);
     try {
-      const events = await run({
+      const events = await echoThrough({
         ...http.connection,
         auth: { mechanism: "ntlm", username: http.connection.auth.username, password: PASSWORD },
         proxy: { url: `socks5://127.0.0.1:${rec.port}` },
-      });
+      }, MARKER);
       assert.ok(events.some((e) => e.type === "proxy-connect" && e.ok));
       assert.ok(events.some((e) => e.type === "encryption" && e.sealed));
       const leaks = findLeaks(rec.bytes(), [...secretForms(PASSWORD), ...SOAP_MARKERS, { label: "output", bytes: Buffer.from(MARKER) }]);
@@ -94,10 +80,10 @@ describe("WinRM through a real SOCKS5 server (microsocks)", { skip: microsocksMi
   test("https:// endpoint, socks5h:// with username/password: runs; TLS to the host inside; nothing in clear", async () => {
     const rec = await recorder(authed.port);
     try {
-      const events = await run({
+      const events = await echoThrough({
         ...https.connection,
         proxy: { url: `socks5h://127.0.0.1:${rec.port}`, auth: "basic", username: SOCKS_USER, password: SOCKS_PASSWORD },
-      });
+      }, MARKER);
       assert.ok(events.some((e) => e.type === "tls"));
       const bytes = rec.bytes();
       const leaks = findLeaks(bytes, [...secretForms(PASSWORD), ...SOAP_MARKERS, { label: "output", bytes: Buffer.from(MARKER) }]);

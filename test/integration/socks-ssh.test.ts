@@ -6,26 +6,11 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { WinRMClient } from "../../provider/src/client.js";
-import type { ConnectionInput } from "../../provider/src/connection.js";
-import type { PathEvent } from "../../provider/src/transport/pathEvents.js";
-import { PASSWORD, startFixture, type Fixture } from "./clientFixture.js";
+import { echoThrough, PASSWORD, startFixture, type Fixture } from "./clientFixture.js";
 import { SshBastion, sshMissing } from "../peers/sshd.js";
 
 const MARKER = "through-ssh-d-91c0";
 
-async function run(connection: ConnectionInput): Promise<PathEvent[]> {
-  const events: PathEvent[] = [];
-  const client = new WinRMClient(connection, { observer: (e) => events.push(e) });
-  try {
-    const r = await client.run(`echo ${MARKER}`);
-    assert.equal(r.stdout, `${MARKER}\r\n`);
-    assert.equal(r.exitCode, 0);
-  } finally {
-    await client.close();
-  }
-  return events;
-}
 
 describe("WinRM through an SSH bastion (ssh -D)", { skip: sshMissing() }, () => {
   let http: Fixture;
@@ -43,16 +28,16 @@ describe("WinRM through an SSH bastion (ssh -D)", { skip: sshMissing() }, () => 
   });
 
   test("http:// endpoint, sealed NTLM, socks5://", async () => {
-    const events = await run({
+    const events = await echoThrough({
       ...http.connection,
       auth: { mechanism: "ntlm", username: http.connection.auth.username, password: PASSWORD },
       proxy: { url: `socks5://127.0.0.1:${bastion.socksPort}` },
-    });
+    }, MARKER);
     assert.ok(events.some((e) => e.type === "encryption" && e.sealed));
   });
 
   test("https:// endpoint, socks5h:// (the bastion resolves localhost)", async () => {
-    const events = await run({ ...https.connection, proxy: { url: `socks5h://127.0.0.1:${bastion.socksPort}` } });
+    const events = await echoThrough({ ...https.connection, proxy: { url: `socks5h://127.0.0.1:${bastion.socksPort}` } }, MARKER);
     assert.ok(events.some((e) => e.type === "tls"));
   });
 });

@@ -5,6 +5,8 @@ import { decodeOutput, encodeInput, honoursUtf8CodePage, parseChcp, streamDecode
 import { cleanPowerShellStderr, powershellCommandLine } from "../../provider/src/shell/powershell.js";
 import { createMechanism } from "../../provider/src/auth/index.js";
 import { ConfigurationError } from "../../provider/src/errors.js";
+import { parseConnection } from "../../provider/src/connection.js";
+import { checkPolicy } from "../../provider/src/transport/policy.js";
 
 describe("WWW-Authenticate parsing", () => {
   test("one header per scheme, as http.sys writes them", () => {
@@ -80,11 +82,12 @@ describe("createMechanism", () => {
     assert.equal(k.scheme, "Kerberos");
     assert.equal(k.name, "kerberos");
     assert.throws(
-      () => createMechanism({ mechanism: "credssp", username: "a", password: "p" }, "http://h/wsman"),
+      // The credssp rules are checked with the connection (connection.ts, transport/policy.ts), before any mechanism.
+      () => checkPolicy(parseConnection({ endpoint: "http://h/wsman", auth: { mechanism: "credssp", username: "a", password: "p" } })),
       (e: unknown) => e instanceof ConfigurationError && e.field === "auth.delegate",
     );
     assert.throws(
-      () => createMechanism({ mechanism: "credssp", username: "a", password: "p", delegate: true }, "http://h/wsman"),
+      () => checkPolicy(parseConnection({ endpoint: "http://h/wsman", auth: { mechanism: "credssp", username: "a", password: "p", delegate: true } })),
       (e: unknown) => e instanceof ConfigurationError && e.field === "auth.mechanism" && e.message.includes("https://"),
     );
     const c = createMechanism({ mechanism: "credssp", username: "a", password: "p", delegate: true }, "https://h/wsman");

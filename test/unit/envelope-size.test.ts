@@ -1,6 +1,6 @@
 /**
  * MaxEnvelopeSize: the size the client declares per WinRM stack, and the emulated host filling a ReceiveResponse up
- * to what the request allows (test/emulator/envelopeLimit.ts) without passing it.
+ * to what the request allows (provider/src/testing/envelopeLimit.ts) without passing it.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";

@@ -48,6 +48,26 @@ describe("transport policy", () => {
     );
   });
 
+  test("credssp: auth.delegate is required, and http:// is refused (no CredSSP sealing yet), before any I/O", () => {
+    const credssp = (endpoint: string, delegate?: boolean): ConnectionInput => ({
+      endpoint,
+      auth: { mechanism: "credssp", username: "u", password: "p", ...(delegate !== undefined ? { delegate } : {}) },
+    });
+    assert.throws(
+      () => plan(credssp("https://h:5986/wsman")),
+      (e: unknown) => e instanceof ConfigurationError && e.field === "auth.delegate" && /delegates your password/.test(e.message),
+    );
+    assert.throws(
+      () => plan(credssp("http://h:5985/wsman", true)),
+      (e: unknown) => e instanceof ConfigurationError && e.field === "auth.mechanism" && /https:\/\//.test(e.message),
+    );
+    assert.throws(
+      () => plan({ ...credssp("https://h:5986/wsman", true), messageEncryption: "always" }),
+      (e: unknown) => e instanceof ConfigurationError && e.field === "messageEncryption",
+    );
+    assert.deepEqual(plan(credssp("https://h:5986/wsman", true)), { scheme: "https", encrypt: false, mechanism: "credssp" });
+  });
+
   test("tls.ca on http:// is a mistake", () => {
     const pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
     assert.throws(

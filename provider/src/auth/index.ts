@@ -9,7 +9,7 @@ import { CertificateMechanism } from "./certificate.js";
 import { gssapiAvailable, loadGssapi } from "./kerberos/gssapi.js";
 import { KerberosMechanism } from "./kerberos/kerberosMechanism.js";
 import { KerberosAvailability, NegotiateMechanism } from "./negotiate.js";
-import { credssp } from "./credsspConfig.js";
+import { CredSSPMechanism } from "./credssp.js";
 
 export type { AuthMechanism, MessageSealer, ChannelBindings, Credentials, MechanismName } from "./mechanism.js";
 
@@ -63,7 +63,8 @@ export function createMechanism(auth: Connection["auth"], endpointUrl: string | 
     case "certificate":
       return new CertificateMechanism();
     case "credssp":
-      return credssp(auth, credentials, url, host, spn);
+      // auth.delegate (connection.ts) and https:// (transport/policy.ts) are checked before this.
+      return new CredSSPMechanism({ credentials, ...(isIP(host) === 0 && { servername: host }), spn });
   }
 }
 

@@ -228,7 +228,7 @@ export const serviceAuthSchema = z
     cbtHardeningLevel: z
       .enum(CBT_LEVELS)
       .optional()
-      .describe("Service/Auth/CbtHardeningLevel for HTTPS (WinRM 2.0+; winrm/config/service/auth, test/emulator/host/configStore.ts). Unset: leave as is."),
+      .describe("Service/Auth/CbtHardeningLevel for HTTPS (WinRM 2.0+; winrm/config/service/auth, provider/src/testing/host/configStore.ts). Unset: leave as is."),
   })
   .strict();
 

@@ -1,6 +1,6 @@
 /**
  * Client certificates for the emulated host's certificate authentication (WS-Man https/mutual), made at test time
- * with @peculiar/x509 the way test/emulator/tls.ts makes the listener's: a throw-away client CA and user certificates
+ * with @peculiar/x509 the way provider/src/testing/tls.ts makes the listener's: a throw-away client CA and user certificates
  * it signs, each with the Client Authentication EKU and the user's UPN in the SAN (otherName 1.3.6.1.4.1.311.20.2.3),
  * which is what winrm/config/service/certmapping's Subject matches on Windows.
  */

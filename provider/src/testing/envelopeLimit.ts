@@ -1,7 +1,7 @@
 /**
  * MaxEnvelopeSize as the emulated host enforces it (MS-WSMV 2.2.4.20, 3.1.4.14). A response may not exceed the
  * w:MaxEnvelopeSize the request declared, nor the host's MaxEnvelopeSizekb (150 KiB on WinRM 1.1/2.0, 500 KiB on
- * 3.0: test/emulator/host/profiles.ts). Windows fills a ReceiveResponse up to that size; so does the emulator, by
+ * 3.0: provider/src/testing/host/profiles.ts). Windows fills a ReceiveResponse up to that size; so does the emulator, by
  * giving the shell service a payload budget that fits once base64-encoded and wrapped in the envelope.
  */
 import { NS } from "../wsman/namespaces.js";

@@ -21,6 +21,7 @@ import { COMMAND_STATE, NS } from "./namespaces.js";
 import type { ReceiveResult, ReceivedStream } from "./shell.js";
 import { trimXmlSpace } from "./parse.js";
 import { XML_LIMITS } from "./xmlReader.js";
+import { APOS, BASE_SCOPE, EQ, GT, isNameChar, isNameStart, isSpace, LT, QUOT, SLASH } from "./xmlChars.js";
 
 export interface ScannedReceive {
   readonly result: ReceiveResult;
@@ -28,27 +29,6 @@ export interface ScannedReceive {
   readonly relatesTo?: string;
 }
 
-const LT = 0x3c;
-const GT = 0x3e;
-const SLASH = 0x2f;
-const EQ = 0x3d;
-const QUOT = 0x22;
-const APOS = 0x27;
-
-function isSpace(c: number): boolean {
-  return c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
-}
-
-/** The same name rules as wsman/xmlReader.ts, so nothing passes here that the full reader refuses. */
-function isNameStart(c: number): boolean {
-  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || c === 0x3a || c >= 0xc0;
-}
-
-function isNameChar(c: number): boolean {
-  return isNameStart(c) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e || c === 0xb7;
-}
-
-/** A character of the base64 alphabet (RFC 4648 section 4), padding excluded. */
 function isBase64Char(c: number): boolean {
   return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2f;
 }
@@ -72,11 +52,6 @@ interface Tag {
   scope: ReadonlyMap<string, string>;
   empty: boolean;
 }
-
-const BASE_SCOPE: ReadonlyMap<string, string> = new Map([
-  ["xml", NS.xml],
-  ["xmlns", NS.xmlns],
-]);
 
 class Scanner {
   private pos = 0;

@@ -14,7 +14,7 @@
  */
 
 import { ProtocolError, XmlLimitError } from "../errors.js";
-import { NS } from "./namespaces.js";
+import { AMP, APOS, BASE_SCOPE, EQ, GT, isNameChar, isNameStart, isSpace, LT, QUOT, SEMI, SLASH } from "./xmlChars.js";
 
 export interface XmlElement {
   /** Namespace URI ("" when the element has no namespace). */
@@ -56,33 +56,6 @@ const scopes = new WeakMap<XmlElement, ReadonlyMap<string, string>>();
 /** The namespace declarations in scope at `el` (prefix "" is the default namespace). */
 export function scopeOf(el: XmlElement): ReadonlyMap<string, string> | undefined {
   return scopes.get(el);
-}
-
-const BASE_SCOPE: ReadonlyMap<string, string> = new Map([
-  ["xml", NS.xml],
-  ["xmlns", NS.xmlns],
-]);
-
-const LT = 0x3c;
-const GT = 0x3e;
-const AMP = 0x26;
-const SLASH = 0x2f;
-const EQ = 0x3d;
-const QUOT = 0x22;
-const APOS = 0x27;
-const SEMI = 0x3b;
-
-function isSpace(c: number): boolean {
-  return c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
-}
-
-/** XML 1.0 NameStartChar, loosely: ASCII letters, "_", ":", and everything from U+00C0 on. */
-function isNameStart(c: number): boolean {
-  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || c === 0x3a || c >= 0xc0;
-}
-
-function isNameChar(c: number): boolean {
-  return isNameStart(c) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e || c === 0xb7;
 }
 
 function splitQName(qname: string): [prefix: string, local: string] {

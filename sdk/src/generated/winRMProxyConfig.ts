@@ -83,7 +83,7 @@ export interface ServiceAuthArgs {
 
   /**
    * Service/Auth/CbtHardeningLevel for HTTPS (WinRM 2.0+; winrm/config/service/auth,
-   * test/emulator/host/configStore.ts). Unset: leave as is.
+   * provider/src/testing/host/configStore.ts). Unset: leave as is.
    */
   cbtHardeningLevel?: pulumi.Input<"None" | "Relaxed" | "Strict" | undefined>;
 }
