@@ -13,22 +13,21 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { NtlmMechanism } from "../../provider/src/auth/ntlm.js";
 import { encodeEncryptedBody } from "../../provider/src/wire/multipart.js";
-import { buildRequest, buildResponse } from "../../provider/src/wsman/envelope.js";
-import { buildFault, FAULT_REASON } from "../../provider/src/wsman/faults.js";
-import { buildIdentifyRequest, buildIdentifyResponse } from "../../provider/src/wsman/identify.js";
+import { buildRequest } from "../../provider/src/wsman/envelope.js";
+import { buildResponse } from "../../provider/src/testing/wsman/response.js";
+import { buildFault, FAULT_REASON } from "../../provider/src/testing/wsman/fault.js";
+import { buildIdentifyRequest } from "../../provider/src/wsman/identify.js";
+import { buildIdentifyResponse } from "../../provider/src/testing/wsman/identify.js";
 import { ACTION, COMMAND_STATE, RESOURCE_URI } from "../../provider/src/wsman/namespaces.js";
 import { CONFIG_PATHS, renderConfigDocument, type ConfigPath } from "../../provider/src/wsman/config.js";
+import { commandLineBody, receiveBody, sendBody, shellBody, signalBody } from "../../provider/src/wsman/shell.js";
 import {
-  commandLineBody,
   commandResponseBody,
   createResponseBody,
-  receiveBody,
   receiveResponseBody,
-  sendBody,
-  shellBody,
-  signalBody,
-} from "../../provider/src/wsman/shell.js";
-import { encodeWinHttpSettings, REG_QUERY_WINHTTP_SETTINGS } from "../../provider/src/hosts/winhttpSettings.js";
+} from "../../provider/src/testing/wsman/shell.js";
+import { REG_QUERY_WINHTTP_SETTINGS } from "../../provider/src/hosts/winhttpSettings.js";
+import { encodeWinHttpSettings } from "../../provider/src/testing/host/winhttpSettingsWriter.js";
 import { NtlmAcceptor } from "../../provider/src/testing/index.js";
 import { EmulatedHost } from "../../provider/src/testing/index.js";
 import { LOCALES } from "../../provider/src/testing/index.js";

@@ -24,18 +24,18 @@ import { decodeEncryptedBody } from "../../provider/src/wire/multipart.js";
 import { decodeAuthenticate, decodeAvPairs, decodeChallenge, decodeNegotiate, ntlmMessageType } from "../../provider/src/wire/ntlm/messages.js";
 import { parseConfigDocument } from "../../provider/src/wsman/config.js";
 import { faultFromEnvelope } from "../../provider/src/wsman/faults.js";
-import { isIdentifyRequest, parseIdentifyResponse, parseProductVersion } from "../../provider/src/wsman/identify.js";
-import { parseDurationMs, parseEnvelope, textOf } from "../../provider/src/wsman/parse.js";
+import { parseIdentifyResponse, parseProductVersion } from "../../provider/src/wsman/identify.js";
+import { isIdentifyRequest } from "../../provider/src/testing/wsman/identify.js";
+import { parseEnvelope, textOf } from "../../provider/src/wsman/parse.js";
+import { parseDurationMs } from "../../provider/src/testing/wsman/duration.js";
+import { parseCommandResponse, parseCreateResponse, parseReceiveResponse } from "../../provider/src/wsman/shell.js";
 import {
   parseCommandLine,
-  parseCommandResponse,
-  parseCreateResponse,
   parseReceive,
-  parseReceiveResponse,
   parseSend,
   parseShellCreate,
   parseSignal,
-} from "../../provider/src/wsman/shell.js";
+} from "../../provider/src/testing/wsman/shell.js";
 import { scanReceiveResponse } from "../../provider/src/wsman/receiveScanner.js";
 import { deepStrictEqual } from "node:assert";
 import type { SeedCorpus } from "./seeds.js";

@@ -5,10 +5,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { maxEnvelopeSizeForStack } from "../../provider/src/client.js";
-import { buildRequest, buildResponse } from "../../provider/src/wsman/envelope.js";
+import { buildRequest } from "../../provider/src/wsman/envelope.js";
+import { buildResponse } from "../../provider/src/testing/wsman/response.js";
 import { ACTION, COMMAND_STATE, RESOURCE_URI } from "../../provider/src/wsman/namespaces.js";
 import { parseEnvelope } from "../../provider/src/wsman/parse.js";
-import { receiveResponseBody } from "../../provider/src/wsman/shell.js";
+import { receiveResponseBody } from "../../provider/src/testing/wsman/shell.js";
 import { allowedEnvelopeSize, receivePayloadBudget } from "../../provider/src/testing/index.js";
 
 test("the client declares 150 KiB on WinRM 1.1/2.0 and 500 KiB on 3.0+", () => {

@@ -18,7 +18,7 @@ import {
   restoreWinHttpOriginal,
 } from "../../provider/src/hosts/winhttpBackup.js";
 import { decodeServiceOriginal, encodeServiceOriginal, ensureServiceOriginal, readServiceOriginal } from "../../provider/src/hosts/winrmServiceBackup.js";
-import { encodeWinHttpSettings } from "../../provider/src/hosts/winhttpSettings.js";
+import { encodeWinHttpSettings } from "../../provider/src/testing/host/winhttpSettingsWriter.js";
 import { EmulatedHost } from "../../provider/src/testing/index.js";
 import { LOCALES, type Locale } from "../../provider/src/testing/index.js";
 import type { ProfileName } from "../../provider/src/testing/index.js";

@@ -24,7 +24,7 @@ import { decodeEncryptedBody } from "../../provider/src/wire/multipart.js";
 import { normalizeConfigPath, parseConfigDocument } from "../../provider/src/wsman/config.js";
 import { RESOURCE_URI, NS } from "../../provider/src/wsman/namespaces.js";
 import { parseEnvelope, parseXml, textOf, XML_LIMITS } from "../../provider/src/wsman/parse.js";
-import { parseShellCreate } from "../../provider/src/wsman/shell.js";
+import { parseShellCreate } from "../../provider/src/testing/wsman/shell.js";
 
 function ms(f: () => unknown): number {
   const start = performance.now();

@@ -8,11 +8,12 @@ import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildResponse } from "../../provider/src/wsman/envelope.js";
+import { buildResponse } from "../../provider/src/testing/wsman/response.js";
 import { ACTION, COMMAND_STATE } from "../../provider/src/wsman/namespaces.js";
 import { parseEnvelope } from "../../provider/src/wsman/parse.js";
 import { scanReceiveResponse } from "../../provider/src/wsman/receiveScanner.js";
-import { parseReceiveResponse, receiveResponseBody } from "../../provider/src/wsman/shell.js";
+import { parseReceiveResponse } from "../../provider/src/wsman/shell.js";
+import { receiveResponseBody } from "../../provider/src/testing/wsman/shell.js";
 import { fidelityDirectory } from "../fuzz/seeds.js";
 
 /** What the full parser says: the result and RelatesTo, or undefined when it refuses the document. */

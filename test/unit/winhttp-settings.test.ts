@@ -3,7 +3,6 @@ import assert from "node:assert/strict";
 import { ConfigurationError, ProtocolError } from "../../provider/src/errors.js";
 import {
   decodeWinHttpSettings,
-  encodeWinHttpSettings,
   netshSetProxyCommand,
   normalizeBypassList,
   normalizeProxyServer,
@@ -13,6 +12,7 @@ import {
   tryParseRegQueryBinary,
   type WinHttpProxyState,
 } from "../../provider/src/hosts/winhttpSettings.js";
+import { encodeWinHttpSettings } from "../../provider/src/testing/host/winhttpSettingsWriter.js";
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ""), "hex");
 

@@ -7,7 +7,8 @@ import {
   renderConfigDocument,
   type ConfigTree,
 } from "../../provider/src/wsman/config.js";
-import { buildResponse, buildRequest } from "../../provider/src/wsman/envelope.js";
+import { buildRequest } from "../../provider/src/wsman/envelope.js";
+import { buildResponse } from "../../provider/src/testing/wsman/response.js";
 import { ACTION, NS, RESOURCE_URI } from "../../provider/src/wsman/namespaces.js";
 import { attr, parseEnvelope, parseXml } from "../../provider/src/wsman/parse.js";
 import { ConfigurationError, ProtocolError } from "../../provider/src/errors.js";

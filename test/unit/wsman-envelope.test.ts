@@ -1,16 +1,10 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { buildRequest, buildResponse, formatDuration, xmlEscape } from "../../provider/src/wsman/envelope.js";
+import { buildRequest, formatDuration, xmlEscape } from "../../provider/src/wsman/envelope.js";
+import { buildResponse } from "../../provider/src/testing/wsman/response.js";
 import { ACTION, ANONYMOUS, NS, RESOURCE_URI } from "../../provider/src/wsman/namespaces.js";
-import {
-  attr,
-  child,
-  mustUnderstand,
-  parseDurationMs,
-  parseEnvelope,
-  parseXml,
-  textOf,
-} from "../../provider/src/wsman/parse.js";
+import { attr, child, mustUnderstand, parseEnvelope, parseXml, textOf } from "../../provider/src/wsman/parse.js";
+import { parseDurationMs } from "../../provider/src/testing/wsman/duration.js";
 import { ProtocolError } from "../../provider/src/errors.js";
 import { canonXml, nullProto } from "./wsman-xml-helpers.js";
 

@@ -1,7 +1,8 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { buildFault, faultFromEnvelope, FAULT_REASON } from "../../provider/src/wsman/faults.js";
-import { buildResponse } from "../../provider/src/wsman/envelope.js";
+import { faultFromEnvelope } from "../../provider/src/wsman/faults.js";
+import { buildFault, FAULT_REASON } from "../../provider/src/testing/wsman/fault.js";
+import { buildResponse } from "../../provider/src/testing/wsman/response.js";
 import { ACTION, ANONYMOUS, NS } from "../../provider/src/wsman/namespaces.js";
 import { attr, parseEnvelope, parseXml } from "../../provider/src/wsman/parse.js";
 import { OperationTimeoutFault, WSManFaultError, WinRMError } from "../../provider/src/errors.js";

@@ -1,12 +1,7 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import {
-  buildIdentifyRequest,
-  buildIdentifyResponse,
-  isIdentifyRequest,
-  parseIdentifyResponse,
-  parseProductVersion,
-} from "../../provider/src/wsman/identify.js";
+import { buildIdentifyRequest, parseIdentifyResponse, parseProductVersion } from "../../provider/src/wsman/identify.js";
+import { buildIdentifyResponse, isIdentifyRequest } from "../../provider/src/testing/wsman/identify.js";
 import { NS } from "../../provider/src/wsman/namespaces.js";
 import { parseEnvelope } from "../../provider/src/wsman/parse.js";
 import { buildRequest } from "../../provider/src/wsman/envelope.js";

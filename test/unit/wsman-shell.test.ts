@@ -1,31 +1,34 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { buildRequest, buildResponse } from "../../provider/src/wsman/envelope.js";
+import { buildRequest } from "../../provider/src/wsman/envelope.js";
+import { buildResponse } from "../../provider/src/testing/wsman/response.js";
 import { ACTION, ANONYMOUS, COMMAND_STATE, NS, RESOURCE_URI, SIGNAL } from "../../provider/src/wsman/namespaces.js";
 import { child, parseEnvelope, textOf, type Envelope } from "../../provider/src/wsman/parse.js";
 import {
   commandLineBody,
   commandOptions,
+  parseCommandResponse,
+  parseCreateResponse,
+  parseReceiveResponse,
+  receiveBody,
+  sendBody,
+  shellBody,
+  shellCreateOptions,
+  signalBody,
+} from "../../provider/src/wsman/shell.js";
+import {
   commandResponseBody,
   createResponseBody,
   newShellId,
   parseCommandLine,
-  parseCommandResponse,
-  parseCreateResponse,
   parseReceive,
-  parseReceiveResponse,
   parseSend,
   parseShellCreate,
   parseSignal,
-  receiveBody,
   receiveResponseBody,
-  sendBody,
   sendResponseBody,
-  shellBody,
-  shellCreateOptions,
-  signalBody,
   signalResponseBody,
-} from "../../provider/src/wsman/shell.js";
+} from "../../provider/src/testing/wsman/shell.js";
 import { ProtocolError } from "../../provider/src/errors.js";
 import { canonXml, nullProto } from "./wsman-xml-helpers.js";
 

@@ -14,7 +14,6 @@ import { flagForField, messageWithFlags } from "./flagNames.js";
 import { COMMAND_HELP, HELP } from "./help.js";
 import { CLOSE_BOUND_MS, closeWithin } from "./closeWithin.js";
 import { probe } from "./probe.js";
-import { runEmulate } from "./emulate.js";
 import { commandLineFor } from "./quoting.js";
 import { UsageError } from "./usageError.js";
 
@@ -205,7 +204,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
 // Run when executed directly (node dist/provider/src/cli/main.js, or the `winrm-proxy` bin link).
 const entry = process.argv[1];
 if (entry !== undefined && import.meta.url === pathToFileURL(realpathSync(entry)).href && process.argv[2] === "emulate") {
-  // A long-running listener, not a one-shot command: no exit timer (cli/emulate.ts).
+  // A long-running listener, not a one-shot command: no exit timer (cli/emulate.ts). Loaded only for `emulate`, so
+  // the client's commands do not load the emulated host (and its certificate library).
+  const { runEmulate } = await import("./emulate.js");
   await runEmulate(process.argv.slice(3)).catch((e: unknown) => {
     process.stderr.write(`winrm-proxy emulate: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(1);

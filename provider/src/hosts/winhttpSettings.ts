@@ -42,9 +42,6 @@ export const WINHTTP_FLAG_PROXY = 0x02;
 export const WINHTTP_FLAG_AUTO_CONFIG_URL = 0x04;
 export const WINHTTP_FLAG_AUTO_DETECT = 0x08;
 
-/** The version field netsh writes. */
-export const WINHTTP_SETTINGS_VERSION = 0x18;
-
 /** The registry location of the value (64-bit view), and its WOW64 twin used by 32-bit processes. */
 export const WINHTTP_SETTINGS_KEY = "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\Connections";
 export const WINHTTP_SETTINGS_KEY_WOW64 =
@@ -86,39 +83,6 @@ export function decodeWinHttpSettings(blob: Uint8Array): DecodedWinHttpSettings 
     proxyServer: isProxy ? proxy : "",
     bypassList: isProxy ? bypass : "",
   };
-}
-
-function asciiField(field: string, s: string): Buffer {
-  if (!/^[\x20-\x7e]*$/.test(s)) {
-    throw new ConfigurationError(field, "must be printable ASCII (use punycode for international host names)");
-  }
-  return Buffer.from(s, "latin1");
-}
-
-/**
- * Encode a state the way netsh writes it: version 0x18, the given counter, flags 0x01 (direct) or 0x03 (manual
- * proxy; `proxyFlags` for a writer that sets another combination: `proxycfg -p` writes 0x02 alone), then the two
- * length-prefixed strings. Direct access encodes to the 20-byte KB4494447 value (with counter).
- */
-export function encodeWinHttpSettings(state: WinHttpProxyState, counter: number, proxyFlags = WINHTTP_FLAG_DIRECT | WINHTTP_FLAG_PROXY): Buffer {
-  if (!Number.isInteger(counter) || counter < 0 || counter > 0xffffffff) {
-    throw new ConfigurationError("counter", "must be a 32-bit unsigned integer");
-  }
-  const direct = state.accessType === "direct";
-  if (!direct && state.proxyServer.trim() === "") {
-    throw new ConfigurationError("proxyServer", "is required when accessType is \"proxy\"");
-  }
-  const proxy = direct ? Buffer.alloc(0) : asciiField("proxyServer", state.proxyServer);
-  const bypass = direct ? Buffer.alloc(0) : asciiField("bypassList", state.bypassList);
-  const out = Buffer.alloc(20 + proxy.length + bypass.length);
-  out.writeUInt32LE(WINHTTP_SETTINGS_VERSION, 0);
-  out.writeUInt32LE(counter, 4);
-  out.writeUInt32LE(direct ? WINHTTP_FLAG_DIRECT : proxyFlags, 8);
-  out.writeUInt32LE(proxy.length, 12);
-  proxy.copy(out, 16);
-  out.writeUInt32LE(bypass.length, 16 + proxy.length);
-  bypass.copy(out, 20 + proxy.length);
-  return out;
 }
 
 function isHexDigits(s: string): boolean {

@@ -2,7 +2,7 @@
  * What the emulated host's router and handlers hand back to the listener (server.ts), and the SOAP faults they build:
  * the listener seals the SOAP text when the request was sealed, adds http.sys' headers, and logs the note.
  */
-import { buildFault } from "../wsman/faults.js";
+import { buildFault } from "./wsman/fault.js";
 import { ACTION } from "../wsman/namespaces.js";
 import type { Envelope } from "../wsman/parse.js";
 

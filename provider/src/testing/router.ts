@@ -2,9 +2,10 @@
  * Dispatch of an authenticated, unsealed SOAP request by resource URI and action (MS-WSMV 3.1.4) to the identify,
  * shell and transfer handlers; shell/command lookups that fail become Windows' faults here.
  */
-import { buildResponse } from "../wsman/envelope.js";
+import { buildResponse } from "./wsman/response.js";
 import { NS, RESOURCE_URI } from "../wsman/namespaces.js";
-import { child, parseDurationMs, parseEnvelope, type Envelope } from "../wsman/parse.js";
+import { child, parseEnvelope, type Envelope } from "../wsman/parse.js";
+import { parseDurationMs } from "./wsman/duration.js";
 import { withActivityId } from "./activityId.js";
 import type { HandlerContext } from "./handlers/context.js";
 import { enumerateAction } from "./handlers/enumerate.js";

@@ -1,10 +1,10 @@
 /**
  * WS-Management Identify (DMTF DSP0226 11, MS-WSMV 3.1.4.16): an anonymous request without WS-Addressing headers
  * whose body is wsmid:Identify; Windows answers with protocol version, vendor and "OS: x SP: y Stack: z".
+ * The server side (recognising the request, writing the answer) is provider/src/testing/wsman/identify.ts.
  */
 
 import { ProtocolError } from "../errors.js";
-import { xmlEscape } from "./envelope.js";
 import { NS } from "./namespaces.js";
 import { child, childrenOf, parseEnvelope, textOf } from "./parse.js";
 
@@ -23,12 +23,6 @@ export function buildIdentifyRequest(): string {
   );
 }
 
-/** True when the envelope is an Identify request (what a server dispatches on). */
-export function isIdentifyRequest(xml: string): boolean {
-  const env = parseEnvelope(xml);
-  return child(env.body, NS.wsmid, "Identify") !== undefined && env.action === undefined;
-}
-
 export function parseIdentifyResponse(xml: string): IdentifyResponse {
   const env = parseEnvelope(xml);
   const r = child(env.body, NS.wsmid, "IdentifyResponse");
@@ -39,37 +33,6 @@ export function parseIdentifyResponse(xml: string): IdentifyResponse {
     productVersion: textOf(child(r, NS.wsmid, "ProductVersion")),
     securityProfiles: childrenOf(child(r, NS.wsmid, "SecurityProfiles"), NS.wsmid, "SecurityProfileName").map(textOf),
   };
-}
-
-/**
- * The Identify response as Windows writes it, wsmid declared on IdentifyResponse. Authenticated (Server 2012 R2):
- * `<s:Envelope xml:lang="en-US" xmlns:s=...><s:Header></s:Header>`; anonymous (`WSMANIDENTIFY: unauthenticated`,
- * MS-WSMV 3.1.4.16.1): no xml:lang and `<s:Header/>`.
- */
-export function buildIdentifyResponse(r: {
-  protocolVersion: string;
-  productVendor: string;
-  productVersion: string;
-  securityProfiles?: string[];
-  /** The answer to an unauthenticated Identify. */
-  anonymous?: boolean;
-}): string {
-  const profiles =
-    r.securityProfiles && r.securityProfiles.length > 0
-      ? `<wsmid:SecurityProfiles>${r.securityProfiles
-          .map((p) => `<wsmid:SecurityProfileName>${xmlEscape(p)}</wsmid:SecurityProfileName>`)
-          .join("")}</wsmid:SecurityProfiles>`
-      : "";
-  return (
-    (r.anonymous === true
-      ? `<s:Envelope xmlns:s="${NS.s}"><s:Header/><s:Body>`
-      : `<s:Envelope xml:lang="en-US" xmlns:s="${NS.s}"><s:Header></s:Header><s:Body>`) +
-    `<wsmid:IdentifyResponse xmlns:wsmid="${NS.wsmid}">` +
-    `<wsmid:ProtocolVersion>${xmlEscape(r.protocolVersion)}</wsmid:ProtocolVersion>` +
-    `<wsmid:ProductVendor>${xmlEscape(r.productVendor)}</wsmid:ProductVendor>` +
-    `<wsmid:ProductVersion>${xmlEscape(r.productVersion)}</wsmid:ProductVersion>` +
-    `${profiles}</wsmid:IdentifyResponse></s:Body></s:Envelope>`
-  );
 }
 
 /** "OS: 10.0.17763 SP: 0.0 Stack: 3.0" -> { os, sp, stack }. Throws ProtocolError on another shape. */

@@ -144,16 +144,3 @@ export function parseEnvelope(xml: string): Envelope {
   if (operationTimeout !== undefined) env.operationTimeout = operationTimeout;
   return env;
 }
-
-/**
- * xs:duration to milliseconds, for the forms WS-Management uses (PT20S, PT60.000S, PT1M30S, P1DT2H).
- * Returns undefined when it cannot be read. Years and months are refused (no fixed length).
- */
-export function parseDurationMs(s: string): number | undefined {
-  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(s.trim());
-  if (!m || s.trim() === "P" || s.trim().endsWith("T")) return undefined;
-  const [, d, h, mi, sec] = m;
-  return Math.round(
-    ((Number(d ?? 0) * 24 + Number(h ?? 0)) * 60 + Number(mi ?? 0)) * 60_000 + Number(sec ?? 0) * 1000,
-  );
-}

@@ -1,5 +1,5 @@
 /** wsmid:Identify (MS-WSMV 3.1.4.16): authenticated, or anonymous with `WSMANIDENTIFY: unauthenticated` (3.1.4.16.1). */
-import { buildIdentifyResponse } from "../../wsman/identify.js";
+import { buildIdentifyResponse } from "../wsman/identify.js";
 import type { Reply } from "../reply.js";
 import type { HandlerContext } from "./context.js";
 

@@ -3,9 +3,10 @@
  * Signal, WS-Transfer Delete) over the ShellService; shell and command faults are mapped by the router.
  */
 import { allowedEnvelopeSize, receivePayloadBudget } from "../envelopeLimit.js";
-import { FAULT_REASON } from "../../wsman/faults.js";
+import { FAULT_REASON } from "../wsman/fault.js";
 import { ACTION, COMMAND_STATE, RESOURCE_URI } from "../../wsman/namespaces.js";
-import { parseDurationMs, type Envelope } from "../../wsman/parse.js";
+import type { Envelope } from "../../wsman/parse.js";
+import { parseDurationMs } from "../wsman/duration.js";
 import {
   commandResponseBody,
   createResponseBody,
@@ -17,7 +18,7 @@ import {
   receiveResponseBody,
   sendResponseBody,
   signalResponseBody,
-} from "../../wsman/shell.js";
+} from "../wsman/shell.js";
 import { faultReply, WSMAN, type Reply } from "../reply.js";
 import type { HandlerContext } from "./context.js";
 

@@ -5,10 +5,10 @@
  */
 import {
   decodeWinHttpSettings,
-  encodeWinHttpSettings,
   type DecodedWinHttpSettings,
   type WinHttpProxyState,
 } from "../../hosts/winhttpSettings.js";
+import { encodeWinHttpSettings } from "./winhttpSettingsWriter.js";
 import { WinRMConfigStore } from "./configStore.js";
 import { parseCommandLine, programFileExists, readsStdin, runParsed } from "./cmd.js";
 import { ProgramNotFoundError } from "../shellService.js";
