@@ -175,6 +175,8 @@ describe("netsh winhttp (Vista / 2008+)", () => {
 
   test("set proxy prints and stores; reg query shows the 65-byte blob with counter 1", async () => {
     const h = host("win2019");
+    const shipped = parseRegQueryBinary((await run(h, REG_QUERY_WINHTTP_SETTINGS)).stdout);
+    assert.equal(shipped.toString("hex"), "1800000000000000010000000000000000000000", "the value Windows ships (KB4494447)");
     const set = await run(h, 'netsh winhttp set proxy proxy.contoso.com:8080 "localhost;*.contoso.com"');
     assert.equal(
       set.stdout,
@@ -183,7 +185,9 @@ describe("netsh winhttp (Vista / 2008+)", () => {
     );
     const q = await run(h, REG_QUERY_WINHTTP_SETTINGS);
     const blob = parseRegQueryBinary(q.stdout);
-    assert.equal(blob.toString("hex"), "18000000010000000300000016000000" + Buffer.from("proxy.contoso.com:8080").toString("hex") + "17000000" + Buffer.from("localhost;*.contoso.com").toString("hex"));
+    // netsh of Windows 10 / Server 2016 and later writes first field 0x28 (provider/src/testing/host/winhttpSettingsWriter.ts).
+    assert.equal(blob.toString("hex"), "28000000010000000300000016000000" + Buffer.from("proxy.contoso.com:8080").toString("hex") + "17000000" + Buffer.from("localhost;*.contoso.com").toString("hex"));
+    assert.equal(decodeWinHttpSettings(blob).proxyServer, "proxy.contoso.com:8080", "the product's reader takes 0x28 as well");
     // WOW6432Node twin written too (64-bit host)
     const wow = await run(h, 'reg query "HKLM\\SOFTWARE\\WOW6432Node\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\Connections" /v WinHttpSettings');
     assert.deepEqual(parseRegQueryBinary(wow.stdout), blob);
@@ -273,6 +277,7 @@ describe("proxycfg (XP / 2003)", () => {
     assert.match(q.stdout, /^\r\n! REG\.EXE VERSION 3\.0\r\n/);
     const d = decodeWinHttpSettings(parseRegQueryBinary(q.stdout));
     assert.equal(d.counter, 1);
+    assert.equal(d.version, 0x18, "proxycfg writes first field 0x18");
     assert.equal(d.flags, 0x02, "proxycfg -p sets the manual-proxy flag alone");
     assert.equal(sameProxyState(d, { accessType: "proxy", proxyServer: "https=b:443;http=a:80", bypassList: "*.microsoft.com;<local>" }), true);
     await run(h, "proxycfg -d");

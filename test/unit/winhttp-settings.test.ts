@@ -166,8 +166,9 @@ describe("command lines for the two tools", () => {
 });
 
 void describe("decodeWinHttpSettings: either first field", () => {
-  // netsh on the emulated host writes 0x18; a public export of the value shows 0x28. Which one a given Windows build
-  // writes is not settled here, so the reader takes the layout from the lengths and never from that field.
+  // Windows writes 0x18 (the shipped value, proxycfg, older netsh) or 0x28 (netsh on Windows 10 / Server 2016 and
+  // later): provider/src/testing/host/winhttpSettingsWriter.ts. The reader takes the layout from the lengths, never
+  // from that field.
   for (const version of [0x18, 0x28]) {
     void test(`version 0x${version.toString(16)}: a manual proxy with a bypass list`, () => {
       const blob = encodeWinHttpSettings({ accessType: "proxy", proxyServer: "proxy.example:3128", bypassList: "<local>" }, 7);

@@ -7,9 +7,11 @@
  * hex dump `reg query` prints the same in every locale.
  *
  * Blob layout (undocumented, reverse-engineered; little-endian):
- *   0      u32  version/size: 0x18 as the emulated netsh writes it, 0x28 in a public export; the reader ignores it and
- *                trusts the lengths, so both read
- *   4      u32  change counter (incremented by each change)
+ *   0      u32  format version, undocumented: 0x18 in the value Windows ships (KB4494447) and as proxycfg and the
+ *                older netsh write it, 0x28 as netsh writes it on Windows 10 / Server 2016 and later (the sources are
+ *                listed in provider/src/testing/host/winhttpSettingsWriter.ts); the reader accepts any value and
+ *                trusts the lengths
+ *   4      u32  undocumented; 0 in the shipped value (KB4494447); read as a change counter
  *   8      u32  flags: 0x01 direct (always set), 0x02 manual proxy, 0x04 auto-config URL, 0x08 auto-detect
  *   12     u32  proxy string length N
  *   16     N    proxy string (ASCII)
@@ -32,7 +34,7 @@ export interface WinHttpProxyState {
 export interface DecodedWinHttpSettings extends WinHttpProxyState {
   counter: number;
   flags: number;
-  /** The u32 at offset 0 (0x18 as netsh writes it). */
+  /** The u32 at offset 0: 0x18 or 0x28 as Windows writes it (see the layout above). */
   version: number;
 }
 

@@ -8,7 +8,7 @@ import {
   type DecodedWinHttpSettings,
   type WinHttpProxyState,
 } from "../../hosts/winhttpSettings.js";
-import { encodeWinHttpSettings } from "./winhttpSettingsWriter.js";
+import { encodeWinHttpSettings, winHttpSettingsVersionWritten } from "./winhttpSettingsWriter.js";
 import { WinRMConfigStore } from "./configStore.js";
 import { parseCommandLine, programFileExists, readsStdin, runParsed } from "./cmd.js";
 import { ProgramNotFoundError } from "../shellService.js";
@@ -142,12 +142,13 @@ export class EmulatedHost {
   }
 
   /**
-   * Write a new WinHTTP proxy the way netsh and proxycfg do: counter + 1, the native value and, on 64-bit Windows,
-   * the WOW6432Node twin (provider/src/hosts/winhttpSettings.ts).
+   * Write a new WinHTTP proxy the way netsh and proxycfg do: counter + 1, the first field this profile's tool writes
+   * (testing/host/winhttpSettingsWriter.ts), the native value and, on 64-bit Windows, the WOW6432Node twin
+   * (provider/src/hosts/winhttpSettings.ts).
    */
   writeWinHttpProxy(state: WinHttpProxyState, proxyFlags?: number): void {
     const counter = (this.winHttpProxy.counter + 1) >>> 0;
-    this.storeWinHttpSettings(encodeWinHttpSettings(state, counter, proxyFlags));
+    this.storeWinHttpSettings(encodeWinHttpSettings(state, counter, proxyFlags, winHttpSettingsVersionWritten(this.profile.name)));
   }
 
   /** The native value and, on 64-bit Windows, its WOW6432Node twin: both always hold the same blob (provider/src/hosts/winhttpSettings.ts). */

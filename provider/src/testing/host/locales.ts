@@ -140,7 +140,8 @@ const EN: LocaleStrings = {
     bypassListLabel: "Bypass List     :",
     none: "(none)",
     updated: "Updated proxy settings",
-    // unconfirmed: line layout of the usage text (`proxycfg /?` gives the option lines only).
+    // No recorded output: no public transcript of `proxycfg -?` was found, so the line layout is the emulator's
+    // (docs/conformance.md, "Emulated commands without a recorded Windows output").
     usage: [
       "usage:",
       "",
@@ -156,7 +157,8 @@ const EN: LocaleStrings = {
       "    proxycfg -u  : import proxy settings from current user's",
       "                   Microsoft Internet Explorer manual settings (in HKCU)",
     ].join("\r\n"),
-    // unconfirmed: proxycfg -u when Internet Explorer uses auto-detect or a PAC script (`proxycfg /?`: it fails).
+    // No recorded output: the documentation says -u fails when Internet Explorer uses auto-detect or a PAC script
+    // (ProxyCfg.exe page of the WinHTTP docs), but no transcript of that failure was found; the text is the emulator's.
     ieNotManual: "Error importing proxy settings: Internet Explorer is not configured with a manual proxy server.",
   },
   reg: {

@@ -3,9 +3,10 @@
  * `-u` import the current user's manual IE proxy, `-i` like -u unless proxycfg was used before, `-?` usage.
  * Reads and writes the same WinHttpSettings blob as netsh (host.ts).
  *
- * Layout [partly unconfirmed, `proxycfg /?`; unconfirmed]: banner, blank line, "Current WinHTTP proxy settings under:",
- * the registry path in three indented lines, blank line, then the settings: the direct line has 5 leading spaces
- * (netsh: 4), the proxy lines 4. After a change, "Updated proxy settings" comes before the block (unconfirmed).
+ * Layout (no recorded output of proxycfg was found; docs/conformance.md lists it): banner, blank line, "Current
+ * WinHTTP proxy settings under:", the registry path in three indented lines, blank line, then the settings: the
+ * direct line has 5 leading spaces (netsh: 4), the proxy lines 4. After a change, "Updated proxy settings" comes
+ * before the block.
  * Values are stored as given: per-scheme servers keep proxycfg's space separator ("http=a https=b"); the product
  * compares them with normalizeProxyServer (unconfirmed: whether proxycfg rewrites spaces to `;` when storing).
  */
@@ -69,7 +70,10 @@ function proxycfgProgram(proc: ProcState, io: ProgramIO, args: string[]): number
   if (opt === "-?" || opt === "/?") return usage(0);
   if (opt === "-d" && args.length === 1) return apply(proc, io, { accessType: "direct", proxyServer: "", bypassList: "" });
   if (opt === "-p" && (args.length === 2 || args.length === 3) && (args[1] ?? "").trim() !== "") {
-    // proxycfg -p writes the manual-proxy flag alone (0x02), where netsh writes 0x03.
+    // proxycfg -p writes the manual-proxy flag alone (0x02), where netsh writes 0x03. Wine's
+    // WinHttpSetDefaultProxyConfiguration, the API whose settings proxycfg shares (the function's documentation:
+    // "set by WinHttpSetDefaultProxyConfiguration or ProxyCfg.exe"), writes 0x02 alone too
+    // (https://gitlab.winehq.org/wine/wine/-/blob/master/dlls/winhttp/session.c).
     return apply(proc, io, { accessType: "proxy", proxyServer: args[1] ?? "", bypassList: args[2] ?? "" }, WINHTTP_FLAG_PROXY);
   }
   if (opt === "-u" && args.length === 1) return importIe(proc, io);
