@@ -4,7 +4,8 @@
  * only labels and messages are.
  *
  * Provenance:
- * - en-US: `proxycfg /?` (netsh layout from KB4494447; proxycfg layout [partly unconfirmed] there too).
+ * - en-US: netsh's layout from KB4494447; proxycfg's from its documentation (`proxycfg /?`), with no recorded output
+ *   to check it against (docs/conformance.md).
  * - es-ES / it-IT: netsh "command not found" is from Microsoft's localized netsh docs; the cmd "not recognized"
  *   message and `ver` ("Versión" / "Versione") from public console transcripts; "Acceso directo (sin servidor
  *   proxy)." from a public transcript of `netsh winhttp show proxy`. Every other es/it string is a translation made
