@@ -1,18 +1,24 @@
 /**
  * The emulated host as a user gets it: `npm pack` of the working tree (test/e2e/userProject.ts packPackage) installed
  * in a project outside the repository, then
- * - a node:test file of that project starts a host through `pulumi-winrm-proxy/testing` and runs a command on it with
- *   the package's own client (`pulumi-winrm-proxy/provider`), over HTTPS with the CA the host hands out;
+ * - the node:test files of docs/testing.md, as written there: "From a test" starts a host through
+ *   `pulumi-winrm-proxy/testing` and runs a command on it with the package's own client over HTTPS with the CA the
+ *   host hands out; "Testing a Pulumi program" deploys and destroys a stack against a host with the Automation API and
+ *   the pinned Pulumi CLI on PATH (skipped, saying so, where that engine is not built);
  * - `npx winrm-proxy emulate` prints its URL, and the package's CLI (`npx winrm-proxy identify`) reaches it.
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { mustRun, packPackage } from "./userProject.js";
+import ts from "typescript";
+import { pulumiEngine } from "../integration/pulumiEngineHarness.js";
+import { PINNED_SDK } from "./installVariant.js";
+import { typeScriptBlocks } from "./readmeExamples.js";
+import { mustRun, packPackage, REPO_ROOT } from "./userProject.js";
 
 /** Runs a command to its end (killed after `timeoutMs`), without this test runner's NODE_TEST_CONTEXT, which would make
  * a child `node --test` skip its files. */
@@ -32,32 +38,18 @@ function runIn(cmd: string, args: string[], cwd: string, extraEnv: Record<string
   });
 }
 
+/** The ```ts block of docs/testing.md under `heading`, as an ES module a user's project runs (types stripped). */
+function docsTestFile(heading: string): string {
+  const block = typeScriptBlocks(readFileSync(join(REPO_ROOT, "docs", "testing.md"), "utf8")).find((b) => b.section === heading);
+  assert.ok(block, `docs/testing.md has no TypeScript block under "${heading}"`);
+  return ts.transpileModule(block.text, { compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 } }).outputText;
+}
+
+const engine = pulumiEngine();
+
 const USER = "EXAMPLE\\alice";
 const PASSWORD = "Passw0rd!";
 
-const USER_TEST = `import assert from "node:assert/strict";
-import { test } from "node:test";
-import { startEmulatedHost } from "pulumi-winrm-proxy/testing";
-import { WinRMClient } from "pulumi-winrm-proxy/provider";
-
-test("a command on the emulated host", async () => {
-  const host = await startEmulatedHost({ profile: "win2019", users: [{ username: ${JSON.stringify(USER)}, password: ${JSON.stringify(PASSWORD)} }], tls: true });
-  const client = new WinRMClient({
-    endpoint: host.url,
-    auth: { mechanism: "negotiate", username: ${JSON.stringify(USER)}, password: ${JSON.stringify(PASSWORD)} },
-    tls: { ca: host.ca, serverName: "localhost" },
-  });
-  try {
-    const r = await client.run("echo hello from the emulated host");
-    assert.equal(r.exitCode, 0);
-    assert.equal(r.stdout, "hello from the emulated host\\r\\n");
-    assert.ok(host.requests.some((e) => e.action?.endsWith("/Command")), "the request log shows the Command");
-  } finally {
-    await client.close();
-    await host.close();
-  }
-});
-`;
 
 void describe("pulumi-winrm-proxy/testing from the tarball, in a project outside the repository", () => {
   let dir = "";
@@ -68,18 +60,31 @@ void describe("pulumi-winrm-proxy/testing from the tarball, in a project outside
     project = join(dir, "user-project");
     await mustRun("mkdir", ["-p", project], dir, 10_000);
     writeFileSync(join(project, "package.json"), JSON.stringify({ name: "user-tests", version: "1.0.0", private: true, type: "module" }, null, 2));
-    await mustRun("npm", ["install", tarball, "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], project, 300_000);
+    // @pulumi/pulumi at the engine's release: the Automation API example drives that CLI.
+    await mustRun("npm", ["install", tarball, `@pulumi/pulumi@${PINNED_SDK}`, "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], project, 300_000);
   });
   after(() => {
     if (dir !== "") rmSync(dir, { recursive: true, force: true });
   });
 
-  void test("a node:test file starts a host through the entry and runs a command with the package's client", async () => {
-    writeFileSync(join(project, "host.test.mjs"), USER_TEST);
+  void test("docs/testing.md, From a test: a host through the entry runs a command for the package's client", async () => {
+    writeFileSync(join(project, "host.test.mjs"), docsTestFile("From a test"));
     const r = await runIn(process.execPath, ["--test", "host.test.mjs"], project, {}, 120_000);
     assert.equal(r.code, 0, r.output);
     assert.match(r.output, /# pass 1/);
   });
+
+  void test(
+    "docs/testing.md, Testing a Pulumi program: up sets the host's WinHTTP proxy, destroy restores it",
+    { skip: "skip" in engine ? engine.skip : false },
+    async () => {
+      if ("skip" in engine) return;
+      writeFileSync(join(project, "stack.test.mjs"), docsTestFile("Testing a Pulumi program"));
+      const r = await runIn(process.execPath, ["--test", "stack.test.mjs"], project, { PATH: `${engine.binDir}${delimiter}${process.env.PATH ?? ""}` }, 400_000);
+      assert.equal(r.code, 0, r.output);
+      assert.match(r.output, /# pass 1/);
+    },
+  );
 
   void test("npx winrm-proxy emulate serves, and the package's CLI reaches it", async () => {
     const child = spawn("npx", ["--no-install", "winrm-proxy", "emulate", "--listen", "127.0.0.1:0", "--user", `${USER}:${PASSWORD}`], {
