@@ -296,6 +296,20 @@ describe("proxycfg (XP / 2003)", () => {
     assert.equal(h.winHttpProxy.proxyServer, "ie:8080", "unchanged after the failed import");
   });
 
+  test("-? lists every documented parameter (none, -?, -d, -p, -u, -i); an unknown option prints it and fails", async () => {
+    const h = host("win2003r2");
+    const help = await run(h, "proxycfg -?");
+    assert.equal(help.exitCode, 0);
+    assert.ok(help.stdout.startsWith("Microsoft (R) WinHTTP Default Proxy Configuration Tool\r\n"));
+    for (const option of ["proxycfg   ", "proxycfg -?", "proxycfg -d", "proxycfg -p <servers> [<bypass>]", "proxycfg -u", "proxycfg -i"]) {
+      assert.ok(help.stdout.includes(`\r\n    ${option}`), `usage lists ${option}`);
+    }
+    const bad = await run(h, "proxycfg -x");
+    assert.equal(bad.exitCode, 1);
+    assert.equal(bad.stdout, help.stdout);
+    assert.equal(h.winHttpProxy.counter, 0, "nothing written");
+  });
+
   test("es-ES output is cp850 on 2003", async () => {
     const h = host("win2003r2", "es-ES");
     const r = await run(h, "proxycfg", 65001);
