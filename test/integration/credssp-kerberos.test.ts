@@ -98,6 +98,8 @@ describe("CredSSP with Kerberos inside, against the emulated host and a throwawa
     assert.equal(ta.scheme, "CredSSP");
     assert.equal(ta.negotiated?.chose, "kerberos");
     assert.match(ta.negotiated?.reason ?? "", /service ticket was obtained/);
+    // ClientHello; key exchange; AP-REQ (AP-REP back); pubKeyAuth; authInfo.
+    assert.equal(ta.legs, 5);
     const log = emu.requests.slice(from);
     assert.ok(log.some((e) => e.authScheme === "CredSSP"));
     // NTLM would have authenticated REALM\user; Kerberos authenticates the principal.
