@@ -5,6 +5,8 @@
  *   probe say Kerberos and why;
  * - a user whose realm has no KDC: NTLM inside, and the reason;
  * - a wrong password: the KDC refuses it, CredSSPLogonError, no NTLM fallback, nothing authenticated;
+ * - the handshake alone (client and the host's acceptor, no HTTP): nothing of the password in the records, and the
+ *   host refuses delegated credentials that are not the Kerberos principal's;
  * - the Kerberos wrap tokens checked by an independent implementation (python3-gssapi, test/peers/gss_krb_peer.py):
  *   its plain gss_wrap tokens (RRC 0, as pyspnego's CredSSP sends pubKeyAuth) unwrap with our inner context, and
  *   our tokens unwrap with its gss_unwrap.
@@ -18,12 +20,12 @@ import { join } from "node:path";
 
 import { WinRMClient } from "../../provider/src/client.js";
 import type { ConnectionInput } from "../../provider/src/connection.js";
-import { CredSSPLogonError } from "../../provider/src/auth/credssp.js";
+import { CredSSPLogonError, CredSSPMechanism } from "../../provider/src/auth/credssp.js";
 import { innerUnwrap, innerWrap } from "../../provider/src/auth/credsspInner.js";
 import { KerberosMechanism } from "../../provider/src/auth/kerberos/kerberosMechanism.js";
 import type { PathEvent } from "../../provider/src/transport/pathEvents.js";
 import type { ProbeReport } from "../../provider/src/cli/probe.js";
-import { EmulatedHost, WinRMEmulator } from "../../provider/src/testing/index.js";
+import { CredSSPAcceptor, EmulatedHost, generateTlsMaterial, WinRMEmulator } from "../../provider/src/testing/index.js";
 import { runCli } from "./cliHarness.js";
 import { type Kdc, kdcMissing, startKdc } from "../peers/kdc.js";
 import { b64, KrbPeer, pythonGssapiMissing, unb64 } from "../peers/krbPeer.js";
@@ -32,6 +34,7 @@ import { b64, KrbPeer, pythonGssapiMissing, unb64 } from "../peers/krbPeer.js";
 const NTLM_USER = "WIN-KRB\\alice";
 const NTLM_PASSWORD = "Al1ce-NTLM-pw";
 const KRB_PASSWORD = "UserPass1!";
+const OTHER_PASSWORD = "0ther-Pass1!";
 
 describe("CredSSP with Kerberos inside, against the emulated host and a throwaway KDC", { skip: kdcMissing() }, () => {
   let kdc: Kdc;
@@ -43,7 +46,12 @@ describe("CredSSP with Kerberos inside, against the emulated host and a throwawa
   const clients: WinRMClient[] = [];
 
   before(async () => {
-    kdc = await startKdc({ users: [{ name: "user", password: KRB_PASSWORD }] });
+    kdc = await startKdc({
+      users: [
+        { name: "user", password: KRB_PASSWORD },
+        { name: "other", password: OTHER_PASSWORD },
+      ],
+    });
     // In-process: the client and the emulator both read KRB5_CONFIG.
     restoreEnv = kdc.applyToProcess();
     principal = kdc.users[0]!.principal;
@@ -164,6 +172,66 @@ describe("CredSSP with Kerberos inside, against the emulated host and a throwawa
     const log = emu.requests.slice(from);
     assert.ok(!log.some((e) => e.user !== undefined), "nobody was authenticated");
     assert.ok(!log.some((e) => e.action !== undefined), "no SOAP request reached the host");
+  });
+
+  describe("the handshake alone: the client and the host's acceptor", () => {
+    const opened: Array<{ dispose(): void }> = [];
+    after(() => opened.forEach((o) => o.dispose()));
+
+    async function handshake(inner?: KerberosMechanism): Promise<{ acceptor: CredSSPAcceptor; wire: Buffer[]; failed?: string }> {
+      const material = await generateTlsMaterial();
+      const acceptor = new CredSSPAcceptor({
+        ntlm: {
+          users: [{ domain: kdc.realm, user: "user", password: KRB_PASSWORD }],
+          netbiosDomain: "WIN",
+          netbiosComputer: "WIN",
+          dnsComputer: "win",
+          dnsDomain: "win",
+        },
+        keytab: kdc.keytab,
+        certPem: material.certPem,
+        keyPem: material.keyPem,
+      });
+      const c = new CredSSPMechanism({
+        credentials: { username: krbUser, password: KRB_PASSWORD },
+        inner: inner ?? new KerberosMechanism({ credentials: { username: krbUser, password: KRB_PASSWORD }, spn: "HTTP/localhost", scheme: "Negotiate" }),
+      });
+      opened.push(acceptor, c);
+      const wire: Buffer[] = [];
+      let token: Uint8Array | undefined;
+      for (let leg = 1; leg <= 8; leg++) {
+        const out = await c.step({ token, channelBindings: undefined });
+        assert.ok(out && out.length > 0, `a token on leg ${leg}`);
+        wire.push(Buffer.from(out));
+        const r = await acceptor.step(out);
+        if (r.token) wire.push(r.token);
+        if (r.failed !== undefined) return { acceptor, wire, failed: r.failed };
+        if (r.complete) {
+          assert.equal(c.complete, true);
+          assert.equal(leg, 5);
+          return { acceptor, wire };
+        }
+        token = r.token;
+      }
+      assert.fail("no completion in 8 legs");
+    }
+
+    test("completes in 5 legs with Kerberos inside; the records carry nothing of the password", async () => {
+      const { acceptor, wire, failed } = await handshake();
+      assert.equal(failed, undefined);
+      assert.equal(acceptor.user, principal);
+      const all = Buffer.concat(wire);
+      for (const form of [Buffer.from(KRB_PASSWORD, "utf16le"), Buffer.from(KRB_PASSWORD, "latin1")]) assert.equal(all.indexOf(form), -1);
+    });
+
+    test("the host refuses delegated credentials that are not those of the Kerberos principal", async () => {
+      // Kerberos logs on as "other", TSCredentials name "user" (a valid account of the host).
+      const other = kdc.users[1]!;
+      const inner = new KerberosMechanism({ credentials: { username: other.principal, password: OTHER_PASSWORD }, spn: "HTTP/localhost", scheme: "Negotiate" });
+      const { acceptor, failed } = await handshake(inner);
+      assert.match(failed ?? "", /not those of the Kerberos principal/);
+      assert.equal(acceptor.user, undefined);
+    });
   });
 
   describe("the Kerberos wrap tokens, checked by python3-gssapi", { skip: pythonGssapiMissing() }, () => {
