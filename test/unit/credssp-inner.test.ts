@@ -7,7 +7,8 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { ProtocolError } from "../../provider/src/errors.js";
+import { ConfigurationError, ProtocolError } from "../../provider/src/errors.js";
+import { NegotiateMechanism } from "../../provider/src/auth/negotiate.js";
 import { CredSSPLogonError, CredSSPMechanism } from "../../provider/src/auth/credssp.js";
 import { innerChoice, splitKerberosWrapToken } from "../../provider/src/auth/credsspInner.js";
 import { isNtlmssp } from "../../provider/src/auth/credsspInnerAcceptor.js";
@@ -120,6 +121,26 @@ class GssLookingInner implements AuthMechanism {
   }
 }
 
+/** A Kerberos prototype that cannot start (as without the addon), counting its attempts. */
+class UnavailableKerberos implements AuthMechanism {
+  readonly name = "kerberos" as const;
+  readonly scheme = "Negotiate";
+  readonly canSeal = true;
+  readonly complete = false;
+  readonly stage = "AP-REQ";
+  constructor(readonly attempts: { n: number }) {}
+  async step(_input: StepInput): Promise<Uint8Array | undefined> {
+    this.attempts.n++;
+    throw new ConfigurationError("auth", "the GSSAPI addon is not available here");
+  }
+  sealer(): MessageSealer {
+    throw new Error("never");
+  }
+  fresh(): UnavailableKerberos {
+    return new UnavailableKerberos(this.attempts);
+  }
+}
+
 describe("a host without a keytab", () => {
   let material: TlsMaterial;
   const opened: Array<{ dispose(): void }> = [];
@@ -128,13 +149,49 @@ describe("a host without a keytab", () => {
   });
   after(() => opened.forEach((o) => o.dispose()));
 
-  test("refuses a Kerberos token inside CredSSP with the logon-failure errorCode; the client names it", async () => {
-    const c = new CredSSPMechanism({ credentials: { username: "vagrant", password: "S3cret!" }, inner: new GssLookingInner() });
-    const s = new CredSSPAcceptor({
+  const newAcceptor = () =>
+    new CredSSPAcceptor({
       ntlm: { users: [{ domain: "", user: "vagrant", password: "S3cret!" }], netbiosDomain: "WIN", netbiosComputer: "WIN", dnsComputer: "win", dnsDomain: "win" },
       certPem: material.certPem,
       keyPem: material.keyPem,
     });
+
+  test("Kerberos cannot start: NTLM inside with the reason; the next context remembers it and does not try again", async () => {
+    const attempts = { n: 0 };
+    const prototype = new CredSSPMechanism({
+      credentials: { username: "vagrant", password: "S3cret!" },
+      inner: new NegotiateMechanism({
+        kerberos: new UnavailableKerberos(attempts),
+        ntlm: () => new NtlmMechanism({ credentials: { username: "vagrant", password: "S3cret!" } }),
+      }),
+    });
+    opened.push(prototype);
+    const reasons: string[] = [];
+    for (const c of [prototype.fresh(), prototype.fresh()]) {
+      const s = newAcceptor();
+      opened.push(c, s);
+      const choice = () => c.negotiated;
+      assert.equal(choice(), undefined, "nothing to say before the first step");
+      let token: Uint8Array | undefined;
+      for (let leg = 0; leg < 8 && !c.complete; leg++) {
+        const out = await c.step({ token, channelBindings: undefined });
+        const r = await s.step(out!);
+        assert.equal(r.failed, undefined);
+        token = r.token;
+      }
+      assert.equal(c.complete, true);
+      assert.equal(s.user, "WIN\\vagrant");
+      assert.equal(choice()?.chose, "ntlm");
+      reasons.push(choice()?.reason ?? "");
+    }
+    assert.match(reasons[0]!, /^Kerberos was not possible: the GSSAPI addon is not available$/);
+    assert.match(reasons[1]!, /remembered from an earlier connection/);
+    assert.equal(attempts.n, 1, "the second context did not try Kerberos again");
+  });
+
+  test("refuses a Kerberos token inside CredSSP with the logon-failure errorCode; the client names it", async () => {
+    const c = new CredSSPMechanism({ credentials: { username: "vagrant", password: "S3cret!" }, inner: new GssLookingInner() });
+    const s = newAcceptor();
     opened.push(c, s);
     let token: Uint8Array | undefined;
     let failed: string | undefined;
