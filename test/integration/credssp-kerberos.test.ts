@@ -224,6 +224,13 @@ describe("CredSSP with Kerberos inside, against the emulated host and a throwawa
       for (const form of [Buffer.from(KRB_PASSWORD, "utf16le"), Buffer.from(KRB_PASSWORD, "latin1")]) assert.equal(all.indexOf(form), -1);
     });
 
+    test("the host takes a raw krb5 AP-REQ inside as well as SPNEGO", async () => {
+      const raw = new KerberosMechanism({ credentials: { username: krbUser, password: KRB_PASSWORD }, spn: "HTTP/localhost", scheme: "Kerberos" });
+      const { acceptor, failed } = await handshake(raw);
+      assert.equal(failed, undefined);
+      assert.equal(acceptor.user, principal);
+    });
+
     test("the host refuses delegated credentials that are not those of the Kerberos principal", async () => {
       // Kerberos logs on as "other", TSCredentials name "user" (a valid account of the host).
       const other = kdc.users[1]!;
