@@ -17,6 +17,8 @@ KRB5CCNAME: test/peers/kdc.ts).
                                                                         "padding": "<b64>"}
       gss_wrap_iov(HEADER | DATA | PADDING, conf) as pyspnego's wrap_winrm and Windows (MS-WSMV 2.2.9.1.2.2).
   {"op": "unwrap_iov", "header": "<b64>", "data": "<b64>"}          -> {"data": "<b64>", "encrypted": bool}
+  {"op": "wrap", "data": "<b64>"}                                   -> {"data": "<b64>"}
+      plain gss_wrap (conf): one RFC 4121 token with RRC 0, as pyspnego's CredSSP sends pubKeyAuth on MIT.
   {"op": "unwrap", "data": "<b64 header || data>"}                  -> {"data": "<b64>", "encrypted": bool}
       plain gss_unwrap of the concatenation: a second, independent parse of a WinRM-layout token (the npm kerberos package keeps its GSS contexts private).
 Any failure answers {"error": "<message>", "type": "<exception class>"} and the process keeps reading (the loop,
@@ -68,6 +70,12 @@ class Peer(ContextPeer):
         if not conf:
             raise RuntimeError('wrap_iov did not encrypt')
         return {'header': b64(iov[0].value), 'data': b64(iov[1].value), 'padding': b64(iov[2].value or b'')}
+
+    def wrap(self, req):
+        res = self.ctx.wrap(unb64(req['data']), True)
+        if not res.encrypted:
+            raise RuntimeError('wrap did not encrypt')
+        return {'data': b64(res.message)}
 
     def unwrap_iov(self, req):
         iov = raw.IOV((raw.IOVBufferType.header, False, unb64(req['header'])), unb64(req['data']),

@@ -1,15 +1,16 @@
 /**
  * CredSSP initiator (MS-CSSP 3.1.5) for WinRM: a TLS 1.2 session held in memory whose records travel base64 under
  * the `CredSSP` HTTP scheme (MS-WSMV 2.2.9.1), inside it TSRequest messages (wire/credssp/messages.ts) carrying
- * an inner NTLM exchange (raw NTLMSSP negoTokens, as requests-credssp and pyspnego send them; Kerberos is not offered
- * inside CredSSP yet), then the public-key binding that authenticates the host's TLS key, then the user's password
- * (TSCredentials) encrypted with the NTLM context: the host receives the password (credential delegation).
+ * an inner SPNEGO exchange that negotiates Kerberos or NTLM (auth/credsspInner.ts: Kerberos in SPNEGO when a ticket
+ * can be had, raw NTLMSSP otherwise, as requests-credssp and pyspnego send it), then the public-key binding that
+ * authenticates the host's TLS key, then the user's password (TSCredentials) encrypted with the inner context: the
+ * host receives the password (credential delegation).
  *
  * Versions (MS-CSSP 2.2.1, 3.1.5): we send version 6. When the host answers 5 or more, pubKeyAuth is
  * Encrypt(SHA-256("CredSSP Client-To-Server Binding Hash\0" || clientNonce || SubjectPublicKey)) and the host proves
  * itself with the "Server-To-Client" hash; with 2-4 it is Encrypt(SubjectPublicKey) and the host answers the key with
  * its first byte incremented. "Encrypt" is GSS_WrapEx with the inner context: for NTLM the 16-byte signature followed
- * by the sealed bytes.
+ * by the sealed bytes, for Kerberos an RFC 4121 Wrap token (auth/credsspInner.ts).
  */
 import { createHash, randomBytes as nodeRandomBytes, timingSafeEqual } from "node:crypto";
 import { AuthenticationError, ProtocolError } from "../errors.js";
@@ -25,7 +26,15 @@ import {
 } from "../wire/credssp/messages.js";
 import { completeElementLength } from "../wire/credssp/der.js";
 import { MemoryTls, subjectPublicKey } from "./credsspTls.js";
-import { type AuthMechanism, type Credentials, type MessageSealer, type StepInput, splitUsername } from "./mechanism.js";
+import { innerChoice, innerUnwrap, innerWrap, MAX_INNER_ROUNDS } from "./credsspInner.js";
+import {
+  type AuthMechanism,
+  type Credentials,
+  type MessageSealer,
+  type NegotiateChoice,
+  type StepInput,
+  splitUsername,
+} from "./mechanism.js";
 import { NtlmMechanism } from "./ntlm.js";
 
 export const CLIENT_TO_SERVER_HASH_MAGIC = "CredSSP Client-To-Server Binding Hash\0";
@@ -43,10 +52,13 @@ export class CredSSPError extends AuthenticationError {
     this.reason = reason;
   }
 }
-/** The host refused the user name or password (its TSRequest.errorCode, or the inner NTLM exchange failed). */
+/**
+ * The host refused the user name or password (its TSRequest.errorCode), or the inner exchange failed (the KDC refused
+ * the password, the host's AP-REP or NTLM CHALLENGE was refused).
+ */
 export class CredSSPLogonError extends CredSSPError {
-  constructor(message: string) {
-    super("logon-failure", "negoTokens", message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("logon-failure", "negoTokens", message, options);
   }
 }
 /** The host's pubKeyAuth does not bind the TLS key this client saw: a different host, or someone in the middle. */
@@ -70,6 +82,11 @@ export interface CredSSPMechanismOptions {
   randomBytes?: (n: number) => Buffer;
   /** Highest version to announce; default 6. Tests lower it to exercise the 2-4 binding. */
   version?: number;
+  /**
+   * The inner context's prototype (each CredSSP context uses a `fresh()` copy): auth/index.ts gives a
+   * NegotiateMechanism (Kerberos or NTLM, auth/credsspInner.ts). Default: NTLM alone.
+   */
+  inner?: AuthMechanism;
 }
 
 type Stage = "TLS" | "negoTokens" | "pubKeyAuth" | "complete";
@@ -86,6 +103,11 @@ export function bindingHash(magic: string, nonce: Uint8Array, key: Uint8Array): 
   return createHash("sha256").update(magic, "latin1").update(nonce).update(key).digest();
 }
 
+/** "Kerberos" / "NTLM" for the inner mechanism's name, for messages. */
+function mechanismTitle(name: string): string {
+  return name === "kerberos" ? "Kerberos" : name === "ntlm" ? "NTLM" : "SPNEGO";
+}
+
 export class CredSSPMechanism implements AuthMechanism {
   readonly name = "credssp" as const;
   readonly scheme = "CredSSP";
@@ -93,7 +115,8 @@ export class CredSSPMechanism implements AuthMechanism {
   readonly canSeal = false;
   private state: Stage = "TLS";
   private readonly tls: MemoryTls;
-  private readonly ntlm: NtlmMechanism;
+  private readonly inner: AuthMechanism;
+  private innerRounds = 0;
   private readonly random: (n: number) => Buffer;
   private readonly version: number;
   private buffered: Buffer = Buffer.alloc(0);
@@ -105,11 +128,13 @@ export class CredSSPMechanism implements AuthMechanism {
     this.random = opts.randomBytes ?? nodeRandomBytes;
     this.version = opts.version ?? CREDSSP_VERSION;
     this.tls = new MemoryTls({ isServer: false, ...(opts.servername !== undefined && { servername: opts.servername }) });
-    this.ntlm = new NtlmMechanism({
-      credentials: opts.credentials,
-      ...(opts.spn !== undefined && { spn: opts.spn }),
-      ...(opts.randomBytes !== undefined && { randomBytes: opts.randomBytes }),
-    });
+    this.inner =
+      opts.inner?.fresh() ??
+      new NtlmMechanism({
+        credentials: opts.credentials,
+        ...(opts.spn !== undefined && { spn: opts.spn }),
+        ...(opts.randomBytes !== undefined && { randomBytes: opts.randomBytes }),
+      });
   }
 
   get complete(): boolean {
@@ -118,6 +143,11 @@ export class CredSSPMechanism implements AuthMechanism {
 
   get stage(): string {
     return this.state;
+  }
+
+  /** The inner mechanism used on this context and why (Kerberos or NTLM; undefined before it started). */
+  get negotiated(): NegotiateChoice | undefined {
+    return this.inner.complete || this.innerRounds > 0 ? innerChoice(this.inner) : undefined;
   }
 
   /** The version the host announced (0 before its first TSRequest). */
@@ -134,17 +164,25 @@ export class CredSSPMechanism implements AuthMechanism {
         if (!cert) throw new CredSSPPublicKeyError("the host's TLS session presented no certificate");
         this.hostKey = subjectPublicKey(cert);
         this.state = "negoTokens";
-        const first = await this.ntlm.step({ token: undefined, channelBindings: undefined });
-        const more = await this.send({ version: this.version, negoTokens: [first!] });
+        const first = await this.innerStep(undefined);
+        if (!first) throw new AuthenticationError("CredSSP", this.state, "the inner mechanism produced no first token");
+        const more = await this.send({ version: this.version, negoTokens: [first] });
         return Buffer.concat([out, more]);
       }
       case "negoTokens": {
         const reply = await this.receive(input.token);
         this.checkVersion(reply);
         const token = reply.negoTokens?.[0];
-        if (!token) throw new AuthenticationError("CredSSP", this.state, "the host's TSRequest carries no NTLM CHALLENGE");
-        const authenticate = await this.ntlm.step({ token, channelBindings: undefined });
-        if (!this.ntlm.complete || !authenticate) throw new AuthenticationError("CredSSP", this.state, "the inner NTLM exchange did not complete");
+        if (!token) throw new AuthenticationError("CredSSP", this.state, `the host's TSRequest carries no ${this.innerName} token`);
+        // NTLM: CHALLENGE -> AUTHENTICATE (sent with pubKeyAuth). Kerberos: AP-REP -> complete, nothing more to send.
+        const next = await this.innerStep(token);
+        if (!this.inner.complete) {
+          if (!next) throw new AuthenticationError("CredSSP", this.state, `the inner ${this.innerName} exchange stalled`);
+          if (this.innerRounds >= MAX_INNER_ROUNDS) {
+            throw new AuthenticationError("CredSSP", this.state, `the inner ${this.innerName} exchange took over ${MAX_INNER_ROUNDS} round trips`);
+          }
+          return this.send({ version: this.version, negoTokens: [next] });
+        }
         const key = this.hostKey!;
         let binding: Buffer;
         if (Math.min(this.version, this.serverVersion) >= 5) {
@@ -156,7 +194,7 @@ export class CredSSPMechanism implements AuthMechanism {
         this.state = "pubKeyAuth";
         return this.send({
           version: this.version,
-          negoTokens: [authenticate],
+          ...(next !== undefined && next.length > 0 && { negoTokens: [next] }),
           pubKeyAuth: this.wrap(binding),
           ...(this.nonce !== undefined && { clientNonce: this.nonce }),
         });
@@ -169,7 +207,7 @@ export class CredSSPMechanism implements AuthMechanism {
         try {
           got = this.unwrap(reply.pubKeyAuth);
         } catch (e) {
-          throw new CredSSPPublicKeyError(`the host's pubKeyAuth does not decrypt with the NTLM context (${(e as Error).message})`);
+          throw new CredSSPPublicKeyError(`the host's pubKeyAuth does not decrypt with the ${this.innerName} context (${(e as Error).message})`);
         }
         const key = this.hostKey!;
         let expected: Buffer;
@@ -210,14 +248,30 @@ export class CredSSPMechanism implements AuthMechanism {
     this.serverVersion = reply.version;
   }
 
+  /** "Kerberos" or "NTLM" once the inner context started, for messages. */
+  private get innerName(): string {
+    return mechanismTitle(this.inner.name);
+  }
+
+  /** One inner step; its refusals (the KDC refused the password, the AP-REP was refused) are CredSSPLogonError. */
+  private async innerStep(token: Uint8Array | undefined): Promise<Uint8Array | undefined> {
+    this.innerRounds++;
+    try {
+      return await this.inner.step({ token, channelBindings: undefined });
+    } catch (e) {
+      if (!(e instanceof AuthenticationError)) throw e;
+      // Before the first step succeeds the inner Negotiate has no mechanism yet: the failing one names itself.
+      const name = this.inner.name === "negotiate" ? mechanismTitle(e.mechanism) : this.innerName;
+      throw new CredSSPLogonError(`the inner ${name} logon failed: ${e.message}`, { cause: e });
+    }
+  }
+
   private wrap(plain: Uint8Array): Buffer {
-    const { header, data } = this.ntlm.sealer().wrap(plain);
-    return Buffer.concat([header, data]);
+    return innerWrap(this.inner, plain);
   }
 
   private unwrap(sealed: Uint8Array): Buffer {
-    if (sealed.length < 16) throw new ProtocolError("shorter than an NTLM signature");
-    return Buffer.from(this.ntlm.sealer().unwrap(sealed.subarray(0, 16), sealed.subarray(16)));
+    return innerUnwrap(this.inner, sealed);
   }
 
   private async send(req: TSRequest): Promise<Buffer> {
@@ -252,5 +306,6 @@ export class CredSSPMechanism implements AuthMechanism {
 
   dispose(): void {
     this.tls.destroy();
+    this.inner.dispose?.();
   }
 }

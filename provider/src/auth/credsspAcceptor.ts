@@ -1,6 +1,7 @@
 /**
  * The emulated host's CredSSP acceptor (MS-CSSP 3.2.5): TLS 1.2 in memory with the emulator's own certificate, the
- * inner NTLM exchange by NtlmAcceptor, the public-key binding of both generations (SHA-256 hashes with the client
+ * inner exchange by NtlmAcceptor or, with the host's keytab, KerberosAcceptor (auth/credsspInnerAcceptor.ts), the
+ * public-key binding of both generations (SHA-256 hashes with the client
  * nonce for 5+, the key and key+1 for 2-4), then TSCredentials decrypted and the password checked against the host's
  * users. Scenario knobs: `maxVersion` (4 makes the host an old one, for the client's fallback) and `bindOtherKey`
  * (the host answers with the binding of another key, as a man in the middle with its own certificate would).
@@ -23,10 +24,14 @@ import {
   type TSRequest,
 } from "../../../provider/src/wire/credssp/messages.js";
 import { X509Certificate } from "node:crypto";
-import { NtlmAcceptor, type NtlmAcceptorOptions, type NtlmAcceptorUser } from "./ntlmAcceptor.js";
+import type { NtlmAcceptorOptions, NtlmAcceptorUser } from "./ntlmAcceptor.js";
+import { CredSSPInnerAcceptor } from "./credsspInnerAcceptor.js";
+import { MAX_INNER_ROUNDS } from "./credsspInner.js";
 
 export interface CredSSPAcceptorOptions {
   readonly ntlm: NtlmAcceptorOptions;
+  /** The host's keytab: Kerberos (SPNEGO or raw krb5) is then accepted inside CredSSP as well as NTLM. */
+  readonly keytab?: string | undefined;
   readonly certPem: string;
   readonly keyPem: string;
   /** Highest CredSSP version the host speaks; default 6. */
@@ -45,12 +50,13 @@ export interface CredSSPAcceptResult {
   readonly user?: string;
 }
 
-type State = "TLS" | "negoTokens" | "pubKeyAuth" | "authInfo" | "complete";
+type State = "TLS" | "negoTokens" | "authInfo" | "complete";
 
 export class CredSSPAcceptor {
   private state: State = "TLS";
   private readonly tls: MemoryTls;
-  private readonly ntlm: NtlmAcceptor;
+  private readonly inner: CredSSPInnerAcceptor;
+  private innerRounds = 0;
   private readonly version: number;
   private readonly key: Buffer;
   private buffered: Buffer = Buffer.alloc(0);
@@ -60,7 +66,7 @@ export class CredSSPAcceptor {
 
   constructor(private readonly opts: CredSSPAcceptorOptions) {
     this.tls = new MemoryTls({ isServer: true, certPem: opts.certPem, keyPem: opts.keyPem });
-    this.ntlm = new NtlmAcceptor(opts.ntlm);
+    this.inner = new CredSSPInnerAcceptor({ ntlm: opts.ntlm, keytab: opts.keytab });
     this.key = subjectPublicKey(new X509Certificate(opts.certPem));
     this.version = opts.maxVersion ?? CREDSSP_VERSION;
   }
@@ -100,20 +106,22 @@ export class CredSSPAcceptor {
     const version = Math.min(this.version, req.version);
     switch (this.state) {
       case "negoTokens": {
+        // NTLM: NEGOTIATE -> CHALLENGE, then AUTHENTICATE with pubKeyAuth. Kerberos: AP-REQ -> AP-REP (complete), then
+        // pubKeyAuth alone (MS-CSSP 3.1.5).
         const token = req.negoTokens?.[0];
-        if (!token) throw new AuthenticationError("CredSSP", this.state, "no NTLM NEGOTIATE in negoTokens");
-        const r = this.ntlm.step(token);
-        this.state = "pubKeyAuth";
-        return { version: this.version, negoTokens: [r.token!] };
-      }
-      case "pubKeyAuth": {
-        const token = req.negoTokens?.[0];
-        if (!token) throw new AuthenticationError("CredSSP", this.state, "no NTLM AUTHENTICATE in negoTokens");
-        const r = this.ntlm.step(token);
-        if (!r.complete) throw new AuthenticationError("CredSSP", this.state, "NTLM did not complete");
-        if (!req.pubKeyAuth) throw new AuthenticationError("CredSSP", this.state, "no pubKeyAuth");
-        const sealer = this.ntlm.sealer();
-        const got = Buffer.from(sealer.unwrap(req.pubKeyAuth.subarray(0, 16), req.pubKeyAuth.subarray(16)));
+        let innerToken: Buffer = Buffer.alloc(0);
+        if (token !== undefined && token.length > 0 && !this.inner.complete) {
+          if (++this.innerRounds > MAX_INNER_ROUNDS) throw new AuthenticationError("CredSSP", this.state, "too many negoTokens round trips");
+          innerToken = this.inner.step(token).token;
+        } else if (!this.inner.complete) {
+          throw new AuthenticationError("CredSSP", this.state, "no inner authentication token in negoTokens");
+        }
+        if (!req.pubKeyAuth) {
+          if (innerToken.length === 0) throw new AuthenticationError("CredSSP", this.state, "no pubKeyAuth");
+          return { version: this.version, negoTokens: [innerToken] };
+        }
+        if (!this.inner.complete) throw new AuthenticationError("CredSSP", this.state, `pubKeyAuth before the inner ${this.inner.mechanism ?? ""} exchange completed`);
+        const got = this.inner.unwrap(req.pubKeyAuth);
         const key = this.opts.bindOtherKey ? Buffer.from(createHash("sha256").update(this.key).digest()) : this.key;
         let expected: Buffer;
         let answer: Buffer;
@@ -131,13 +139,11 @@ export class CredSSPAcceptor {
           throw new AuthenticationError("CredSSP", this.state, "the client's pubKeyAuth does not bind our TLS key");
         }
         this.state = "authInfo";
-        const { header, data } = sealer.wrap(answer);
-        return { version: this.version, pubKeyAuth: Buffer.concat([header, data]) };
+        return { version: this.version, ...(innerToken.length > 0 && { negoTokens: [innerToken] }), pubKeyAuth: this.inner.wrap(answer) };
       }
       case "authInfo": {
         if (!req.authInfo) throw new AuthenticationError("CredSSP", this.state, "no authInfo");
-        const sealer = this.ntlm.sealer();
-        const plain = sealer.unwrap(req.authInfo.subarray(0, 16), req.authInfo.subarray(16));
+        const plain = this.inner.unwrap(req.authInfo);
         const creds = decodeTSCredentials(plain);
         if (creds.credType !== CRED_TYPE_PASSWORD) throw new AuthenticationError("CredSSP", this.state, "only password credentials");
         const pw = decodeTSPasswordCreds(creds.credentials);
@@ -145,7 +151,10 @@ export class CredSSPAcceptor {
         if (!known || known.password !== pw.password) {
           throw new AuthenticationError("CredSSP", this.state, "the delegated credentials do not match a user of this host");
         }
-        this.authenticatedUser = this.ntlm.user;
+        if (this.inner.mechanism === "kerberos" && !sameKerberosUser(this.inner.user, pw.userName, pw.domainName)) {
+          throw new AuthenticationError("CredSSP", this.state, "the delegated credentials are not those of the Kerberos principal that logged on");
+        }
+        this.authenticatedUser = this.inner.user;
         this.state = "complete";
         return undefined;
       }
@@ -155,6 +164,9 @@ export class CredSSPAcceptor {
   }
 
   private findUser(user: string, domain: string): NtlmAcceptorUser | undefined {
+    // A UPN ("user@realm") with no domain: the realm part names the domain.
+    const at = user.lastIndexOf("@");
+    if (domain === "" && at > 0) return this.findUser(user.slice(0, at), user.slice(at + 1));
     return this.opts.ntlm.users.find(
       (u) => u.user.toLowerCase() === user.toLowerCase() && (domain === "" || domain === "." || u.domain.toLowerCase() === domain.toLowerCase()),
     );
@@ -167,7 +179,24 @@ export class CredSSPAcceptor {
 
   dispose(): void {
     this.tls.destroy();
+    this.inner.dispose();
   }
+}
+
+/**
+ * Whether delegated TSPasswordCreds name the Kerberos principal ("user@REALM") that authenticated: the user part
+ * equal, the domain empty, "." or the realm (case-insensitive; a UPN user name carries the realm itself).
+ */
+export function sameKerberosUser(principal: string | undefined, userName: string, domainName: string): boolean {
+  if (principal === undefined) return false;
+  const at = principal.lastIndexOf("@");
+  const user = (at >= 0 ? principal.slice(0, at) : principal).toLowerCase();
+  const realm = (at >= 0 ? principal.slice(at + 1) : "").toLowerCase();
+  const upnAt = userName.lastIndexOf("@");
+  const [u, d] = domainName === "" && upnAt > 0 ? [userName.slice(0, upnAt), userName.slice(upnAt + 1)] : [userName, domainName];
+  if (u.toLowerCase() !== user) return false;
+  const dom = d.toLowerCase();
+  return dom === "" || dom === "." || dom === realm;
 }
 
 /** Scenario knobs of the emulated host's CredSSP (WinRMEmulatorOptions.credssp). */

@@ -63,8 +63,23 @@ export function createMechanism(auth: Connection["auth"], endpointUrl: string | 
     case "certificate":
       return new CertificateMechanism();
     case "credssp":
-      // auth.delegate (connection.ts) and https:// (transport/policy.ts) are checked before this.
-      return new CredSSPMechanism({ credentials, ...(isIP(host) === 0 && { servername: host }), spn });
+      // auth.delegate (connection.ts) and https:// (transport/policy.ts) are checked before this. The inner SPNEGO
+      // negotiates Kerberos or NTLM exactly as auth "negotiate" does (auth/credsspInner.ts).
+      return new CredSSPMechanism({
+        credentials,
+        ...(isIP(host) === 0 && { servername: host }),
+        spn,
+        inner: negotiate({
+          credentials,
+          spn,
+          explicitSpn: auth.spn !== undefined,
+          host,
+          delegate: false,
+          field: "auth",
+          mutual: true,
+          ntlm: () => new NtlmMechanism({ credentials, spn }),
+        }),
+      });
   }
 }
 

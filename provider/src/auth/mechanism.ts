@@ -71,7 +71,10 @@ export interface AuthMechanism {
    * undefined when there is no such scheme. Optional: only Kerberos has it.
    */
   withOfferedScheme?(offered: readonly string[]): AuthMechanism | undefined;
-  /** Negotiate only: which mechanism it used on this context and why (for the probe and logs; never a secret). */
+  /**
+   * Negotiate: which mechanism it used on this context and why; CredSSP: the same for its inner SPNEGO exchange (for
+   * the probe and logs; never a secret).
+   */
   readonly negotiated?: NegotiateChoice | undefined;
 }
 

@@ -78,10 +78,12 @@ export function describeEvent(e: PathEvent): ProbeStep {
         detail: `${e.protocol}, certificate ${e.subject} issued by ${e.issuer}, valid to ${e.validTo}; channel bindings ${e.channelBindings ? "sent" : "not available"}`,
       };
     case "target-auth": {
-      // For auth "negotiate" the mechanism is the one Negotiate chose on this connection, and why.
+      // For auth "negotiate" the mechanism is the one Negotiate chose on this connection, and why; for "credssp" the
+      // mechanism its inner SPNEGO negotiated (auth/credsspInner.ts).
+      const who = e.mechanism === "credssp" ? "CredSSP's inner SPNEGO" : "Negotiate";
       const chose =
         e.negotiated !== undefined
-          ? `; Negotiate chose ${e.negotiated.chose === "kerberos" ? "Kerberos" : "NTLM"}: ${e.negotiated.reason}`
+          ? `; ${who} chose ${e.negotiated.chose === "kerberos" ? "Kerberos" : "NTLM"}: ${e.negotiated.reason}`
           : "";
       return {
         step: "target auth",

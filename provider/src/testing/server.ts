@@ -371,7 +371,7 @@ export class WinRMEmulator {
   /** CredSSP's TLS server end is the listener's certificate (HTTPS only in this version). */
   private newCredSSPAcceptor(conn: ConnState): CredSSPAcceptor {
     const material = this.tlsMaterial as TlsMaterial;
-    return new CredSSPAcceptor({ ntlm: { ...this.ntlmAcceptorOptions(conn), channelBindings: undefined, cbtHardening: "None" }, certPem: material.certPem, keyPem: material.keyPem, ...this.opts.credssp });
+    return new CredSSPAcceptor({ ntlm: { ...this.ntlmAcceptorOptions(conn), channelBindings: undefined, cbtHardening: "None" }, keytab: this.opts.keytab, certPem: material.certPem, keyPem: material.keyPem, ...this.opts.credssp });
   }
 
   private newAcceptor(conn: ConnState): NtlmAcceptor {

@@ -85,7 +85,10 @@ export type PathEvent =
       /** HTTP requests of the handshake (NTLM: 2, Kerberos: 1). */
       readonly legs: number;
       readonly ok: boolean;
-      /** auth "negotiate": which mechanism it chose on this connection ("kerberos" or "ntlm") and why. */
+      /**
+       * auth "negotiate": which mechanism it chose on this connection ("kerberos" or "ntlm") and why; auth "credssp": the
+       * mechanism of its inner SPNEGO exchange.
+       */
       readonly negotiated?: { readonly chose: "kerberos" | "ntlm"; readonly reason: string };
     }
   /** What protects the SOAP messages after the handshake. */
