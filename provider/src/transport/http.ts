@@ -56,7 +56,7 @@ import { emit, type PathObserver } from "./pathEvents.js";
 import { effectivePort, proxyLabel, type ResolvedProxy } from "./proxyConfig.js";
 import { ConnectRefusedError, openTunnel, proxyDialed, proxyDialFailed, type ProxyAuthCache } from "./proxyTunnel.js";
 import { tlsServerEndPointBindings } from "../wire/channelBindings.js";
-import { verifyHostPin, type TlsConnectOptions } from "./tls.js";
+import { clientCertificateDialError, hostAskedForClientCertificate, verifyHostPin, type TlsConnectOptions } from "./tls.js";
 
 export type Route = "direct" | "tunnel" | "forward";
 
@@ -133,6 +133,20 @@ export class HttpChannel {
   /** How requests travel now (auto mode may move from tunnel to forward once). */
   get route(): Route {
     return this.routeValue;
+  }
+
+  /** The last TLS session with the host itself, and whether it asked for a client certificate when it ended. */
+  private hostTls: TLSSocket | undefined;
+  private certificateAsked: boolean | undefined;
+
+  /**
+   * Whether the host asked the current (or last) TLS session for a client certificate, in the handshake or by
+   * renegotiation (tls.ts hostAskedForClientCertificate); undefined when not known.
+   */
+  clientCertificateRequested(): boolean | undefined {
+    const socket = this.hostTls;
+    if (socket === undefined) return undefined;
+    return socket.destroyed ? this.certificateAsked : hostAskedForClientCertificate(socket) ?? this.certificateAsked;
   }
 
   /** Sockets opened so far. */
@@ -390,7 +404,15 @@ export class HttpChannel {
       socket.once("close", () => {
         if (this.current?.id === id) this.current = undefined;
       });
-      if (tlsSocket !== undefined) this.announceTls(tlsSocket, cert, bindings);
+      if (tlsSocket !== undefined) {
+        this.announceTls(tlsSocket, cert, bindings);
+        this.hostTls = tlsSocket;
+        // Read before the handle goes away: a host may close right after its 401.
+        tlsSocket.once("end", () => {
+          this.certificateAsked = hostAskedForClientCertificate(tlsSocket);
+        });
+        this.certificateAsked = undefined;
+      }
       this.socketReady?.();
       callback(null, socket);
     };
@@ -398,7 +420,7 @@ export class HttpChannel {
     if (route === "direct" || proxy === undefined) {
       connect = (options, callback) => {
         base(options, (err, socket) => {
-          if (err !== null) callback(err, null);
+          if (err !== null) callback(clientCertificateDialError(err, tls), null);
           else adopt(socket, true, callback);
         });
       };
@@ -447,7 +469,7 @@ export class HttpChannel {
             base({ ...options, httpSocket: tunnel.socket }, (err, socket) => {
               if (err !== null) {
                 tunnel.socket.destroy();
-                callback(err, null);
+                callback(clientCertificateDialError(err, tls), null);
               } else adopt(socket, true, callback);
             });
           },
