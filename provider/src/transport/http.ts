@@ -140,13 +140,11 @@ export class HttpChannel {
   private certificateAsked: boolean | undefined;
 
   /**
-   * Whether the host asked the current (or last) TLS session for a client certificate, in the handshake or by
-   * renegotiation (tls.ts hostAskedForClientCertificate); undefined when not known.
+   * Whether the host had asked the TLS session of the last response for a client certificate, in the handshake or
+   * by renegotiation (tls.ts hostAskedForClientCertificate); undefined when not known.
    */
   clientCertificateRequested(): boolean | undefined {
-    const socket = this.hostTls;
-    if (socket === undefined) return undefined;
-    return socket.destroyed ? this.certificateAsked : hostAskedForClientCertificate(socket) ?? this.certificateAsked;
+    return this.certificateAsked;
   }
 
   /** Sockets opened so far. */
@@ -257,6 +255,8 @@ export class HttpChannel {
       });
       // Read the socket id when the head arrives: with "Connection: close" the socket may be gone after the body.
       const connectionId = this.current?.id ?? this.socketSeq;
+      // Likewise whether the host asked for a client certificate: read while the TLS handle is still there.
+      if (this.hostTls !== undefined && !this.hostTls.destroyed) this.certificateAsked = hostAskedForClientCertificate(this.hostTls);
       try {
         this.checkHead(res.headers);
       } catch (err) {
@@ -407,11 +407,12 @@ export class HttpChannel {
       if (tlsSocket !== undefined) {
         this.announceTls(tlsSocket, cert, bindings);
         this.hostTls = tlsSocket;
-        // Read before the handle goes away: a host may close right after its 401.
-        tlsSocket.once("end", () => {
-          this.certificateAsked = hostAskedForClientCertificate(tlsSocket);
+        this.certificateAsked = hostAskedForClientCertificate(tlsSocket);
+        // A renegotiation (the host asking for a client certificate after the request) derives new keys: the keylog
+        // event marks it, after its CertificateRequest was read. The line itself (key material) is never kept.
+        tlsSocket.on("keylog", () => {
+          if (this.hostTls === tlsSocket) this.certificateAsked = hostAskedForClientCertificate(tlsSocket);
         });
-        this.certificateAsked = undefined;
       }
       this.socketReady?.();
       callback(null, socket);
