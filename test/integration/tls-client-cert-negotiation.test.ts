@@ -9,7 +9,8 @@
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import * as tls from "node:tls";
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { promisify } from "node:util";
 import { once } from "node:events";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -32,7 +33,7 @@ import {
   type RunningEmulatedHost,
 } from "../../provider/src/testing/index.js";
 import { Squid, squidMissing } from "../peers/squid.js";
-import { PYTHON } from "../peers/python.js";
+import { PYTHON, pywinrmMissing } from "../peers/python.js";
 
 const MAPPED_USER = "WIN-TEST\\certuser";
 
@@ -167,6 +168,29 @@ for (const mode of ["renegotiate", "enable"] as const) {
     });
   });
 }
+
+void describe("pywinrm, an independent client, agrees with the emulated host in both modes", { skip: pywinrmMissing() }, () => {
+  for (const mode of ["renegotiate", "enable"] as const) {
+    test(`pywinrm's certificate transport runs a command (${mode})`, async () => {
+      const h = await host(mode);
+      const dir = mkdtempSync(join(tmpdir(), "winrm-pycert-"));
+      try {
+        const files = { cert: join(dir, "c.pem"), key: join(dir, "k.pem"), ca: join(dir, "ca.pem") };
+        writeFileSync(files.cert, mapped.certPem);
+        writeFileSync(files.key, mapped.keyPem);
+        writeFileSync(files.ca, h.ca ?? "");
+        const script = fileURLToPath(new URL("../../../test/peers/pywinrm_cert_run.py", import.meta.url));
+        // async: the emulated host answers in this process, so the child must not block its event loop
+        const out = await promisify(execFile)(PYTHON, [script, h.url.replace("127.0.0.1", "localhost"), files.cert, files.key, files.ca, "echo py-cert"], { timeout: 90_000 });
+        assert.deepEqual(JSON.parse(out.stdout), { std_out: "py-cert\r\n", status_code: 0 });
+        assert.ok(h.requests.length > 0 && h.requests.every((e) => e.user === MAPPED_USER && e.status === 200));
+      } finally {
+        await h.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+});
 
 void describe("hosts that cannot take the certificate: named errors with the fix on the host", () => {
   test("a host that never asks (Service/Auth/Certificate=false, no renegotiation): not-requested", async () => {
