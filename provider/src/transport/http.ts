@@ -408,11 +408,14 @@ export class HttpChannel {
         this.announceTls(tlsSocket, cert, bindings);
         this.hostTls = tlsSocket;
         this.certificateAsked = hostAskedForClientCertificate(tlsSocket);
-        // A renegotiation (the host asking for a client certificate after the request) derives new keys: the keylog
-        // event marks it, after its CertificateRequest was read. The line itself (key material) is never kept.
-        tlsSocket.on("keylog", () => {
-          if (this.hostTls === tlsSocket) this.certificateAsked = hostAskedForClientCertificate(tlsSocket);
-        });
+        // With a client certificate only: a renegotiation (the host asking for it after the request) derives new
+        // keys, and the keylog event marks it, after its CertificateRequest was read. The line (key material) is
+        // never kept.
+        if (tlsWithPin?.cert !== undefined) {
+          tlsSocket.on("keylog", () => {
+            if (this.hostTls === tlsSocket) this.certificateAsked = hostAskedForClientCertificate(tlsSocket);
+          });
+        }
       }
       this.socketReady?.();
       callback(null, socket);
