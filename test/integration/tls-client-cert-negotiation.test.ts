@@ -34,6 +34,7 @@ import {
 } from "../../provider/src/testing/index.js";
 import { Squid, squidMissing } from "../peers/squid.js";
 import { PYTHON, pywinrmMissing } from "../peers/python.js";
+import { runCli } from "./cliHarness.js";
 
 const MAPPED_USER = "WIN-TEST\\certuser";
 
@@ -221,6 +222,24 @@ void describe("hosts that cannot take the certificate: named errors with the fix
         return true;
       });
       assert.equal(h.requests.length, 0);
+      // The CLI: the stable code in --json, exit 255 (reach, auth or protocol), the host-side fix with flag names.
+      const dir = mkdtempSync(join(tmpdir(), "winrm-cli-cert-"));
+      try {
+        writeFileSync(join(dir, "c.pem"), mapped.certPem);
+        writeFileSync(join(dir, "k.pem"), mapped.keyPem);
+        writeFileSync(join(dir, "ca.pem"), h.ca ?? "");
+        const r = await runCli(
+          ["exec", "--json", "--endpoint", h.url, "--ca", join(dir, "ca.pem"), "--server-name", "localhost", "--cert", join(dir, "c.pem"), "--key", join(dir, "k.pem"), "--", "echo", "x"],
+          { unset: ["WINRM_ENDPOINT", "WINRM_USERNAME", "WINRM_PASSWORD"] },
+        );
+        assert.equal(r.status, 255, r.stderr);
+        const failure = (JSON.parse(r.stdout) as { error: { code: string; message: string } }).error;
+        assert.equal(failure.code, "WINRM_CLIENT_CERT_NEGOTIATION");
+        assert.match(failure.message, /enable TLS 1\.2 on the host/);
+        assert.match(failure.message, /another --auth/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     } finally {
       await h.close();
     }
