@@ -11,7 +11,7 @@ import { X509Certificate } from "node:crypto";
 import { WinRMClient } from "../../provider/src/client.js";
 import { parseConnection } from "../../provider/src/connection.js";
 import { ConfigurationError, TlsPinMismatchError } from "../../provider/src/errors.js";
-import { resourceProviders } from "../../provider/src/resources/index.js";
+import { resourceProviders, UNKNOWN } from "../../provider/src/resources/index.js";
 import { WinRMEmulator } from "../../provider/src/testing/index.js";
 import { testHost } from "./clientTestHost.js";
 import { runCli } from "./cliHarness.js";
@@ -48,6 +48,12 @@ void describe("parse and check: rejectUnauthorized false needs a thumbprint", ()
     assert.ok(failure !== undefined, JSON.stringify(r.failures));
     assert.match(failure.reason, /connection\.tls\.thumbprint/);
     assert.match(failure.reason, /connection\.tls\.ca/);
+    // A thumbprint not known at preview (another resource's output) is not "no thumbprint": let through.
+    const later = await resourceProviders.RemoteCommand.check(
+      {},
+      { connection: { endpoint: HTTPS, auth: { username: USER, password: PASSWORD }, tls: { rejectUnauthorized: false, thumbprint: UNKNOWN } }, create: "hostname" },
+    );
+    assert.deepEqual(later.failures, []);
   });
 });
 
