@@ -60,7 +60,10 @@ const tlsSchema = z
     rejectUnauthorized: z
       .boolean()
       .default(true)
-      .describe("Verify the server certificate. Turning this off exposes the credentials to anyone on the path."),
+      .describe(
+        "Verify the server certificate against tls.ca or the system CAs. false is accepted only with tls.thumbprint " +
+          "(the pin then verifies the host); without one it is refused.",
+      ),
     thumbprint: z
       .string()
       .optional()
@@ -329,6 +332,11 @@ export function parseConnection(input: unknown): Connection {
   if (pin !== undefined && !endpoint.startsWith("https:")) {
     // Over http:// there is no certificate to check: a pin there would protect nothing, silently.
     throw new ConfigurationError("tls.thumbprint", "applies only to an https:// endpoint; use https:// or remove tls.thumbprint");
+  }
+  if (!c.tls.rejectUnauthorized && pin === undefined && endpoint.startsWith("https:")) {
+    // Neither CA validation nor a pin: anyone on the path could present a certificate and read the credentials.
+    throw new ConfigurationError("tls.rejectUnauthorized", `is false without tls.thumbprint, so nothing would verify the host; ` +
+        "pin its certificate with tls.thumbprint (SHA-256 or SHA-1 fingerprint, docs/tls.md), or give its issuing CA as tls.ca and leave rejectUnauthorized true");
   }
   if (typeof c.codePage === "number" && c.codePage > 65535) {
     throw new ConfigurationError("codePage", `is not a Windows code page; ${fixFor("codePage")}`);

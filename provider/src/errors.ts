@@ -24,6 +24,7 @@ export type ErrorCode =
   | "WINRM_CONNECTION"
   | "WINRM_CONNECTION_LOST"
   | "WINRM_TLS_PIN_MISMATCH"
+  | "WINRM_CLIENT_CERT_NEGOTIATION"
   | "WINRM_LIMIT"
   | "WINRM_COMMAND_FAILED"
   | "WINRM_ABORTED";
@@ -305,6 +306,35 @@ export class TlsPinMismatchError extends WinRMError {
     this.presented = presented;
   }
 }
+
+/**
+ * Certificate authentication (WS-Man https/mutual) could not even be tried, for a reason on the host's side of TLS:
+ * - "not-requested": the host answered the https/mutual request with 401 without ever asking for the client
+ *   certificate (no CertificateRequest in the handshake, none by TLS 1.2 renegotiation);
+ * - "tls-version": the host refused TLS 1.2, the highest version this client offers with a client certificate
+ *   (over TLS 1.3 http.sys asks by post-handshake authentication, which Node's TLS client cannot answer).
+ * The message says what to check on the host (docs/tls.md). A certificate the host asked for and then refused
+ * (unmapped, untrusted) is an AuthenticationError instead.
+ */
+export class ClientCertificateNegotiationError extends WinRMError {
+  readonly problem: "not-requested" | "tls-version";
+  constructor(problem: "not-requested" | "tls-version", options?: { cause?: unknown }) {
+    super("WINRM_CLIENT_CERT_NEGOTIATION", CLIENT_CERT_PROBLEMS[problem], options);
+    this.problem = problem;
+  }
+}
+
+const CLIENT_CERT_PROBLEMS = {
+  "not-requested":
+    "the host refused the https/mutual request without asking for the client certificate (neither in the TLS " +
+    "handshake nor by renegotiation); check on the host that winrm/config/service/auth has Certificate=true and that " +
+    "the HTTPS listener's binding (`netsh http show sslcert`) negotiates client certificates: " +
+    "`netsh http update sslcert ipport=0.0.0.0:5986 ... clientcertnegotiation=enable` makes http.sys ask in the handshake",
+  "tls-version":
+    "the host refused TLS 1.2, which is the highest version offered with a client certificate (over TLS 1.3 the host " +
+    "would ask for it by post-handshake authentication, which Node's TLS cannot answer); enable TLS 1.2 on the host " +
+    "(SCHANNEL\\Protocols\\TLS 1.2\\Server Enabled=1) or use another auth.mechanism",
+} as const;
 
 /**
  * The connection broke after a request had left: the host was reached and may have run it (a Command may be running

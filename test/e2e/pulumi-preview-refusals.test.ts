@@ -1,7 +1,7 @@
 /**
  * `pulumi preview` on the real Pulumi CLI v3.248.0 refuses each path `up` would refuse (Basic over http://,
  * messageEncryption "never" over http://, proxy credentials with an http:// endpoint, forward mode with https://, a
- * missing password), naming the full property path (`connection.auth.mechanism`, ...) and the fix; neither the host
+ * missing password, tls.rejectUnauthorized false without tls.thumbprint), naming the full property path (`connection.auth.mechanism`, ...) and the fix; neither the host
  * nor the proxy (a real squid) sees a single request.
  */
 import { after, before, describe, test } from "node:test";
@@ -39,6 +39,12 @@ describe("pulumi preview refuses what up would refuse, on the real CLI", { skip 
       },
       { connection: { ...https, proxy: { url: proxyUrl, mode: "forward" } }, property: "connection.proxy.mode", says: /"forward" with an https:\/\/ endpoint/ },
       { connection: { ...http, auth: { mechanism: "ntlm", username: USER } }, property: "connection.auth.password", says: /is required with connection\.auth\.mechanism "ntlm"/ },
+      {
+        // Neither CA validation nor a pin (docs/tls.md).
+        connection: { ...https, tls: { rejectUnauthorized: false } },
+        property: "connection.tls.rejectUnauthorized",
+        says: /false without connection\.tls\.thumbprint, so nothing would verify the host/,
+      },
     ];
     for (const r of refused) {
       lab.writeSpec({ refused: r.connection });

@@ -80,12 +80,12 @@ describe("parseConnection", () => {
     const c = parseConnection({
       ...base,
       auth: { ...base.auth, mechanism: "ntlm", domain: "EX", spn: "HTTP/win" },
-      tls: { serverName: "win.example.com", rejectUnauthorized: false },
+      tls: { serverName: "win.example.com", rejectUnauthorized: false, thumbprint: "AB".repeat(32) },
       codePage: 437,
     });
     assert.equal(c.auth.domain, "EX");
     assert.equal(c.auth.spn, "HTTP/win");
-    assert.deepEqual(c.tls, { serverName: "win.example.com", rejectUnauthorized: false });
+    assert.deepEqual(c.tls, { serverName: "win.example.com", rejectUnauthorized: false, thumbprint: "ab".repeat(32) });
     assert.equal(c.codePage, 437);
     assert.ok(!("ca" in c.tls));
   });

@@ -5,7 +5,7 @@
  * every request names the profile in its `Authorization` header, as Windows' client and pywinrm's `certificate`
  * transport send it. The certificate and key are TLS options (transport/tls.ts), never a token here.
  */
-import { AuthenticationError } from "../errors.js";
+import { AuthenticationError, ClientCertificateNegotiationError } from "../errors.js";
 import type { AuthMechanism, MessageSealer, StepInput } from "./mechanism.js";
 
 /** The whole Authorization header value: the profile URI, no scheme token after it. */
@@ -38,4 +38,20 @@ export class CertificateMechanism implements AuthMechanism {
   fresh(): CertificateMechanism {
     return new CertificateMechanism();
   }
+}
+
+/**
+ * The error for a 401 to an https/mutual request. `asked`: whether the host's TLS session requested the client
+ * certificate (transport/tls.ts hostAskedForClientCertificate). Asked and refused: the host saw the certificate and
+ * did not map it; never asked: the listener never negotiates client certificates (ClientCertificateNegotiationError,
+ * with what to check on the host); unknown: the general refusal.
+ */
+export function certificateRefused(asked: boolean | undefined, offeredText: string): Error {
+  if (asked === false) return new ClientCertificateNegotiationError("not-requested");
+  const why =
+    asked === true
+      ? "the host asked for the client certificate and refused it; check its winrm/config/service/certmapping " +
+        "(issuer CA thumbprint and UPN subject), that the issuing CA is in its trusted roots, and the Client Authentication EKU"
+      : "the server refused the certificate";
+  return new AuthenticationError("certificate", "request", `${why}${offeredText}`, { httpStatus: 401 });
 }

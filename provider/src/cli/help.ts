@@ -23,7 +23,8 @@ const CONNECTION_FLAGS = `Connection flags:
                           always, or never (never is refused for http://: nothing unencrypted leaves this machine).
   --ca FILE               PEM file of the CA(s) that sign the host's certificate (https://).
   --server-name NAME      TLS server name to verify, when it differs from the endpoint's host.
-  --insecure-skip-verify  Do not verify the host's certificate (https://). For labs only.
+  --insecure-skip-verify  Skip CA validation of the host's certificate: accepted only with --thumbprint (the pin
+                          then verifies the host); refused alone.
   --thumbprint HEX        Pin the host's certificate: SHA-256 (64 hex digits) or SHA-1 (40, as Windows prints it),
                           colons/spaces/case ignored. Alone it replaces CA validation; with --ca both must hold.
   --cert FILE             PEM client certificate: certificate authentication (https/mutual; implies --auth

@@ -501,7 +501,7 @@ function failuresFromIssues(issues: readonly z.core.$ZodIssue[], input: unknown)
  * ("auth.mechanism"); in a resource they are `connection.auth.mechanism`.
  */
 const CONNECTION_FIELDS =
-  /(?<![\w.])(auth\.(?:mechanism|username|password|domain|spn)|messageEncryption|tls\.(?:ca|serverName|rejectUnauthorized)|proxy\.(?:url|auth|mode|username|password|bypass|tls(?:\.ca|\.serverName)?)|timeouts\.(?:connectMs|operationTimeoutSec|readMs))\b/g;
+  /(?<![\w.])(auth\.(?:mechanism|username|password|domain|spn)|messageEncryption|tls\.(?:ca|serverName|rejectUnauthorized|thumbprint|clientCertificate|clientKeyPassphrase|clientKey)|proxy\.(?:url|auth|mode|username|password|bypass|tls(?:\.ca|\.serverName)?)|timeouts\.(?:connectMs|operationTimeoutSec|readMs))\b/g;
 
 /** A connection-relative message with every field it names given its full path (`connection.auth.mechanism`). */
 export function qualifyConnectionFields(text: string): string {

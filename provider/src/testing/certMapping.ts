@@ -12,6 +12,7 @@
 import type { TLSSocket } from "node:tls";
 import { X509Certificate } from "node:crypto";
 import { certificateUpns } from "./clientCertificates.js";
+import { negotiationServerOptions, type ClientCertNegotiation } from "./clientCertNegotiation.js";
 
 export const MUTUAL_PROFILE_URI = "http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/https/mutual";
 
@@ -28,14 +29,18 @@ export interface CertificateAuthOptions {
   /** The host's trusted root store for client certificates (PEM each). */
   readonly trustedCaPems: readonly string[];
   readonly mappings: readonly CertMappingEntry[];
+  /**
+   * When the listener asks for the certificate (clientCertNegotiation.ts): "renegotiate" (default, as an HTTPS
+   * binding without clientcertnegotiation: after the https/mutual request, by TLS 1.2 renegotiation) or "enable"
+   * (`netsh http ... clientcertnegotiation=enable`: in the first handshake).
+   */
+  readonly clientCertNegotiation?: ClientCertNegotiation;
 }
 
-/** TLS server options for a listener that asks for the client certificate in the handshake (see docs/tls.md). */
-export function certificateServerOptions(opts: CertificateAuthOptions | undefined): { requestCert?: boolean; rejectUnauthorized?: boolean; ca?: string[] } {
+/** TLS server options for the listener: when it asks for the client certificate (clientCertNegotiation.ts). */
+export function certificateServerOptions(opts: CertificateAuthOptions | undefined): ReturnType<typeof negotiationServerOptions> | Record<string, never> {
   if (opts === undefined) return {};
-  // Verify against the trusted store ourselves (below), so an untrusted certificate gets the HTTP 401 Windows sends
-  // rather than a TLS alert.
-  return { requestCert: true, rejectUnauthorized: false, ca: [...opts.trustedCaPems] };
+  return negotiationServerOptions(opts.clientCertNegotiation ?? "renegotiate", [...opts.trustedCaPems]);
 }
 
 export type CertificateVerdict = { user: string } | { refused: string };

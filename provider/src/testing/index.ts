@@ -23,6 +23,8 @@ import type { SignatureHash } from "./tls.js";
 export interface EmulatedHostTls {
   /** Signature hash of the generated CA and server certificates (it decides the channel-binding hash); default SHA-256. */
   hash?: SignatureHash;
+  /** "TLSv1.3": accept TLS 1.3 only (a host with TLS 1.2 turned off in SCHANNEL). Default TLS 1.2 and 1.3. */
+  minVersion?: "TLSv1.3";
 }
 
 export interface EmulatedHostAuth {
@@ -117,6 +119,7 @@ export async function startEmulatedHost(opts: StartEmulatedHostOptions): Promise
     port: opts.listen?.port,
     tls: tls !== undefined,
     tlsHash: tls?.hash,
+    ...(tls?.minVersion !== undefined ? { tlsMinVersion: tls.minVersion } : {}),
     cbtHardening: opts.auth?.cbtHardening,
     ...(opts.auth?.keytab !== undefined ? { keytab: opts.auth.keytab } : {}),
     offerKerberosScheme: opts.auth?.offerKerberosScheme,
@@ -148,6 +151,7 @@ export { LOCALES, type Locale } from "./host/locales.js";
 export { WinRMConfigStore, WinRMConfigError, WSMAN_RESOURCE_NOT_FOUND, WSMAN_SCHEMA_VALIDATION } from "./host/configStore.js";
 export { CONNECTIONS_KEY } from "./host/registry.js";
 export { formatEntry, shortAction, type RequestLogEntry, type AuthState } from "./requestLog.js";
+export type { ClientCertNegotiation } from "./clientCertNegotiation.js";
 export { generateTlsMaterial, type TlsMaterial, type TlsMaterialOptions, type SignatureHash } from "./tls.js";
 export { NtlmAcceptor, type NtlmAcceptorUser, type NtlmAcceptorOptions } from "../auth/ntlmAcceptor.js";
 export { MUTUAL_PROFILE_URI, type CertificateAuthOptions, type CertMappingEntry } from "./certMapping.js";

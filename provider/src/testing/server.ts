@@ -39,6 +39,7 @@ import type { TLSSocket } from "node:tls";
 import { NtlmAcceptor, type NtlmAcceptorOptions } from "../auth/ntlmAcceptor.js";
 import { CredSSPAcceptor, type CredSSPScenario, stepCredSSPLeg } from "../auth/credsspAcceptor.js";
 import { MUTUAL_PROFILE_URI, acceptClientCertificate, certificateServerOptions, type CertificateAuthOptions } from "./certMapping.js";
+import { requestClientCertificate } from "./clientCertNegotiation.js";
 import { KerberosAcceptor } from "../auth/kerberos/kerberosAcceptor.js";
 import { loadGssapi } from "../auth/kerberos/gssapi.js";
 import type { EmulatorHost, HandlerContext } from "./handlers/context.js";
@@ -71,6 +72,8 @@ export interface WinRMEmulatorOptions {
   tls?: boolean;
   /** Signature hash of the generated certificates (decides the CBT hash); default SHA-256. */
   tlsHash?: SignatureHash;
+  /** The lowest TLS version the listener accepts ("TLSv1.3": a host with TLS 1.2 turned off in SCHANNEL). */
+  tlsMinVersion?: "TLSv1.3";
   /** Overrides Service/Auth/CbtHardeningLevel of the host's config (HTTPS only, winrm/config/service/auth, provider/src/testing/host/configStore.ts). */
   cbtHardening?: CbtHardeningLevel;
   /** Upper bound of any OperationTimeout in ms, below MaxTimeoutms (tests use short timeouts). */
@@ -157,7 +160,7 @@ export class WinRMEmulator {
       : undefined;
     const serverOpts: http.ServerOptions = { keepAlive: true };
     const server = material
-      ? https.createServer({ ...serverOpts, key: material.keyPem, cert: material.certPem, ...certificateServerOptions(opts.certificateAuth) })
+      ? https.createServer({ ...serverOpts, key: material.keyPem, cert: material.certPem, ...certificateServerOptions(opts.certificateAuth), ...(opts.tlsMinVersion !== undefined ? { minVersion: opts.tlsMinVersion } : {}) })
       : http.createServer(serverOpts);
     const emu = new WinRMEmulator(opts, server, material);
     // http.sys keeps an idle connection for 2 minutes; a connection-bound NTLM context must survive the client's
@@ -450,6 +453,11 @@ export class WinRMEmulator {
         if (body.length === 0) return { status: 200, note: "NTLM authenticated (empty body)" };
       } else if (scheme === MUTUAL_PROFILE_URI && auth.certificate && conn.tls) {
         this.resetAuth(conn);
+        const mode = this.opts.certificateAuth?.clientCertNegotiation ?? "renegotiate";
+        if (!(await requestClientCertificate(req.socket as TLSSocket, mode).then(() => true, () => false))) {
+          req.socket.destroy(); // http.sys drops a connection whose renegotiation failed
+          return { status: 401, note: "renegotiation for the client certificate failed" };
+        }
         const verdict = acceptClientCertificate(req.socket as TLSSocket, this.opts.certificateAuth);
         if ("refused" in verdict) return this.unauthorized(verdict.refused);
         conn.user = verdict.user;

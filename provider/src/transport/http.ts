@@ -56,7 +56,7 @@ import { emit, type PathObserver } from "./pathEvents.js";
 import { effectivePort, proxyLabel, type ResolvedProxy } from "./proxyConfig.js";
 import { ConnectRefusedError, openTunnel, proxyDialed, proxyDialFailed, type ProxyAuthCache } from "./proxyTunnel.js";
 import { tlsServerEndPointBindings } from "../wire/channelBindings.js";
-import { verifyHostPin, type TlsConnectOptions } from "./tls.js";
+import { clientCertificateDialError, hostAskedForClientCertificate, verifyHostPin, type TlsConnectOptions } from "./tls.js";
 
 export type Route = "direct" | "tunnel" | "forward";
 
@@ -133,6 +133,18 @@ export class HttpChannel {
   /** How requests travel now (auto mode may move from tunnel to forward once). */
   get route(): Route {
     return this.routeValue;
+  }
+
+  /** The last TLS session with the host itself, and whether it asked for a client certificate when it ended. */
+  private hostTls: TLSSocket | undefined;
+  private certificateAsked: boolean | undefined;
+
+  /**
+   * Whether the host had asked the TLS session of the last response for a client certificate, in the handshake or
+   * by renegotiation (tls.ts hostAskedForClientCertificate); undefined when not known.
+   */
+  clientCertificateRequested(): boolean | undefined {
+    return this.certificateAsked;
   }
 
   /** Sockets opened so far. */
@@ -243,6 +255,8 @@ export class HttpChannel {
       });
       // Read the socket id when the head arrives: with "Connection: close" the socket may be gone after the body.
       const connectionId = this.current?.id ?? this.socketSeq;
+      // Likewise whether the host asked for a client certificate: read while the TLS handle is still there.
+      if (this.hostTls !== undefined && !this.hostTls.destroyed) this.certificateAsked = hostAskedForClientCertificate(this.hostTls);
       try {
         this.checkHead(res.headers);
       } catch (err) {
@@ -390,7 +404,19 @@ export class HttpChannel {
       socket.once("close", () => {
         if (this.current?.id === id) this.current = undefined;
       });
-      if (tlsSocket !== undefined) this.announceTls(tlsSocket, cert, bindings);
+      if (tlsSocket !== undefined) {
+        this.announceTls(tlsSocket, cert, bindings);
+        this.hostTls = tlsSocket;
+        this.certificateAsked = hostAskedForClientCertificate(tlsSocket);
+        // With a client certificate only: a renegotiation (the host asking for it after the request) derives new
+        // keys, and the keylog event marks it, after its CertificateRequest was read. The line (key material) is
+        // never kept.
+        if (tlsWithPin?.cert !== undefined) {
+          tlsSocket.on("keylog", () => {
+            if (this.hostTls === tlsSocket) this.certificateAsked = hostAskedForClientCertificate(tlsSocket);
+          });
+        }
+      }
       this.socketReady?.();
       callback(null, socket);
     };
@@ -398,7 +424,7 @@ export class HttpChannel {
     if (route === "direct" || proxy === undefined) {
       connect = (options, callback) => {
         base(options, (err, socket) => {
-          if (err !== null) callback(err, null);
+          if (err !== null) callback(clientCertificateDialError(err, tls), null);
           else adopt(socket, true, callback);
         });
       };
@@ -447,7 +473,7 @@ export class HttpChannel {
             base({ ...options, httpSocket: tunnel.socket }, (err, socket) => {
               if (err !== null) {
                 tunnel.socket.destroy();
-                callback(err, null);
+                callback(clientCertificateDialError(err, tls), null);
               } else adopt(socket, true, callback);
             });
           },

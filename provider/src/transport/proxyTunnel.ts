@@ -11,7 +11,8 @@
  * - MS-NTHT 4.2 and the ISA/TMG capture in MS-GRVHENC 4.6: the proxy may answer the first, credential-less CONNECT
  *   with 407 + `Connection: close` / `Proxy-Connection: close`; we reconnect once and run the NTLM legs on the new
  *   connection. A close in the middle of the NTLM legs loses the context (it belongs to the connection): an error.
- * - Never loop: at most one reconnect and MAX_LEGS CONNECT requests; a 407 to our final token is a rejection.
+ * - Never loop: at most one reconnect, and MAX_LEGS credentials headers counted by the one 401/407 driver
+ *   (authDriver.ts); a 407 to our final token is a rejection.
  * - `Proxy-Connection` is non-standard and RFC 7230 A.1.2 asks clients not to send it; we send `Connection: keep-alive`
  *   (for HTTP/1.0 proxies) and honour either header in responses.
  * - No credential ever appears in an error or an event: the proxy is named by host:port only.
@@ -38,7 +39,10 @@ import { effectivePort, proxyLabel, type ResolvedProxy } from "./proxyConfig.js"
 import { describeTlsError } from "./tls.js";
 import { ConnectResponseDecoder, MalformedResponseError, type ResponseHead } from "../wire/http1.js";
 
-/** Basic needs 2 CONNECTs, NTLM 3 (credential-less, NEGOTIATE, AUTHENTICATE); anything longer is broken. */
+/**
+ * Credentials headers per tunnel, enforced by the driver: Basic and Kerberos need 1, NTLM 2 (NEGOTIATE,
+ * AUTHENTICATE) after the credential-less CONNECT; anything longer is broken.
+ */
 const MAX_LEGS = 4;
 // What a proxy may send in reply to one CONNECT is bounded by wire/http1.ts HTTP1_LIMITS (and the time by connectMs).
 /** Statuses by which a proxy says "no CONNECT to there" (squid: 403 for ports outside SSL_ports; 405/501 elsewhere). */
@@ -84,23 +88,18 @@ export async function openTunnel(opts: TunnelOptions): Promise<Tunnel> {
   let conn: Conn | undefined;
   try {
     conn = await dial(opts, label, deadline);
-    let legs = 0;
     let reconnected = false;
     let mech: AuthMechanism | undefined;
     let driver: AuthDriver | undefined;
     let header = opts.proxy.auth === "basic" ? opts.cache?.basicHeader : undefined;
     const preemptive = header !== undefined;
+    // The CONNECTs written: the first (no credentials, or the cached Basic header), then one per credentials header
+    // of the driver, which alone counts them against the leg limit (MAX_LEGS) and so ends any 407 loop.
+    const connects = (): number => 1 + (driver?.legs ?? 0);
     for (;;) {
-      if (legs >= MAX_LEGS) {
-        throw new ProxyAuthenticationError(
-          mech?.name ?? opts.proxy.auth,
-          mech?.stage ?? "CONNECT",
-          `no result after ${MAX_LEGS} CONNECT requests; giving up rather than loop`,
-        );
-      }
       const sentToken = header !== undefined;
       conn.socket.write(connectRequest(authority, header));
-      legs++;
+      const legs = connects();
       const res = await deadline.race(conn.reader.readResponse());
       if (res.status >= 200 && res.status < 300) {
         if (mech?.name === "basic" && header !== undefined && opts.cache !== undefined) opts.cache.basicHeader = header;

@@ -42,6 +42,7 @@ import { AuthDriver, targetSide } from "./authDriver.js";
 import { HttpChannel, type HttpResponse } from "./http.js";
 import { emit, type PathObserver } from "./pathEvents.js";
 import type { TransportPlan } from "./policy.js";
+import { certificateRefused } from "../auth/certificate.js";
 import { tlsConnectOptions } from "./tls.js";
 import { DEFAULT_MAX_ENVELOPE_SIZE } from "../wsman/envelope.js";
 
@@ -307,6 +308,7 @@ export class WinRMSession {
     });
     if (res.status === 401) {
       emit(this.observer, { type: "target-auth", mechanism: this.prototype.name, scheme: this.prototype.name === "basic" ? "Basic" : "Certificate", legs: 1, ok: false });
+      if (this.prototype.name === "certificate") throw certificateRefused(this.channel.clientCertificateRequested(), offered(res));
       throw new AuthenticationError(this.prototype.name, "request", `the server refused the credentials${offered(res)}`, {
         httpStatus: 401,
       });

@@ -7,7 +7,7 @@
 import type { Connection, ProxyTlsConfig } from "../connection.js";
 import { isIP } from "node:net";
 import type { X509Certificate } from "node:crypto";
-import { ConfigurationError, TlsPinMismatchError } from "../errors.js";
+import { ClientCertificateNegotiationError, ConfigurationError, TlsPinMismatchError } from "../errors.js";
 
 export interface TlsConnectOptions {
   ca?: string;
@@ -24,6 +24,8 @@ export interface TlsConnectOptions {
   cert?: string;
   key?: string;
   passphrase?: string;
+  /** TLSv1.2 with a client certificate (see tlsConnectOptions). */
+  maxVersion?: "TLSv1.2";
 }
 
 /** A normalised tls.thumbprint: lower-case hex without separators; SHA-256 (64 digits) or SHA-1 (40 digits). */
@@ -62,8 +64,13 @@ export const THUMBPRINT_FIX =
  * - tls.thumbprint alone: the pin replaces CA and name validation (a self-signed listener, as `winrm quickconfig
  *   -transport:https` makes, or one reached by IP address); the certificate must be exactly the pinned one.
  * - tls.thumbprint with tls.ca: both must hold (chain to that CA, the name, and the pin).
- * - no thumbprint: CA validation (tls.ca or the system CAs) and the name, as before; rejectUnauthorized: false turns
- *   all of it off (labs only).
+ * - no thumbprint: CA validation (tls.ca or the system CAs) and the name. rejectUnauthorized: false is accepted only
+ *   with a thumbprint (connection.ts refuses "neither"), where it is the same as the thumbprint alone.
+ *
+ * With a client certificate (auth.mechanism "certificate") TLS is capped at 1.2: http.sys asks for the certificate
+ * after the request arrives unless its binding has clientcertnegotiation=enable, by renegotiation in TLS 1.2 and by
+ * post-handshake authentication in TLS 1.3 (RFC 8446 4.6.2), which Node's TLS client cannot offer (it has no switch
+ * for OpenSSL's SSL_set_post_handshake_auth). TLS 1.2 works with both kinds of binding (docs/tls.md).
  */
 export function tlsConnectOptions(conn: Connection): TlsConnectOptions {
   const host = new URL(conn.endpoint).hostname.replace(/^\[|\]$/g, "");
@@ -80,8 +87,12 @@ export function tlsConnectOptions(conn: Connection): TlsConnectOptions {
     ...(conn.tls.clientCertificate !== undefined ? { cert: conn.tls.clientCertificate } : {}),
     ...(conn.tls.clientKey !== undefined ? { key: conn.tls.clientKey } : {}),
     ...(conn.tls.clientKeyPassphrase !== undefined ? { passphrase: conn.tls.clientKeyPassphrase } : {}),
+    ...(conn.tls.clientCertificate !== undefined ? { maxVersion: CLIENT_CERTIFICATE_MAX_TLS } : {}),
   };
 }
+
+/** The highest TLS version offered with a client certificate (see tlsConnectOptions). */
+export const CLIENT_CERTIFICATE_MAX_TLS = "TLSv1.2";
 
 /** The certificate's fingerprint in the pin's hash, lower-case hex without separators. */
 export function certificateFingerprint(cert: X509Certificate, algorithm: HostPin["algorithm"]): string {
@@ -141,4 +152,30 @@ export function describeTlsError(err: unknown, field: "tls" | "proxy.tls" = "tls
 
 function what(field: "tls" | "proxy.tls"): string {
   return field === "tls" ? "server" : "proxy's";
+}
+
+/**
+ * A failed TLS handshake with the host, seen by the dial: with a client certificate, a protocol-version alert (TLS
+ * alert 70, RFC 8446 6.2) means the host refused the TLS 1.2 cap (tlsConnectOptions), which has a fix on the host.
+ */
+export function clientCertificateDialError(err: Error, opts: Pick<TlsConnectOptions, "cert">): Error {
+  const code = (err as { code?: unknown }).code;
+  if (opts.cert !== undefined && (code === "ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION" || code === "ERR_SSL_UNSUPPORTED_PROTOCOL")) {
+    return new ClientCertificateNegotiationError("tls-version", { cause: err });
+  }
+  return err;
+}
+
+/**
+ * Whether the host asked this TLS session for a client certificate: OpenSSL fills a client's shared signature
+ * algorithms only from a CertificateRequest (RFC 5246 7.4.4, RFC 8446 4.3.2; the handshake's or a renegotiation's),
+ * so an empty list means none came. undefined when the socket is gone.
+ */
+export function hostAskedForClientCertificate(socket: { getSharedSigalgs(): string[] | null | undefined }): boolean | undefined {
+  try {
+    const algs = socket.getSharedSigalgs();
+    return Array.isArray(algs) ? algs.length > 0 : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -99,7 +99,8 @@ export interface ConnectionTlsArgs {
   serverName?: pulumi.Input<string | undefined>;
 
   /**
-   * Verify the server certificate. Turning this off exposes the credentials to anyone on the path.
+   * Verify the server certificate against tls.ca or the system CAs. false is accepted only with tls.thumbprint (the pin
+   * then verifies the host); without one it is refused.
    *
    * @default true
    */
