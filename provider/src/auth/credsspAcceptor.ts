@@ -8,6 +8,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { AuthenticationError } from "../errors.js";
 import { MemoryTls, subjectPublicKey } from "./credsspTls.js";
+import { CredSSPRecordSealer } from "./credsspSealer.js";
 import {
   CLIENT_TO_SERVER_HASH_MAGIC,
   SERVER_TO_CLIENT_HASH_MAGIC,
@@ -57,6 +58,7 @@ export class CredSSPAcceptor {
   private clientVersion = 0;
   private nonce: Uint8Array | undefined;
   private authenticatedUser: string | undefined;
+  private records: CredSSPRecordSealer | undefined;
 
   constructor(private readonly opts: CredSSPAcceptorOptions) {
     this.tls = new MemoryTls({ isServer: true, certPem: opts.certPem, keyPem: opts.keyPem });
@@ -158,6 +160,12 @@ export class CredSSPAcceptor {
     return this.opts.ntlm.users.find(
       (u) => u.user.toLowerCase() === user.toLowerCase() && (domain === "" || domain === "." || u.domain.toLowerCase() === domain.toLowerCase()),
     );
+  }
+
+  /** The host's side of the message encryption over http:// (MS-WSMV 2.2.9.1.3), once complete. */
+  sealer(): CredSSPRecordSealer {
+    if (!this.complete) throw new AuthenticationError("CredSSP", this.state, "the CredSSP context is not complete");
+    return (this.records ??= new CredSSPRecordSealer(this.tls));
   }
 
   /** The version the client announced. */

@@ -65,6 +65,9 @@ export class MemoryTls {
       }),
     );
     this.socket.on("error", (e: Error) => this.mark(() => (this.failure ??= e)));
+    // A TLSSocket made with `new TLSSocket(.., { isServer: true })` outside tls.Server never releases control, so
+    // its TLS errors (a bad record MAC: a tampered sealed message) come only as "_tlsError", never as "error".
+    this.socket.on("_tlsError", (e: Error) => this.mark(() => (this.failure ??= e)));
   }
 
   private mark(f: () => void): void {
