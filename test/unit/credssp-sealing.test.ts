@@ -182,7 +182,7 @@ describe("a client and host sealing with their CredSSP TLS session", () => {
     flipped[at] = flipped[at]! ^ 0x01;
     await assert.rejects(openBody(host.sealer(), req.contentType, flipped, limits), (e: unknown) => {
       assert.ok(e instanceof CredSSPSealError, String(e));
-      assert.equal((e).code, "WINRM_DECRYPT");
+      assert.equal(e.code, "WINRM_DECRYPT");
       return true;
     });
     const next = await sealBody(client.recordSealer(), text(10));
