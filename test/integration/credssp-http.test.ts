@@ -130,6 +130,26 @@ describe("CredSSP over http://, sealed with the CredSSP TLS session", () => {
     }
   });
 
+  test('over https:// with messageEncryption "always": sealed inside the outer TLS too', async () => {
+    const host = testHost("win2019");
+    host.config.set("winrm/config/service/auth", { CredSSP: "true" });
+    const tlsEmu = await WinRMEmulator.start({ host, users: [{ username: USER, password: PASSWORD }], tls: true });
+    const client = new WinRMClient({
+      endpoint: tlsEmu.url,
+      auth: { mechanism: "credssp", username: USER, password: PASSWORD, delegate: true },
+      tls: { ca: tlsEmu.caPem, serverName: "localhost" },
+      messageEncryption: "always",
+    });
+    try {
+      assert.equal((await client.run("more", { stdin: BIG_STDIN })).stdout, BIG_STDIN);
+      const soap = tlsEmu.requests.filter((e) => e.action !== undefined);
+      assert.ok(soap.length >= 4 && soap.every((e) => e.encrypted), JSON.stringify(soap));
+    } finally {
+      await client.close();
+      await tlsEmu.close();
+    }
+  });
+
   describe("the emulated host's side, driven by hand on one connection", () => {
     async function handshake(raw: RawClient): Promise<CredSSPMechanism> {
       const mech = new CredSSPMechanism({ credentials: { username: USER, password: PASSWORD } });
