@@ -149,7 +149,8 @@ describe("a client and host sealing with their CredSSP TLS session", () => {
     const { client, host } = await pair();
     const up = client.recordSealer();
     const down = host.sealer();
-    for (const n of [1, 100, CREDSSP_CHUNK_BYTES - 1, CREDSSP_CHUNK_BYTES, CREDSSP_CHUNK_BYTES + 1, 3 * CREDSSP_CHUNK_BYTES + 5]) {
+    // 40960: the 16384, 16384, 8192 of MS-WSMV 2.2.9.1.3 as pywinrm cuts it.
+    for (const n of [1, 100, CREDSSP_CHUNK_BYTES - 1, CREDSSP_CHUNK_BYTES, CREDSSP_CHUNK_BYTES + 1, 40960, 3 * CREDSSP_CHUNK_BYTES + 5]) {
       const plain = text(n);
       const req = await sealBody(up, plain);
       const parts = decodeEncryptedParts(req.contentType, req.body);
