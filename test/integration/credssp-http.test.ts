@@ -130,6 +130,21 @@ describe("CredSSP over http://, sealed with the CredSSP TLS session", () => {
     }
   });
 
+  test("a host whose CredSSP TLS offers only a CBC suite: the host accepts our trailer lengths (MAC + padding)", async () => {
+    const host = testHost("win2019");
+    host.config.set("winrm/config/service/auth", { CredSSP: "true" });
+    const cbc = await WinRMEmulator.start({ host, users: [{ username: USER, password: PASSWORD }], credssp: { tlsCiphers: "ECDHE-RSA-AES256-SHA384" } });
+    const client = new WinRMClient({ endpoint: cbc.url, auth: { mechanism: "credssp", username: USER, password: PASSWORD, delegate: true } });
+    try {
+      assert.equal((await client.run("more", { stdin: BIG_STDIN })).stdout, BIG_STDIN);
+      const soap = cbc.requests.filter((e) => e.action !== undefined);
+      assert.ok(soap.length >= 4 && soap.every((e) => e.encrypted && e.status === 200), JSON.stringify(soap));
+    } finally {
+      await client.close();
+      await cbc.close();
+    }
+  });
+
   test('over https:// with messageEncryption "always": sealed inside the outer TLS too', async () => {
     const host = testHost("win2019");
     host.config.set("winrm/config/service/auth", { CredSSP: "true" });

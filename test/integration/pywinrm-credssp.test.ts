@@ -54,11 +54,11 @@ void describe("pywinrm's CredSSP message encryption against the emulated host", 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function run(password: string, proxyUrl: string): Promise<PyResult> {
+  function run(password: string, proxyUrl: string, url = emu.url): Promise<PyResult> {
     return new Promise((resolve, reject) => {
       execFile(
         PYTHON,
-        [DRIVER, emu.url, USER, password],
+        [DRIVER, url, USER, password],
         { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", OPENSSL_CONF: opensslConf, HTTP_PROXY: proxyUrl, NO_PROXY: "" }, timeout: 90_000 },
         (err, stdout, stderr) => {
           const line = stdout.trim().split("\n").pop() ?? "";
@@ -109,4 +109,25 @@ void describe("pywinrm's CredSSP message encryption against the emulated host", 
       await proxy.close();
     }
   });
+
+  // The host checks every part's LE32 against the trailer of its record (auth/credsspSealer.ts checkTrailer): with CBC
+  // suites that is MAC + padding, which pywinrm computes on its own from the suite name.
+  for (const suite of ["ECDHE-RSA-AES256-SHA384", "ECDHE-RSA-AES128-SHA256", "AES128-SHA"]) {
+    test(`a host whose CredSSP TLS offers only ${suite} (CBC): pywinrm's trailer lengths are the host's`, async () => {
+      const host = testHost("win2019");
+      host.config.set("winrm/config/service/auth", { CredSSP: "true" });
+      const cbc = await WinRMEmulator.start({ host, users: [{ username: USER, password: PASSWORD }], credssp: { tlsCiphers: suite } });
+      const proxy = await RecordingProxy.start();
+      try {
+        const r = await run(PASSWORD, proxy.url, cbc.url);
+        assert.equal(r.error, undefined, `${r.type}: ${r.error}`);
+        assert.equal(r.cipher, suite);
+        assert.equal(r.results?.[1]?.std_out, `${LONG_ARGUMENT}\r\n`);
+        assert.ok(cbc.requests.filter((e) => e.action !== undefined).every((e) => e.encrypted && e.status === 200));
+      } finally {
+        await proxy.close();
+        await cbc.close();
+      }
+    });
+  }
 });

@@ -123,12 +123,13 @@ describe("a client and host sealing with their CredSSP TLS session", () => {
   });
   after(() => opened.forEach((o) => o.dispose()));
 
-  async function pair(): Promise<{ client: CredSSPMechanism; host: CredSSPAcceptor }> {
+  async function pair(tlsCiphers?: string): Promise<{ client: CredSSPMechanism; host: CredSSPAcceptor }> {
     const client = new CredSSPMechanism({ credentials: { username: "vagrant", password: "S3cret!" } });
     const host = new CredSSPAcceptor({
       ntlm: { users: [{ domain: "", user: "vagrant", password: "S3cret!" }], netbiosDomain: "WIN", netbiosComputer: "WIN", dnsComputer: "win", dnsDomain: "win" },
       certPem: material.certPem,
       keyPem: material.keyPem,
+      ...(tlsCiphers !== undefined && { tlsCiphers }),
     });
     opened.push(client, host);
     let token: Uint8Array | undefined;
@@ -205,6 +206,33 @@ describe("a client and host sealing with their CredSSP TLS session", () => {
     const p3 = await pair();
     const big = await sealBody(p3.client.recordSealer(), text(CREDSSP_CHUNK_BYTES * 2));
     await assert.rejects(openBody(p3.host.sealer(), big.contentType, big.body, { maxPlaintext: CREDSSP_CHUNK_BYTES, sender: "the peer" }), LimitExceededError);
+  });
+
+  test("a CBC suite (as older Schannel picks): LE32 = MAC + padding, IV in the record, round trip both ways", async () => {
+    const { client, host } = await pair("ECDHE-RSA-AES256-SHA384");
+    for (const n of [1, 15, 16, 17, 100, CREDSSP_CHUNK_BYTES, CREDSSP_CHUNK_BYTES + 1]) {
+      const plain = text(n);
+      const req = await sealBody(client.recordSealer(), plain);
+      for (const p of decodeEncryptedParts(req.contentType, req.body)) {
+        const trailer = 48 + (16 - ((p.originalLength + 48) % 16));
+        assert.equal(p.header.length, trailer, `LE32 for ${p.originalLength} bytes`);
+        // RFC 5246 6.2.3.2: header 5, explicit IV 16, the data, MAC and padding.
+        assert.equal(p.header.length + p.data.length, 5 + 16 + p.originalLength + trailer);
+      }
+      assert.ok((await openBody(host.sealer(), req.contentType, req.body, limits)).plain.equals(plain));
+      const res = await sealBody(host.sealer(), plain);
+      assert.ok((await openBody(client.recordSealer(), res.contentType, res.body, limits)).plain.equals(plain));
+    }
+  });
+
+  test("the host holds the LE32 to the trailer length: a client writing another one is refused", async () => {
+    const { client, host } = await pair();
+    const req = await sealBody(client.recordSealer(), text(64));
+    const marker = Buffer.from("\tContent-Type: application/octet-stream\r\n", "latin1");
+    const at = req.body.indexOf(marker) + marker.length;
+    const wrong = Buffer.from(req.body);
+    wrong.writeUInt32LE(0, at); // the record itself is intact: only the announced trailer differs
+    await assert.rejects(openBody(host.sealer(), req.contentType, wrong, limits), /length prefix is 0.*trailer of 16/);
   });
 
   test("before completion there is nothing to seal with", () => {

@@ -2,8 +2,9 @@
  * The emulated host's CredSSP acceptor (MS-CSSP 3.2.5): TLS 1.2 in memory with the emulator's own certificate, the
  * inner NTLM exchange by NtlmAcceptor, the public-key binding of both generations (SHA-256 hashes with the client
  * nonce for 5+, the key and key+1 for 2-4), then TSCredentials decrypted and the password checked against the host's
- * users. Scenario knobs: `maxVersion` (4 makes the host an old one, for the client's fallback) and `bindOtherKey`
- * (the host answers with the binding of another key, as a man in the middle with its own certificate would).
+ * users. Scenario knobs: `maxVersion` (4 makes the host an old one, for the client's fallback), `bindOtherKey`
+ * (the host answers with the binding of another key, as a man in the middle with its own certificate would) and
+ * `tlsCiphers` (the suites its TLS end accepts). Over http:// `sealer()` is the host's side of the message encryption.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { AuthenticationError } from "../errors.js";
@@ -34,6 +35,8 @@ export interface CredSSPAcceptorOptions {
   readonly maxVersion?: number;
   /** Answer with the binding of another public key (a mismatched key, for the client's refusal). */
   readonly bindOtherKey?: boolean;
+  /** OpenSSL cipher list of the host's CredSSP TLS end (e.g. CBC suites only, as older Schannel picks). */
+  readonly tlsCiphers?: string;
 }
 
 export interface CredSSPAcceptResult {
@@ -61,7 +64,7 @@ export class CredSSPAcceptor {
   private records: CredSSPRecordSealer | undefined;
 
   constructor(private readonly opts: CredSSPAcceptorOptions) {
-    this.tls = new MemoryTls({ isServer: true, certPem: opts.certPem, keyPem: opts.keyPem });
+    this.tls = new MemoryTls({ isServer: true, certPem: opts.certPem, keyPem: opts.keyPem, ...(opts.tlsCiphers !== undefined && { ciphers: opts.tlsCiphers }) });
     this.ntlm = new NtlmAcceptor(opts.ntlm);
     this.key = subjectPublicKey(new X509Certificate(opts.certPem));
     this.version = opts.maxVersion ?? CREDSSP_VERSION;
@@ -165,7 +168,9 @@ export class CredSSPAcceptor {
   /** The host's side of the message encryption over http:// (MS-WSMV 2.2.9.1.3), once complete. */
   sealer(): CredSSPRecordSealer {
     if (!this.complete) throw new AuthenticationError("CredSSP", this.state, "the CredSSP context is not complete");
-    return (this.records ??= new CredSSPRecordSealer(this.tls));
+    // The host holds clients to the trailer length Windows writes (wire/credsspRecords.ts), so a client that
+    // computes it differently (pywinrm does it from the suite name) is caught here.
+    return (this.records ??= new CredSSPRecordSealer(this.tls, { checkTrailer: true }));
   }
 
   /** The version the client announced. */
@@ -182,6 +187,7 @@ export class CredSSPAcceptor {
 export interface CredSSPScenario {
   readonly maxVersion?: number;
   readonly bindOtherKey?: boolean;
+  readonly tlsCiphers?: string;
 }
 
 /** What server.ts keeps per connection and passes in; one CredSSP context per TCP connection. */

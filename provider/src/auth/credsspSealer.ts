@@ -27,6 +27,11 @@ const DEFAULT_UNWRAP_TIMEOUT_MS = 10_000;
 
 export interface CredSSPSealerOptions {
   readonly unwrapTimeoutMs?: number;
+  /**
+   * Refuse a one-record part whose LE32 is not the trailer length of its plaintext and the session's suite. The
+   * emulated host sets it; the client does not (it reads what the host frames, and a record frames itself).
+   */
+  readonly checkTrailer?: boolean;
 }
 
 export class CredSSPRecordSealer implements RecordSealer {
@@ -39,6 +44,13 @@ export class CredSSPRecordSealer implements RecordSealer {
     opts: CredSSPSealerOptions = {},
   ) {
     this.timeoutMs = opts.unwrapTimeoutMs ?? DEFAULT_UNWRAP_TIMEOUT_MS;
+    this.checkTrailer = opts.checkTrailer === true;
+  }
+
+  private readonly checkTrailer: boolean;
+
+  private trailerFor(plaintextLength: number): number {
+    return tlsTrailerLength(plaintextLength, this.tls.socket.getCipher().name, this.tls.socket.getProtocol() ?? "TLSv1.2");
   }
 
   async wrap(plaintext: Uint8Array): Promise<{ header: Uint8Array; data: Uint8Array }> {
@@ -48,15 +60,15 @@ export class CredSSPRecordSealer implements RecordSealer {
     const records = await this.tls.exchange(undefined, plaintext);
     const spans = splitApplicationRecords(records, 1);
     const record = records.subarray(spans[0]!.start, spans[0]!.end);
-    const cipher = this.tls.socket.getCipher();
-    return splitForFraming(record, tlsTrailerLength(plaintext.length, cipher.name, this.tls.socket.getProtocol() ?? "TLSv1.2"));
+    return splitForFraming(record, this.trailerFor(plaintext.length));
   }
 
   async unwrap(header: Uint8Array, data: Uint8Array, originalLength: number): Promise<Uint8Array> {
     // The LE32 prefix is the trailer length (informative only): the record is header || data, framed by itself.
     const records = Buffer.concat([header, data]);
+    let count: number;
     try {
-      splitApplicationRecords(records, MAX_RECORDS_PER_PART);
+      count = splitApplicationRecords(records, MAX_RECORDS_PER_PART).length;
     } catch (e) {
       throw new CredSSPSealError((e as Error).message);
     }
@@ -81,6 +93,12 @@ export class CredSSPRecordSealer implements RecordSealer {
     } while (bytes < originalLength);
     if (bytes !== originalLength) {
       throw new CredSSPSealError(`the sealed records hold ${bytes} plaintext bytes, the part announces ${originalLength}`);
+    }
+    if (this.checkTrailer && count === 1 && header.length !== this.trailerFor(originalLength)) {
+      throw new CredSSPSealError(
+        `the part's length prefix is ${header.length}, and a record of ${originalLength} bytes under ` +
+          `${this.tls.socket.getCipher().name} has a trailer of ${this.trailerFor(originalLength)} (SSPI's cbTrailer)`,
+      );
     }
     return Buffer.concat(got);
   }
