@@ -38,6 +38,7 @@ export class CredSSPRecordSealer implements RecordSealer {
   readonly protocol = CREDSSP_ENCRYPTED_PROTOCOL;
   readonly partBytes = CREDSSP_CHUNK_BYTES;
   private readonly timeoutMs: number;
+  private readonly checkTrailer: boolean;
 
   constructor(
     private readonly tls: MemoryTls,
@@ -46,8 +47,6 @@ export class CredSSPRecordSealer implements RecordSealer {
     this.timeoutMs = opts.unwrapTimeoutMs ?? DEFAULT_UNWRAP_TIMEOUT_MS;
     this.checkTrailer = opts.checkTrailer === true;
   }
-
-  private readonly checkTrailer: boolean;
 
   private trailerFor(plaintextLength: number): number {
     return tlsTrailerLength(plaintextLength, this.tls.socket.getCipher().name, this.tls.socket.getProtocol() ?? "TLSv1.2");
@@ -64,7 +63,8 @@ export class CredSSPRecordSealer implements RecordSealer {
   }
 
   async unwrap(header: Uint8Array, data: Uint8Array, originalLength: number): Promise<Uint8Array> {
-    // The LE32 prefix is the trailer length (informative only): the record is header || data, framed by itself.
+    // The LE32 prefix is the trailer length (checked below with checkTrailer): the record is header || data, framed
+    // by itself.
     const records = Buffer.concat([header, data]);
     let count: number;
     try {
