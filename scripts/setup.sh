@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   python3-winrm python3-requests-ntlm python3-ntlm-auth  # pywinrm: the independent WinRM client the emulator must satisfy
   python3-gssapi gss-ntlmssp                              # independent NTLM acceptor/initiator for cross-checks
+  python3-cryptography                                    # pywinrm's CredSSP (test/peers/credssp_shim: no python3-requests-credssp in Debian)
   libkrb5-dev                                             # MIT GSSAPI headers/libs: npm ci builds the Kerberos addon (binding.gyp)
   krb5-kdc krb5-admin-server krb5-user                    # throwaway KDC for Kerberos tests: krb5kdc, kdb5_util, kadmin.local, kinit
   squid tinyproxy                                         # real proxies for the issue 3 proofs (test/peers/squid.ts,

@@ -20,7 +20,8 @@ import { cleanPowerShellStderr } from "../../provider/src/shell/powershell.js";
 import { findChallenge, offeredSchemes, parseChallenges } from "../../provider/src/transport/challenges.js";
 import { decideProxy, matchesBypassList, matchesNoProxy } from "../../provider/src/transport/proxyConfig.js";
 import { endPointHashAlgorithm } from "../../provider/src/wire/channelBindings.js";
-import { decodeEncryptedBody } from "../../provider/src/wire/multipart.js";
+import { decodeEncryptedBody, decodeEncryptedParts } from "../../provider/src/wire/multipart.js";
+import { splitApplicationRecords } from "../../provider/src/wire/credsspRecords.js";
 import { decodeAuthenticate, decodeAvPairs, decodeChallenge, decodeNegotiate, ntlmMessageType } from "../../provider/src/wire/ntlm/messages.js";
 import { parseConfigDocument } from "../../provider/src/wsman/config.js";
 import { faultFromEnvelope } from "../../provider/src/wsman/faults.js";
@@ -113,10 +114,14 @@ export function fuzzTargets(seeds: SeedCorpus): FuzzTarget[] {
     {
       name: "multipart-encrypted",
       seeds: seeds.multipart,
-      tokens: ["--Encrypted Boundary", "\r\n", "\tContent-Type: ", "OriginalContent: ", "Length=", ";", "--", 'boundary="', 'protocol="'],
+      tokens: ["--Encrypted Boundary", "\r\n", "\tContent-Type: ", "OriginalContent: ", "Length=", ";", "--", 'boundary="', 'protocol="', "multipart/x-multi-encrypted"],
       run: (input) => {
         const [ct = "", body = ""] = fields(input, 2);
         refusalOk(() => decodeEncryptedBody(ct, latin1(body)));
+        // The CredSSP reader of several part pairs (MS-WSMV 2.2.9.1.3), on the same body under both types.
+        refusalOk(() => decodeEncryptedParts(ct, latin1(body)));
+        refusalOk(() => decodeEncryptedParts(ct.replace("multipart/encrypted", "multipart/x-multi-encrypted"), latin1(body)));
+        refusalOk(() => splitApplicationRecords(latin1(body), 8));
       },
     },
     {

@@ -48,7 +48,7 @@ describe("transport policy", () => {
     );
   });
 
-  test("credssp: auth.delegate is required, and http:// is refused (no CredSSP sealing yet), before any I/O", () => {
+  test("credssp: auth.delegate is required before any I/O; over http:// every message is sealed (MS-WSMV 2.2.9.1.3)", () => {
     const credssp = (endpoint: string, delegate?: boolean): ConnectionInput => ({
       endpoint,
       auth: { mechanism: "credssp", username: "u", password: "p", ...(delegate !== undefined ? { delegate } : {}) },
@@ -57,14 +57,17 @@ describe("transport policy", () => {
       () => plan(credssp("https://h:5986/wsman")),
       (e: unknown) => e instanceof ConfigurationError && e.field === "auth.delegate" && /delegates your password/.test(e.message),
     );
+    assert.deepEqual(plan(credssp("http://h:5985/wsman", true)), { scheme: "http", encrypt: true, mechanism: "credssp" });
     assert.throws(
-      () => plan(credssp("http://h:5985/wsman", true)),
-      (e: unknown) => e instanceof ConfigurationError && e.field === "auth.mechanism" && /https:\/\//.test(e.message),
+      () => plan({ ...credssp("http://h:5985/wsman", true), messageEncryption: "never" }),
+      (e: unknown) => e instanceof InsecureProxyPathError && e.field === "messageEncryption",
     );
-    assert.throws(
-      () => plan({ ...credssp("https://h:5986/wsman", true), messageEncryption: "always" }),
-      (e: unknown) => e instanceof ConfigurationError && e.field === "messageEncryption",
-    );
+    assert.throws(() => plan(credssp("http://h:5985/wsman")), (e: unknown) => e instanceof ConfigurationError && e.field === "auth.delegate");
+    assert.deepEqual(plan({ ...credssp("https://h:5986/wsman", true), messageEncryption: "always" }), {
+      scheme: "https",
+      encrypt: true,
+      mechanism: "credssp",
+    });
     assert.deepEqual(plan(credssp("https://h:5986/wsman", true)), { scheme: "https", encrypt: false, mechanism: "credssp" });
   });
 

@@ -27,6 +27,7 @@ import {
 import { completeElementLength } from "../wire/credssp/der.js";
 import { MemoryTls, subjectPublicKey } from "./credsspTls.js";
 import { innerChoice, innerUnwrap, innerWrap, MAX_INNER_ROUNDS } from "./credsspInner.js";
+import { CredSSPRecordSealer } from "./credsspSealer.js";
 import {
   type AuthMechanism,
   type Credentials,
@@ -111,8 +112,9 @@ function mechanismTitle(name: string): string {
 export class CredSSPMechanism implements AuthMechanism {
   readonly name = "credssp" as const;
   readonly scheme = "CredSSP";
-  /** False until message sealing over http:// is wired (MS-WSMV 2.2.9.1); the transport then refuses http://. */
-  readonly canSeal = false;
+  /** Seals with its TLS session over http:// (MS-WSMV 2.2.9.1.3): recordSealer(), auth/credsspSealer.ts. */
+  readonly canSeal = true;
+  private records: CredSSPRecordSealer | undefined;
   private state: Stage = "TLS";
   private readonly tls: MemoryTls;
   private readonly inner: AuthMechanism;
@@ -290,9 +292,15 @@ export class CredSSPMechanism implements AuthMechanism {
     return got.request;
   }
 
-  /** Sealing over http:// (MS-WSMV 2.2.9.1): TLS application data of this session. Not yet wired. */
+  /** CredSSP seals asynchronously (Node's TLS): its sealer is recordSealer(). */
   sealer(): MessageSealer {
-    throw new AuthenticationError("CredSSP", this.state, "CredSSP message encryption over http:// is not implemented yet; use an https:// endpoint");
+    throw new AuthenticationError("CredSSP", this.state, "CredSSP seals with TLS records: use recordSealer()");
+  }
+
+  /** Sealing over http:// (MS-WSMV 2.2.9.1.3): TLS application data of this session, once complete. */
+  recordSealer(): CredSSPRecordSealer {
+    if (!this.complete) throw new AuthenticationError("CredSSP", this.state, "the CredSSP context is not complete: nothing to seal with");
+    return (this.records ??= new CredSSPRecordSealer(this.tls));
   }
 
   /** The in-memory TLS session, for message sealing. */

@@ -3,12 +3,14 @@
  * inner exchange by NtlmAcceptor or, with the host's keytab, KerberosAcceptor (auth/credsspInnerAcceptor.ts), the
  * public-key binding of both generations (SHA-256 hashes with the client
  * nonce for 5+, the key and key+1 for 2-4), then TSCredentials decrypted and the password checked against the host's
- * users. Scenario knobs: `maxVersion` (4 makes the host an old one, for the client's fallback) and `bindOtherKey`
- * (the host answers with the binding of another key, as a man in the middle with its own certificate would).
+ * users. Scenario knobs: `maxVersion` (4 makes the host an old one, for the client's fallback), `bindOtherKey`
+ * (the host answers with the binding of another key, as a man in the middle with its own certificate would) and
+ * `tlsCiphers` (the suites its TLS end accepts). Over http:// `sealer()` is the host's side of the message encryption.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { AuthenticationError } from "../errors.js";
 import { MemoryTls, subjectPublicKey } from "./credsspTls.js";
+import { CredSSPRecordSealer } from "./credsspSealer.js";
 import {
   CLIENT_TO_SERVER_HASH_MAGIC,
   SERVER_TO_CLIENT_HASH_MAGIC,
@@ -38,6 +40,8 @@ export interface CredSSPAcceptorOptions {
   readonly maxVersion?: number;
   /** Answer with the binding of another public key (a mismatched key, for the client's refusal). */
   readonly bindOtherKey?: boolean;
+  /** OpenSSL cipher list of the host's CredSSP TLS end (e.g. CBC suites only, as older Schannel picks). */
+  readonly tlsCiphers?: string;
 }
 
 export interface CredSSPAcceptResult {
@@ -63,9 +67,10 @@ export class CredSSPAcceptor {
   private clientVersion = 0;
   private nonce: Uint8Array | undefined;
   private authenticatedUser: string | undefined;
+  private records: CredSSPRecordSealer | undefined;
 
   constructor(private readonly opts: CredSSPAcceptorOptions) {
-    this.tls = new MemoryTls({ isServer: true, certPem: opts.certPem, keyPem: opts.keyPem });
+    this.tls = new MemoryTls({ isServer: true, certPem: opts.certPem, keyPem: opts.keyPem, ...(opts.tlsCiphers !== undefined && { ciphers: opts.tlsCiphers }) });
     this.inner = new CredSSPInnerAcceptor({ ntlm: opts.ntlm, keytab: opts.keytab });
     this.key = subjectPublicKey(new X509Certificate(opts.certPem));
     this.version = opts.maxVersion ?? CREDSSP_VERSION;
@@ -172,6 +177,14 @@ export class CredSSPAcceptor {
     );
   }
 
+  /** The host's side of the message encryption over http:// (MS-WSMV 2.2.9.1.3), once complete. */
+  sealer(): CredSSPRecordSealer {
+    if (!this.complete) throw new AuthenticationError("CredSSP", this.state, "the CredSSP context is not complete");
+    // The host holds clients to the trailer length Windows writes (wire/credsspRecords.ts), so a client that
+    // computes it differently (pywinrm does it from the suite name) is caught here.
+    return (this.records ??= new CredSSPRecordSealer(this.tls, { checkTrailer: true }));
+  }
+
   /** The version the client announced. */
   get peerVersion(): number {
     return this.clientVersion;
@@ -203,6 +216,7 @@ export function sameKerberosUser(principal: string | undefined, userName: string
 export interface CredSSPScenario {
   readonly maxVersion?: number;
   readonly bindOtherKey?: boolean;
+  readonly tlsCiphers?: string;
 }
 
 /** What server.ts keeps per connection and passes in; one CredSSP context per TCP connection. */

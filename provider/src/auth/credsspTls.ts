@@ -27,7 +27,7 @@ const MAX_PLAINTEXT_BUFFERED = 1024 * 1024;
 
 export type MemoryTlsOptions =
   | { readonly isServer: false; readonly servername?: string }
-  | { readonly isServer: true; readonly certPem: string; readonly keyPem: string };
+  | { readonly isServer: true; readonly certPem: string; readonly keyPem: string; readonly ciphers?: string };
 
 export class MemoryTls {
   private readonly pipe = new RecordPipe(() => this.changes++);
@@ -43,7 +43,13 @@ export class MemoryTls {
     if (opts.isServer) {
       this.socket = new tls.TLSSocket(this.pipe, {
         isServer: true,
-        secureContext: tls.createSecureContext({ cert: opts.certPem, key: opts.keyPem, ...versions }),
+        secureContext: tls.createSecureContext({
+          cert: opts.certPem,
+          key: opts.keyPem,
+          ...versions,
+          // The server picks the suite: a host may offer only CBC suites (Schannel on 2008 R2 with an RSA key).
+          ...(opts.ciphers !== undefined && { ciphers: opts.ciphers }),
+        }),
       });
       this.socket.on("secure", () => this.mark(() => (this.established = true)));
     } else {
@@ -65,6 +71,9 @@ export class MemoryTls {
       }),
     );
     this.socket.on("error", (e: Error) => this.mark(() => (this.failure ??= e)));
+    // A TLSSocket made with `new TLSSocket(.., { isServer: true })` outside tls.Server never releases control, so
+    // its TLS errors (a bad record MAC: a tampered sealed message) come only as "_tlsError", never as "error".
+    this.socket.on("_tlsError", (e: Error) => this.mark(() => (this.failure ??= e)));
   }
 
   private mark(f: () => void): void {

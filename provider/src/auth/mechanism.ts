@@ -35,6 +35,21 @@ export interface MessageSealer {
   unwrap(header: Uint8Array, data: Uint8Array): Uint8Array;
 }
 
+/**
+ * A sealer whose seal is asynchronous and per part: CredSSP's TLS session (MS-WSMV 2.2.9.1.3), whose records come
+ * from Node's TLS. Messages longer than `partBytes` go as several parts (multipart/x-multi-encrypted); auth/sealedBody.ts
+ * does the framing for both kinds of sealer.
+ */
+export interface RecordSealer {
+  readonly protocol: string;
+  /** The most plaintext one sealed part carries (16 KiB for CredSSP). */
+  readonly partBytes: number;
+  /** Seal one part of at most `partBytes`. */
+  wrap(plaintext: Uint8Array): Promise<{ header: Uint8Array; data: Uint8Array }>;
+  /** Unseal one part whose OriginalContent Length is `originalLength`; rejects with DecryptError. */
+  unwrap(header: Uint8Array, data: Uint8Array, originalLength: number): Promise<Uint8Array>;
+}
+
 export interface AuthMechanism {
   readonly name: MechanismName;
   /** The HTTP auth-scheme to write before the token: "Negotiate", "Kerberos", "Basic", "CredSSP", "NTLM". */
@@ -52,6 +67,8 @@ export interface AuthMechanism {
   step(input: StepInput): Promise<Uint8Array | undefined>;
   /** Available once `complete` when `canSeal`. */
   sealer(): MessageSealer;
+  /** Mechanisms that seal asynchronously (CredSSP) give this instead of `sealer()`. Optional. */
+  recordSealer?(): RecordSealer;
   /** A new, unstarted context with the same credentials and options, for a new connection. */
   fresh(): AuthMechanism;
   /**

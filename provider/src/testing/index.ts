@@ -52,7 +52,10 @@ export interface EmulatedHostScenario {
   /** Clock and randomness of the NTLM challenge, for deterministic handshakes. */
   now?: () => Date;
   randomBytes?: (n: number) => Buffer;
-  /** CredSSP acceptor behaviour: an old host (`maxVersion: 4`), a host binding another public key (`bindOtherKey`). */
+  /**
+   * CredSSP acceptor behaviour: an old host (`maxVersion: 4`), a host binding another public key (`bindOtherKey`), the
+   * OpenSSL cipher list of its CredSSP TLS end (`tlsCiphers`, e.g. CBC suites only, as older Schannel picks).
+   */
   credssp?: CredSSPScenario;
 }
 

@@ -27,12 +27,14 @@ import * as http from "node:http";
 import * as https from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 
-import type { ChannelBindings, MessageSealer } from "../auth/mechanism.js";
+import type { ChannelBindings } from "../auth/mechanism.js";
+import { isRecordSealer, sealBody, type Sealer } from "../auth/sealedBody.js";
+import { credsspHttpCertificate, openCredSSPRequest } from "./credsspHttp.js";
 import { splitUsername } from "../auth/mechanism.js";
 import { AuthenticationError } from "../errors.js";
 import { tlsServerEndPointBindings } from "../wire/channelBindings.js";
 import { MessageType, NTLMSSP_SIGNATURE, ntlmMessageType } from "../wire/ntlm/messages.js";
-import { decodeEncryptedBody, encodeEncryptedBody, isEncryptedContentType } from "../wire/multipart.js";
+import { decodeEncryptedBody, isEncryptedContentType } from "../wire/multipart.js";
 import { NS } from "../wsman/namespaces.js";
 import { child, parseEnvelope } from "../wsman/parse.js";
 import type { TLSSocket } from "node:tls";
@@ -117,7 +119,7 @@ interface ConnState {
   credssp?: CredSSPAcceptor;
   state: AuthState;
   user?: string;
-  sealer?: MessageSealer;
+  sealer?: Sealer;
 }
 
 
@@ -281,7 +283,7 @@ export class WinRMEmulator {
   private readonly sealedRequests = new WeakSet<http.IncomingMessage>();
   private readonly authSchemes = new WeakMap<http.IncomingMessage, string>();
 
-  private finish(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer, r: Reply): void {
+  private async finish(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer, r: Reply): Promise<void> {
     const conn = this.conn(req);
     const headers: Record<string, string | string[]> = { Server: SERVER_HEADER, ...(r.headers ?? {}) };
     let payload: Buffer = Buffer.alloc(0);
@@ -290,7 +292,8 @@ export class WinRMEmulator {
       const plain = Buffer.from(r.soap, "utf8");
       if (sealed && conn.sealer) {
         // A sealed request gets a sealed answer, faults included (MS-WSMV 2.2.4.43), with the server->client keys.
-        const enc = encodeEncryptedBody(conn.sealer.protocol, conn.sealer.wrap(plain), plain.length);
+        // CredSSP: 16 KiB records, several as multipart/x-multi-encrypted, like Windows (auth/sealedBody.ts).
+        const enc = await sealBody(conn.sealer, plain);
         headers["Content-Type"] = enc.contentType;
         payload = enc.body;
       } else {
@@ -371,9 +374,10 @@ export class WinRMEmulator {
     };
   }
 
-  /** CredSSP's TLS server end is the listener's certificate (HTTPS only in this version). */
-  private newCredSSPAcceptor(conn: ConnState): CredSSPAcceptor {
-    const material = this.tlsMaterial as TlsMaterial;
+  /** CredSSP's TLS server end: the listener's certificate over HTTPS, a self-signed one over HTTP (testing/credsspHttp.ts). */
+  private credsspMaterial: Promise<TlsMaterial> | undefined;
+
+  private newCredSSPAcceptor(conn: ConnState, material: TlsMaterial): CredSSPAcceptor {
     return new CredSSPAcceptor({ ntlm: { ...this.ntlmAcceptorOptions(conn), channelBindings: undefined, cbtHardening: "None" }, keytab: this.opts.keytab, certPem: material.certPem, keyPem: material.keyPem, ...this.opts.credssp });
   }
 
@@ -463,10 +467,11 @@ export class WinRMEmulator {
         conn.user = verdict.user;
         conn.scheme = "Basic"; // per request, like Basic: the next request must name the profile again
         conn.state = "authenticated";
-      } else if (lower === "credssp" && auth.credSSP && this.tlsMaterial) {
-        const leg = await stepCredSSPLeg(conn, tokenBytes, () => this.newCredSSPAcceptor(conn));
+      } else if (lower === "credssp" && auth.credSSP) {
+        const material = this.tlsMaterial ?? (await (this.credsspMaterial ??= credsspHttpCertificate(this.opts.host.computerName)));
+        const leg = await stepCredSSPLeg(conn, tokenBytes, () => this.newCredSSPAcceptor(conn, material));
         if (!("user" in leg)) return { status: 401, headers: { "WWW-Authenticate": leg.challenge }, note: leg.failed ?? "CredSSP" };
-        Object.assign(conn, { scheme: "CredSSP", state: "authenticated", user: leg.user });
+        Object.assign(conn, { scheme: "CredSSP", state: "authenticated", user: leg.user, sealer: conn.credssp?.sealer() });
         if (body.length === 0) return { status: 200, note: "CredSSP authenticated (empty body)" };
       } else if (lower === "basic" && auth.basic) {
         this.resetAuth(conn);
@@ -591,6 +596,16 @@ export class WinRMEmulator {
     let xml: string;
     if (encrypted) {
       if (!conn.sealer) return { status: 400, note: "sealed body without a sealing context" };
+      if (isRecordSealer(conn.sealer)) {
+        // CredSSP: one or several 16 KiB TLS records (testing/credsspHttp.ts).
+        const opened = await openCredSSPRequest(conn.sealer, req.headers["content-type"] ?? "", body);
+        if ("refused" in opened) {
+          this.resetAuth(conn);
+          return { status: 400, note: opened.refused };
+        }
+        this.sealedRequests.add(req);
+        return routeSoap(this.handlerContext, conn.user ?? "", opened.xml, signal);
+      }
       try {
         const parts = decodeEncryptedBody(req.headers["content-type"] ?? "", body);
         if (conn.krb !== undefined && parts.protocol.toLowerCase() !== conn.sealer.protocol.toLowerCase()) {

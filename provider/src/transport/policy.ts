@@ -31,8 +31,8 @@ const CAN_SEAL: Record<MechanismName, boolean> = {
   negotiate: true,
   ntlm: true,
   kerberos: true,
-  // CredSSP message encryption (the TLS session as the seal, MS-WSMV 2.2.9.1) is not implemented yet.
-  credssp: false,
+  // CredSSP seals with its own TLS session's records (MS-WSMV 2.2.9.1.3, auth/credsspSealer.ts).
+  credssp: true,
   basic: false,
   certificate: false,
 };
@@ -76,12 +76,6 @@ export function checkPolicy(conn: Connection, opts: PolicyOptions = {}): Transpo
     if (mechanism === "certificate") {
       // The https/mutual profile is TLS client authentication: there is no TLS on http:// to carry it.
       throw new ConfigurationError("auth.mechanism", '"certificate" needs an https:// endpoint (TLS client authentication); use https:// (port 5986)');
-    }
-    if (mechanism === "credssp") {
-      throw new ConfigurationError(
-        "auth.mechanism",
-        '"credssp" over http:// needs CredSSP message encryption, which this version does not have yet; use an https:// endpoint',
-      );
     }
     if (mechanism === "basic") {
       throw new InsecureProxyPathError(

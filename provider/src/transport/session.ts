@@ -24,19 +24,18 @@
  * Sizes: every response body is capped at responseBodyLimit(maxEnvelopeSize) (http.ts enforces it), and a sealed
  * message may not declare (OriginalContent Length) or decrypt to more than maxEnvelopeSize octets.
  */
-import type { AuthMechanism, MessageSealer } from "../auth/mechanism.js";
+import type { AuthMechanism } from "../auth/mechanism.js";
+import { openBody, sealBody, sealerOf, type Sealer } from "../auth/sealedBody.js";
 import type { Connection } from "../connection.js";
 import {
   AuthenticationError,
   ConnectionError,
   ConnectionLostError,
-  DecryptError,
-  LimitExceededError,
   HttpError,
   ProtocolError,
   ProxyAffinityError,
 } from "../errors.js";
-import { decodeEncryptedBody, encodeEncryptedBody, isEncryptedContentType, verifyOriginalLength } from "../wire/multipart.js";
+import { isEncryptedContentType } from "../wire/multipart.js";
 import { credentialsHeader, findChallenge, offeredSchemes, parseChallenges, TARGET_AUTH_HEADERS } from "./challenges.js";
 import { AuthDriver, targetSide } from "./authDriver.js";
 import { HttpChannel, type HttpResponse } from "./http.js";
@@ -55,8 +54,10 @@ const MAX_LEGS = 8;
 /**
  * What multipart/encrypted framing adds around one sealed envelope (MS-WSMV 2.2.9.1): two boundary lines, the part
  * headers (Content-Type with the protocol, OriginalContent with type and length), the 4-byte signature length and the
- * signature or wrap header (16 bytes NTLM, 60 bytes Kerberos IOV), and the closing boundary: about 300 bytes. 16 KiB
- * is generous and still a hard bound.
+ * signature or wrap header (16 bytes NTLM, 60 bytes Kerberos IOV), and the closing boundary: about 300 bytes. CredSSP
+ * cuts a message into 16 KiB parts (multipart/x-multi-encrypted), each with that framing and a TLS record's overhead
+ * (5-byte header, explicit nonce or IV, tag or MAC and padding): about 250 bytes per part, 8 KiB for a 512000-byte
+ * envelope. 16 KiB is generous and still a hard bound.
  */
 const FRAMING_ALLOWANCE = 16 * 1024;
 
@@ -84,7 +85,7 @@ export interface SoapResponse {
 interface Context {
   readonly mechanism: AuthMechanism;
   readonly connectionId: number;
-  readonly sealer: MessageSealer | undefined;
+  readonly sealer: Sealer | undefined;
 }
 
 export interface PostOptions {
@@ -331,8 +332,7 @@ export class WinRMSession {
     let headers: Record<string, string>;
     let body: Uint8Array;
     if (ctx.sealer !== undefined) {
-      const sealed = ctx.sealer.wrap(plain);
-      const enc = encodeEncryptedBody(ctx.sealer.protocol, sealed, plain.length);
+      const enc = await sealBody(ctx.sealer, plain);
       headers = { "content-type": enc.contentType };
       body = enc.body;
     } else {
@@ -351,7 +351,7 @@ export class WinRMSession {
   private async finish(res: HttpResponse, ctx: Context | undefined): Promise<SoapResponse> {
     let xml: string;
     try {
-      xml = this.decodeBody(res, ctx);
+      xml = await this.decodeBody(res, ctx);
     } catch (err) {
       await this.discard();
       throw err;
@@ -361,40 +361,17 @@ export class WinRMSession {
     throw new HttpError(res.status, httpReason(res.status));
   }
 
-  private decodeBody(res: HttpResponse, ctx: Context | undefined): string {
+  private async decodeBody(res: HttpResponse, ctx: Context | undefined): Promise<string> {
     const ct = headerValue(res, "content-type") ?? "";
     if (isEncryptedContentType(ct)) {
       if (ctx?.sealer === undefined) {
         throw new ProtocolError("the server sent an encrypted message on a session that does not seal messages");
       }
-      const part = decodeEncryptedBody(ct, res.body);
-      if (part.originalLength > this.maxEnvelopeSize || part.data.length > responseBodyLimit(this.maxEnvelopeSize)) {
-        throw new LimitExceededError(
-          "decrypted message bytes",
-          this.maxEnvelopeSize,
-          "the server's sealed message declares a plaintext larger than the MaxEnvelopeSize the client sent",
-        );
-      }
-      if (part.protocol.toLowerCase() !== ctx.sealer.protocol.toLowerCase()) {
-        throw new DecryptError(`the server sealed with ${part.protocol}, expected ${ctx.sealer.protocol}`);
-      }
-      let plain: Uint8Array;
-      try {
-        plain = ctx.sealer.unwrap(part.header, part.data);
-      } catch (err) {
-        if (err instanceof DecryptError) throw err;
-        throw new DecryptError("the server's message failed its integrity check", { cause: err });
-      }
-      // MS-WSMV 2.2.9.1: OriginalContent Length is the plaintext length; pywinrm treats a mismatch as tampering.
-      verifyOriginalLength(plain, part.originalLength);
-      if (plain.length > this.maxEnvelopeSize) {
-        throw new LimitExceededError(
-          "decrypted message bytes",
-          this.maxEnvelopeSize,
-          "the server's sealed message decrypts to more than the MaxEnvelopeSize the client sent",
-        );
-      }
-      return decodeText(Buffer.from(plain.buffer, plain.byteOffset, plain.length), part.originalType);
+      const { plain, originalType } = await openBody(ctx.sealer, ct, res.body, {
+        maxPlaintext: this.maxEnvelopeSize,
+        sender: "the server",
+      });
+      return decodeText(plain, originalType);
     }
     if (ctx?.sealer !== undefined && res.status >= 200 && res.status < 300 && res.body.length > 0) {
       // An unsealed success on an encrypted session has no integrity: refuse it rather than act on it.
@@ -517,7 +494,7 @@ export class WinRMSession {
             header = action.header;
             continue;
           }
-          const sealer = this.plan.encrypt ? mech.sealer() : undefined;
+          const sealer = this.plan.encrypt ? sealerOf(mech) : undefined;
           this.ctx = { mechanism: mech, connectionId, sealer };
           this.unproven = this.channel.route === "forward" ? this.ctx : undefined;
           this.announceContext(this.ctx, probeLegs + leg + 1);

@@ -88,8 +88,8 @@ function splitParams(s: string): string[] {
 
 /**
  * Whether a response/request Content-Type is an encrypted WinRM body. A plain application/soap+xml passes through
- * (OMI over HTTPS answers that way). multipart/x-multi-encrypted (CredSSP > 16 KiB) counts too; decoding it is not
- * supported.
+ * (OMI over HTTPS answers that way). multipart/x-multi-encrypted (CredSSP > 16 KiB) counts too: decodeEncryptedParts
+ * reads it.
  */
 export function isEncryptedContentType(ct: string): boolean {
   const t = contentTypeParams(ct).type;
@@ -148,14 +148,8 @@ function afterDelimiterLine(s: string, pos: number): number {
   throw new ProtocolError("malformed boundary delimiter line in encrypted body");
 }
 
-export function decodeEncryptedBody(contentType: string, body: Uint8Array): DecodedEncryptedBody {
-  const ct = contentTypeParams(contentType);
-  if (ct.type === "multipart/x-multi-encrypted") {
-    throw new ProtocolError("multipart/x-multi-encrypted bodies (CredSSP chunking) are not supported");
-  }
-  if (ct.type !== "multipart/encrypted") {
-    throw new ProtocolError(`expected a multipart/encrypted body, got Content-Type "${contentType}"`);
-  }
+/** The protocol and boundary of an encrypted body's Content-Type, checked. */
+function encryptedFraming(ct: { params: Map<string, string> }): { protocol: string; boundary: string } {
   const protocol = ct.params.get("protocol");
   if (!protocol) throw new ProtocolError("multipart/encrypted Content-Type without a protocol parameter");
   const boundary = ct.params.get("boundary") ?? ENCRYPTED_BOUNDARY;
@@ -163,14 +157,24 @@ export function decodeEncryptedBody(contentType: string, body: Uint8Array): Deco
   if (boundary.length === 0 || boundary.length > 70) {
     throw new ProtocolError(`multipart/encrypted boundary of ${boundary.length} characters (RFC 2046 allows 1 to 70)`);
   }
-  const buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  // latin1 maps each byte to one char, so string offsets are byte offsets.
-  const s = buf.toString("latin1");
-  const delim = `--${boundary}`;
+  return { protocol, boundary };
+}
 
+/**
+ * One sealed message's two parts starting with the delimiter at `pos`: the protocol part with OriginalContent, then
+ * the octet-stream part up to `binEndOf(binStart)` (the offset of the delimiter that ends it).
+ */
+function readPartPair(
+  s: string,
+  buf: Buffer,
+  pos: number,
+  delim: string,
+  protocol: string,
+  binEndOf: (binStart: number) => number,
+): DecodedEncryptedBody & { binEnd: number } {
   // Part 1: the protocol part with OriginalContent.
-  if (!s.startsWith(delim)) throw new ProtocolError("encrypted body does not start with the boundary delimiter");
-  const p1 = readHeaderLines(s, afterDelimiterLine(s, delim.length));
+  if (!s.startsWith(delim, pos)) throw new ProtocolError("encrypted body does not start with the boundary delimiter");
+  const p1 = readHeaderLines(s, afterDelimiterLine(s, pos + delim.length));
   const partType = p1.headers.get("content-type");
   if (partType !== undefined && partType.toLowerCase() !== protocol.toLowerCase()) {
     throw new ProtocolError(`encrypted body part protocol "${partType}" does not match Content-Type protocol "${protocol}"`);
@@ -179,7 +183,7 @@ export function decodeEncryptedBody(contentType: string, body: Uint8Array): Deco
   if (original === undefined) throw new ProtocolError("encrypted body without an OriginalContent header");
   const oc = contentTypeParams(original);
   const lengthParam = [...oc.params.entries()].find(([k]) => k === "length")?.[1];
-  if (lengthParam === undefined || !/^\d+$/.test(lengthParam)) {
+  if (lengthParam === undefined || !/^\d{1,15}$/.test(lengthParam)) {
     throw new ProtocolError(`OriginalContent without a valid Length: "${original}"`);
   }
   const originalLength = Number(lengthParam);
@@ -197,12 +201,8 @@ export function decodeEncryptedBody(contentType: string, body: Uint8Array): Deco
     throw new ProtocolError("encrypted body: second part is not application/octet-stream");
   }
   const binStart = p2.end;
-  // The closing delimiter is the last occurrence: the sealed bytes themselves may contain anything.
-  const binEnd = s.lastIndexOf(delim);
+  const binEnd = binEndOf(binStart);
   if (binEnd < binStart + 4) throw new DecryptError("encrypted body: the octet-stream part is truncated");
-  const trailer = s.slice(binEnd + delim.length);
-  if (!/^(--)?(\r?\n)?$/.test(trailer)) throw new ProtocolError("encrypted body: unexpected bytes after the final delimiter");
-
   const headerLength = buf.readUInt32LE(binStart);
   const headerEnd = binStart + 4 + headerLength;
   if (headerEnd > binEnd) {
@@ -216,7 +216,72 @@ export function decodeEncryptedBody(contentType: string, body: Uint8Array): Deco
     data: Buffer.from(buf.subarray(headerEnd, binEnd)),
     originalLength,
     originalType,
+    binEnd,
   };
+}
+
+export function decodeEncryptedBody(contentType: string, body: Uint8Array): DecodedEncryptedBody {
+  const ct = contentTypeParams(contentType);
+  if (ct.type === "multipart/x-multi-encrypted") {
+    throw new ProtocolError("a multipart/x-multi-encrypted body (CredSSP over 16 KiB) has several parts: decodeEncryptedParts reads it");
+  }
+  if (ct.type !== "multipart/encrypted") {
+    throw new ProtocolError(`expected a multipart/encrypted body, got Content-Type "${contentType}"`);
+  }
+  const { protocol, boundary } = encryptedFraming(ct);
+  const buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  // latin1 maps each byte to one char, so string offsets are byte offsets.
+  const s = buf.toString("latin1");
+  const delim = `--${boundary}`;
+  // The closing delimiter is the last occurrence: the sealed bytes themselves may contain anything.
+  const binEnd = s.lastIndexOf(delim);
+  const { binEnd: end, ...part } = readPartPair(s, buf, 0, delim, protocol, () => binEnd);
+  const trailer = s.slice(end + delim.length);
+  if (!/^(--)?(\r?\n)?$/.test(trailer)) throw new ProtocolError("encrypted body: unexpected bytes after the final delimiter");
+  return part;
+}
+
+/** At most this many sealed parts in one multipart/x-multi-encrypted body (16 MiB of CredSSP plaintext). */
+export const MAX_ENCRYPTED_PARTS = 1024;
+
+/**
+ * Every sealed message of an encrypted body: one for multipart/encrypted, one per part pair for
+ * multipart/x-multi-encrypted (MS-WSMV 2.2.9.1.3: CredSSP's 16 KiB chunks, each with the OriginalContent Length of its
+ * own chunk, one closing delimiter). A part's bytes end at the next delimiter that ends its line or is the closing
+ * one: sealed bytes may contain the boundary text by chance, then the search goes on. At most `maxParts` parts.
+ */
+export function decodeEncryptedParts(contentType: string, body: Uint8Array, maxParts = MAX_ENCRYPTED_PARTS): DecodedEncryptedBody[] {
+  const ct = contentTypeParams(contentType);
+  if (ct.type === "multipart/encrypted") return [decodeEncryptedBody(contentType, body)];
+  if (ct.type !== "multipart/x-multi-encrypted") {
+    throw new ProtocolError(`expected a multipart/encrypted body, got Content-Type "${contentType}"`);
+  }
+  const { protocol, boundary } = encryptedFraming(ct);
+  const buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const s = buf.toString("latin1");
+  const delim = `--${boundary}`;
+  const endsDelimiter = (at: number): boolean => {
+    const after = at + delim.length;
+    return s.startsWith("--", after) || s.startsWith("\r\n", after) || s[after] === "\n";
+  };
+  const nextDelimiter = (from: number): number => {
+    let at = s.indexOf(delim, from);
+    while (at >= 0 && !endsDelimiter(at)) at = s.indexOf(delim, at + 1);
+    return at;
+  };
+  const parts: DecodedEncryptedBody[] = [];
+  let pos = 0;
+  for (;;) {
+    if (parts.length >= maxParts) throw new ProtocolError(`multipart/x-multi-encrypted body with more than ${maxParts} parts`);
+    const { binEnd, ...part } = readPartPair(s, buf, pos, delim, protocol, (binStart) => nextDelimiter(binStart + 4));
+    parts.push(part);
+    const after = binEnd + delim.length;
+    if (s.startsWith("--", after)) {
+      if (!/^(\r?\n)?$/.test(s.slice(after + 2))) throw new ProtocolError("encrypted body: unexpected bytes after the final delimiter");
+      return parts;
+    }
+    pos = binEnd;
+  }
 }
 
 /**
