@@ -215,3 +215,61 @@ void describe("copyToRemote failures", () => {
     }
   });
 });
+
+for (const profile of ["win2003r2", "win2008"] as const) {
+  void describe(`copyToRemote to a cmd-only WinRM 1.1 host (${profile}): findstr + certutil`, () => {
+    let host: RunningEmulatedHost;
+    let client: WinRMClient;
+    before(async () => {
+      const h = await hostWith({ profile });
+      host = h.host;
+      client = h.client();
+    });
+    after(async () => {
+      await client.close();
+      await host.close();
+    });
+
+    test("a binary file and a tree arrive verified; no PowerShell ran; a rerun skips", async () => {
+      const before = host.requests.length;
+      const r = await copyToRemote(client, bigPath, "C:\\Data\\big file.bin");
+      assert.equal(r.bytesSent, big.length);
+      assert.ok(host.host.fs.read("C:\\Data\\big file.bin")?.equals(big));
+      assert.equal(host.host.fs.isFile("C:\\Data\\big file.bin.partial"), false);
+      assert.equal(host.host.fs.isFile("C:\\Data\\big file.bin.partial.b64"), false);
+      // 153600-byte envelopes on WinRM 1.1: about 80 KiB of file per Send.
+      const sends = host.requests.slice(before).filter((e) => e.action === SEND).length;
+      assert.ok(sends >= 18 && sends <= 22, `${sends} Sends for 1.5 MiB`);
+      const again = await copyToRemote(client, bigPath, "C:\\Data\\big file.bin");
+      assert.equal(again.bytesSent, 0);
+
+      const t = await copyToRemote(client, treePath, "C:\\Dest\\tree");
+      assert.equal(t.files.length, 4);
+      assert.equal(host.host.fs.size("C:\\Dest\\tree\\empty.bin"), 0);
+      const algorithm = profile === "win2003r2" ? "sha1" : "sha256";
+      const local = await localHashes(treePath, algorithm);
+      const remote = await remoteHashes(client, "C:\\Dest\\tree");
+      assert.deepEqual(new Map([...(remote ?? [])].sort()), new Map([...local].sort()));
+      await removeRemote(client, "C:\\Dest\\tree");
+      assert.equal(await remoteHashes(client, "C:\\Dest\\tree"), undefined);
+      assert.equal(host.host.fs.isDirectory("C:\\Dest\\tree"), false);
+    });
+
+    test("a remote path with % is refused on a cmd-only host, naming remotePath", async () => {
+      await assert.rejects(copyToRemote(client, bigPath, "C:\\Data\\100%.bin"), /remotePath: .*contains %/);
+    });
+  });
+}
+
+test("a cmd-only host that writes other bytes: CopyVerificationError with the host's SHA-1", async () => {
+  const { host, client } = await hostWith({ profile: "win2003r2", scenario: { corruptFileWrites: true } });
+  const c = client();
+  try {
+    await assert.rejects(copyToRemote(c, bigPath, "C:\\y\\big.bin"), (e: unknown) => e instanceof CopyVerificationError && e.algorithm === "SHA-1");
+    assert.equal(host.host.fs.isFile("C:\\y\\big.bin"), false);
+    assert.equal(host.host.fs.isFile("C:\\y\\big.bin.partial"), false);
+  } finally {
+    await c.close();
+    await host.close();
+  }
+});

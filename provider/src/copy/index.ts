@@ -10,14 +10,10 @@
  */
 import type { WinRMClient } from "../client.js";
 import { CopyVerificationError } from "./errors.js";
-import { writerKindFor } from "./hostKind.js";
+import { hostOps } from "./hostOps.js";
 import { hashFile, readLocalTree } from "./localFiles.js";
-import { remoteTree, runScript } from "./psRunner.js";
-import { deleteFileScript, finalizeScript, mkdirScript, parseTreeOutput, removeScript, type TreeLine } from "./psScripts.js";
 import { checkRemotePath, joinRemote, partialPath, PARTIAL_SUFFIX } from "./remotePaths.js";
 import { decideCopy, sameHash } from "./resume.js";
-import { writeThroughStdin } from "./writer.js";
-import { cmdCopyFile, cmdMkdirs, cmdRemove, cmdTree } from "./cmdHost.js";
 
 export interface CopyProgress {
   readonly file: string;
@@ -51,21 +47,14 @@ export async function copyToRemote(client: WinRMClient, localPath: string, remot
   const tree = await readLocalTree(localPath);
   for (const f of tree.files) checkRemotePath(joinRemote(remotePath, f.relative), "remotePath");
   const totalBytes = tree.files.reduce((n, f) => n + f.size, 0);
-  const kind = writerKindFor(await client.identify(opts.signal !== undefined ? { signal: opts.signal } : {}));
   const signal = opts.signal;
+  const ops = await hostOps(client, signal);
 
   // What the host has: one listing of the root (a directory tree lists its partials too).
   const remote = new Map<string, { length: number; hash: string }>();
-  const listed = kind === "powershell"
-    ? await remoteTree(client, tree.kind === "file" ? [remotePath, partialPath(remotePath)] : [remotePath], remotePath, signal)
-    : await cmdTree(client, tree.kind === "file" ? [remotePath, partialPath(remotePath)] : [remotePath], remotePath, signal);
+  const listed = await ops.tree(tree.kind === "file" ? [remotePath, partialPath(remotePath)] : [remotePath], remotePath);
   for (const l of listed) if (l.kind === "file") remote.set(l.path.toLowerCase(), { length: l.length, hash: l.hash });
-
-  if (tree.kind === "directory") {
-    const dirs = tree.directories.map((d) => joinRemote(remotePath, d));
-    if (kind === "powershell") await runScript(client, mkdirScript(dirs), remotePath, "creating directories", signal);
-    else await cmdMkdirs(client, dirs, remotePath, signal);
-  }
+  if (tree.kind === "directory") await ops.mkdirs(tree.directories.map((d) => joinRemote(remotePath, d)), remotePath);
 
   const files: CopiedFile[] = [];
   let bytesSent = 0;
@@ -73,101 +62,85 @@ export async function copyToRemote(client: WinRMClient, localPath: string, remot
   for (const f of tree.files) {
     const target = joinRemote(remotePath, f.relative);
     const partial = partialPath(target);
-    const localHash = await hashFile(f.absolute);
+    const sha256 = await hashFile(f.absolute);
+    const compared = ops.algorithm === "sha256" ? sha256 : await hashFile(f.absolute, undefined, ops.algorithm);
     const decision = await decideCopy(
-      { length: f.size, hash: localHash },
+      { length: f.size, hash: compared },
       remote.get(target.toLowerCase()),
-      remote.get(partial.toLowerCase()),
-      (n) => hashFile(f.absolute, n),
+      ops.resumes ? remote.get(partial.toLowerCase()) : undefined,
+      (n) => hashFile(f.absolute, n, ops.algorithm),
     );
     if (decision.kind === "skip") {
-      files.push({ localPath: f.absolute, remotePath: target, bytes: f.size, sha256: localHash, skipped: true, resumedFromByte: 0 });
+      files.push({ localPath: f.absolute, remotePath: target, bytes: f.size, sha256, skipped: true, resumedFromByte: 0 });
       doneBefore += f.size;
       opts.onProgress?.({ file: target, bytesSent: doneBefore, totalBytes });
       continue;
     }
     const from = decision.fromByte;
     const progressBase = doneBefore + from;
-    let sent: number;
-    let hostLine: TreeLine | undefined;
-    if (kind === "powershell") {
-      const out = await writeThroughStdin(client, {
-        localPath: f.absolute,
-        size: f.size,
-        partial,
-        remotePath: target,
-        fromByte: from,
-        fresh: decision.discardPartial || from === 0,
-        signal,
-        onSent: (n) => opts.onProgress?.({ file: target, bytesSent: progressBase + n, totalBytes }),
-      });
-      sent = out.bytesSent;
-      hostLine = parseTreeOutput(out.stdout).find((l) => l.kind === "file");
-    } else {
-      const out = await cmdCopyFile(client, {
-        localPath: f.absolute,
-        size: f.size,
-        partial,
-        remotePath: target,
-        fromByte: from,
-        fresh: decision.discardPartial || from === 0,
-        signal,
-        onSent: (n) => opts.onProgress?.({ file: target, bytesSent: progressBase + n, totalBytes }),
-      });
-      sent = out.bytesSent;
-      hostLine = out.line;
-    }
-    bytesSent += sent;
-    const actual = hostLine?.kind === "file" ? hostLine.hash : "";
-    if (hostLine?.kind !== "file" || hostLine.length !== f.size || !sameHash(actual, localHash)) {
+    const out = await ops.write({
+      localPath: f.absolute,
+      size: f.size,
+      partial,
+      remotePath: target,
+      fromByte: from,
+      fresh: decision.discardPartial || from === 0,
+      signal,
+      onSent: (n) => opts.onProgress?.({ file: target, bytesSent: progressBase + n, totalBytes }),
+    });
+    bytesSent += out.bytesSent;
+    const actual = out.hash ?? "";
+    if (out.hash === undefined || (out.length >= 0 && out.length !== f.size) || !sameHash(actual, compared)) {
       // Not put in place; the partial goes so the next copy starts over instead of resuming from bad bytes.
-      if (kind === "powershell") await runScript(client, deleteFileScript(partial), target, "removing the unverified file", signal).catch(() => undefined);
-      else await cmdRemove(client, partial, target, signal).catch(() => undefined);
-      throw new CopyVerificationError(target, "SHA-256", localHash, actual);
+      await ops.deleteFile(partial, target).catch(() => undefined);
+      throw new CopyVerificationError(target, ops.algorithm === "sha256" ? "SHA-256" : "SHA-1", compared, actual);
     }
-    if (kind === "powershell") await runScript(client, finalizeScript(partial, target), target, "renaming into place", signal);
-    else await cmdRemove(client, target, target, signal, partial);
-    files.push({ localPath: f.absolute, remotePath: target, bytes: f.size, sha256: localHash, skipped: false, resumedFromByte: from });
+    await ops.finalize(partial, target);
+    files.push({ localPath: f.absolute, remotePath: target, bytes: f.size, sha256, skipped: false, resumedFromByte: from });
     doneBefore += f.size;
   }
   return { files, bytesSent };
 }
 
-/** sha256 of every file under remotePath (a file or a directory), keyed by path relative to remotePath ("" for a single file); undefined when absent. */
+/**
+ * sha256 of every file under remotePath (a file or a directory), keyed by path relative to remotePath ("" for a
+ * single file); undefined when absent. A copy's temporary `.partial` files are left out. On a host that cannot
+ * compute SHA-256 (Server 2003: cmdHost.ts) the values are `sha1:<hex>`, which localHashes(path, "sha1") matches.
+ */
 export async function remoteHashes(client: WinRMClient, remotePath: string, opts: { signal?: AbortSignal } = {}): Promise<Map<string, string> | undefined> {
   checkRemotePath(remotePath);
-  const kind = writerKindFor(await client.identify(opts));
-  const lines = kind === "powershell" ? await remoteTree(client, [remotePath], remotePath, opts.signal) : await cmdTree(client, [remotePath], remotePath, opts.signal);
+  const ops = await hostOps(client, opts.signal);
+  const lines = await ops.tree([remotePath], remotePath);
   const first = lines[0];
   if (first === undefined || first.kind === "absent") return undefined;
+  const value = (hash: string): string => (ops.algorithm === "sha256" ? hash : `sha1:${hash}`);
   const out = new Map<string, string>();
   if (first.kind === "file") {
-    out.set("", first.hash);
+    out.set("", value(first.hash));
     return out;
   }
   const root = first.path.endsWith("\\") ? first.path : `${first.path}\\`;
   for (const l of lines) {
-    if (l.kind !== "file") continue;
-    // A copy's temporary file is not part of the content.
-    if (l.path.toLowerCase().endsWith(PARTIAL_SUFFIX)) continue;
+    if (l.kind !== "file" || l.path.toLowerCase().endsWith(PARTIAL_SUFFIX)) continue;
     const rel = l.path.toLowerCase().startsWith(root.toLowerCase()) ? l.path.slice(root.length) : l.path;
-    out.set(rel, l.hash);
+    out.set(rel, value(l.hash));
   }
   return out;
 }
 
-/** local counterpart, same keys */
-export async function localHashes(localPath: string): Promise<Map<string, string>> {
+/** local counterpart, same keys (upper-case hex; "sha1" gives the `sha1:<hex>` values of hosts without SHA-256) */
+export async function localHashes(localPath: string, algorithm: "sha256" | "sha1" = "sha256"): Promise<Map<string, string>> {
   const tree = await readLocalTree(localPath);
   const out = new Map<string, string>();
-  for (const f of tree.files) out.set(f.relative, await hashFile(f.absolute));
+  for (const f of tree.files) {
+    const h = await hashFile(f.absolute, undefined, algorithm);
+    out.set(f.relative, algorithm === "sha256" ? h : `sha1:${h}`);
+  }
   return out;
 }
 
 /** Remove a remote file or directory tree (nothing when it is absent). */
 export async function removeRemote(client: WinRMClient, remotePath: string, opts: { signal?: AbortSignal } = {}): Promise<void> {
   checkRemotePath(remotePath);
-  const kind = writerKindFor(await client.identify(opts));
-  if (kind === "powershell") await runScript(client, removeScript(remotePath), remotePath, "removing", opts.signal);
-  else await cmdRemove(client, remotePath, remotePath, opts.signal);
+  await (await hostOps(client, opts.signal)).remove(remotePath);
 }

@@ -4,6 +4,7 @@
  */
 
 export interface RemoteFileState {
+  /** -1 when the host does not say (cmd-only hosts: the hash decides alone). */
   readonly length: number;
   /** Upper-case hex, as the host printed it. */
   readonly hash: string;
@@ -21,7 +22,7 @@ export async function decideCopy(
   partial: RemoteFileState | undefined,
   localPrefixHash: (length: number) => Promise<string>,
 ): Promise<CopyDecision> {
-  if (final !== undefined && final.length === local.length && sameHash(final.hash, local.hash)) return { kind: "skip" };
+  if (final !== undefined && (final.length === local.length || final.length < 0) && sameHash(final.hash, local.hash)) return { kind: "skip" };
   if (partial === undefined) return { kind: "write", fromByte: 0, discardPartial: false };
   // A partial longer than the file, or whose bytes differ from ours, is another copy's: start over.
   if (partial.length > local.length || partial.length === 0) return { kind: "write", fromByte: 0, discardPartial: true };

@@ -46,7 +46,7 @@ export class HostFileSystem {
   private readonly files = new Map<string, FileNode>();
   /** Directory key -> its spelling. */
   private readonly dirs = new Map<string, string>();
-  /** Test knob (scenario corruptFileWrites): flip the first byte of every piece written through `append`. */
+  /** Test knob (scenario corruptFileWrites): flip the first byte of every piece a program writes (`append`, `write`). */
   corruptWrites = false;
 
   constructor(initialDirs: readonly string[] = []) {
@@ -102,7 +102,12 @@ export class HostFileSystem {
       if (parent !== undefined) this.mkdirs(parent);
     } else this.requireParent(p);
     const existing = this.files.get(key(p));
-    this.files.set(key(p), { name: existing?.name ?? p, pieces: [data], length: data.length });
+    let piece = data;
+    if (this.corruptWrites && data.length > 0) {
+      piece = Buffer.from(data);
+      piece[0] = (piece[0] ?? 0) ^ 0xff;
+    }
+    this.files.set(key(p), { name: existing?.name ?? p, pieces: [piece], length: piece.length });
   }
 
   /** FileMode.Append: create when absent, add at the end. */
@@ -177,7 +182,9 @@ export class TextFileView {
     return this.fs.read(path)?.toString("utf8");
   }
 
+  /** `if exist`: a file or a directory; with a trailing "\\" only a directory (the usual cmd test for one). */
   has(path: string): boolean {
+    if (path.endsWith("\\") && !/^[A-Za-z]:\\$/.test(path)) return this.fs.isDirectory(path);
     return this.fs.isFile(path) || this.fs.isDirectory(path);
   }
 
