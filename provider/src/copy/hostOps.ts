@@ -31,7 +31,15 @@ export async function hostOps(client: WinRMClient, signal: AbortSignal | undefin
       resumes: true,
       tree: (paths, remotePath) => remoteTree(client, paths, remotePath, signal),
       mkdirs: async (dirs, remotePath) => {
-        await runScript(client, mkdirScript(dirs), remotePath, "creating directories", signal);
+        // The script travels as -EncodedCommand on a cmd.exe line (8191 characters at most; base64 of UTF-16 is
+        // 8/3 characters per script character): a few hundred directories per script.
+        for (let i = 0; i < dirs.length; ) {
+          let n = 0;
+          let chars = 0;
+          while (i + n < dirs.length && (n === 0 || chars + (dirs[i + n]?.length ?? 0) + 50 < 2400)) chars += (dirs[i + n++]?.length ?? 0) + 50;
+          await runScript(client, mkdirScript(dirs.slice(i, i + n)), remotePath, "creating directories", signal);
+          i += n;
+        }
       },
       write: async (req) => {
         const out = await writeThroughStdin(client, req);

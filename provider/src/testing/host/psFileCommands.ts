@@ -135,7 +135,16 @@ export async function runFileStatement(statement: string, ctx: PsFileContext): P
         await writerLoop(ctx, path("p"));
         return true;
       default:
-        return undefined;
+        if (!looksLikeFileStatement(st)) return undefined;
+        // A .NET call or a flow-control statement outside this set: refused in PowerShell's error-record shape
+        // rather than misread as text by the small interpreter.
+        ctx.error(
+          statement,
+          "The emulated host does not implement this statement (provider/src/testing/host/psFileCommands.ts lists what it runs).",
+          "NotImplemented: (:) [], PSNotSupportedException",
+          "EmulatorNotImplemented",
+        );
+        return false;
     }
   } catch (e) {
     if (!(e instanceof DotNetError)) throw e;
@@ -147,6 +156,13 @@ export async function runFileStatement(statement: string, ctx: PsFileContext): P
     );
     return false;
   }
+}
+
+/** Statements the plain interpreter (powershell.ts) does not read: .NET calls, blocks, flow control, method calls. */
+function looksLikeFileStatement(st: string): boolean {
+  if (st.startsWith("[") || /^\$\w+\.\w+\(/.test(st) || /^\$\w+ = \[/.test(st)) return true;
+  const word = st.split(/[\s({]/)[0]?.toLowerCase() ?? "";
+  return ["if", "while", "foreach", "for", "try", "do", "switch", "function", "trap"].includes(word);
 }
 
 function hashLine(ctx: PsFileContext, shown: string): void {
