@@ -160,7 +160,7 @@ export async function runFileStatement(statement: string, ctx: PsFileContext): P
 
 /** Statements the plain interpreter (powershell.ts) does not read: .NET calls, blocks, flow control, method calls. */
 function looksLikeFileStatement(st: string): boolean {
-  if (st.startsWith("[") || /^\$\w+\.\w+\(/.test(st) || /^\$\w+ = \[/.test(st)) return true;
+  if (st.startsWith("[") || /^\$\w+\.\w+\(/.test(st)) return true;
   const word = st.split(/[\s({]/)[0]?.toLowerCase() ?? "";
   return ["if", "while", "foreach", "for", "try", "do", "switch", "function", "trap"].includes(word);
 }
