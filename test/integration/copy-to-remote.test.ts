@@ -57,6 +57,7 @@ before(async () => {
   await writeFile(join(treePath, "empty.bin"), Buffer.alloc(0));
   await writeFile(join(treePath, "sub dir", "it's.bin"), randomBytes(70_000));
   await writeFile(join(treePath, "sub dir", "ünï", "deep.txt"), "deep");
+  await writeFile(join(treePath, "\u2018q\u2019 $x `y.txt"), "typographic quotes");
 });
 after(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -102,7 +103,8 @@ for (const tls of [false, true]) {
 
     test("a directory tree: directories created, names with spaces, quotes and non-ASCII, empty files", async () => {
       const r = await copyToRemote(client, treePath, "C:\\Dest\\tree");
-      assert.equal(r.files.length, 4);
+      assert.equal(r.files.length, 5);
+      assert.equal(host.host.fs.read("C:\\Dest\\tree\\\u2018q\u2019 $x `y.txt")?.toString(), "typographic quotes");
       assert.ok(host.host.fs.isDirectory("C:\\Dest\\tree\\sub dir\\ünï"));
       assert.equal(host.host.fs.read("C:\\Dest\\tree\\sub dir\\ünï\\deep.txt")?.toString(), "deep");
       assert.equal(host.host.fs.size("C:\\Dest\\tree\\empty.bin"), 0);
@@ -113,7 +115,7 @@ for (const tls of [false, true]) {
       await writeFile(join(treePath, "a.txt"), "beta\r\n");
       const again = await copyToRemote(client, treePath, "C:\\Dest\\tree");
       assert.equal(again.bytesSent, 6);
-      assert.deepEqual(again.files.map((f) => f.skipped), [false, true, true, true]);
+      assert.deepEqual(again.files.map((f) => f.skipped), [false, true, true, true, true]);
       await removeRemote(client, "C:\\Dest\\tree");
       assert.equal(await remoteHashes(client, "C:\\Dest\\tree"), undefined);
       await writeFile(join(treePath, "a.txt"), "alpha\r\n");
@@ -244,10 +246,13 @@ for (const profile of ["win2003r2", "win2008"] as const) {
       assert.equal(again.bytesSent, 0);
 
       const t = await copyToRemote(client, treePath, "C:\\Dest\\tree");
-      assert.equal(t.files.length, 4);
+      assert.equal(t.files.length, 5);
       assert.equal(host.host.fs.size("C:\\Dest\\tree\\empty.bin"), 0);
       const algorithm = profile === "win2003r2" ? "sha1" : "sha256";
       const local = await localHashes(treePath, algorithm);
+      // The 2003 console prints in its OEM page (437 here): `dir` shows a name outside it with "?", as Windows
+      // does, so that file cannot be listed back (docs/file-copy.md, Limits).
+      if (profile === "win2003r2") local.delete("\u2018q\u2019 $x `y.txt");
       const remote = await remoteHashes(client, "C:\\Dest\\tree");
       assert.deepEqual(new Map([...(remote ?? [])].sort()), new Map([...local].sort()));
       await removeRemote(client, "C:\\Dest\\tree");

@@ -82,6 +82,9 @@ void describe("emulated PowerShell file statements", () => {
 
   test("a .NET failure is PowerShell's MethodInvocationException and stops the script under Stop", async () => {
     const host = new EmulatedHost({ profile: "win2019", locale: "en-US" });
+    const curly = await run(host, ps("$p = 'C:\\it\u2019\u2019s'\n[void][IO.Directory]::CreateDirectory($p)"));
+    assert.equal(curly.exitCode, 0, curly.stderr);
+    assert.equal(host.fs.isDirectory("C:\\it\u2019s"), true, "doubled typographic quotes stand for one");
     const r = await run(host, ps("$ErrorActionPreference = 'Stop'\n$p = 'C:\\nope'\n$f = 'C:\\x'\n[IO.File]::Move($p, $f)\nWrite-Output after"));
     assert.equal(r.exitCode, 1);
     assert.match(r.stderr, /Exception calling "Move" with "2" argument\(s\): "Could not find file 'C:\\nope'\."/);

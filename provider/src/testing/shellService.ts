@@ -319,9 +319,11 @@ export class ShellService {
     const c = code.toLowerCase();
     if (c.endsWith("/signal/terminate")) {
       shell.commands.delete(cmd.id);
+      cmd.stream?.end();
       cmd.notify();
     } else if (c.endsWith("/signal/ctrl_c") || c.endsWith("/signal/ctrl_break")) {
       if (cmd.state !== "done") {
+        cmd.stream?.end();
         cmd.state = "done";
         cmd.exitCode = CTRL_C_EXIT_CODE;
         cmd.notify();

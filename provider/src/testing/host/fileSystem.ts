@@ -158,6 +158,11 @@ export class HostFileSystem {
     this.dirs.delete(k);
   }
 
+  /** Every file's path as created. */
+  allFiles(): string[] {
+    return [...this.files.values()].map((f) => f.name);
+  }
+
   /**
    * Directory.GetFiles(path, "*", AllDirectories): every file below, each as `path` (the caller's spelling) joined
    * with the names below it. Order: by directory, then name (NTFS returns names sorted).
@@ -198,5 +203,18 @@ export class TextFileView {
     const had = this.fs.isFile(path);
     if (had) this.fs.deleteFile(path);
     return had;
+  }
+
+  /** Every file as [lower-case path, text], as the Map this view replaced listed them. */
+  entries(): [string, string][] {
+    return this.fs.allFiles().map((p) => [p.toLowerCase(), this.get(p) ?? ""]);
+  }
+
+  keys(): string[] {
+    return this.fs.allFiles().map((p) => p.toLowerCase());
+  }
+
+  get size(): number {
+    return this.fs.allFiles().length;
   }
 }

@@ -235,7 +235,9 @@ class PsInterpreter {
 
   private term(t: string): string | boolean | null {
     if (t.startsWith("(") && t.endsWith(")")) return this.expr(t.slice(1, -1));
-    if (t.startsWith("'") && t.endsWith("'") && t.length >= 2) return t.slice(1, -1).replace(/''/g, "'");
+    // Any two single-quote characters (' and the typographic U+2018-U+201B, all quotes to PowerShell's tokenizer)
+    // stand for the second one.
+    if (t.startsWith("'") && t.endsWith("'") && t.length >= 2) return t.slice(1, -1).replace(/['\u2018-\u201B]{2}/g, (m) => m[1] ?? "");
     if (t.startsWith('"') && t.endsWith('"') && t.length >= 2) return this.interpolate(t.slice(1, -1));
     const len = /^(.+)\.Length$/i.exec(t);
     if (len) return String(this.text(this.term((len[1] ?? "").trim())).length);
