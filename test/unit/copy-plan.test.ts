@@ -124,3 +124,14 @@ void describe("remote paths and host kind", () => {
     assert.equal(writerKindFor(id()), "powershell");
   });
 });
+
+void describe("cmd-only hosts", () => {
+  test("paths double-quoted; % refused naming the field; SHA-1 only on NT 5.x", async () => {
+    const { cmdHashAlgorithm, cmdQuote } = await import("../../provider/src/copy/cmdHost.js");
+    assert.equal(cmdQuote("C:\\a b\\it's & (x) ^ ünï"), '"C:\\a b\\it\'s & (x) ^ ünï"');
+    assert.throws(() => cmdQuote("C:\\100%\\x"), /remotePath: C:\\100%\\x contains %/);
+    const id = (os: string) => ({ protocolVersion: "", productVendor: "", productVersion: "", securityProfiles: [], os, stack: "1.1" });
+    assert.equal(cmdHashAlgorithm(id("5.2.3790")), "SHA1");
+    assert.equal(cmdHashAlgorithm(id("6.0.6001")), "SHA256");
+  });
+});
