@@ -14,7 +14,6 @@
  * Paths are written in double quotes. cmd expands %VAR% even inside quotes and has no escape there, and `"` cannot
  * appear in a Windows name, so a remote path with `%` is refused on these hosts (ConfigurationError on remotePath).
  */
-import { open } from "node:fs/promises";
 import type { IdentifyResult, WinRMClient } from "../client.js";
 import { ConfigurationError } from "../errors.js";
 import { decodeOutput } from "../shell/codePage.js";
@@ -22,6 +21,7 @@ import { encodeStdinLines, payloadPerSend } from "./chunking.js";
 import { CopyRemoteError } from "./errors.js";
 import { firstLines } from "./psRunner.js";
 import type { TreeLine } from "./psScripts.js";
+import { sendFile } from "./sendFile.js";
 import type { WriteRequest } from "./writer.js";
 
 /** Payload bytes per base64 line: 64 characters, as certutil -encode writes them. */
@@ -146,23 +146,15 @@ export async function cmdWriteFile(client: WinRMClient, req: WriteRequest, alg: 
     async (shell, ctx) => {
       const chunk = payloadPerSend(ctx.envelopeSize, LINE_BYTES);
       const id = await shell.command(line, [], ctx.signal);
-      let sent = 0;
-      const fh = await open(req.localPath, "r");
-      try {
-        const buf = Buffer.allocUnsafe(Math.min(chunk, req.size));
-        let pos = 0;
-        while (pos < req.size) {
-          const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, req.size - pos), pos);
-          if (bytesRead === 0) break;
-          pos += bytesRead;
-          await shell.send(id, encodeStdinLines(buf.subarray(0, bytesRead), LINE_BYTES), pos >= req.size, ctx.signal);
-          sent += bytesRead;
-          req.onSent?.(sent);
-        }
-        if (pos < req.size) await shell.send(id, new Uint8Array(0), true, ctx.signal);
-      } finally {
-        await fh.close();
-      }
+      const { bytesSent: sent } = await sendFile(shell, id, {
+        localPath: req.localPath,
+        fromByte: 0,
+        size: req.size,
+        chunk,
+        encode: (piece) => encodeStdinLines(piece, LINE_BYTES),
+        signal: ctx.signal,
+        onSent: req.onSent,
+      });
       const out: Buffer[] = [];
       let done = false;
       while (!done) {

@@ -3,7 +3,6 @@
  * Create, Command, as many Sends as the file needs (each filled to the envelope: chunking.ts), Receive, Delete.
  * Returns what the host says it wrote (length and hash, computed on the host).
  */
-import { open } from "node:fs/promises";
 import type { WinRMClient } from "../client.js";
 import { decodeOutput } from "../shell/codePage.js";
 import { cleanPowerShellStderr, powershellCommandLine } from "../shell/powershell.js";
@@ -11,6 +10,7 @@ import { encodeStdinLines, payloadPerSend } from "./chunking.js";
 import { CopyRemoteError } from "./errors.js";
 import { firstLines } from "./psRunner.js";
 import { writerScript } from "./psScripts.js";
+import { sendFile } from "./sendFile.js";
 
 export interface WriteRequest {
   readonly localPath: string;
@@ -37,29 +37,15 @@ export async function writeThroughStdin(client: WinRMClient, req: WriteRequest):
       const chunk = payloadPerSend(ctx.envelopeSize);
       const line = powershellCommandLine(writerScript(req.partial, req.fresh));
       const id = await shell.command(line.command, line.args, ctx.signal);
-      let sent = 0;
-      let sends = 0;
-      const fh = await open(req.localPath, "r");
-      try {
-        const buf = Buffer.allocUnsafe(Math.min(chunk, Math.max(req.size - req.fromByte, 0)) || 1);
-        let pos = req.fromByte;
-        while (pos < req.size) {
-          const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, req.size - pos), pos);
-          if (bytesRead === 0) break; // the file shrank while we read it: the host's hash will tell
-          pos += bytesRead;
-          const last = pos >= req.size;
-          await shell.send(id, encodeStdinLines(buf.subarray(0, bytesRead)), last, ctx.signal);
-          sends++;
-          sent += bytesRead;
-          req.onSent?.(sent);
-        }
-        if (sends === 0 || pos < req.size) {
-          await shell.send(id, new Uint8Array(0), true, ctx.signal);
-          sends++;
-        }
-      } finally {
-        await fh.close();
-      }
+      const { bytesSent: sent, sends } = await sendFile(shell, id, {
+        localPath: req.localPath,
+        fromByte: req.fromByte,
+        size: req.size,
+        chunk,
+        encode: (piece) => encodeStdinLines(piece),
+        signal: ctx.signal,
+        onSent: req.onSent,
+      });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       let exitCode: number | undefined;
