@@ -12,7 +12,7 @@ import { createServer, connect, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { WinRMClient } from "../../provider/src/client.js";
-import { ConnectionError } from "../../provider/src/errors.js";
+import { ConnectionError, WinRMError } from "../../provider/src/errors.js";
 import {
   copyToRemote,
   CopyVerificationError,
@@ -150,6 +150,29 @@ void describe("copyToRemote failures", () => {
       await assert.rejects(copyToRemote(c, join(dir, "nope"), "C:\\x"), /localPath: .*nope does not exist/);
       await assert.rejects(copyToRemote(c, bigPath, "relative\\x"), /remotePath: .*not an absolute Windows path/);
       await assert.rejects(copyToRemote(c, bigPath, `C:\\${"x".repeat(260)}`), /remotePath: .*MAX_PATH/);
+    } finally {
+      await c.close();
+      await host.close();
+    }
+  });
+
+  test("an abort mid-copy stops at once; the final path is untouched and the next copy resumes", async () => {
+    const ctl = new AbortController();
+    let sends = 0;
+    const { host, client } = await hostWith({
+      onRequest: (e) => {
+        if (e.action === SEND && ++sends === 2) ctl.abort();
+      },
+    });
+    const c = client();
+    try {
+      await assert.rejects(copyToRemote(c, bigPath, "C:\\a\\big.bin", { signal: ctl.signal }), (e: unknown) => e instanceof WinRMError);
+      assert.equal(host.host.fs.isFile("C:\\a\\big.bin"), false);
+      const arrived = host.host.fs.size("C:\\a\\big.bin.partial") ?? 0;
+      assert.ok(arrived > 0, "what was sent stays in the partial");
+      const r = await copyToRemote(c, bigPath, "C:\\a\\big.bin");
+      assert.equal(r.files[0]?.resumedFromByte, arrived);
+      assert.ok(host.host.fs.read("C:\\a\\big.bin")?.equals(big));
     } finally {
       await c.close();
       await host.close();
