@@ -178,6 +178,7 @@ function cdProgram(proc: ProcState, io: ProgramIO, args: string[], rest: string)
 function typeProgram(proc: ProcState, io: ProgramIO, args: string[]): number {
   let code = 0;
   for (const name of args) {
+    if (name.toLowerCase() === "nul") continue; // the NUL device: nothing to print (`type nul > f` makes an empty file)
     const n = name.replace(/\//g, "\\");
     const path = (/^[a-z]:\\/i.test(n) ? n : `${proc.cwd.replace(/\\$/, "")}\\${n}`).toLowerCase();
     const content = proc.host.files.get(path);

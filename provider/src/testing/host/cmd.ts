@@ -21,6 +21,7 @@ import { POWERSHELL_PROGRAMS } from "./powershell.js";
 import { PROXYCFG_PROGRAMS } from "./proxycfg.js";
 import { REG_PROGRAMS } from "./reg.js";
 import { WINRM_PROGRAMS } from "./winrmCmd.js";
+import { FILE_PROGRAMS } from "./fileCommands.js";
 import { decodeCodePage, NUL_SINK, splitArgs, StringSink, type ProcState, type ProgramIO, type Sink } from "./process.js";
 import type { HostProfile } from "./profiles.js";
 import type { Program } from "./process.js";
@@ -46,6 +47,7 @@ const PROGRAMS: Record<string, ProgramSpec> = {
   ...REG_PROGRAMS,
   ...WINRM_PROGRAMS,
   ...POWERSHELL_PROGRAMS,
+  ...FILE_PROGRAMS,
 };
 
 export interface Redir {
