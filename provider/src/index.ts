@@ -21,5 +21,5 @@ export type { ProxyConfig } from "./connection.js";
 export type { ConfigTree } from "./wsman/config.js";
 export * from "./errors.js";
 // Pulumi resources (issue 5): what the SDK's shims call in the engine's dynamic-provider process.
-export { resourceProviders, closeAllClients, SCHEMA_VERSION, winHttpId, winRMConfigId } from "./resources/index.js";
+export { resourceProviders, closeAllClients, SCHEMA_VERSION, winHttpId, winRMConfigId, COPY_TO_REMOTE_ID_PREFIX } from "./resources/index.js";
 export type { ResourceType, ResourceProviderFunctions, DiffResult, CheckFailure } from "./resources/index.js";
