@@ -300,6 +300,23 @@ export class WinRMClient {
     };
   }
 
+  /**
+   * A fresh shell for one command whose stdin streams over many Sends (provider/src/copy): Create, then `body` drives
+   * Command / Send / Receive on it, then Delete. Gives the shell's output code page and the MaxEnvelopeSize requests
+   * declare now (after Identify), so the caller can size each Send to fill an envelope.
+   */
+  async withStreamingShell<T>(
+    body: (shell: RemoteShell, ctx: { codePage: number; envelopeSize: number; signal: AbortSignal | undefined }) => Promise<T>,
+    opts: { signal?: AbortSignal } = {},
+  ): Promise<T> {
+    let result: { value: T } | undefined;
+    await this.withShell(opts, async (shell, codePage, signal) => {
+      result = { value: await body(shell, { codePage, envelopeSize: this.envelopeSize, signal }) };
+    });
+    if (result === undefined) throw new ProtocolError("the shell body produced no result");
+    return result.value;
+  }
+
   /** WS-Transfer Get of a winrm/config resource (MS-WSMV 3.1.4.1.28, MS-WSMV 4.2.1). */
   async getConfig(path: string, opts: { signal?: AbortSignal } = {}): Promise<ConfigTree> {
     const env = await this.invoke({ action: ACTION.get, resourceUri: configResourceUri(path) }, opts.signal);

@@ -26,7 +26,10 @@ export type ErrorCode =
   | "WINRM_TLS_PIN_MISMATCH"
   | "WINRM_LIMIT"
   | "WINRM_COMMAND_FAILED"
-  | "WINRM_ABORTED";
+  | "WINRM_ABORTED"
+  // provider/src/copy/errors.ts
+  | "WINRM_COPY_VERIFY"
+  | "WINRM_COPY_FAILED";
 
 export class WinRMError extends Error {
   readonly code: ErrorCode;
