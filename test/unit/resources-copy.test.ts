@@ -147,6 +147,17 @@ describe("CopyToRemote check: errors at preview, with the full property path", (
     assert.deepEqual(await failures(inputs({ source: UNKNOWN, remotePath: UNKNOWN })), []);
   });
 
+  test("every file's path on the host must fit MAX_PATH with the copy's temporary suffix", async () => {
+    const long = `C:\\${"d".repeat(240)}`;
+    let f = await failures(inputs({ remotePath: long }));
+    assert.equal(f.length, 1, JSON.stringify(f));
+    assert.equal(f[0]?.property, "remotePath");
+    assert.match(f[0]?.reason ?? "", /gives C:\\d+\\css\\main\.css for css\\main\.css: 256 characters, more than Windows' MAX_PATH \(259\) allows with the copy's temporary suffix \.partial/);
+    f = await failures(inputs({ remotePath: `C:\\${"d".repeat(260)}` }));
+    assert.deepEqual(f, [{ property: "remotePath", reason: 'must be at most 251 characters; give an absolute Windows path such as "C:\\deploy\\app"' }]);
+    assert.deepEqual(await failures(inputs({ remotePath: `C:\\${"d".repeat(230)}` })), []);
+  });
+
   test("connection and unknown properties are named by their full path", async () => {
     let f = await failures(inputs({ connection: { ...connection, auth: { ...connection.auth, mechanism: "kerberoz" } } }));
     assert.equal(f[0]?.property, "connection.auth.mechanism");

@@ -4,6 +4,7 @@
  * `setCopyEngine` to count calls or fail on purpose; the default is the real engine.
  */
 import type { WinRMClient } from "../client.js";
+import * as copy from "../copy/index.js";
 
 export interface CopiedFileResult {
   readonly localPath: string;
@@ -28,15 +29,7 @@ export interface CopyEngine {
   removeRemote(client: WinRMClient, remotePath: string): Promise<void>;
 }
 
-// Until provider/src/copy lands on this branch: loaded on first use (a non-literal specifier: not resolved at build).
-const COPY_MODULE = "../copy/index.js";
-const load = async (): Promise<CopyEngine> => (await import(COPY_MODULE)) as CopyEngine;
-const realEngine: CopyEngine = {
-  copyToRemote: async (...a) => (await load()).copyToRemote(...a),
-  remoteHashes: async (...a) => (await load()).remoteHashes(...a),
-  localHashes: async (...a) => (await load()).localHashes(...a),
-  removeRemote: async (...a) => (await load()).removeRemote(...a),
-};
+const realEngine: CopyEngine = copy;
 let engine: CopyEngine = realEngine;
 
 export function copyEngine(): CopyEngine {

@@ -27,7 +27,9 @@ import { randomUUID } from "node:crypto";
 import { createHash } from "node:crypto";
 import { statSync } from "node:fs";
 import { relative, resolve, sep } from "node:path";
-import { ConfigurationError } from "../errors.js";
+import { readLocalTree } from "../copy/localFiles.js";
+import { joinRemote, MAX_REMOTE_PATH, PARTIAL_SUFFIX } from "../copy/remotePaths.js";
+import { ConfigurationError, LimitExceededError } from "../errors.js";
 import { getClient } from "./clientPool.js";
 import { copyEngine } from "./copyEngine.js";
 import { stderrWriter } from "./engineLog.js";
@@ -41,6 +43,7 @@ import {
   plain,
   remotePathForm,
   remotePathKey,
+  remotePathProblem,
   SCHEMA_VERSION,
   storedDeclared,
   storedState,
@@ -100,18 +103,43 @@ export async function localContentHash(source: string): Promise<string> {
   return contentHashOf([...hashes].map(([path, sha256]) => ({ path, sha256 })));
 }
 
-/** check's rule that needs the local disk only: the source exists and is a file or a directory. */
-export function sourceFailures(source: unknown): CheckFailure[] {
+/**
+ * check's rules that need the local disk only: the source exists and is a file or a directory within the copy's
+ * bounds (provider/src/copy/localFiles.ts), and every file's path on the host, with the copy's temporary suffix,
+ * fits in MAX_PATH (provider/src/copy/remotePaths.ts), so preview refuses what the copy would refuse mid-way.
+ */
+export async function sourceFailures(source: unknown, remotePath: unknown): Promise<CheckFailure[]> {
   if (typeof source !== "string" || source === "" || isUnknown(source)) return [];
   const at = localSourcePath(source);
   try {
     const st = statSync(at);
-    if (st.isFile() || st.isDirectory()) return [];
-    return [{ property: "source", reason: `is neither a file nor a directory: ${at}; give the path of a local file or directory` }];
+    if (!st.isFile() && !st.isDirectory()) {
+      return [{ property: "source", reason: `is neither a file nor a directory: ${at}; give the path of a local file or directory` }];
+    }
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? "unreadable";
     return [{ property: "source", reason: `cannot be read here (${code}): ${at}; give the path of a local file or directory (relative paths start at the project directory)` }];
   }
+  let tree;
+  try {
+    tree = await readLocalTree(at, "source");
+  } catch (e) {
+    if (e instanceof ConfigurationError || e instanceof LimitExceededError) {
+      return [{ property: "source", reason: e instanceof ConfigurationError ? e.message.slice(e.field.length + 2) : e.message.replace(/^source: /, "") }];
+    }
+    throw e;
+  }
+  if (typeof remotePath !== "string" || isUnknown(remotePath) || remotePathProblem(remotePath) !== undefined) return [];
+  const root = remotePathForm(remotePath);
+  const tooLong = tree.files.find((f) => joinRemote(root, f.relative).length + PARTIAL_SUFFIX.length > MAX_REMOTE_PATH);
+  if (tooLong === undefined) return [];
+  const remote = joinRemote(root, tooLong.relative);
+  return [{
+    property: "remotePath",
+    reason:
+      `gives ${remote} for ${tooLong.relative === "" ? "the source" : tooLong.relative}: ${remote.length} characters, more than Windows' MAX_PATH ` +
+      `(${MAX_REMOTE_PATH}) allows with the copy's temporary suffix ${PARTIAL_SUFFIX}; use a shorter remotePath`,
+  }];
 }
 
 /**
@@ -175,7 +203,8 @@ async function copy(inputs: CopyToRemoteInputs, news: Props, ctx: OperationConte
 export const copyToRemote: ResourceProviderFunctions = {
   async check(_olds, news) {
     const r = checkWith(copyToRemoteInputs, news);
-    if (!r.failures.some((f) => f.property === "source")) r.failures.push(...sourceFailures(r.inputs.source));
+    const known = r.failures.some((f) => f.property === "remotePath") ? undefined : r.inputs.remotePath;
+    if (!r.failures.some((f) => f.property === "source")) r.failures.push(...(await sourceFailures(r.inputs.source, known)));
     return r;
   },
 

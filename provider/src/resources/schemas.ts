@@ -9,6 +9,7 @@
 import { z } from "zod";
 import { connectionSchema, normaliseEndpoint, parseConnection, type Connection } from "../connection.js";
 import { ConfigurationError, InsecureProxyPathError } from "../errors.js";
+import { MAX_REMOTE_PATH, PARTIAL_SUFFIX } from "../copy/remotePaths.js";
 import { splitList } from "../hosts/winhttpSettings.js";
 import { checkPolicy } from "../transport/policy.js";
 
@@ -432,7 +433,7 @@ export const copyToRemoteInputs = z
     remotePath: z
       .string()
       .min(1)
-      .max(1024)
+      .max(MAX_REMOTE_PATH - PARTIAL_SUFFIX.length)
       .describe(
         'Where the copy goes on the host, an absolute Windows path ("C:\\deploy\\app" or ' +
           '"\\\\server\\share\\app"): the file itself for a file source; for a directory source, the ' +
@@ -555,6 +556,8 @@ function describe(issue: z.core.$ZodIssue, property: string): string {
       return issue.message.endsWith("received undefined") ? "is required" : `must be ${typeName(issue.expected)}`;
     case "invalid_value":
       return issue.values.length > 0 ? `must be one of ${issue.values.map((x) => JSON.stringify(x)).join(", ")}` : "has a value that is not allowed";
+    case "too_big":
+      return issue.origin === "string" ? `must be at most ${String(issue.maximum)} characters` : "is too large";
     case "too_small":
       return issue.origin === "string" ? "must not be empty" : issue.origin === "array" ? "must not be empty" : "must be positive";
     case "invalid_union": {
