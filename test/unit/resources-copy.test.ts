@@ -13,7 +13,8 @@ import { join, relative } from "node:path";
 import { closeAllClients } from "../../provider/src/resources/clientPool.js";
 import { setCopyEngine, type CopyEngine } from "../../provider/src/resources/copyEngine.js";
 import { contentHashOf, copyToRemote as R, elsewhere } from "../../provider/src/resources/copyToRemote.js";
-import { remotePathProblem, UNKNOWN } from "../../provider/src/resources/schemas.js";
+import { packageSchema } from "../../provider/src/native/schema.js";
+import { copyToRemoteInputs, remotePathProblem, UNKNOWN } from "../../provider/src/resources/schemas.js";
 import { connectionOnlyChange, type Props } from "../../provider/src/resources/types.js";
 
 const connection = { endpoint: "https://web-01.corp.example:5986/wsman", auth: { username: "CORP\\deploy", password: "Copy-Passw0rd!" } };
@@ -320,10 +321,23 @@ describe("CopyToRemote create, diff, read, update, delete", () => {
     assert.deepEqual(host.calls, ["copy C:\\inetpub\\site", "remove C:\\inetpub\\site"]);
   });
 
+  test("pulumi import (a read with no state) is refused with what to do instead", async () => {
+    await assert.rejects(R.read("copy-to-remote:x", { connection }), /id: a CopyToRemote cannot be imported: declare it with its source and remotePath/);
+  });
+
   test("state from a newer layout is refused with the fix", async () => {
     const { id, outs } = await created();
     await assert.rejects(R.read(id, { ...outs, schemaVersion: 99 }), /newer pulumi-winrm-proxy .*upgrade the package/);
   });
+});
+
+test("the native package schema has CopyToRemote with zod's inputs; source and remotePath required", () => {
+  const schema = packageSchema("0.1.0") as { resources: Record<string, { inputProperties: Record<string, { description?: string }>; requiredInputs?: string[]; properties: Record<string, unknown> }> };
+  const r = schema.resources["winrmproxy:index:CopyToRemote"];
+  assert.deepEqual(Object.keys(r?.inputProperties ?? {}).sort(), Object.keys(copyToRemoteInputs.shape).sort());
+  assert.deepEqual(r?.requiredInputs, ["source", "remotePath"]);
+  assert.equal(r?.inputProperties.remotePath?.description, copyToRemoteInputs.shape.remotePath.description);
+  for (const out of ["contentHash", "files", "fileCount", "bytes", "endpoint"]) assert.ok(out in (r?.properties ?? {}), out);
 });
 
 test("the content hash depends on paths and hashes, not on their order or separator", () => {

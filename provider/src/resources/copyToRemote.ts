@@ -233,6 +233,14 @@ export const copyToRemote: ResourceProviderFunctions = {
   },
 
   async read(id, props = {}) {
+    if (withoutProvider(props).remotePath === undefined) {
+      // pulumi import (the native provider reads with no state): nothing on the host says which local source it was.
+      throw new ConfigurationError(
+        "id",
+        "a CopyToRemote cannot be imported: declare it with its source and remotePath and run `pulumi up`; files the " +
+          "host already holds with the same SHA-256 are not sent again",
+      );
+    }
     const old = stateOf(props);
     const { client } = getClient(old.connection);
     const live = await copyEngine().remoteHashes(client, remotePathForm(old.remotePath));
