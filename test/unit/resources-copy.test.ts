@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { closeAllClients } from "../../provider/src/resources/clientPool.js";
 import { setCopyEngine, type CopyEngine } from "../../provider/src/resources/copyEngine.js";
-import { contentHashOf, copyToRemote as R, elsewhere } from "../../provider/src/resources/copyToRemote.js";
+import { contentHashOf, copyToRemote as R, elsewhere, progressLogger } from "../../provider/src/resources/copyToRemote.js";
 import { packageSchema } from "../../provider/src/native/schema.js";
 import { copyToRemoteInputs, remotePathProblem, UNKNOWN } from "../../provider/src/resources/schemas.js";
 import { connectionOnlyChange, type Props } from "../../provider/src/resources/types.js";
@@ -338,6 +338,16 @@ test("the native package schema has CopyToRemote with zod's inputs; source and r
   assert.deepEqual(r?.requiredInputs, ["source", "remotePath"]);
   assert.equal(r?.inputProperties.remotePath?.description, copyToRemoteInputs.shape.remotePath.description);
   for (const out of ["contentHash", "files", "fileCount", "bytes", "endpoint"]) assert.ok(out in (r?.properties ?? {}), out);
+});
+
+test("progress: one line per tenth of a copy of 1 MB or more, none for smaller ones", () => {
+  const lines: string[] = [];
+  const big = progressLogger("C:\\d", (l) => lines.push(l));
+  for (let sent = 0; sent <= 4_000_000; sent += 100_000) big({ bytesSent: sent, totalBytes: 4_000_000 });
+  assert.deepEqual(lines, [10, 20, 30, 40, 50, 60, 70, 80, 90].map((p) => `CopyToRemote: ${p}% of 4.0 MB to C:\\d`));
+  const small = progressLogger("C:\\d", (l) => lines.push(`small ${l}`));
+  small({ bytesSent: 500_000, totalBytes: 999_999 });
+  assert.equal(lines.length, 9);
 });
 
 test("the content hash depends on paths and hashes, not on their order or separator", () => {

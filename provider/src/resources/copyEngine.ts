@@ -20,7 +20,10 @@ export interface CopyEngine {
     client: WinRMClient,
     localPath: string,
     remotePath: string,
-    opts?: { signal?: AbortSignal },
+    opts?: {
+      signal?: AbortSignal;
+      onProgress?: (p: { readonly file: string; readonly bytesSent: number; readonly totalBytes: number }) => void;
+    },
   ): Promise<{ readonly files: readonly CopiedFileResult[]; readonly bytesSent: number }>;
   /** sha256 of every file under remotePath, keyed by relative path ("" for a single file); undefined when absent. */
   remoteHashes(client: WinRMClient, remotePath: string): Promise<Map<string, string> | undefined>;

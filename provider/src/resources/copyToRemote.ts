@@ -182,19 +182,35 @@ function size(bytes: number): string {
   return bytes >= 1_000_000 ? `${(bytes / 1_000_000).toFixed(1)} MB` : bytes >= 1000 ? `${(bytes / 1000).toFixed(1)} kB` : `${bytes} B`;
 }
 
+/** Copies of at least this size log their progress, one line per tenth. */
+export const PROGRESS_MIN_BYTES = 1_000_000;
+
+/** A progress callback that logs a line each time a copy of PROGRESS_MIN_BYTES or more passes another tenth. */
+export function progressLogger(remote: string, log: (line: string) => void): (p: { bytesSent: number; totalBytes: number }) => void {
+  let logged = 0;
+  return ({ bytesSent, totalBytes }) => {
+    if (totalBytes < PROGRESS_MIN_BYTES) return;
+    const tenth = Math.floor((bytesSent * 10) / totalBytes);
+    if (tenth <= logged || tenth >= 10) return;
+    logged = tenth;
+    log(`CopyToRemote: ${tenth * 10}% of ${size(totalBytes)} to ${remote}`);
+  };
+}
+
 async function copy(inputs: CopyToRemoteInputs, news: Props, ctx: OperationContext | undefined): Promise<CopyToRemoteState> {
   const raw = withoutProvider(news).connection;
   const { client } = getClient(raw);
   const local = localSourcePath(inputs.source);
   const remote = remotePathForm(inputs.remotePath);
-  const result = await copyEngine().copyToRemote(client, local, remote);
+  const log = ctx?.log ?? stderrWriter;
+  const result = await copyEngine().copyToRemote(client, local, remote, { onProgress: progressLogger(remote, log) });
   const files = result.files.map((f): CopiedFileState => ({
     path: relativeKey(relative(local, f.localPath).split(sep).join("/")),
     sha256: f.sha256.toLowerCase(),
     bytes: f.bytes,
   }));
   const state = stateFrom(inputs, news, files);
-  (ctx?.log ?? stderrWriter)(
+  log(
     `CopyToRemote: ${state.fileCount} file(s), ${size(state.bytes)} to ${remote} on ${state.endpoint} (${size(result.bytesSent)} sent)`,
   );
   return state;
