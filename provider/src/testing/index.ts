@@ -52,6 +52,8 @@ export interface EmulatedHostScenario {
   randomBytes?: (n: number) => Buffer;
   /** CredSSP acceptor behaviour: an old host (`maxVersion: 4`), a host binding another public key (`bindOtherKey`). */
   credssp?: CredSSPScenario;
+  /** Flip the first byte of every piece a program appends to a file (host/fileSystem.ts): a copy whose hash cannot match. */
+  corruptFileWrites?: boolean;
 }
 
 export interface StartEmulatedHostOptions {
@@ -110,6 +112,7 @@ export async function startEmulatedHost(opts: StartEmulatedHostOptions): Promise
   for (const [path, values] of Object.entries(opts.config ?? {})) host.config.set(path, values);
   const tls = opts.tls === true ? {} : opts.tls === false ? undefined : opts.tls;
   const s = opts.scenario ?? {};
+  if (s.corruptFileWrites === true) host.fs.corruptWrites = true;
   const server = await WinRMEmulator.start({
     host,
     users: opts.users,

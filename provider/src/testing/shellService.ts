@@ -14,6 +14,7 @@
  *   STATUS_CONTROL_C_EXIT.
  */
 import { randomUUID } from "node:crypto";
+import { StdinStream } from "./host/stdinStream.js";
 
 /** What the shell service needs of the emulated host (structurally the EmulatedHost of host/host.ts). */
 export interface CommandHost {
@@ -28,9 +29,12 @@ export interface CommandHost {
     },
   ): {
     readonly readsStdin: boolean;
+    /** Reads stdin while it runs: started at once, each Send's bytes handed to `stdinStream` (host/stdinStream.ts). */
+    readonly streamsStdin?: boolean;
     run(
       stdin: Buffer,
       onOutput?: (stream: "stdout" | "stderr", data: Buffer) => void,
+      stdinStream?: StdinStream,
     ): Promise<{ stdout: Buffer; stderr: Buffer; exitCode: number }>;
   };
 }
@@ -106,6 +110,8 @@ class Command {
   finished = false;
   /** For a command waiting on stdin: runs it once stdin is closed. */
   start: (() => void) | undefined;
+  /** For a command that reads stdin while it runs: where Sends go. */
+  stream: StdinStream | undefined;
   private waiters: (() => void)[] = [];
 
   constructor(
@@ -194,7 +200,11 @@ export class ShellService {
 
   delete(owner: string, shellId: string): void {
     const shell = this.shell(owner, shellId);
-    for (const c of shell.commands.values()) c.notify();
+    for (const c of shell.commands.values()) {
+      // Deleting the shell ends its processes: a reader of streamed stdin sees the end of its input.
+      c.stream?.end();
+      c.notify();
+    }
     this.shells.delete(shell.id);
   }
 
@@ -223,7 +233,7 @@ export class ShellService {
         cmd.notify();
       };
       running
-        .run(Buffer.concat(cmd.stdin), onOutput)
+        .run(Buffer.concat(cmd.stdin), onOutput, cmd.stream)
         .then(
           (r) => {
             if (cmd.state === "done") return; // ctrl_c came first
@@ -243,7 +253,10 @@ export class ShellService {
           cmd.notify();
         });
     };
-    if (running.readsStdin) {
+    if (running.streamsStdin === true) {
+      cmd.stream = new StdinStream();
+      start();
+    } else if (running.readsStdin) {
       // Pending until stdin is closed (Send End="true"): the whole input is given to run() at once.
       cmd.start = start;
     } else {
@@ -257,6 +270,11 @@ export class ShellService {
     const shell = this.shell(owner, shellId);
     for (const s of streams) {
       const cmd = this.commandOf(shell, s.commandId);
+      if (cmd.stream !== undefined) {
+        cmd.stream.push(s.data);
+        if (s.end) cmd.stream.end();
+        continue;
+      }
       if (cmd.state !== "pending") continue; // input left after the command started is discarded (MS-WSMV 3.1.4 Send)
       cmd.stdin.push(s.data);
       if (s.end) {

@@ -15,13 +15,18 @@ import { ProgramNotFoundError } from "../shellService.js";
 import { strings, type Locale, type LocaleStrings } from "./locales.js";
 import { codePageSupported, encodeCodePage, Env, type ProcState, type Sink } from "./process.js";
 import { getProfile, type HostProfile, type ProfileName } from "./profiles.js";
+import { HostFileSystem, TextFileView } from "./fileSystem.js";
+import { commandStreamsStdin } from "./streamingCommands.js";
+import { StdinStream } from "./stdinStream.js";
 import { CONNECTIONS_KEY, CONNECTIONS_KEY_WOW64, IE_SETTINGS_KEY, Registry } from "./registry.js";
 
 export interface RunningCommand {
   /** The program reads stdin: the shell keeps it Pending until stdin is closed (Send End="true"). */
   readonly readsStdin: boolean;
+  /** The program reads stdin while it runs: it starts at once and each Send feeds `stdinStream` (stdinStream.ts). */
+  readonly streamsStdin?: boolean;
   /** `onOutput` sees each piece of output as it is written (the shell hands it to Receives while the command runs). */
-  run(stdin: Buffer, onOutput?: OutputListener): Promise<{ stdout: Buffer; stderr: Buffer; exitCode: number }>;
+  run(stdin: Buffer, onOutput?: OutputListener, stdinStream?: StdinStream): Promise<{ stdout: Buffer; stderr: Buffer; exitCode: number }>;
 }
 
 export type OutputListener = (stream: "stdout" | "stderr", data: Buffer) => void;
@@ -81,8 +86,10 @@ export class EmulatedHost {
   readonly oemCodePage: number;
   readonly config: WinRMConfigStore;
   readonly registry: Registry;
-  /** A flat in-memory file system for `>` / `>>` / `<` / `type`: lower-case absolute path -> text. */
-  readonly files = new Map<string, string>();
+  /** The machine's files and directories (binary, fileSystem.ts). */
+  readonly fs: HostFileSystem;
+  /** A text view of `fs` for `>` / `>>` / `<` / `type`: absolute path -> text (UTF-8). */
+  readonly files: TextFileView;
   private readonly observers = new Set<(a: HostActivity) => void>();
 
   constructor(opts: EmulatedHostOptions) {
@@ -93,6 +100,10 @@ export class EmulatedHost {
     this.domain = (opts.domain ?? this.computerName).toUpperCase();
     this.userName = opts.userName ?? "Administrator";
     this.oemCodePage = this.strings.oemCodePage;
+    const home = `${this.profile.profilesRoot}\\${this.userName}`;
+    const windir = this.profile.name === "win2003r2" ? "C:\\WINDOWS" : "C:\\Windows";
+    this.fs = new HostFileSystem([`${windir}\\System32`, home, `${home}\\${this.profile.name === "win2003r2" ? "Local Settings\\Temp" : "AppData\\Local\\Temp"}`]);
+    this.files = new TextFileView(this.fs);
     this.config = new WinRMConfigStore(this.profile, (path) => this.report({ kind: "config-put", path }));
     this.registry = new Registry();
     this.registry.createKey(CONNECTIONS_KEY);
@@ -249,9 +260,12 @@ export class EmulatedHost {
       if (!programFileExists(opts.skipCmdShell.program, proc.cwd, windir, this.profile)) throw new ProgramNotFoundError(opts.skipCmdShell.program);
     }
     const parsed = parseCommandLine(commandLine, proc);
+    const streams = commandStreamsStdin(commandLine, this.profile);
     return {
       readsStdin: readsStdin(parsed, this.profile),
-      run: async (stdin: Buffer, onOutput?: OutputListener) => {
+      ...(streams ? { streamsStdin: true } : {}),
+      run: async (stdin: Buffer, onOutput?: OutputListener, stdinStream?: StdinStream) => {
+        if (stdinStream !== undefined) proc.stdinStream = stdinStream;
         const stdout: Buffer[] = [];
         const stderr: Buffer[] = [];
         const sink = (chunks: Buffer[], stream: "stdout" | "stderr"): Sink => ({

@@ -10,6 +10,7 @@
  */
 import type { ProgramSpec } from "./cmd.js";
 import type { ProcState, ProgramIO } from "./process.js";
+import { runFileStatement, scriptStreamsStdin, type PsFileContext } from "./psFileCommands.js";
 
 /** `exit N` / `throw` unwinding the script (not an error of the emulator). */
 class PsExit extends Error {
@@ -104,15 +105,37 @@ class PsInterpreter {
     private readonly io: ProgramIO,
   ) {}
 
-  run(script: string): number {
+  async run(script: string): Promise<number> {
     let lastFailed = false;
     try {
-      for (const st of statements(script)) lastFailed = !this.statement(st);
+      for (const st of statements(script)) {
+        // File-system statements (psFileCommands.ts) first; a failed one stops the script under
+        // $ErrorActionPreference = 'Stop', as a terminating .NET method error does.
+        const file = await runFileStatement(st, this.fileContext());
+        if (file === false && this.vars.get("erroractionpreference") === "Stop") throw new PsExit(1);
+        lastFailed = file === undefined ? !this.statement(st) : !file;
+      }
     } catch (e) {
       if (e instanceof PsExit) return e.code;
       throw e;
     }
     return lastFailed ? 1 : 0;
+  }
+
+  private readonly fileObjects: PsFileContext["objects"] = new Map();
+
+  private fileContext(): PsFileContext {
+    return {
+      fs: this.proc.host.fs,
+      variable: (name) => {
+        const v = this.vars.get(name);
+        return typeof v === "string" ? v : undefined;
+      },
+      stdin: this.proc.stdinStream ?? this.stdinText(),
+      writeLine: (text) => this.io.stdout.write(`${text}\r\n`),
+      error: (stmt, message, category, id) => this.errorRecord(stmt, message, category, id),
+      objects: this.fileObjects,
+    };
   }
 
   private errorRecord(stmt: string, message: string, category: string, id: string): void {
@@ -198,6 +221,11 @@ class PsInterpreter {
     return this.io.stdin;
   }
 
+  /** The whole stdin for a file statement, without consuming it for the rest of the script. */
+  private stdinText(): string {
+    return this.stdinConsumed ? "" : this.io.stdin;
+  }
+
   /** Evaluate `term (+ term)*`. */
   private expr(s: string): string | boolean | null {
     const parts = splitTopLevel(s, (c) => c === "+");
@@ -254,7 +282,13 @@ class PsInterpreter {
   }
 }
 
-function powershellProgram(proc: ProcState, io: ProgramIO, args: string[]): number {
+/** Whether this invocation reads stdin while it runs, line by line (the file writer of psFileCommands.ts). */
+export function powershellStreamsStdin(args: string[]): boolean {
+  const o = parseOptions(args);
+  return o !== undefined && !o.fromStdin && scriptStreamsStdin(o.script ?? "");
+}
+
+function powershellProgram(proc: ProcState, io: ProgramIO, args: string[]): Promise<number> | number {
   const o = parseOptions(args);
   if (!o) {
     io.stderr.write("The argument is not recognized. Use powershell -? for help.\r\n");

@@ -5,6 +5,7 @@
 import iconv from "iconv-lite";
 import type { EmulatedHost } from "./host.js";
 import type { LocaleStrings } from "./locales.js";
+import type { StdinStream } from "./stdinStream.js";
 
 /** Environment variables: names are case-insensitive on Windows, stored with their first spelling. */
 export class Env {
@@ -65,6 +66,8 @@ export interface ProcState {
   errorLevel: number;
   /** Set by `exit`: the rest of the command line is skipped. */
   exited: boolean;
+  /** Stdin of a command that reads it while it runs (host.ts startCommand, stdinStream.ts). */
+  stdinStream?: StdinStream;
 }
 
 export interface ProgramIO {
