@@ -5,8 +5,10 @@
  * - `up` copies a directory (text, a nested directory, a binary file of every byte value) from the project
  *   directory (a relative `source`) to C:\inetpub\site; the host holds the same bytes, the state the content hash;
  * - a second preview shows no change (`--expect-no-changes`), refreshing too;
- * - a changed local file makes the preview show a replacement and `up` replace the copy;
- * - a file changed on the host is caught by `preview --refresh --expect-no-changes` (it fails) and put right by
+ * - a changed local file makes the preview show a replacement (`~ sourceHash: old => new`) and `up` replace the copy,
+ *   deleting the old one first (same path);
+ * - a file changed on the host is caught by `preview --refresh --expect-no-changes` (it fails, the refresh naming the
+ *   file whose sha256 changed) and put right by
  *   `up --refresh`; then a refreshing preview is clean again;
  * - `destroy` removes the directory from the host; the password is never in the state file in clear.
  */
@@ -101,14 +103,17 @@ describe("CopyToRemote on the real Pulumi CLI", { skip, timeout: 900_000 }, () =
     await ok(["preview", "--refresh", "--expect-no-changes"]);
   });
 
-  test("a changed local file: the preview shows a replacement, up replaces the copy", async () => {
+  test("a changed local file: the preview shows a replacement by sourceHash, up replaces the copy (deleting first)", async () => {
+    const before = (await outputs()).contentHash;
     writeFileSync(site("index.html"), "<!doctype html><h1>v2</h1>\r\n");
     const preview = await run(["preview", "--expect-no-changes", "--diff"]);
     assert.notEqual(preview.code, 0, `no change seen:\n${output(preview)}`);
-    assert.match(preview.stdout, /\+-\s*pulumi-nodejs:dynamic\/winrm-proxy:CopyToRemote: \(replace\)|replace/, output(preview));
+    assert.match(preview.stdout, /\+-pulumi-nodejs:dynamic\/winrm-proxy:CopyToRemote: \(replace\)/, output(preview));
+    assert.ok(preview.stdout.includes(`~ sourceHash: "${before}" => "${contentHashOf(localFiles())}"`), output(preview));
     const r = await ok(["up", "--yes", "--skip-preview"]);
-    if (process.env.COPY_E2E_SHOW === "1") console.log(output(preview), output(r));
     assert.match(r.stdout, /site replaced/, output(r));
+    // The old copy goes first: the new one is written to the same path.
+    assert.ok(r.stdout.indexOf("site deleted original") >= 0 && r.stdout.indexOf("site deleted original") < r.stdout.indexOf("site created replacement"), output(r));
     assert.equal(onHost("index.html")?.toString("utf8"), "<!doctype html><h1>v2</h1>\r\n");
     assert.ok(onHost("img\\logo.bin")?.equals(BINARY));
     assert.equal((await outputs()).contentHash, contentHashOf(localFiles()));
@@ -121,7 +126,12 @@ describe("CopyToRemote on the real Pulumi CLI", { skip, timeout: 900_000 }, () =
     assert.equal(plain.code, 0, `without --refresh the preview looks at the local files only:\n${output(plain)}`);
     const drift = await run(["preview", "--refresh", "--expect-no-changes", "--diff"]);
     assert.notEqual(drift.code, 0, `drift not caught:\n${output(drift)}`);
-    assert.match(drift.stdout, /replace/, output(drift));
+    // The refresh shows which file changed on the host; the update step, the replacement by sourceHash.
+    const navy = sha(Buffer.from("h1 { color: navy }\n"));
+    const red = sha(Buffer.from("h1 { color: red } /* hotfix on the server */\n"));
+    assert.ok(drift.stdout.includes(`sha256: "${navy}" => "${red}"`), output(drift));
+    assert.match(drift.stdout, /\+-pulumi-nodejs:dynamic\/winrm-proxy:CopyToRemote: \(replace\)/, output(drift));
+    assert.match(drift.stdout, /~ sourceHash: "[0-9a-f]{64}" => "[0-9a-f]{64}"/, output(drift));
 
     const r = await ok(["up", "--yes", "--skip-preview", "--refresh"]);
     assert.match(r.stdout, /site replaced/, output(r));

@@ -61,7 +61,7 @@ describe("CopyToRemote against the emulated host", () => {
       const drifted = await R.read(id, outs);
       assert.equal((drifted.props.files as { path: string; sha256: string }[]).find((f) => f.path === "index.html")?.sha256, sha("defaced"));
       const d = await R.diff(id, drifted.props, news);
-      assert.deepEqual(d.replaces, ["source"]);
+      assert.deepEqual(d.replaces, ["sourceHash"]);
       assert.equal(d.deleteBeforeReplace, true);
       // The engine's replacement: delete first, then create.
       await R.delete(id, drifted.props);
@@ -73,7 +73,7 @@ describe("CopyToRemote against the emulated host", () => {
       h.host.fs.deleteFile("C:\\inetpub\\site\\css\\main.css");
       const missing = await R.read(again.id, again.outs);
       assert.equal((missing.props.files as { path: string; sha256: string }[]).find((f) => f.path === "css/main.css")?.sha256, "");
-      assert.deepEqual((await R.diff(again.id, missing.props, news)).replaces, ["source"]);
+      assert.deepEqual((await R.diff(again.id, missing.props, news)).replaces, ["sourceHash"]);
 
       await R.delete(again.id, { ...again.outs, deleteOnDestroy: false });
       assert.equal(h.host.fs.isDirectory("C:\\inetpub\\site"), true, "deleteOnDestroy false keeps the files");

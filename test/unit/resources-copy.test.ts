@@ -198,17 +198,33 @@ describe("CopyToRemote create, diff, read, update, delete", () => {
     const { id, outs } = await created();
     writeFileSync(join(dir, "site", "index.html"), "<h1>v2</h1>");
     let d = await R.diff(id, outs, inputs());
-    assert.deepEqual(d.replaces, ["source"]);
+    assert.deepEqual(d.replaces, ["sourceHash"]);
     assert.equal(d.deleteBeforeReplace, true, "the old copy's delete would remove the new one");
     writeFileSync(join(dir, "site", "index.html"), "<h1>v1</h1>");
     assert.equal((await R.diff(id, outs, inputs())).changes, false, "back to the copied content");
     writeFileSync(join(dir, "site", "new.txt"), "");
     d = await R.diff(id, outs, inputs());
-    assert.deepEqual(d.replaces, ["source"], "an added empty file");
+    assert.deepEqual(d.replaces, ["sourceHash"], "an added empty file");
     rmSync(join(dir, "site", "new.txt"));
     rmSync(join(dir, "site", "css", "main.css"));
-    assert.deepEqual((await R.diff(id, outs, inputs())).replaces, ["source"], "a removed file");
+    assert.deepEqual((await R.diff(id, outs, inputs())).replaces, ["sourceHash"], "a removed file");
     assert.equal(host.calls.length, 1, "diff never reaches the host");
+  });
+
+  test("check adds the local content's hash as sourceHash; diff takes it from there; it never reaches declared", async () => {
+    const checked = (await R.check({}, inputs())).inputs;
+    const { id, outs } = await R.create(checked, { log: () => undefined });
+    assert.equal(checked.sourceHash, outs.contentHash);
+    assert.equal((outs.declared as Props).sourceHash, undefined);
+    assert.equal(outs.sourceHash, undefined, "the state's hash is contentHash");
+    writeFileSync(join(dir, "site", "index.html"), "<h1>v2</h1>");
+    assert.equal((await R.diff(id, outs, checked)).changes, false, "the hash check computed is what diff compares");
+    const again = (await R.check({}, inputs())).inputs;
+    assert.notEqual(again.sourceHash, checked.sourceHash);
+    assert.deepEqual((await R.diff(id, outs, again)).replaces, ["sourceHash"]);
+    assert.equal((await R.check({}, inputs({ source: UNKNOWN }))).inputs.sourceHash, undefined, "not known at preview");
+    const declared = await R.check({}, inputs({ sourceHash: "x" }));
+    assert.deepEqual(declared.failures, [{ property: "sourceHash", reason: "is not a known property; check its spelling" }]);
   });
 
   test("the same content under another local path is an update that copies nothing", async () => {
@@ -267,7 +283,7 @@ describe("CopyToRemote create, diff, read, update, delete", () => {
     const { id, outs } = await created();
     let r = await R.read(id, outs);
     assert.deepEqual(r.props, outs, "no drift: the same state");
-    assert.deepEqual(r.inputs, { ...(outs.declared as Props), connection });
+    assert.deepEqual(r.inputs, { ...(outs.declared as Props), connection, sourceHash: outs.contentHash });
     assert.equal((await R.diff(id, r.props, inputs())).changes, false);
 
     host.write("C:\\inetpub\\site\\index.html", "defaced");
@@ -275,21 +291,21 @@ describe("CopyToRemote create, diff, read, update, delete", () => {
     assert.notEqual(r.props.contentHash, outs.contentHash);
     const index = (r.props.files as { path: string; sha256: string }[]).find((f) => f.path === "index.html");
     assert.equal(index?.sha256, sha(Buffer.from("defaced")));
-    assert.deepEqual(r.inputs, { ...(outs.declared as Props), connection }, "drift is in the state, not the inputs");
+    assert.deepEqual(r.inputs, { ...(outs.declared as Props), connection, sourceHash: r.props.contentHash }, "the declared inputs, and what the host holds");
     const d = await R.diff(id, r.props, inputs());
-    assert.deepEqual(d.replaces, ["source"]);
+    assert.deepEqual(d.replaces, ["sourceHash"]);
     assert.equal(d.deleteBeforeReplace, true);
 
     host.write("C:\\inetpub\\site\\index.html", "<h1>v1</h1>");
     host.files.delete("c:\\inetpub\\site\\css\\main.css");
     r = await R.read(id, outs);
     assert.equal((r.props.files as { path: string; sha256: string }[]).find((f) => f.path === "css/main.css")?.sha256, "", "missing");
-    assert.deepEqual((await R.diff(id, r.props, inputs())).replaces, ["source"]);
+    assert.deepEqual((await R.diff(id, r.props, inputs())).replaces, ["sourceHash"]);
 
     await R.delete(id, outs);
     r = await R.read(id, outs);
     assert.ok((r.props.files as { sha256: string }[]).every((f) => f.sha256 === ""), "the whole path gone");
-    assert.deepEqual((await R.diff(id, r.props, inputs())).replaces, ["source"]);
+    assert.deepEqual((await R.diff(id, r.props, inputs())).replaces, ["sourceHash"]);
   });
 
   test("read matches names case-insensitively and ignores files the copy did not write", async () => {
@@ -309,7 +325,7 @@ describe("CopyToRemote create, diff, read, update, delete", () => {
     assert.ok(host.files.has("c:\\inetpub\\index.html"));
     assert.deepEqual((await R.read(id, outs)).props, outs);
     writeFileSync(file, "v2");
-    assert.deepEqual((await R.diff(id, outs, inputs({ source: file, remotePath: "C:\\inetpub\\index.html" }))).replaces, ["source"]);
+    assert.deepEqual((await R.diff(id, outs, inputs({ source: file, remotePath: "C:\\inetpub\\index.html" }))).replaces, ["sourceHash"]);
   });
 
   test("delete removes remotePath, unless deleteOnDestroy is false", async () => {

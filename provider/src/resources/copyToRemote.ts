@@ -6,7 +6,8 @@
  * - create copies `source` to `remotePath` (a file to that file; a directory's contents into that directory) and
  *   records what the host now holds: every file's relative path, sha256 and size, and `contentHash`, one sha256 over
  *   them (contentHashOf).
- * - diff, at every preview, hashes the local source (no network) and compares that combined hash with the state's:
+ * - check, at every preview, hashes the local source (no network) into the input `sourceHash` (the engine shows a
+ *   content change as that input's change); diff compares it with the state's `contentHash`:
  *   a changed, added or removed local file replaces the resource, as a new remotePath (compared as Windows does:
  *   case-insensitive, `/` as `\`), a triggers change or another endpoint does. A replacement on the same host and
  *   path deletes first (deleteBeforeReplace): the new copy's path is the old one's, and a delete after the create
@@ -157,6 +158,18 @@ export function elsewhere(old: { remotePath: string }, news: Props, endpointChan
   return a !== b && !a.startsWith(`${b}\\`) && !b.startsWith(`${a}\\`);
 }
 
+/**
+ * The input check adds: the local source's content hash (contentHashOf). Not declared by programs (the schema
+ * refuses it), never stored in `declared`.
+ */
+export const SOURCE_HASH = "sourceHash";
+
+/** The inputs as the program gave them: without `__provider` and without the provider's own SOURCE_HASH. */
+function programInputs(news: Props): Props {
+  const { [SOURCE_HASH]: _h, ...rest } = withoutProvider(news);
+  return rest;
+}
+
 const stateOf = (props: Props): CopyToRemoteState => storedState(props, "CopyToRemote");
 const json = (v: unknown): string => JSON.stringify(v ?? null);
 
@@ -173,7 +186,7 @@ function stateFrom(inputs: CopyToRemoteInputs, news: Props, files: CopiedFileSta
     files: sorted,
     fileCount: sorted.length,
     bytes: sorted.reduce((n, f) => n + f.bytes, 0),
-    declared: declaredOf(news),
+    declared: declaredOf(programInputs(news)),
   });
 }
 
@@ -221,6 +234,11 @@ export const copyToRemote: ResourceProviderFunctions = {
     const r = checkWith(copyToRemoteInputs, news);
     const known = r.failures.some((f) => f.property === "remotePath") ? undefined : r.inputs.remotePath;
     if (!r.failures.some((f) => f.property === "source")) r.failures.push(...(await sourceFailures(r.inputs.source, known)));
+    // The local content's hash, as an input the provider adds: the engine then shows a content change as
+    // `sourceHash: "<old>" => "<new>"` (the dynamic-provider RPC forwards no detailed diff), and diff reads it here.
+    if (r.failures.length === 0 && typeof r.inputs.source === "string" && !isUnknown(r.inputs.source)) {
+      r.inputs[SOURCE_HASH] = await localContentHash(r.inputs.source);
+    }
     return r;
   },
 
@@ -233,9 +251,10 @@ export const copyToRemote: ResourceProviderFunctions = {
     d.compare("remotePath", remotePathKey(old.remotePath), n.remotePath, (v) => (typeof v === "string" ? remotePathKey(v) : json(v)), true);
     if (isUnknown(n.source)) d.change("source", true);
     else if (typeof n.source === "string") {
-      // The content decides (hashed here, locally); the same content under another spelling of the path is no copy.
-      if ((await localContentHash(n.source)) !== old.contentHash) d.change("source", true);
-      else if (n.source !== old.source) d.change("source");
+      // The content decides (hashed by check, locally); the same content under another spelling of the path is no copy.
+      const local = typeof n[SOURCE_HASH] === "string" ? n[SOURCE_HASH] : await localContentHash(n.source);
+      if (local !== old.contentHash) d.change(SOURCE_HASH, true);
+      if (n.source !== old.source) d.change("source", local !== old.contentHash);
     }
     d.compare("deleteOnDestroy", old.deleteOnDestroy ?? true, n.deleteOnDestroy ?? true, json);
     const r = d.result();
@@ -243,7 +262,7 @@ export const copyToRemote: ResourceProviderFunctions = {
   },
 
   async create(news, ctx) {
-    const inputs = parseInputs(copyToRemoteInputs, news);
+    const inputs = parseInputs(copyToRemoteInputs, programInputs(news));
     const outs = await copy(inputs, news, ctx);
     return { id: `${COPY_TO_REMOTE_ID_PREFIX}${randomUUID()}`, outs: outs as unknown as Props };
   },
@@ -272,7 +291,8 @@ export const copyToRemote: ResourceProviderFunctions = {
       deleteOnDestroy: old.deleteOnDestroy,
     };
     // Drift lives in the state (contentHash), never in the inputs: the program's source and path are still what it says.
-    return { id, props: state as unknown as Props, inputs: plain({ ...declared, connection: old.connection }) };
+    // sourceHash: what the host holds, so a refresh that found drift shows it as that input's change.
+    return { id, props: state as unknown as Props, inputs: plain({ ...declared, connection: old.connection, [SOURCE_HASH]: state.contentHash }) };
   },
 
   async update(id, olds, news) {
@@ -282,7 +302,7 @@ export const copyToRemote: ResourceProviderFunctions = {
     }
     // Nothing to do on the host: the files are the same; record the new connection and inputs.
     const old = stateOf(olds);
-    const inputs = parseInputs(copyToRemoteInputs, news);
+    const inputs = parseInputs(copyToRemoteInputs, programInputs(news));
     return { outs: stateFrom(inputs, news, old.files) as unknown as Props };
   },
 
