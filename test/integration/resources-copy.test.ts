@@ -13,7 +13,8 @@ import { resourceProviders } from "../../provider/src/resources/index.js";
 import { closeAllClients } from "../../provider/src/resources/clientPool.js";
 import { contentHashOf } from "../../provider/src/resources/copyToRemote.js";
 import type { Props } from "../../provider/src/resources/types.js";
-import { startHost } from "./resourcesHarness.js";
+import { ResourceBridge } from "../../provider/src/native/resourceBridge.js";
+import { PASSWORD, startHost } from "./resourcesHarness.js";
 
 const R = resourceProviders.CopyToRemote;
 const sha = (b: Buffer | string): string => createHash("sha256").update(b).digest("hex");
@@ -33,8 +34,9 @@ function localSite(): string {
 }
 
 describe("CopyToRemote against the emulated host", () => {
-  test("win2019: create copies, read is clean, host drift is seen and replaced, delete removes the path", async () => {
-    const h = await startHost("win2019");
+  // Server 2019 (WinRM 3.0, 500 KiB envelopes) and 2008 R2 (WinRM 2.0, PowerShell 2.0, 150 KiB envelopes).
+  for (const profile of ["win2019", "win2008r2"] as const) test(`${profile}: create copies, read is clean, host drift is seen and replaced, delete removes the path`, async () => {
+    const h = await startHost(profile);
     const dir = localSite();
     try {
       h.host.fs.mkdirs("C:\\inetpub");
@@ -99,6 +101,32 @@ describe("CopyToRemote against the emulated host", () => {
       assert.ok(h.host.fs.read("C:\\tools\\logo.bin")?.equals(BINARY));
       assert.deepEqual((outs.files as { path: string }[]).map((f) => f.path), [""]);
       assert.deepEqual((await R.read(id, outs)).props, outs);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await h.close();
+    }
+  });
+
+  test("native provider: the connection from the provider's configuration, never in the outputs; log lines to the engine", async () => {
+    const h = await startHost("win2019");
+    const dir = localSite();
+    try {
+      h.host.fs.mkdirs("C:\\inetpub");
+      const bridge = new ResourceBridge(() => h.connection);
+      const news = { source: join(dir, "site"), remotePath: "C:\\inetpub\\site" };
+      const checked = await bridge.check("CopyToRemote", {}, news);
+      assert.deepEqual(checked.failures, []);
+      assert.equal(checked.inputs.connection, undefined, "the provider's connection is not copied into the inputs");
+      const lines: string[] = [];
+      const { id, outs } = await bridge.create("CopyToRemote", checked.inputs, (l) => lines.push(l));
+      assert.ok(h.host.fs.read("C:\\inetpub\\site\\logo.bin")?.equals(BINARY));
+      assert.equal(outs.connection, undefined);
+      assert.doesNotMatch(JSON.stringify(outs), new RegExp(PASSWORD.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
+      assert.ok(lines.some((l) => /^CopyToRemote: 3 file\(s\), 70\.0 kB to C:\\inetpub\\site on /.test(l)), lines.join("\n"));
+      const read = await bridge.read("CopyToRemote", id, outs, checked.inputs);
+      assert.equal((await bridge.diff("CopyToRemote", id, read.props, checked.inputs)).changes, false);
+      await bridge.delete("CopyToRemote", id, read.props);
+      assert.equal(h.host.fs.isDirectory("C:\\inetpub\\site"), false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
       await h.close();
