@@ -33,6 +33,8 @@ void describe("winrm-proxy --help", () => {
       [["help", "identify"], "identify"],
       [["probe", "--help"], "probe"],
       [["help", "probe"], "probe"],
+      [["cp", "--help"], "cp"],
+      [["help", "cp"], "cp"],
     ] as const) {
       const r = await runCli(argv);
       assert.equal(r.status, 0, `${argv.join(" ")}: ${r.stderr}`);

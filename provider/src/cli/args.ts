@@ -61,7 +61,16 @@ export type ParsedCommand =
   | { kind: "version" }
   | { kind: "exec"; connection: ConnectionFlags; exec: ExecFlags }
   | { kind: "identify"; connection: ConnectionFlags; json: boolean }
-  | { kind: "probe"; connection: ConnectionFlags; json: boolean };
+  | { kind: "probe"; connection: ConnectionFlags; json: boolean }
+  | { kind: "cp"; connection: ConnectionFlags; cp: CopyFlags };
+
+/** `cp LOCAL REMOTE` (cli/copy.ts). */
+export interface CopyFlags {
+  local: string;
+  remote: string;
+  quiet: boolean;
+  json: boolean;
+}
 
 const connectionOptions = {
   endpoint: { type: "string" },
@@ -104,6 +113,11 @@ const execOptions = {
   timeout: { type: "string" },
   raw: { type: "boolean" },
   argv: { type: "boolean" },
+} as const;
+
+const cpOptions = {
+  ...connectionOptions,
+  quiet: { type: "boolean", short: "q" },
 } as const;
 
 /** A value echoed in an error: quoted, and cut short (a flag's value may be long; the flag name is what matters). */
@@ -223,7 +237,7 @@ function proxyFlags(str: (k: string) => string | undefined): Pick<
   return flags;
 }
 
-const COMMANDS: readonly CommandName[] = ["exec", "identify", "probe"];
+const COMMANDS: readonly CommandName[] = ["exec", "identify", "probe", "cp"];
 
 function isCommand(word: string | undefined): word is CommandName {
   return (COMMANDS as readonly (string | undefined)[]).includes(word);
@@ -262,6 +276,16 @@ function execCommand(rest: readonly string[], env: NodeJS.ProcessEnv): ParsedCom
   };
 }
 
+function cpCommand(rest: readonly string[], env: NodeJS.ProcessEnv): ParsedCommand {
+  const { values, positionals } = parseArgs({ args: [...rest], options: cpOptions, allowPositionals: true, strict: true });
+  if (values.help) return { kind: "help", command: "cp" };
+  if (positionals.length !== 2) {
+    throw new UsageError(`cp takes LOCAL and REMOTE, got ${positionals.length} path(s); e.g. winrm-proxy cp ... ./app C:\\app`);
+  }
+  const [local = "", remote = ""] = positionals;
+  return { kind: "cp", connection: connectionFlags(values, env), cp: { local, remote, quiet: values.quiet === true, json: values.json === true } };
+}
+
 export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ParsedCommand {
   const [verb, ...rest] = argv;
   if (verb === undefined || verb === "--help" || verb === "-h") return { kind: "help" };
@@ -269,11 +293,12 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     const topic = rest[0];
     if (topic === undefined) return { kind: "help" };
     if (isCommand(topic)) return { kind: "help", command: topic };
-    throw new UsageError(`no help for ${shown(topic)}; use winrm-proxy help exec, help identify or help probe`);
+    throw new UsageError(`no help for ${shown(topic)}; use winrm-proxy help exec, help cp, help identify or help probe`);
   }
   if (verb === "--version") return { kind: "version" };
   try {
     if (verb === "exec") return execCommand(rest, env);
+    if (verb === "cp") return cpCommand(rest, env);
     if (verb === "identify" || verb === "probe") {
       const { values } = parseArgs({ args: rest, options: connectionOptions, allowPositionals: false, strict: true });
       if (values.help) return { kind: "help", command: verb };
@@ -284,5 +309,5 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     // node:util parseArgs errors name the flag already ("Unknown option '--x'").
     throw new UsageError((err as Error).message);
   }
-  throw new UsageError(`unknown command ${shown(verb)}; use exec, identify or probe (see --help)`);
+  throw new UsageError(`unknown command ${shown(verb)}; use exec, cp, identify or probe (see --help)`);
 }

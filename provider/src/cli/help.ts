@@ -125,21 +125,44 @@ ${PROXY_FLAGS}
 ${ENVIRONMENT}
 ${EXIT_STATUS}`;
 
+const CP_FLAGS = `Copy flags:
+  --quiet, -q             No progress on stderr.
+  --json                  Print the result ({"files":[...],"bytesSent"}) as JSON; a failure prints {"error":{"code","message"}}.
+`;
+
+export const CP_HELP = `winrm-proxy cp: copy a local file or directory to a Windows host, streamed over the WinRM connection,
+verified by a SHA-256 the host computes, resumed where a broken copy stopped (docs/file-copy.md).
+
+Usage:
+  winrm-proxy cp [connection flags] [proxy flags] [copy flags] LOCAL REMOTE
+
+  REMOTE is the absolute Windows path the file or directory gets (C:\\deploy\\app). Files whose remote hash already
+  matches are skipped. Exit 0 when every file is in place and verified; 2 for a usage error or a missing LOCAL
+  (nothing sent); 255 when the copy failed (WINRM_COPY_VERIFY: the host's hash differed; WINRM_COPY_FAILED: a step
+  failed on the host; or the connection's own errors). Run it again after a failure: it resumes.
+
+${CP_FLAGS}
+${CONNECTION_FLAGS}
+${PROXY_FLAGS}
+${ENVIRONMENT}`;
+
 export const HELP = `winrm-proxy: run commands on Windows hosts over WinRM, directly or through HTTP proxies.
 
 Usage:
   winrm-proxy exec [connection flags] [exec flags] -- COMMAND [ARGS...]
+  winrm-proxy cp [connection flags] [--quiet] LOCAL REMOTE   copy a file or directory to the host (cp --help)
   winrm-proxy identify [connection flags] [--json]
   winrm-proxy probe [connection flags] [--json]     walk the path step by step and say whether it is allowed and works
   winrm-proxy emulate --user 'DOMAIN\\NAME:PASSWORD'    run an emulated Windows host for tests (emulate --help)
-  winrm-proxy help [exec|identify|probe]            this text, or one command's (also: winrm-proxy exec --help)
+  winrm-proxy help [exec|cp|identify|probe]         this text, or one command's (also: winrm-proxy exec --help)
   winrm-proxy --help | -h | --version
 
 ${CONNECTION_FLAGS}
 ${PROXY_FLAGS}
 ${EXEC_FLAGS}
+${CP_FLAGS}
 ${ENVIRONMENT}
 ${EXIT_STATUS}`;
 
-export const COMMAND_HELP = { exec: EXEC_HELP, identify: IDENTIFY_HELP, probe: PROBE_HELP } as const;
+export const COMMAND_HELP = { exec: EXEC_HELP, identify: IDENTIFY_HELP, probe: PROBE_HELP, cp: CP_HELP } as const;
 export type CommandName = keyof typeof COMMAND_HELP;

@@ -14,6 +14,7 @@ import { flagForField, messageWithFlags } from "./flagNames.js";
 import { COMMAND_HELP, HELP } from "./help.js";
 import { CLOSE_BOUND_MS, closeWithin } from "./closeWithin.js";
 import { probe } from "./probe.js";
+import { runCopy } from "./copy.js";
 import { runEmulate } from "./emulate.js";
 import { commandLineFor } from "./quoting.js";
 import { UsageError } from "./usageError.js";
@@ -188,6 +189,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     if (parsed.kind === "probe") return await probe(connection, parsed.json, env);
     client = new WinRMClient(connection, { env });
     if (parsed.kind === "exec") return exitStatus(await exec(client, parsed.exec));
+    if (parsed.kind === "cp") return await runCopy(client, parsed.cp);
     return await identify(client, parsed.json);
   } catch (err) {
     const { status, failure } = describeFailure(err);

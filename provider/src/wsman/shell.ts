@@ -36,13 +36,20 @@ function isTrue(v: string | undefined): boolean {
   return v !== undefined && /^(true|1)$/i.test(v.trim());
 }
 
-/** Strict base64 (whitespace tolerated): Buffer.from would silently drop bad characters. */
+/**
+ * Strict base64 (whitespace tolerated): Buffer.from would silently drop bad characters, so the decoded length is
+ * checked against the text's: every character outside the alphabet (or a "=" before the end) costs decoded bytes.
+ * Linear and without a per-character regular expression: a 500 KB stream is checked in native code.
+ */
 function decodeBase64(s: string, what: string): Buffer {
-  const compact = s.replace(/[ \t\r\n]+/g, "");
-  if (compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(compact)) {
+  const spaced = s.includes("\n") || s.includes("\r") || s.includes(" ") || s.includes("\t");
+  const compact = spaced ? s.replace(/[ \t\r\n]+/g, "") : s;
+  const pad = compact.endsWith("==") ? 2 : compact.endsWith("=") ? 1 : 0;
+  const out = compact.length % 4 === 0 ? Buffer.from(compact, "base64") : undefined;
+  if (out === undefined || out.length !== (compact.length / 4) * 3 - pad) {
     throw new ProtocolError(`${what}: stream data is not valid base64`);
   }
-  return Buffer.from(compact, "base64");
+  return out;
 }
 
 function requireBodyElement(env: Envelope, local: string): XmlElement {

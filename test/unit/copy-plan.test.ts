@@ -1,0 +1,126 @@
+/**
+ * The pure parts of file copy (provider/src/copy): Send sizing against real Send envelopes, chunk plans, the resume
+ * decision, PowerShell literal quoting, the host listing's parser and the remote path checks.
+ */
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { encodeStdinLines, payloadPerSend, planChunks } from "../../provider/src/copy/chunking.js";
+import { decideCopy } from "../../provider/src/copy/resume.js";
+import { finalizeScript, parseTreeOutput, psLiteral, treeScript, writerScript } from "../../provider/src/copy/psScripts.js";
+import { checkRemotePath, joinRemote, partialPath, remoteParent } from "../../provider/src/copy/remotePaths.js";
+import { writerKindFor } from "../../provider/src/copy/hostKind.js";
+import { buildRequest } from "../../provider/src/wsman/envelope.js";
+import { ACTION, RESOURCE_URI } from "../../provider/src/wsman/namespaces.js";
+import { sendBody } from "../../provider/src/wsman/shell.js";
+
+void describe("Send sizing", () => {
+  for (const size of [153_600, 512_000]) {
+    test(`a full Send fits MaxEnvelopeSize ${size} and a larger one would not be far off`, () => {
+      const payload = payloadPerSend(size);
+      assert.equal(payload % 3, 0);
+      const stdin = encodeStdinLines(Buffer.alloc(payload, 0xab));
+      const { xml } = buildRequest({
+        to: "https://host.example:5986/wsman",
+        action: ACTION.send,
+        resourceUri: RESOURCE_URI.cmd,
+        selectors: { ShellId: "8A4D7B90-3C1E-4F53-9C5E-11A2B3C4D5E6" },
+        operationTimeoutSec: 60,
+        maxEnvelopeSize: size,
+        body: sendBody("5D7C7E0A-1B2C-4D3E-8F90-A1B2C3D4E5F6", stdin, true),
+      });
+      const bytes = Buffer.byteLength(xml, "utf8");
+      assert.ok(bytes <= size, `${bytes} > ${size}`);
+      assert.ok(bytes > size - 6000, `${bytes} leaves too much of ${size} unused`);
+    });
+  }
+
+  test("chunks cover [from, total) exactly", () => {
+    assert.deepEqual(planChunks(10, 0, 4), [
+      { offset: 0, length: 4 },
+      { offset: 4, length: 4 },
+      { offset: 8, length: 2 },
+    ]);
+    assert.deepEqual(planChunks(10, 10, 4), []);
+    assert.deepEqual(planChunks(10, 7, 4), [{ offset: 7, length: 3 }]);
+    assert.throws(() => planChunks(1, 0, 0), RangeError);
+  });
+
+  test("stdin lines are base64 with CRLF, split at line size", () => {
+    assert.equal(encodeStdinLines(Buffer.from("abcdef")).toString(), "YWJjZGVm\r\n");
+    assert.equal(encodeStdinLines(Buffer.from("abcdef"), 3).toString(), "YWJj\r\nZGVm\r\n");
+  });
+});
+
+void describe("resume decision", () => {
+  const local = { length: 100, hash: "AA" };
+  const prefix = async (n: number): Promise<string> => `P${n}`;
+  test("final already matching: skip", async () => {
+    assert.deepEqual(await decideCopy(local, { length: 100, hash: "aa" }, undefined, prefix), { kind: "skip" });
+  });
+  test("final of other content, no partial: write from 0", async () => {
+    assert.deepEqual(await decideCopy(local, { length: 100, hash: "BB" }, undefined, prefix), { kind: "write", fromByte: 0, discardPartial: false });
+  });
+  test("partial that is our prefix: append from its length", async () => {
+    assert.deepEqual(await decideCopy(local, undefined, { length: 40, hash: "p40" }, prefix), { kind: "write", fromByte: 40, discardPartial: false });
+  });
+  test("partial with other bytes, longer than the file, or empty: start over", async () => {
+    for (const partial of [{ length: 40, hash: "XX" }, { length: 101, hash: "P101" }, { length: 0, hash: "P0" }]) {
+      assert.deepEqual(await decideCopy(local, undefined, partial, prefix), { kind: "write", fromByte: 0, discardPartial: true });
+    }
+  });
+  test("complete partial (the rename was lost): resume at the end, nothing more to send", async () => {
+    assert.deepEqual(await decideCopy(local, undefined, { length: 100, hash: "P100" }, prefix), { kind: "write", fromByte: 100, discardPartial: false });
+  });
+});
+
+void describe("PowerShell scripts", () => {
+  test("literals: quotes doubled (typographic ones too), nothing else special", () => {
+    assert.equal(psLiteral("C:\\a b\\c.txt"), "'C:\\a b\\c.txt'");
+    assert.equal(psLiteral("C:\\it's"), "'C:\\it''s'");
+    assert.equal(psLiteral("C:\\\u2019x\u2018"), "'C:\\\u2019\u2019x\u2018\u2018'");
+    assert.equal(psLiteral("C:\\$env:x `n \"q\" ünï 日本"), "'C:\\$env:x `n \"q\" ünï 日本'");
+  });
+  test("paths appear only as assigned literals; the statements are constant", () => {
+    const a = writerScript("C:\\x y\\it's.partial", true);
+    const b = writerScript("C:\\z.partial", true);
+    assert.ok(a.includes("$p = 'C:\\x y\\it''s.partial'\n"));
+    const strip = (s: string): string => s.split("\n").filter((l) => !l.startsWith("$p = ")).join("\n");
+    assert.equal(strip(a), strip(b));
+    assert.ok(!writerScript("C:\\z.partial", false).includes("[IO.File]::Delete($p)"), "a resumed write keeps the partial");
+    assert.ok(treeScript(["C:\\a", "C:\\b"]).includes("$p = 'C:\\b'"));
+    assert.ok(finalizeScript("C:\\a.partial", "C:\\a").includes("[IO.File]::Move($p, $f)"));
+  });
+  test("listing output is read by position; malformed lines are skipped", () => {
+    const h = "A".repeat(64);
+    const lines = parseTreeOutput(`D C:\\d\r\nF 12 ${h} C:\\d\\a b.txt\r\nF x ${h} C:\\bad\r\nF 1 short C:\\bad\r\n- C:\\gone\r\n`);
+    assert.deepEqual(lines, [
+      { kind: "dir", path: "C:\\d" },
+      { kind: "file", path: "C:\\d\\a b.txt", length: 12, hash: h },
+      { kind: "absent", path: "C:\\gone" },
+    ]);
+  });
+});
+
+void describe("remote paths and host kind", () => {
+  test("join, partial, parent", () => {
+    assert.equal(joinRemote("C:\\d\\", "a\\b"), "C:\\d\\a\\b");
+    assert.equal(joinRemote("C:\\d", ""), "C:\\d");
+    assert.equal(partialPath("C:\\f"), "C:\\f.partial");
+    assert.equal(remoteParent("C:\\f"), "C:\\");
+    assert.equal(remoteParent("C:\\d\\f"), "C:\\d");
+  });
+  test("checks name the field", () => {
+    checkRemotePath("C:\\ok\\ünï file.bin");
+    checkRemotePath("\\\\server\\share\\x");
+    assert.throws(() => checkRemotePath("x.bin"), /remotePath: x\.bin is not an absolute/);
+    assert.throws(() => checkRemotePath("C:\\a|b"), /remotePath: .*cannot contain/);
+    assert.throws(() => checkRemotePath(`C:\\${"a".repeat(250)}`, "files[0].remotePath"), /files\[0\]\.remotePath: .*MAX_PATH/);
+  });
+  test("PowerShell from WinRM 2.0, cmd on 1.1", () => {
+    const id = (stack?: string) => ({ protocolVersion: "", productVendor: "", productVersion: "", securityProfiles: [], ...(stack !== undefined ? { stack } : {}) });
+    assert.equal(writerKindFor(id("1.1")), "cmd");
+    assert.equal(writerKindFor(id("2.0")), "powershell");
+    assert.equal(writerKindFor(id("3.0")), "powershell");
+    assert.equal(writerKindFor(id()), "powershell");
+  });
+});
