@@ -132,4 +132,31 @@ describe("CopyToRemote against the emulated host", () => {
       await h.close();
     }
   });
+
+  test("three copies at once on one host share the pooled connection (the engine runs creates in parallel)", async () => {
+    const h = await startHost("win2019");
+    const dir = mkdtempSync(join(tmpdir(), "copy-par-"));
+    try {
+      const big = Buffer.from(Array.from({ length: 600_000 }, (_, i) => (i * 13) % 251));
+      for (const n of ["a", "b", "c"]) {
+        mkdirSync(join(dir, n));
+        writeFileSync(join(dir, n, "big.bin"), big);
+        writeFileSync(join(dir, n, "name.txt"), n);
+      }
+      h.host.fs.mkdirs("C:\\deploy");
+      const made = await Promise.all(
+        ["a", "b", "c"].map((n) => R.create({ connection: h.connection, source: join(dir, n), remotePath: `C:\\deploy\\${n}` }, { log: () => undefined })),
+      );
+      for (const [i, n] of ["a", "b", "c"].entries()) {
+        assert.equal(h.host.fs.read(`C:\\deploy\\${n}\\name.txt`)?.toString("utf8"), n);
+        assert.ok(h.host.fs.read(`C:\\deploy\\${n}\\big.bin`)?.equals(big), n);
+        const m = made[i];
+        assert.ok(m !== undefined);
+        assert.deepEqual((await R.read(m.id, m.outs)).props, m.outs);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await h.close();
+    }
+  });
 });
