@@ -290,8 +290,8 @@ export const copyToRemote: ResourceProviderFunctions = {
       ...(old.triggers !== undefined ? { triggers: old.triggers } : {}),
       deleteOnDestroy: old.deleteOnDestroy,
     };
-    // Drift lives in the state (contentHash), never in the inputs: the program's source and path are still what it says.
-    // sourceHash: what the host holds, so a refresh that found drift shows it as that input's change.
+    // The program's inputs as declared (its source and path still say what they said); drift shows in the state's
+    // contentHash and files, and in sourceHash: what the host holds, so the next diff sees it as that input's change.
     return { id, props: state as unknown as Props, inputs: plain({ ...declared, connection: old.connection, [SOURCE_HASH]: state.contentHash }) };
   },
 
