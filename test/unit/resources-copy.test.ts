@@ -354,6 +354,9 @@ test("the native package schema has CopyToRemote with zod's inputs; source and r
   assert.deepEqual(r?.requiredInputs, ["source", "remotePath"]);
   assert.equal(r?.inputProperties.remotePath?.description, copyToRemoteInputs.shape.remotePath.description);
   for (const out of ["contentHash", "files", "fileCount", "bytes", "endpoint"]) assert.ok(out in (r?.properties ?? {}), out);
+  assert.deepEqual((r?.properties.files as { items?: unknown } | undefined)?.items, { $ref: "#/types/winrmproxy:index:CopiedFile" });
+  const types = (schema as unknown as { types: Record<string, { required?: string[] }> }).types;
+  assert.deepEqual(types["winrmproxy:index:CopiedFile"]?.required, ["path", "sha256", "bytes"]);
 });
 
 test("progress: one line per tenth of a copy of 1 MB or more, none for smaller ones", () => {

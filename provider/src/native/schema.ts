@@ -99,7 +99,7 @@ const OUTPUTS: Record<ResourceType, Record<string, SchemaProperty>> = {
   CopyToRemote: {
     endpoint: { type: "string", description: "The normalised WinRM endpoint of the host." },
     contentHash: { type: "string", description: "sha256 over the copied files' relative paths and sha256s as the host holds them." },
-    files: { type: "array", items: { ...ANY }, description: "Each copied file: path (relative, \"/\"-separated), sha256 on the host (\"\" when missing), bytes." },
+    files: { type: "array", items: { $ref: `#/types/${PACKAGE_NAME}:index:CopiedFile` }, description: "Each copied file as the host holds it." },
     fileCount: { type: "integer", description: "How many files were copied." },
     bytes: { type: "integer", description: "Total size of the copied files." },
   },
@@ -197,6 +197,17 @@ export function packageSchema(version: string): Record<string, unknown> {
   const connectionType = emitter.types[`${PACKAGE_NAME}:index:Connection`] as ObjectType;
   const configProperties = connectionType.properties;
 
+  // The one object type of an output (CopyToRemote's files): typed in every SDK.
+  emitter.types[`${PACKAGE_NAME}:index:CopiedFile`] = {
+    type: "object",
+    description: "One file a CopyToRemote copied, as the host holds it.",
+    properties: {
+      path: { type: "string", description: 'Relative to remotePath, "/"-separated ("" when the source is one file).' },
+      sha256: { type: "string", description: 'Hex SHA-256 of the file on the host; "" when a refresh found it missing.' },
+      bytes: { type: "integer", description: "Its size when it was copied." },
+    },
+    required: ["path", "sha256", "bytes"],
+  };
   const resources: Record<string, unknown> = {};
   RESOURCE_TYPES.forEach((type, i) => {
     const model = resourceModels[i] as ObjectModel;
