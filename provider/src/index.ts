@@ -21,7 +21,7 @@ export type { ProxyConfig } from "./connection.js";
 export type { ConfigTree } from "./wsman/config.js";
 export * from "./errors.js";
 // Pulumi resources (issue 5): what the SDK's shims call in the engine's dynamic-provider process.
-export { resourceProviders, closeAllClients, SCHEMA_VERSION, winHttpId, winRMConfigId } from "./resources/index.js";
+export { resourceProviders, closeAllClients, SCHEMA_VERSION, winHttpId, winRMConfigId, COPY_TO_REMOTE_ID_PREFIX } from "./resources/index.js";
 export type { ResourceType, ResourceProviderFunctions, DiffResult, CheckFailure } from "./resources/index.js";
 // File copy to the host (issue 13, docs/file-copy.md).
 export { copyToRemote, remoteHashes, localHashes, removeRemote, CopyRemoteError, CopyVerificationError } from "./copy/index.js";

@@ -81,3 +81,24 @@ export const remoteCommandShim: pulumi.dynamic.ResourceProvider = {
     return require("pulumi-winrm-proxy/provider").resourceProviders.RemoteCommand.delete(id, props);
   },
 };
+
+export const copyToRemoteShim: pulumi.dynamic.ResourceProvider = {
+  async check(olds, news) {
+    return require("pulumi-winrm-proxy/provider").resourceProviders.CopyToRemote.check(olds, news);
+  },
+  async diff(id, olds, news) {
+    return require("pulumi-winrm-proxy/provider").resourceProviders.CopyToRemote.diff(id, olds, news);
+  },
+  async create(inputs) {
+    return require("pulumi-winrm-proxy/provider").resourceProviders.CopyToRemote.create(inputs);
+  },
+  async read(id, props) {
+    return require("pulumi-winrm-proxy/provider").resourceProviders.CopyToRemote.read(id, props);
+  },
+  async update(id, olds, news) {
+    return require("pulumi-winrm-proxy/provider").resourceProviders.CopyToRemote.update(id, olds, news);
+  },
+  async delete(id, props) {
+    return require("pulumi-winrm-proxy/provider").resourceProviders.CopyToRemote.delete(id, props);
+  },
+};

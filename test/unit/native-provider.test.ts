@@ -164,9 +164,10 @@ describe("the package schema, from the zod schemas", () => {
     types: Record<string, { properties?: Record<string, { description?: string; secret?: boolean; $ref?: string }>; required?: string[]; enum?: { value: unknown }[] }>;
   };
 
-  test("three resources; connection optional (the provider's stands in); required inputs from zod", () => {
+  test("four resources; connection optional (the provider's stands in); required inputs from zod", () => {
     assert.equal(schema.name, "winrmproxy");
     assert.deepEqual(Object.keys(schema.resources).sort(), [
+      "winrmproxy:index:CopyToRemote",
       "winrmproxy:index:RemoteCommand",
       "winrmproxy:index:WinHttpProxySetting",
       "winrmproxy:index:WinRMProxyConfig",

@@ -330,6 +330,6 @@ describe("state", () => {
       ["-e", `process.stdout.write(Object.keys(require(${JSON.stringify(index)}).resourceProviders).sort().join(","))`],
       { encoding: "utf8", env: { ...process.env, NODE_TEST_CONTEXT: "" } },
     );
-    assert.equal(out, "RemoteCommand,WinHttpProxySetting,WinRMProxyConfig");
+    assert.equal(out, "CopyToRemote,RemoteCommand,WinHttpProxySetting,WinRMProxyConfig");
   });
 });

@@ -11,12 +11,14 @@ import assert from "node:assert/strict";
 import type * as pulumi from "@pulumi/pulumi";
 import type { ConnectionInput } from "../../provider/src/connection.js";
 import type {
+  CopyToRemoteDeclaredInputs,
   RemoteCommandDeclaredInputs,
   ServiceAuthDeclared,
   WinHttpProxySettingDeclaredInputs,
   WinRMProxyConfigDeclaredInputs,
 } from "../../provider/src/resources/schemas.js";
 import type { ConnectionArgs, ConnectionAuthArgs, ConnectionProxyArgs } from "../../sdk/src/generated/connection.js";
+import type { CopyToRemoteArgs } from "../../sdk/src/generated/copyToRemote.js";
 import type { RemoteCommandArgs } from "../../sdk/src/generated/remoteCommand.js";
 import type { WinHttpProxySettingArgs } from "../../sdk/src/generated/winHttpProxySetting.js";
 import type { ServiceAuthArgs, WinRMProxyConfigArgs } from "../../sdk/src/generated/winRMProxyConfig.js";
@@ -33,6 +35,7 @@ export const checks = {
   winRMProxyConfig: true satisfies Agree<WinRMProxyConfigArgs, WinRMProxyConfigDeclaredInputs>,
   serviceAuth: true satisfies Agree<ServiceAuthArgs, ServiceAuthDeclared>,
   remoteCommand: true satisfies Agree<RemoteCommandArgs, RemoteCommandDeclaredInputs>,
+  copyToRemote: true satisfies Agree<CopyToRemoteArgs, CopyToRemoteDeclaredInputs>,
   connection: true satisfies Agree<ConnectionArgs, ConnectionInput>,
   connectionAuth: true satisfies Agree<ConnectionAuthArgs, ConnectionAuthInput>,
   connectionProxy: true satisfies Agree<ConnectionProxyArgs, ConnectionProxyInput>,
@@ -45,5 +48,5 @@ export const withOutputs: ArgsOf<RemoteCommandDeclaredInputs> = { ...plainArgs, 
 
 test("the generated args agree with the zod input types (checked by tsc when this file compiles)", () => {
   assert.equal(GENERATED_AGREES_WITH_ZOD, true);
-  assert.deepEqual(Object.values(checks), [true, true, true, true, true, true, true]);
+  assert.deepEqual(Object.values(checks), [true, true, true, true, true, true, true, true]);
 });

@@ -59,4 +59,21 @@ describe("SDK resources", () => {
     }
     assert.deepEqual(types.c?.inputs.triggers, [1]);
   });
+
+  test("CopyToRemote: a path, a FileAsset or a FileArchive all send the local path as `source`", async () => {
+    const sdk = await import("../../sdk/src/index.js");
+    const connection = { endpoint: "http://10.0.0.5:5985/wsman", auth: { username: "CORP\\deploy", password: "pw" } };
+    const byPath = new sdk.CopyToRemote("copy-path", { connection, source: "./site", remotePath: "C:\\site" });
+    const byAsset = new sdk.CopyToRemote("copy-asset", { connection, source: new pulumi.asset.FileAsset("./app.zip"), remotePath: "C:\\app.zip" });
+    const byArchive = new sdk.CopyToRemote("copy-archive", { connection, source: new pulumi.asset.FileArchive("./dist"), remotePath: "C:\\dist" });
+    assert.equal((await unwrap(byPath.source)).value, "./site");
+    assert.equal((await unwrap(byAsset.source)).value, "./app.zip");
+    assert.equal((await unwrap(byArchive.source)).value, "./dist");
+    assert.equal((await unwrap(byArchive.connection)).secret, true);
+    const r = registered.find((x) => x.name === "copy-asset");
+    assert.equal(r?.type, "pulumi-nodejs:dynamic/winrm-proxy:CopyToRemote");
+    assert.equal(r?.inputs.source, "./app.zip");
+    assert.match(String(r?.inputs.__provider), /resourceProviders\.CopyToRemote\.create/);
+    assert.ok(!("contentHash" in (r?.inputs ?? {})) && !("files" in (r?.inputs ?? {})));
+  });
 });

@@ -6,12 +6,13 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { remoteCommandShim, winHttpProxySettingShim, winRMProxyConfigShim } from "../../sdk/src/shim.js";
+import { copyToRemoteShim, remoteCommandShim, winHttpProxySettingShim, winRMProxyConfigShim } from "../../sdk/src/shim.js";
 
 const SHIMS = {
   WinHttpProxySetting: winHttpProxySettingShim,
   WinRMProxyConfig: winRMProxyConfigShim,
   RemoteCommand: remoteCommandShim,
+  CopyToRemote: copyToRemoteShim,
 } as const;
 
 const METHODS = ["check", "diff", "create", "read", "update", "delete"] as const;

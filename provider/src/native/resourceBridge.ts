@@ -19,7 +19,7 @@ import type { DiffResult, OperationContext, PropertyDiff, Props } from "../resou
 import { PACKAGE_NAME } from "./providerConfig.js";
 import { connectionSecretPaths, unwrapProps, wrapSecrets, type PropertyPath } from "./secrets.js";
 
-export const RESOURCE_TYPES: readonly ResourceType[] = ["WinHttpProxySetting", "WinRMProxyConfig", "RemoteCommand"];
+export const RESOURCE_TYPES: readonly ResourceType[] = ["WinHttpProxySetting", "WinRMProxyConfig", "RemoteCommand", "CopyToRemote"];
 
 export function resourceToken(type: ResourceType): string {
   return `${PACKAGE_NAME}:index:${type}`;

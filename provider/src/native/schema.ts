@@ -13,7 +13,7 @@
 import type { z } from "zod";
 import { connectionSchema } from "../connection.js";
 import type { ResourceType } from "../resources/index.js";
-import { remoteCommandInputs, winHttpProxySettingInputs, winRMProxyConfigInputs } from "../resources/schemas.js";
+import { copyToRemoteInputs, remoteCommandInputs, winHttpProxySettingInputs, winRMProxyConfigInputs } from "../resources/schemas.js";
 import { PACKAGE_NAME } from "./providerConfig.js";
 import { objectModels, type FieldModel, type ObjectModel, type TypeModel } from "../schema/model.js";
 import { RESOURCE_TYPES, resourceToken } from "./resourceBridge.js";
@@ -49,6 +49,7 @@ const INPUTS: Record<ResourceType, z.ZodObject> = {
   WinHttpProxySetting: winHttpProxySettingInputs,
   WinRMProxyConfig: winRMProxyConfigInputs,
   RemoteCommand: remoteCommandInputs,
+  CopyToRemote: copyToRemoteInputs,
 };
 
 const DESCRIPTIONS: Record<ResourceType, string> = {
@@ -62,6 +63,11 @@ const DESCRIPTIONS: Record<ResourceType, string> = {
   RemoteCommand:
     "A command run over WinRM on create (and update, delete), as @pulumi/command's remote.Command does over SSH; " +
     "`triggers` replace it.",
+  CopyToRemote:
+    "A local file or directory copied to a path on the host over WinRM (as @pulumi/command's CopyToRemote does over " +
+    "SSH), verified by sha256 on the host. A changed local file (hashed at preview), remotePath or `triggers` replace " +
+    "it; a refresh hashes the files on the host, so a file changed or deleted there shows as drift. Destroy removes " +
+    "remotePath (deleteOnDestroy).",
 };
 
 /** Outputs the resources compute besides their inputs (the state layouts in provider/src/resources/*.ts). */
@@ -89,6 +95,13 @@ const OUTPUTS: Record<ResourceType, Record<string, SchemaProperty>> = {
     stdout: { type: "string", description: "Standard output of the last run (secret when an input is)." },
     stderr: { type: "string", description: "Standard error of the last run (secret when an input is)." },
     exitCode: { type: "integer", description: "Exit code of the last run (always 0: a failure fails the operation)." },
+  },
+  CopyToRemote: {
+    endpoint: { type: "string", description: "The normalised WinRM endpoint of the host." },
+    contentHash: { type: "string", description: "sha256 over the copied files' relative paths and sha256s as the host holds them." },
+    files: { type: "array", items: { $ref: `#/types/${PACKAGE_NAME}:index:CopiedFile` }, description: "Each copied file as the host holds it." },
+    fileCount: { type: "integer", description: "How many files were copied." },
+    bytes: { type: "integer", description: "Total size of the copied files." },
   },
 };
 
@@ -184,6 +197,17 @@ export function packageSchema(version: string): Record<string, unknown> {
   const connectionType = emitter.types[`${PACKAGE_NAME}:index:Connection`] as ObjectType;
   const configProperties = connectionType.properties;
 
+  // The one object type of an output (CopyToRemote's files): typed in every SDK.
+  emitter.types[`${PACKAGE_NAME}:index:CopiedFile`] = {
+    type: "object",
+    description: "One file a CopyToRemote copied, as the host holds it.",
+    properties: {
+      path: { type: "string", description: 'Relative to remotePath, "/"-separated ("" when the source is one file).' },
+      sha256: { type: "string", description: 'Hex SHA-256 of the file on the host; "" when a refresh found it missing.' },
+      bytes: { type: "integer", description: "Its size when it was copied." },
+    },
+    required: ["path", "sha256", "bytes"],
+  };
   const resources: Record<string, unknown> = {};
   RESOURCE_TYPES.forEach((type, i) => {
     const model = resourceModels[i] as ObjectModel;

@@ -1,5 +1,5 @@
 /**
- * Inputs of the three resources (zod), and what every resource shares: check failures with property paths, Pulumi's
+ * Inputs of the resources (zod), and what every resource shares: check failures with property paths, Pulumi's
  * unknown-value sentinel, state versioning, plain-JSON outputs.
  *
  * Pulumi hands a dynamic provider plain JSON (secrets unwrapped: the dynamic provider does not accept secrets) plus
@@ -9,6 +9,7 @@
 import { z } from "zod";
 import { connectionSchema, normaliseEndpoint, parseConnection, type Connection } from "../connection.js";
 import { ConfigurationError, InsecureProxyPathError } from "../errors.js";
+import { MAX_REMOTE_PATH, PARTIAL_SUFFIX } from "../copy/remotePaths.js";
 import { splitList } from "../hosts/winhttpSettings.js";
 import { checkPolicy } from "../transport/policy.js";
 
@@ -361,6 +362,103 @@ export type RemoteCommandInputs = z.infer<typeof remoteCommandInputs>;
 export type RemoteCommandDeclaredInputs = z.input<typeof remoteCommandInputs>;
 
 // ---------------------------------------------------------------------------------------------------------------
+// CopyToRemote
+
+/** Characters no Windows file name may hold (Naming Files, Paths, and Namespaces), and `%`, which cmd would expand. */
+const BAD_PATH_CHARS = new Set(['<', '>', ':', '"', '|', '?', '*', '%']);
+
+/**
+ * Why a remote path is refused, or undefined: absolute (`C:\dir\name` or `\\server\share\name`, `/` taken as
+ * `\`), below the drive or share root (destroy removes the path), no `.` / `..` component, no component ending in
+ * a dot or a space (Windows strips those, so two spellings would name one file), no reserved character. A linear scan.
+ */
+export function remotePathProblem(path: string): string | undefined {
+  const p = path.replaceAll("/", "\\");
+  let rest: string;
+  let root: string;
+  if (/^[A-Za-z]:\\/.test(p)) {
+    root = p.slice(0, 3);
+    rest = p.slice(3);
+  } else if (p.startsWith("\\\\") && !p.startsWith("\\\\?\\") && !p.startsWith("\\\\.\\")) {
+    const parts = p.slice(2).split("\\");
+    if (parts.length < 2 || parts[0] === "" || parts[1] === "") return 'must name a share as "\\\\server\\share\\..."';
+    root = `\\\\${parts[0] ?? ""}\\${parts[1] ?? ""}\\`;
+    rest = parts.slice(2).join("\\");
+  } else {
+    return 'must be an absolute Windows path such as "C:\\deploy\\app" or "\\\\server\\share\\app"';
+  }
+  const components = rest.split("\\").filter((c, i, all) => c !== "" || i < all.length - 1);
+  if (components.length === 0 || components.every((c) => c === "")) {
+    return `must name something below ${root} (destroy removes the path); e.g. "${root}deploy\\app"`;
+  }
+  for (const c of components) {
+    if (c === "") return "has an empty component (two separators in a row)";
+    if (c === "." || c === "..") return 'must not hold "." or ".." components; give the path as the host should see it';
+    if (c.endsWith(".") || c.endsWith(" ")) return `has a component ending in a dot or a space ("${c}"), which Windows strips`;
+    for (const ch of c) {
+      if (ch.charCodeAt(0) < 0x20 || BAD_PATH_CHARS.has(ch)) {
+        return `has a character no Windows file name may hold, or that cmd would expand (${JSON.stringify(ch)})`;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** A remote path as it is sent to the host: `\` separators, no trailing separator. */
+export function remotePathForm(path: string): string {
+  const p = path.replaceAll("/", "\\");
+  return p.endsWith("\\") && p.length > 3 ? p.slice(0, -1) : p;
+}
+
+/** The key two spellings of one Windows path share (case-insensitive file systems: NTFS, SMB shares). */
+export function remotePathKey(path: string): string {
+  return remotePathForm(path).toLowerCase();
+}
+
+export const copyToRemoteInputs = z
+  .object({
+    connection: connectionSchema.describe(
+      "How to reach the host (secret). A different endpoint (compared normalised) replaces the resource: the files " +
+        "are copied to the new host, then removed from the old one; any other connection change (a rotated " +
+        "password, timeouts, TLS, proxy) only updates the stored state: nothing is copied.",
+    ),
+    source: z
+      .string()
+      .min(1)
+      .describe(
+        "The local file or directory to copy, as a path (relative paths are relative to the Pulumi project " +
+          "directory). Its content is hashed at every preview, locally: a changed, added or removed file replaces " +
+          "the resource (the copy is made again).",
+      ),
+    remotePath: z
+      .string()
+      .min(1)
+      .max(MAX_REMOTE_PATH - PARTIAL_SUFFIX.length)
+      .describe(
+        'Where the copy goes on the host, an absolute Windows path ("C:\\deploy\\app" or ' +
+          '"\\\\server\\share\\app"): the file itself for a file source; for a directory source, the ' +
+          "directory that holds the source's contents. A change replaces the resource.",
+      )
+      .superRefine((s, ctx) => {
+        const problem = remotePathProblem(s);
+        if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+      }),
+    triggers: z.array(z.unknown()).optional().describe("Any change replaces the resource (the copy is made again)."),
+    deleteOnDestroy: z
+      .boolean()
+      .default(true)
+      .describe(
+        "true (default): destroy, and a replacement, remove remotePath from the host (with anything in it); false: " +
+          "the files stay on the host when the resource goes.",
+      ),
+  })
+  .strict();
+
+export type CopyToRemoteInputs = z.infer<typeof copyToRemoteInputs>;
+/** What a program may declare (z.input: defaulted fields optional); the SDK's args are derived from it. */
+export type CopyToRemoteDeclaredInputs = z.input<typeof copyToRemoteInputs>;
+
+// ---------------------------------------------------------------------------------------------------------------
 // check
 
 const FIXES: Record<string, string> = {
@@ -388,6 +486,8 @@ const FIXES: Record<string, string> = {
   logging: 'use "stdout", "stderr", "stdoutAndStderr" or "none"',
   acceptedExitCodes: "give whole numbers such as [1, 3010]",
   dir: 'give a directory on the host such as "C:\\deploy"',
+  source: "give the path of a local file or directory",
+  remotePath: 'give an absolute Windows path such as "C:\\deploy\\app"',
 };
 
 function pathString(path: readonly PropertyKey[]): string {
@@ -456,6 +556,8 @@ function describe(issue: z.core.$ZodIssue, property: string): string {
       return issue.message.endsWith("received undefined") ? "is required" : `must be ${typeName(issue.expected)}`;
     case "invalid_value":
       return issue.values.length > 0 ? `must be one of ${issue.values.map((x) => JSON.stringify(x)).join(", ")}` : "has a value that is not allowed";
+    case "too_big":
+      return issue.origin === "string" ? `must be at most ${String(issue.maximum)} characters` : "is too large";
     case "too_small":
       return issue.origin === "string" ? "must not be empty" : issue.origin === "array" ? "must not be empty" : "must be positive";
     case "invalid_union": {

@@ -4,7 +4,8 @@
  * the input's `.describe()` text. Typed against the provider's state types, so a new state field without a
  * description here fails to compile.
  */
-import type { RemoteCommandDeclaredInputs, WinHttpProxySettingDeclaredInputs, WinRMProxyConfigDeclaredInputs } from "../resources/schemas.js";
+import type { CopyToRemoteDeclaredInputs, RemoteCommandDeclaredInputs, WinHttpProxySettingDeclaredInputs, WinRMProxyConfigDeclaredInputs } from "../resources/schemas.js";
+import type { CopyToRemoteState } from "../resources/copyToRemote.js";
 import type { RemoteCommandState } from "../resources/remoteCommand.js";
 import type { WinHttpProxySettingState } from "../resources/winHttpProxySetting.js";
 import type { WinRMProxyConfigState } from "../resources/winRMProxyConfig.js";
@@ -31,6 +32,21 @@ export const remoteCommandOutputDocs: OutputDocs<RemoteCommandState, RemoteComma
     stdout: "Standard output of the last create or update command.",
     stderr: "Standard error of the last create or update command.",
     exitCode: "Exit code of the last create or update command (0: a non-zero exit fails the operation).",
+  },
+};
+
+export const copyToRemoteOutputDocs: OutputDocs<CopyToRemoteState, CopyToRemoteDeclaredInputs> = {
+  computed: {
+    schemaVersion: SCHEMA_VERSION_DOC,
+    endpoint: ENDPOINT_DOC,
+    contentHash:
+      "sha256 over the copied files' relative paths and sha256s, as the host holds them (after a refresh: as it found " +
+      "them). A preview compares it with the same hash of the local source: a difference replaces the resource.",
+    files:
+      'Each copied file: path (relative to remotePath, "/"-separated; "" for a file source), sha256 on the host ("" ' +
+      "when a refresh found it missing) and bytes (its size when copied).",
+    fileCount: "How many files were copied.",
+    bytes: "Total size of the copied files.",
   },
 };
 

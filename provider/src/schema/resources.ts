@@ -1,5 +1,5 @@
 /**
- * The three resources described once for every consumer of their shape: inputs walked from the zod schemas (types,
+ * The resources described once for every consumer of their shape: inputs walked from the zod schemas (types,
  * defaults, `.describe()` texts), outputs with their descriptions (schema/outputs.ts), secrets, and the provider
  * state type each output is typed from. The SDK's generated types (schema/typescript.ts) come from here; a native
  * provider's package schema can too.
@@ -7,6 +7,7 @@
 import type { z } from "zod";
 import { connectionSchema } from "../connection.js";
 import {
+  copyToRemoteInputs,
   remoteCommandInputs,
   serviceAuthSchema,
   winHttpProxySettingInputs,
@@ -14,6 +15,7 @@ import {
 } from "../resources/schemas.js";
 import { objectModels, type FieldModel, type ObjectModel } from "./model.js";
 import {
+  copyToRemoteOutputDocs,
   remoteCommandOutputDocs,
   winHttpProxySettingOutputDocs,
   winRMProxyConfigOutputDocs,
@@ -38,6 +40,7 @@ const SECRETS = new Set([
   "WinHttpProxySetting.connection",
   "WinRMProxyConfig.connection",
   "RemoteCommand.connection",
+  "CopyToRemote.connection",
   "ConnectionAuth.password",
   "ConnectionProxy.password",
 ]);
@@ -89,6 +92,12 @@ const SOURCES: readonly ResourceSource[] = [
     inputs: remoteCommandInputs,
     outputDocs: remoteCommandOutputDocs,
     state: { module: "resources/remoteCommand.js", type: "RemoteCommandState" },
+  },
+  {
+    name: "CopyToRemote",
+    inputs: copyToRemoteInputs,
+    outputDocs: copyToRemoteOutputDocs,
+    state: { module: "resources/copyToRemote.js", type: "CopyToRemoteState" },
   },
 ];
 

@@ -1,0 +1,47 @@
+/**
+ * The copy engine CopyToRemote drives (provider/src/copy: streamed upload through a remote writer's stdin, verified
+ * by a hash computed on the host, resumable), seen through the four calls the resource needs. Tests replace it with
+ * `setCopyEngine` to count calls or fail on purpose; the default is the real engine.
+ */
+import type { WinRMClient } from "../client.js";
+import * as copy from "../copy/index.js";
+
+export interface CopiedFileResult {
+  readonly localPath: string;
+  readonly remotePath: string;
+  readonly bytes: number;
+  readonly sha256: string;
+  readonly skipped: boolean;
+  readonly resumedFromByte: number;
+}
+
+export interface CopyEngine {
+  copyToRemote(
+    client: WinRMClient,
+    localPath: string,
+    remotePath: string,
+    opts?: {
+      signal?: AbortSignal;
+      onProgress?: (p: { readonly file: string; readonly bytesSent: number; readonly totalBytes: number }) => void;
+    },
+  ): Promise<{ readonly files: readonly CopiedFileResult[]; readonly bytesSent: number }>;
+  /** sha256 of every file under remotePath, keyed by relative path ("" for a single file); undefined when absent. */
+  remoteHashes(client: WinRMClient, remotePath: string): Promise<Map<string, string> | undefined>;
+  /** sha256 of every file under localPath, keyed by relative path ("" for a single file). */
+  localHashes(localPath: string): Promise<Map<string, string>>;
+  removeRemote(client: WinRMClient, remotePath: string): Promise<void>;
+}
+
+const realEngine: CopyEngine = copy;
+let engine: CopyEngine = realEngine;
+
+export function copyEngine(): CopyEngine {
+  return engine;
+}
+
+/** Replace the engine (tests); returns the previous one. `undefined` puts the real one back. */
+export function setCopyEngine(e: CopyEngine | undefined): CopyEngine {
+  const previous = engine;
+  engine = e ?? realEngine;
+  return previous;
+}
