@@ -20,9 +20,14 @@ import { DecryptError, ProtocolError } from "../errors.js";
 export const ENCRYPTED_BOUNDARY = "Encrypted Boundary";
 export const DEFAULT_ORIGINAL_TYPE = "application/soap+xml;charset=UTF-8";
 
+/** Bytes of the two parts' delimiter and header lines read as text; the sealed bytes follow them (about 300 in all). */
+const MAX_PART_HEADS = 16 * 1024;
+
 export interface DecodedEncryptedBody {
   protocol: string;
+  /** A view into the decoded body (not a copy). */
   header: Buffer;
+  /** A view into the decoded body (not a copy): an unwrap that decrypts in place overwrites the body. */
   data: Buffer;
   originalLength: number;
   originalType: string;
@@ -164,8 +169,9 @@ export function decodeEncryptedBody(contentType: string, body: Uint8Array): Deco
     throw new ProtocolError(`multipart/encrypted boundary of ${boundary.length} characters (RFC 2046 allows 1 to 70)`);
   }
   const buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  // latin1 maps each byte to one char, so string offsets are byte offsets.
-  const s = buf.toString("latin1");
+  // The part headers are read from a text copy of the body's start only (latin1 maps each byte to one char, so string
+  // offsets are byte offsets); the sealed bytes are never copied: header and data are views into `body`.
+  const s = buf.toString("latin1", 0, Math.min(buf.length, MAX_PART_HEADS));
   const delim = `--${boundary}`;
 
   // Part 1: the protocol part with OriginalContent.
@@ -197,10 +203,13 @@ export function decodeEncryptedBody(contentType: string, body: Uint8Array): Deco
     throw new ProtocolError("encrypted body: second part is not application/octet-stream");
   }
   const binStart = p2.end;
+  if (binStart + 4 > s.length && s.length < buf.length) {
+    throw new ProtocolError(`encrypted body: part headers longer than ${MAX_PART_HEADS} bytes`);
+  }
   // The closing delimiter is the last occurrence: the sealed bytes themselves may contain anything.
-  const binEnd = s.lastIndexOf(delim);
+  const binEnd = buf.lastIndexOf(delim, undefined, "latin1");
   if (binEnd < binStart + 4) throw new DecryptError("encrypted body: the octet-stream part is truncated");
-  const trailer = s.slice(binEnd + delim.length);
+  const trailer = buf.toString("latin1", binEnd + delim.length);
   if (!/^(--)?(\r?\n)?$/.test(trailer)) throw new ProtocolError("encrypted body: unexpected bytes after the final delimiter");
 
   const headerLength = buf.readUInt32LE(binStart);
@@ -212,8 +221,8 @@ export function decodeEncryptedBody(contentType: string, body: Uint8Array): Deco
   }
   return {
     protocol,
-    header: Buffer.from(buf.subarray(binStart + 4, headerEnd)),
-    data: Buffer.from(buf.subarray(headerEnd, binEnd)),
+    header: buf.subarray(binStart + 4, headerEnd),
+    data: buf.subarray(headerEnd, binEnd),
     originalLength,
     originalType,
   };
