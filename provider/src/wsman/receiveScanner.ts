@@ -29,9 +29,8 @@ export interface ScannedReceive {
   readonly relatesTo?: string;
 }
 
-function isBase64Char(c: number): boolean {
-  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2f;
-}
+/** Any character outside the base64 alphabet (RFC 4648 4), searched from a position with lastIndex. */
+const NOT_BASE64 = /[^A-Za-z0-9+/]/g;
 
 /** Thrown inside the scanner to mean "not mine: use the full parser". Never escapes scanReceiveResponse. */
 class NotRecognised extends Error {
@@ -292,8 +291,11 @@ class Scanner {
     const [a, b] = this.text();
     if (s.charCodeAt(this.pos + 1) !== SLASH) giveUp();
     this.endTag(el.qname);
-    let i = a;
-    while (i < b && isBase64Char(s.charCodeAt(i))) i++;
+    // The first character outside the alphabet, found by the engine's native scan (one character class, no
+    // backtracking): at the latest the "<" of the end tag at b.
+    NOT_BASE64.lastIndex = a;
+    const stop = NOT_BASE64.exec(s);
+    let i = Math.min(stop === null ? s.length : stop.index, b);
     let pad = 0;
     while (i < b && s.charCodeAt(i) === EQ && pad < 2) {
       i++;
