@@ -1,6 +1,6 @@
 /**
  * One download of the throughput benchmark, in its own process: `bench-output N` through WinRMClient.stream(), the
- * output decoded and dropped as it arrives. Prints one JSON line {bytes, seconds, maxRssMb, requests}.
+ * output decoded and dropped as it arrives. Prints one JSON line {bytes, seconds, maxRssMb, startRssMb, requests}.
  * usage: node dist/bench/bulkClient.js URL USER PASSWORD BYTES [CA_PEM_FILE]
  */
 import { readFileSync } from "node:fs";
@@ -18,6 +18,7 @@ async function main(): Promise<void> {
   try {
     await client.run("echo warm");
     const before = client.stats.requests;
+    const startRssMb = process.memoryUsage().rss / 1024 / 1024;
     const t0 = performance.now();
     let chars = 0;
     let exit = -1;
@@ -28,7 +29,7 @@ async function main(): Promise<void> {
     const seconds = (performance.now() - t0) / 1000;
     if (exit !== 0 || chars !== Number(bytesArg)) throw new Error(`got ${chars} characters, exit ${exit}`);
     const maxRssMb = process.resourceUsage().maxRSS / 1024;
-    process.stdout.write(`${JSON.stringify({ bytes: chars, seconds, maxRssMb, requests: client.stats.requests - before })}\n`);
+    process.stdout.write(`${JSON.stringify({ bytes: chars, seconds, maxRssMb, startRssMb, requests: client.stats.requests - before })}\n`);
   } finally {
     await client.close();
   }

@@ -12,7 +12,8 @@ import { randomUUID } from "node:crypto";
 import { createMechanism } from "./auth/index.js";
 import type { AuthMechanism } from "./auth/mechanism.js";
 import { parseConnection, type Connection, type ConnectionInput } from "./connection.js";
-import { ConfigurationError, ConnectionLostError, HttpError, LimitExceededError, ProtocolError, TimeoutError } from "./errors.js";
+import { ConfigurationError, ConnectionLostError, HttpError, LimitExceededError, ProtocolError, TimeoutError, WSManFaultError } from "./errors.js";
+import { envelopeLimitFromConfig, isEnvelopeSizeRefused, PROBE_ENVELOPE_SIZE, steppedDownEnvelopeSize } from "./envelopeSize.js";
 import { abortReason } from "./transport/http.js";
 import { checkPolicy, type TransportPlan } from "./transport/policy.js";
 import { WinRMSession, type SessionStats, type SoapResponse } from "./transport/session.js";
@@ -23,7 +24,7 @@ import { parseEnvelope, type Envelope } from "./wsman/parse.js";
 import { scanReceiveResponse } from "./wsman/receiveScanner.js";
 import { isShellGone, KeptShells, keptShellKey } from "./shell/keptShell.js";
 import { parseReceiveResponse, type ReceiveResult } from "./wsman/shell.js";
-import { ACTION } from "./wsman/namespaces.js";
+import { ACTION, RESOURCE_URI } from "./wsman/namespaces.js";
 import { buildIdentifyRequest, parseIdentifyResponse, parseProductVersion } from "./wsman/identify.js";
 import {
   configResourceUri,
@@ -148,6 +149,8 @@ export class WinRMClient {
   private readonly reuseShell: boolean;
   /** The w:MaxEnvelopeSize requests declare: 153600 until Identify shows a WinRM 3.0+ stack. */
   private envelopeSize = MAX_ENVELOPE_SIZE;
+  /** The size a host's refusal stepped the client down to (envelopeSize.ts): Identify never raises it again. */
+  private envelopeCap = Number.POSITIVE_INFINITY;
 
   constructor(connection: ConnectionInput | Connection, options: ClientOptions = {}) {
     this.connection = parseConnection(connection);
@@ -356,8 +359,12 @@ export class WinRMClient {
   // ---------------------------------------------------------------------------------------------------------------
 
   /** Send one WS-Man request; decode faults; check RelatesTo (WS-Addressing: the answer is to this request). */
-  private async invoke(req: WSManRequest, signal?: AbortSignal): Promise<Envelope> {
-    const { xml, messageId } = this.buildRequestFor(req);
+  private invoke(req: WSManRequest, signal?: AbortSignal): Promise<Envelope> {
+    return this.withEnvelopeStepDown(() => this.invokeOnce(req, signal), signal);
+  }
+
+  private async invokeOnce(req: WSManRequest, signal?: AbortSignal, envelopeSize?: number): Promise<Envelope> {
+    const { xml, messageId } = this.buildRequestFor(req, envelopeSize);
     const idempotent = IDEMPOTENT_ACTIONS.has(req.action);
     let res: SoapResponse;
     try {
@@ -368,7 +375,41 @@ export class WinRMClient {
     return this.checkResponse(res, messageId);
   }
 
-  private buildRequestFor(req: WSManRequest): { xml: string; messageId: string } {
+  /**
+   * Run one request; when the host refuses the MaxEnvelopeSize it declared (envelopeSize.ts), lower the size for this
+   * client's connection to the host's limit and run the request once more. Refused before its action ran, so the
+   * retry cannot run anything twice.
+   */
+  private async withEnvelopeStepDown<T>(attempt: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    const declared = this.envelopeSize;
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!isEnvelopeSizeRefused(err)) throw err;
+      // Another request may have stepped down already while this one was in flight.
+      if (this.envelopeSize >= declared) {
+        const next = steppedDownEnvelopeSize(declared, await this.readEnvelopeLimit(signal));
+        if (next === undefined) throw err;
+        this.envelopeSize = next;
+        this.envelopeCap = next;
+        this.session.setMaxEnvelopeSize(next);
+      }
+      return attempt();
+    }
+  }
+
+  /** The host's MaxEnvelopeSizekb from winrm/config, in octets; undefined when it cannot be read (not an admin). */
+  private async readEnvelopeLimit(signal: AbortSignal | undefined): Promise<number | undefined> {
+    try {
+      const env = await this.invokeOnce({ action: ACTION.get, resourceUri: RESOURCE_URI.config }, signal, PROBE_ENVELOPE_SIZE);
+      return envelopeLimitFromConfig(parseConfigDocument(env.body).tree);
+    } catch (err) {
+      if (err instanceof WSManFaultError || err instanceof ProtocolError) return undefined;
+      throw err;
+    }
+  }
+
+  private buildRequestFor(req: WSManRequest, envelopeSize = this.envelopeSize): { xml: string; messageId: string } {
     return buildRequest({
       to: this.connection.endpoint,
       action: req.action,
@@ -377,7 +418,7 @@ export class WinRMClient {
       ...(req.options !== undefined ? { options: req.options } : {}),
       ...(req.body !== undefined ? { body: req.body } : {}),
       operationTimeoutSec: this.connection.timeouts.operationTimeoutSec,
-      maxEnvelopeSize: this.envelopeSize,
+      maxEnvelopeSize: envelopeSize,
       messageId: this.messageId(),
     });
   }
@@ -410,7 +451,11 @@ export class WinRMClient {
    * A Receive: the response is read by the streaming scanner (wsman/receiveScanner.ts) when it is a plain
    * ReceiveResponse, else by the full parser with fault decoding, exactly as invoke() does.
    */
-  private async invokeReceive(req: WSManRequest, signal?: AbortSignal): Promise<ReceiveResult> {
+  private invokeReceive(req: WSManRequest, signal?: AbortSignal): Promise<ReceiveResult> {
+    return this.withEnvelopeStepDown(() => this.invokeReceiveOnce(req, signal), signal);
+  }
+
+  private async invokeReceiveOnce(req: WSManRequest, signal?: AbortSignal): Promise<ReceiveResult> {
     const { xml, messageId } = this.buildRequestFor(req);
     let res: SoapResponse;
     try {
@@ -445,7 +490,7 @@ export class WinRMClient {
     } catch {
       parsed = undefined;
     }
-    this.envelopeSize = maxEnvelopeSizeForStack(parsed?.stack);
+    this.envelopeSize = Math.min(maxEnvelopeSizeForStack(parsed?.stack), this.envelopeCap);
     this.session.setMaxEnvelopeSize(this.envelopeSize);
     return Object.freeze({
       protocolVersion: r.protocolVersion,

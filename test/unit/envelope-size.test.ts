@@ -11,6 +11,10 @@ import { ACTION, COMMAND_STATE, RESOURCE_URI } from "../../provider/src/wsman/na
 import { parseEnvelope } from "../../provider/src/wsman/parse.js";
 import { receiveResponseBody } from "../../provider/src/testing/wsman/shell.js";
 import { allowedEnvelopeSize, receivePayloadBudget } from "../../provider/src/testing/index.js";
+import { envelopeSizeFault } from "../../provider/src/testing/envelopeLimit.js";
+import { envelopeLimitFromConfig, isEnvelopeSizeRefused, steppedDownEnvelopeSize } from "../../provider/src/envelopeSize.js";
+import { WSManFaultError } from "../../provider/src/errors.js";
+import { faultFromEnvelope } from "../../provider/src/wsman/faults.js";
 
 test("the client declares 150 KiB on WinRM 1.1/2.0 and 500 KiB on 3.0+", () => {
   assert.equal(maxEnvelopeSizeForStack("1.1"), 153600);
@@ -44,4 +48,35 @@ test("a ReceiveResponse filled to the budget fits the envelope size, and uses mo
     assert.ok(bytes <= size, `${bytes} <= ${size}`);
     assert.ok(bytes > size * 0.9, `${bytes} uses most of ${size}`);
   }
+});
+
+test("a request declaring more than the host's MaxEnvelopeSizekb gets Windows' EncodingLimit fault, which the client recognises", () => {
+  const req = (n: number): ReturnType<typeof parseEnvelope> =>
+    parseEnvelope(buildRequest({ to: "http://h:5985/wsman", action: ACTION.create, resourceUri: RESOURCE_URI.cmd, maxEnvelopeSize: n, messageId: "uuid:2" }).xml);
+  assert.equal(envelopeSizeFault("H", req(153600), 150), undefined);
+  const reply = envelopeSizeFault("H", req(512000), 150);
+  assert.equal(reply?.status, 500);
+  const fault = faultFromEnvelope(parseEnvelope(reply?.soap ?? ""), 500);
+  assert.ok(fault instanceof WSManFaultError);
+  assert.equal(fault.wsmanCode, 0x80338047);
+  assert.equal(fault.subcode, "w:EncodingLimit");
+  assert.equal(fault.detail, "http://schemas.dmtf.org/wbem/wsman/1/wsman/faultDetail/MaxEnvelopeSize");
+  assert.equal(isEnvelopeSizeRefused(fault), true);
+  // Another fault, and the same subcode with another detail, are not a refusal of the size.
+  assert.equal(isEnvelopeSizeRefused(new WSManFaultError({ httpStatus: 500, subcode: "w:EncodingLimit", reason: "x", detail: "http://schemas.dmtf.org/wbem/wsman/1/wsman/faultDetail/CharacterSet" })), false);
+  assert.equal(isEnvelopeSizeRefused(new WSManFaultError({ httpStatus: 500, wsmanCode: 2150858843, reason: "x" })), false);
+});
+
+test("stepping down: to the host's limit when known, else to 153600, never up and never to the same size", () => {
+  assert.equal(steppedDownEnvelopeSize(512000, 150 * 1024), 153600);
+  assert.equal(steppedDownEnvelopeSize(512000, 64 * 1024), 65536);
+  assert.equal(steppedDownEnvelopeSize(512000, undefined), 153600);
+  assert.equal(steppedDownEnvelopeSize(512000, 600 * 1024), 153600);
+  assert.equal(steppedDownEnvelopeSize(153600, 100 * 1024), 102400);
+  assert.equal(steppedDownEnvelopeSize(153600, undefined), undefined);
+  assert.equal(steppedDownEnvelopeSize(65536, 65536), undefined);
+  assert.equal(envelopeLimitFromConfig({ MaxEnvelopeSizekb: "150" }), 153600);
+  assert.equal(envelopeLimitFromConfig({ MaxEnvelopeSizekb: "8" }), undefined);
+  assert.equal(envelopeLimitFromConfig({ MaxEnvelopeSizekb: "1e3" }), undefined);
+  assert.equal(envelopeLimitFromConfig({}), undefined);
 });

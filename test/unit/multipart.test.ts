@@ -42,6 +42,24 @@ void describe("multipart/encrypted (MS-WSMV 2.2.9.1)", () => {
     assert.equal(octet.toString("hex"), "10000000" + SIGNATURE.toString("hex") + SEALED.toString("hex"));
   });
 
+  void test("part headers past 16 KiB are refused; a large sealed part after short headers is read whole", () => {
+    const long = Buffer.from(
+      "--Encrypted Boundary\r\n\tContent-Type: application/HTTP-SPNEGO-session-encrypted\r\n" +
+        `\tX-Padding: ${"a".repeat(17 * 1024)}\r\n` +
+        "\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length=13\r\n--Encrypted Boundary\r\n" +
+        "\tContent-Type: application/octet-stream\r\n",
+      "latin1",
+    );
+    const tail = Buffer.concat([Buffer.from([0x10, 0, 0, 0]), SIGNATURE, SEALED, Buffer.from("--Encrypted Boundary--\r\n", "latin1")]);
+    assert.throws(() => decodeEncryptedBody(CT, Buffer.concat([long, tail])), ProtocolError);
+    const big = Buffer.alloc(600 * 1024, 0x2d); // "-" bytes: the sealed data may hold anything but the closing delimiter
+    const { body } = encodeEncryptedBody(PROTOCOL, { header: SIGNATURE, data: big }, big.length);
+    const d = decodeEncryptedBody(CT, body);
+    assert.equal(d.data.length, big.length);
+    assert.deepEqual(d.header, SIGNATURE);
+    assert.equal(d.originalLength, big.length);
+  });
+
   void test("decodes what it encodes", () => {
     const { contentType, body } = encodeEncryptedBody(PROTOCOL, { header: SIGNATURE, data: SEALED }, 13);
     const d = decodeEncryptedBody(contentType, body);

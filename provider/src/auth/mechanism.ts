@@ -31,7 +31,10 @@ export interface MessageSealer {
   readonly protocol: string;
   /** Seal one message. `header` goes after the LE32 length in the octet-stream part, `data` after it. */
   wrap(plaintext: Uint8Array): { header: Uint8Array; data: Uint8Array };
-  /** Unseal one message; throws DecryptError when the signature does not verify. */
+  /**
+   * Unseal one message; throws DecryptError when the signature does not verify. It may decrypt `data` in place (NTLM
+   * does): the caller gives the sealed bytes up.
+   */
   unwrap(header: Uint8Array, data: Uint8Array): Uint8Array;
 }
 

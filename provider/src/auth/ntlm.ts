@@ -264,8 +264,10 @@ export function sealerFrom(sealing: NtlmSealing): MessageSealer {
       const { signature, sealed } = sealing.seal(plaintext);
       return { header: signature, data: sealed };
     },
+    // In place: `data` is the sealed part of a body nobody reads again (wire/multipart.ts hands out views), so the
+    // plaintext needs no buffer of its own.
     unwrap(header: Uint8Array, data: Uint8Array) {
-      return sealing.unseal(header, data);
+      return sealing.unseal(header, data, data);
     },
   };
 }

@@ -27,6 +27,7 @@ export const WSMAN = {
   actionNotSupported: 2150858754, // 0x80338002 [unconfirmed pairing with a:ActionNotSupported]
   invalidHeader: 2150858767, // 0x8033800F a:InvalidMessageInformationHeader (e.g. an OperationTimeout of PT-1S)
   fileNotFound: 2147942402, // 0x80070002 HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND), the cmd plugin's CreateProcess failed
+  maxEnvelopeSize: 2150858823, // 0x80338047 w:EncodingLimit: the request's MaxEnvelopeSize is over MaxEnvelopeSizekb
   invalidParameter: 87, // ERROR_INVALID_PARAMETER as the cmd plugin reports it (a Win32 code, not an HRESULT)
 } as const;
 

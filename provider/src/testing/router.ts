@@ -8,6 +8,7 @@ import { child, parseEnvelope, type Envelope } from "../wsman/parse.js";
 import { parseDurationMs } from "./wsman/duration.js";
 import { withActivityId } from "./activityId.js";
 import type { HandlerContext } from "./handlers/context.js";
+import { envelopeSizeFault } from "./envelopeLimit.js";
 import { enumerateAction } from "./handlers/enumerate.js";
 import { identifyReply } from "./handlers/identify.js";
 import { shellAction } from "./handlers/shell.js";
@@ -45,6 +46,8 @@ async function route(ctx: HandlerContext, owner: string, xml: string, signal: Ab
       wsmanCode: WSMAN.invalidHeader,
     }, "invalid OperationTimeout");
   }
+  const tooLarge = envelopeSizeFault(machine, env, ctx.host.config.maxEnvelopeSizekb);
+  if (tooLarge !== undefined) return tooLarge;
   const action = env.action ?? "";
   const relatesTo = env.messageId ?? "";
   const ok = (responseAction: string, body: string): Reply => ({

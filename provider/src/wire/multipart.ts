@@ -20,9 +20,14 @@ import { DecryptError, ProtocolError } from "../errors.js";
 export const ENCRYPTED_BOUNDARY = "Encrypted Boundary";
 export const DEFAULT_ORIGINAL_TYPE = "application/soap+xml;charset=UTF-8";
 
+/** Bytes of the two parts' delimiter and header lines read as text; the sealed bytes follow them (about 300 in all). */
+const MAX_PART_HEADS = 16 * 1024;
+
 export interface DecodedEncryptedBody {
   protocol: string;
+  /** A view into the decoded body (not a copy). */
   header: Buffer;
+  /** A view into the decoded body (not a copy): an unwrap that decrypts in place overwrites the body. */
   data: Buffer;
   originalLength: number;
   originalType: string;
@@ -201,6 +206,9 @@ function readPartPair(
     throw new ProtocolError("encrypted body: second part is not application/octet-stream");
   }
   const binStart = p2.end;
+  if (binStart + 4 > s.length && s.length < buf.length) {
+    throw new ProtocolError(`encrypted body: part headers longer than ${MAX_PART_HEADS} bytes`);
+  }
   const binEnd = binEndOf(binStart);
   if (binEnd < binStart + 4) throw new DecryptError("encrypted body: the octet-stream part is truncated");
   const headerLength = buf.readUInt32LE(binStart);
@@ -212,8 +220,8 @@ function readPartPair(
   }
   return {
     protocol,
-    header: Buffer.from(buf.subarray(binStart + 4, headerEnd)),
-    data: Buffer.from(buf.subarray(headerEnd, binEnd)),
+    header: buf.subarray(binStart + 4, headerEnd),
+    data: buf.subarray(headerEnd, binEnd),
     originalLength,
     originalType,
     binEnd,
@@ -230,13 +238,14 @@ export function decodeEncryptedBody(contentType: string, body: Uint8Array): Deco
   }
   const { protocol, boundary } = encryptedFraming(ct);
   const buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  // latin1 maps each byte to one char, so string offsets are byte offsets.
-  const s = buf.toString("latin1");
+  // The part headers are read from a text copy of the body's start only (latin1 maps each byte to one char, so string
+  // offsets are byte offsets); the sealed bytes are never copied: header and data are views into `body`.
+  const s = buf.toString("latin1", 0, Math.min(buf.length, MAX_PART_HEADS));
   const delim = `--${boundary}`;
   // The closing delimiter is the last occurrence: the sealed bytes themselves may contain anything.
-  const binEnd = s.lastIndexOf(delim);
+  const binEnd = buf.lastIndexOf(delim, undefined, "latin1");
   const { binEnd: end, ...part } = readPartPair(s, buf, 0, delim, protocol, () => binEnd);
-  const trailer = s.slice(end + delim.length);
+  const trailer = buf.toString("latin1", end + delim.length);
   if (!/^(--)?(\r?\n)?$/.test(trailer)) throw new ProtocolError("encrypted body: unexpected bytes after the final delimiter");
   return part;
 }

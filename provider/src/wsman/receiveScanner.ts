@@ -29,9 +29,16 @@ export interface ScannedReceive {
   readonly relatesTo?: string;
 }
 
-function isBase64Char(c: number): boolean {
-  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2f;
-}
+/**
+ * 1 for the characters of the base64 alphabet (RFC 4648 4), indexed by UTF-16 code unit: one load per character
+ * instead of five comparisons; a code unit of 128 or more reads undefined, which is not 1.
+ */
+const BASE64_ALPHABET = ((): Uint8Array => {
+  const t = new Uint8Array(128);
+  const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  for (let k = 0; k < chars.length; k++) t[chars.charCodeAt(k)] = 1;
+  return t;
+})();
 
 /** Thrown inside the scanner to mean "not mine: use the full parser". Never escapes scanReceiveResponse. */
 class NotRecognised extends Error {
@@ -293,7 +300,7 @@ class Scanner {
     if (s.charCodeAt(this.pos + 1) !== SLASH) giveUp();
     this.endTag(el.qname);
     let i = a;
-    while (i < b && isBase64Char(s.charCodeAt(i))) i++;
+    while (i < b && BASE64_ALPHABET[s.charCodeAt(i)] === 1) i++;
     let pad = 0;
     while (i < b && s.charCodeAt(i) === EQ && pad < 2) {
       i++;

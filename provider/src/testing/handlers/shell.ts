@@ -70,7 +70,7 @@ export async function shellAction(
     case ACTION.receive: {
       const r = parseReceive(env);
       // MaxEnvelopeSize: fill the response up to what the request and the host allow (envelopeLimit.ts).
-      const budget = receivePayloadBudget(allowedEnvelopeSize(env, ctx.host.profile.maxEnvelopeSizekb), ctx.shells.streamElementBytes);
+      const budget = receivePayloadBudget(allowedEnvelopeSize(env, ctx.host.config.maxEnvelopeSizekb), ctx.shells.streamElementBytes);
       const chunk = await ctx.shells.receive(owner, shellId, r.commandId, operationTimeoutMs(ctx, env), signal, budget);
       if (!chunk) {
         return faultReply(ctx.host.computerName, env, { code: "s:Receiver", subcode: "w:TimedOut", reason: FAULT_REASON.timedOut, wsmanCode: WSMAN.timedOut });

@@ -67,13 +67,14 @@ export class NtlmSealing {
   }
 
   /** Decrypts and verifies one message from the peer; throws DecryptError when the signature or sequence is wrong. */
-  unseal(signature: Uint8Array, sealed: Uint8Array): Buffer {
+  /** `out` receives the plaintext (a new buffer by default); it may be `sealed` itself, decrypting in place. */
+  unseal(signature: Uint8Array, sealed: Uint8Array, out?: Uint8Array): Buffer {
     if (signature.length !== NTLM_SIGNATURE_LENGTH) {
       throw new DecryptError(`NTLM signature is ${signature.length} bytes, expected ${NTLM_SIGNATURE_LENGTH}`);
     }
     const d = this.in;
     // Decrypt first: the checksum's RC4 continues the keystream after the data (MS-NLMP 3.4.4.2).
-    const plain = d.rc4.update(sealed);
+    const plain = d.rc4.update(sealed, out);
     const expected = this.signature(d, plain);
     const got = Buffer.from(signature.buffer, signature.byteOffset, signature.byteLength);
     if (!timingSafeEqual(expected, got)) {
