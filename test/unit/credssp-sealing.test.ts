@@ -168,7 +168,8 @@ describe("a client and host sealing with their CredSSP TLS session", () => {
         assert.equal(record[0], 23);
         assert.equal(record.readUInt16BE(3) + 5, record.length);
         assert.ok(record.length > p.originalLength, "sealed, not copied");
-        assert.equal(record.indexOf(plain.subarray(0, 32)), -1, "no plaintext in the record");
+        // A needle of 16+ bytes: a shorter one (n = 1, 100 at part ends) turns up in ciphertext by chance.
+        if (p.originalLength >= 16) assert.equal(record.indexOf(plain.subarray(0, 32)), -1, "no plaintext in the record");
       }
       assert.ok((await openBody(down, req.contentType, req.body, limits)).plain.equals(plain));
       const res = await sealBody(down, plain);
