@@ -17,12 +17,25 @@
 import type { IdentifyResult, WinRMClient } from "../client.js";
 import { ConfigurationError } from "../errors.js";
 import { decodeOutput } from "../shell/codePage.js";
+import type { RemoteShell } from "../shell/remoteShell.js";
 import { encodeStdinLines, payloadPerSend } from "./chunking.js";
 import { CopyRemoteError } from "./errors.js";
 import { firstLines } from "./psRunner.js";
 import type { TreeLine } from "./psScripts.js";
 import { sendFile } from "./sendFile.js";
-import type { WriteRequest } from "./writer.js";
+
+/** One file for the cmd writer. */
+export interface WriteRequest {
+  readonly localPath: string;
+  readonly size: number;
+  readonly partial: string;
+  readonly remotePath: string;
+  readonly fromByte: number;
+  readonly fresh: boolean;
+  readonly signal?: AbortSignal | undefined;
+  /** Called after each Send the host accepted, with the bytes of the file sent so far in this call. */
+  readonly onSent?: (bytes: number) => void;
+}
 
 /** Payload bytes per base64 line: 64 characters, as certutil -encode writes them. */
 const LINE_BYTES = 48;
@@ -49,16 +62,16 @@ async function runCmd(client: WinRMClient, line: string, remotePath: string, ste
   return r.stdout;
 }
 
-/** Lines joined by " & " in batches below MAX_LINE. */
-function batches(parts: readonly string[]): string[] {
+/** Lines joined by `sep` (" & ") in batches below MAX_LINE. */
+export function batches(parts: readonly string[], sep = " & "): string[] {
   const out: string[] = [];
   let cur = "";
   for (const p of parts) {
-    if (cur !== "" && cur.length + p.length + 3 > MAX_LINE) {
+    if (cur !== "" && cur.length + p.length + sep.length > MAX_LINE) {
       out.push(cur);
       cur = "";
     }
-    cur = cur === "" ? p : `${cur} & ${p}`;
+    cur = cur === "" ? p : `${cur}${sep}${p}`;
   }
   if (cur !== "") out.push(cur);
   return out;
@@ -128,12 +141,29 @@ export async function cmdRemove(client: WinRMClient, path: string, remotePath: s
   await runCmd(client, `if exist ${cmdQuote(path)} del /f /q ${cmdQuote(path)}`, remotePath, "removing", signal);
 }
 
-export async function cmdRename(client: WinRMClient, from: string, to: string, signal?: AbortSignal): Promise<void> {
-  await runCmd(client, `move /y ${cmdQuote(from)} ${cmdQuote(to)} > nul`, to, "renaming into place", signal);
+/** Delete files (no error when absent), several per line. */
+export async function cmdDeleteFiles(client: WinRMClient, paths: readonly string[], remotePath: string, signal?: AbortSignal): Promise<void> {
+  const parts = paths.map((p) => `if exist ${cmdQuote(p)} del /f /q ${cmdQuote(p)}`);
+  for (const line of batches(parts)) await runCmd(client, line, remotePath, "removing", signal);
 }
 
-/** Stream one file through findstr into FILE.b64, decode it into `partial`, and hash it there: one command. */
-export async function cmdWriteFile(client: WinRMClient, req: WriteRequest, alg: CmdHashAlgorithm): Promise<{ bytesSent: number; hash: string | undefined }> {
+/** Put verified partials in place: `move /y` lines joined by && (the first failure stops the line with its code). */
+export async function cmdRenameAll(client: WinRMClient, pairs: readonly { partial: string; target: string }[], signal?: AbortSignal): Promise<void> {
+  const parts = pairs.map((x) => `move /y ${cmdQuote(x.partial)} ${cmdQuote(x.target)} > nul`);
+  for (const line of batches(parts, " && ")) await runCmd(client, line, pairs[0]?.target ?? "", "renaming into place", signal);
+}
+
+/**
+ * Stream one file through findstr into FILE.b64, decode it into `partial`, and hash it there: one command in the
+ * shell the whole copy shares (Command, Sends, Receive; the shell sends the Signal terminate before its next Command).
+ */
+export async function cmdWriteFile(
+  client: WinRMClient,
+  shell: RemoteShell,
+  ctx: { codePage: number; envelopeSize: number; signal: AbortSignal | undefined },
+  req: WriteRequest,
+  alg: CmdHashAlgorithm,
+): Promise<{ bytesSent: number; hash: string | undefined }> {
   const p = cmdQuote(req.partial);
   const b64 = cmdQuote(`${req.partial}.b64`);
   const hash = `echo #0& certutil -hashfile ${p}${alg === "SHA256" ? " SHA256" : ""}`;
@@ -142,29 +172,24 @@ export async function cmdWriteFile(client: WinRMClient, req: WriteRequest, alg: 
     return { bytesSent: 0, hash: out.split("\n").map((l) => hexOf(l.trim())).find((h) => h !== undefined) };
   }
   const line = `findstr /r "^" > ${b64} & certutil -f -decode ${b64} ${p} > nul & del /q ${b64} & ${hash}`;
-  return client.withStreamingShell(
-    async (shell, ctx) => {
-      const chunk = payloadPerSend(ctx.envelopeSize, LINE_BYTES);
-      const id = await shell.command(line, [], ctx.signal);
-      const { bytesSent: sent } = await sendFile(shell, id, {
-        localPath: req.localPath,
-        fromByte: 0,
-        size: req.size,
-        chunk,
-        encode: (piece) => encodeStdinLines(piece, LINE_BYTES),
-        signal: ctx.signal,
-        onSent: req.onSent,
-      });
-      const out: Buffer[] = [];
-      let done = false;
-      while (!done) {
-        const r = await shell.receive(id, ctx.signal);
-        for (const s of r.streams) if (s.name === "stdout") out.push(s.data);
-        done = r.done;
-      }
-      const text = decodeOutput(Buffer.concat(out), ctx.codePage);
-      return { bytesSent: sent, hash: text.split("\n").map((l) => hexOf(l.trim())).find((h) => h !== undefined) };
-    },
-    req.signal !== undefined ? { signal: req.signal } : {},
-  );
+  const chunk = payloadPerSend(ctx.envelopeSize, LINE_BYTES);
+  const id = await shell.command(line, [], ctx.signal);
+  const { bytesSent: sent } = await sendFile(shell, id, {
+    localPath: req.localPath,
+    fromByte: 0,
+    size: req.size,
+    chunk,
+    encode: (piece) => encodeStdinLines(piece, LINE_BYTES),
+    signal: ctx.signal,
+    onSent: req.onSent,
+  });
+  const out: Buffer[] = [];
+  let done = false;
+  while (!done) {
+    const r = await shell.receive(id, ctx.signal);
+    for (const s of r.streams) if (s.name === "stdout") out.push(s.data);
+    done = r.done;
+  }
+  const text = decodeOutput(Buffer.concat(out), ctx.codePage);
+  return { bytesSent: sent, hash: text.split("\n").map((l) => hexOf(l.trim())).find((h) => h !== undefined) };
 }
