@@ -2,17 +2,17 @@
  * Many files through ONE PowerShell command (psScripts.ts BATCH_WRITER) in a shell the whole copy shares: Command,
  * as many Sends as the bytes need (each filled to the declared MaxEnvelopeSize, small files packed together, a large
  * file's lines sized to what is left of each Send), Receive, and the Signal terminate MS-WSMV 3.1.4.14 asks for,
- * sent by the shell before its next Command. A directory of small files costs a fraction of a request per file
+ * sent before the shell's next Command (sharedShell.ts). A directory of small files costs a fraction of a request per file
  * instead of a shell, a writer and a rename each. Memory: one Send's worth of stdin.
  */
 import { open, type FileHandle } from "node:fs/promises";
 import { decodeOutput } from "../shell/codePage.js";
 import { cleanPowerShellStderr, powershellCommandLine } from "../shell/powershell.js";
-import type { RemoteShell } from "../shell/remoteShell.js";
 import { stdinPerSend } from "./chunking.js";
 import { CopyRemoteError } from "./errors.js";
 import { firstLines } from "./psRunner.js";
 import { batchWriterScript, parseBatchOutput, type BatchLine } from "./psScripts.js";
+import type { SharedShell } from "./sharedShell.js";
 
 export interface BatchFile {
   readonly localPath: string;
@@ -35,15 +35,15 @@ const CRLF = Buffer.from("\r\n", "latin1");
 const MIN_PIECE = 1024;
 
 /** Writes `files` (fromByte onwards) with one command; the host's M / F line for each, in order. */
-export async function writeBatch(shell: RemoteShell, ctx: ShellContext, files: readonly BatchFile[], remotePath: string): Promise<BatchLine[]> {
+export async function writeBatch(shell: SharedShell, ctx: ShellContext, files: readonly BatchFile[], remotePath: string): Promise<BatchLine[]> {
   const budget = stdinPerSend(ctx.envelopeSize);
   const line = powershellCommandLine(batchWriterScript());
-  const id = await shell.command(line.command, line.args, ctx.signal);
+  const id = await shell.command(line.command, line.args);
   let pending: Buffer[] = [];
   let used = 0;
   const touched = new Map<BatchFile, number>();
   const flush = async (end: boolean): Promise<void> => {
-    await shell.send(id, Buffer.concat(pending, used), end, ctx.signal);
+    await shell.send(id, Buffer.concat(pending, used), end);
     pending = [];
     used = 0;
     for (const [f, n] of touched) f.onSent?.(n);
@@ -87,7 +87,7 @@ export async function writeBatch(shell: RemoteShell, ctx: ShellContext, files: r
   const err: Buffer[] = [];
   let exitCode: number | undefined;
   while (exitCode === undefined) {
-    const r = await shell.receive(id, ctx.signal);
+    const r = await shell.receive(id);
     for (const s of r.streams) {
       if (s.name === "stdout") out.push(s.data);
       else if (s.name === "stderr") err.push(s.data);

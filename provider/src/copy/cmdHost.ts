@@ -17,12 +17,12 @@
 import type { IdentifyResult, WinRMClient } from "../client.js";
 import { ConfigurationError } from "../errors.js";
 import { decodeOutput } from "../shell/codePage.js";
-import type { RemoteShell } from "../shell/remoteShell.js";
 import { encodeStdinLines, payloadPerSend } from "./chunking.js";
 import { CopyRemoteError } from "./errors.js";
 import { firstLines } from "./psRunner.js";
 import type { TreeLine } from "./psScripts.js";
 import { sendFile } from "./sendFile.js";
+import type { SharedShell } from "./sharedShell.js";
 
 /** One file for the cmd writer. */
 export interface WriteRequest {
@@ -155,11 +155,11 @@ export async function cmdRenameAll(client: WinRMClient, pairs: readonly { partia
 
 /**
  * Stream one file through findstr into FILE.b64, decode it into `partial`, and hash it there: one command in the
- * shell the whole copy shares (Command, Sends, Receive; the shell sends the Signal terminate before its next Command).
+ * shell the whole copy shares (Command, Sends, Receive; the Signal terminate before its next Command: sharedShell.ts).
  */
 export async function cmdWriteFile(
   client: WinRMClient,
-  shell: RemoteShell,
+  shell: SharedShell,
   ctx: { codePage: number; envelopeSize: number; signal: AbortSignal | undefined },
   req: WriteRequest,
   alg: CmdHashAlgorithm,
@@ -173,7 +173,7 @@ export async function cmdWriteFile(
   }
   const line = `findstr /r "^" > ${b64} & certutil -f -decode ${b64} ${p} > nul & del /q ${b64} & ${hash}`;
   const chunk = payloadPerSend(ctx.envelopeSize, LINE_BYTES);
-  const id = await shell.command(line, [], ctx.signal);
+  const id = await shell.command(line, []);
   const { bytesSent: sent } = await sendFile(shell, id, {
     localPath: req.localPath,
     fromByte: 0,
@@ -186,7 +186,7 @@ export async function cmdWriteFile(
   const out: Buffer[] = [];
   let done = false;
   while (!done) {
-    const r = await shell.receive(id, ctx.signal);
+    const r = await shell.receive(id);
     for (const s of r.streams) if (s.name === "stdout") out.push(s.data);
     done = r.done;
   }

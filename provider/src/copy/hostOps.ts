@@ -8,6 +8,7 @@ import { writeBatch } from "./batchWriter.js";
 import { cmdDeleteFiles, cmdHashAlgorithm, cmdMkdirs, cmdRemove, cmdRenameAll, cmdTree, cmdWriteFile } from "./cmdHost.js";
 import { writerKindFor } from "./hostKind.js";
 import { remoteTree, runScript } from "./psRunner.js";
+import { SharedShell } from "./sharedShell.js";
 import { deleteFilesScript, finalizeAllScript, mkdirScript, removeScript, type TreeLine } from "./psScripts.js";
 
 /** One file to write: from `fromByte` of the local file to `<target>.partial`, then into place once verified. */
@@ -87,15 +88,17 @@ export async function hostOps(client: WinRMClient, signal: AbortSignal | undefin
       },
       withWriter: (body) =>
         client.withStreamingShell(
-          (shell, ctx) =>
-            body(async (jobs) =>
-              (await writeBatch(shell, ctx, jobs, jobs[0]?.target ?? "")).map((l, i) => ({
+          (shell, ctx) => {
+            const one = new SharedShell(shell, ctx.signal);
+            return body(async (jobs) =>
+              (await writeBatch(one, ctx, jobs, jobs[0]?.target ?? "")).map((l, i) => ({
                 hash: l.hash,
                 length: l.length,
                 placed: l.moved,
                 bytesSent: (jobs[i]?.size ?? 0) - (jobs[i]?.fromByte ?? 0),
               })),
-            ),
+            );
+          },
           streaming,
         ),
       finalizeAll: async (pairs) => {
@@ -120,15 +123,17 @@ export async function hostOps(client: WinRMClient, signal: AbortSignal | undefin
     mkdirs: (dirs, remotePath) => cmdMkdirs(client, dirs, remotePath, signal),
     withWriter: (body) =>
       client.withStreamingShell(
-        (shell, ctx) =>
-          body(async (jobs) => {
+        (shell, ctx) => {
+          const one = new SharedShell(shell, ctx.signal);
+          return body(async (jobs) => {
             const out: WriteOutcome[] = [];
             for (const j of jobs) {
-              const w = await cmdWriteFile(client, shell, ctx, { localPath: j.localPath, size: j.size, partial: j.partial, remotePath: j.target, fromByte: 0, fresh: true, signal: ctx.signal, ...(j.onSent !== undefined ? { onSent: j.onSent } : {}) }, alg);
+              const w = await cmdWriteFile(client, one, ctx, { localPath: j.localPath, size: j.size, partial: j.partial, remotePath: j.target, fromByte: 0, fresh: true, signal: ctx.signal, ...(j.onSent !== undefined ? { onSent: j.onSent } : {}) }, alg);
               out.push({ hash: w.hash, length: -1, placed: false, bytesSent: w.bytesSent });
             }
             return out;
-          }),
+          });
+        },
         streaming,
       ),
     finalizeAll: (pairs) => cmdRenameAll(client, pairs, signal),

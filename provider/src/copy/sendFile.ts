@@ -3,8 +3,12 @@
  * last; memory: one chunk. Shared by the PowerShell writer (writer.ts) and the cmd writer (cmdHost.ts).
  */
 import { open } from "node:fs/promises";
-import type { RemoteShell } from "../shell/remoteShell.js";
 import { planChunks } from "./chunking.js";
+
+/** Where stdin goes: a shell (or the copy's SharedShell). */
+export interface StdinSink {
+  send(commandId: string, data: Uint8Array, end: boolean, signal?: AbortSignal): Promise<void>;
+}
 
 export interface SendFileRequest {
   readonly localPath: string;
@@ -19,7 +23,7 @@ export interface SendFileRequest {
 }
 
 /** Returns the file bytes sent and the number of Sends. */
-export async function sendFile(shell: RemoteShell, commandId: string, req: SendFileRequest): Promise<{ bytesSent: number; sends: number }> {
+export async function sendFile(shell: StdinSink, commandId: string, req: SendFileRequest): Promise<{ bytesSent: number; sends: number }> {
   const ranges = planChunks(req.size, req.fromByte, req.chunk);
   let sent = 0;
   let sends = 0;
