@@ -17,7 +17,9 @@
 import type { IdentifyResult, WinRMClient } from "../client.js";
 import { ConfigurationError } from "../errors.js";
 import { decodeOutput } from "../shell/codePage.js";
-import { encodeStdinLines, payloadPerSend } from "./chunking.js";
+import { open } from "node:fs/promises";
+import { encodeStdinLines, payloadPerSend, stdinPerSend } from "./chunking.js";
+import { joinRemote, MAX_REMOTE_PATH, remoteParent } from "./remotePaths.js";
 import { CopyRemoteError } from "./errors.js";
 import { firstLines } from "./psRunner.js";
 import type { TreeLine } from "./psScripts.js";
@@ -131,8 +133,9 @@ export async function cmdTree(client: WinRMClient, paths: readonly string[], alg
 }
 
 export async function cmdMkdirs(client: WinRMClient, dirs: readonly string[], remotePath: string, signal?: AbortSignal): Promise<void> {
-  // mkdir with command extensions (the default) creates the parents too.
-  const parts = dirs.map((d) => `if not exist ${cmdQuote(`${d.replace(/\\$/, "")}\\`)} mkdir ${cmdQuote(d)}`);
+  // mkdir with command extensions (the default) creates the parents too. Each `if` in parentheses: an if's body
+  // runs to the end of the line, `&` included, so unbracketed the first existing directory would skip the rest.
+  const parts = dirs.map((d) => `(if not exist ${cmdQuote(`${d.replace(/\\$/, "")}\\`)} mkdir ${cmdQuote(d)})`);
   for (const line of batches(parts)) await runCmd(client, line, remotePath, "creating directories", signal);
 }
 
@@ -143,7 +146,7 @@ export async function cmdRemove(client: WinRMClient, path: string, remotePath: s
 
 /** Delete files (no error when absent), several per line. */
 export async function cmdDeleteFiles(client: WinRMClient, paths: readonly string[], remotePath: string, signal?: AbortSignal): Promise<void> {
-  const parts = paths.map((p) => `if exist ${cmdQuote(p)} del /f /q ${cmdQuote(p)}`);
+  const parts = paths.map((p) => `(if exist ${cmdQuote(p)} del /f /q ${cmdQuote(p)})`);
   for (const line of batches(parts)) await runCmd(client, line, remotePath, "removing", signal);
 }
 
@@ -192,4 +195,120 @@ export async function cmdWriteFile(
   }
   const text = decodeOutput(Buffer.concat(out), ctx.codePage);
   return { bytesSent: sent, hash: text.split("\n").map((l) => hexOf(l.trim())).find((h) => h !== undefined) };
+}
+
+/** Base64 characters per staged line (findstr's piped-input line limit is 8191 bytes; certutil takes any length). */
+const STAGE_LINE_CHARS = 3000;
+
+/** The staging command: every job's `<index> <base64>` lines through one findstr, split by `for /f`. */
+async function stageFiles(
+  shell: SharedShell,
+  ctx: { codePage: number; envelopeSize: number; signal: AbortSignal | undefined },
+  jobs: readonly CmdBatchJob[],
+  line: string,
+  stage: string,
+): Promise<void> {
+  const id = await shell.command(line, []);
+  const budget = stdinPerSend(ctx.envelopeSize);
+  let pending: string[] = [];
+  let used = 0;
+  const touched = new Map<CmdBatchJob, number>();
+  const flush = async (end: boolean): Promise<void> => {
+    await shell.send(id, Buffer.from(pending.join(""), "latin1"), end);
+    pending = [];
+    used = 0;
+    for (const [j, n] of touched) j.onSent?.(n);
+    touched.clear();
+  };
+  for (const [i, j] of jobs.entries()) {
+    if (j.size === 0) continue;
+    const fh = await open(j.localPath, "r");
+    try {
+      const piece = Buffer.allocUnsafe((STAGE_LINE_CHARS / 4) * 3);
+      let sent = 0;
+      for (let off = 0; off < j.size; ) {
+        const { bytesRead } = await fh.read(piece, 0, Math.min(piece.length, j.size - off), off);
+        if (bytesRead === 0) break;
+        const text = `${i} ${piece.subarray(0, bytesRead).toString("base64")}\r\n`;
+        if (used + text.length > budget) await flush(false);
+        pending.push(text);
+        used += text.length;
+        off += bytesRead;
+        sent += bytesRead;
+        touched.set(j, sent);
+      }
+    } finally {
+      await fh.close();
+    }
+  }
+  await flush(true);
+  let exitCode: number | undefined;
+  const err: Buffer[] = [];
+  while (exitCode === undefined) {
+    const r = await shell.receive(id);
+    for (const s of r.streams) if (s.name === "stderr") err.push(s.data);
+    if (r.done) exitCode = r.exitCode ?? 0;
+  }
+  if (exitCode !== 0) throw new CopyRemoteError(jobs[0]?.target ?? stage, "staging", exitCode, firstLines(decodeOutput(Buffer.concat(err), ctx.codePage)));
+}
+
+/** A job of the cmd batch writer (hostOps.ts FileJob's fields it needs). */
+export interface CmdBatchJob {
+  readonly localPath: string;
+  readonly target: string;
+  readonly partial: string;
+  readonly size: number;
+  readonly onSent?: ((bytes: number) => void) | undefined;
+}
+
+/** Where a batch stages its files: `~copy.partial` beside the first target (its `.partial` names keep it out of listings). */
+export function cmdStageDir(jobs: readonly CmdBatchJob[]): string | undefined {
+  const first = jobs[0];
+  if (first === undefined) return undefined;
+  const stage = joinRemote(remoteParent(first.target), "~copy.partial");
+  return `${stage}\\${jobs.length - 1}.partial`.length <= MAX_REMOTE_PATH ? stage : undefined;
+}
+
+/**
+ * Many files through ONE findstr: stdin carries `<index> <base64>` lines of every file (packed into Sends filled to
+ * the envelope), findstr stages them into one file, `for /f` appends each line's base64 to `<stage>\<index>.partial`;
+ * then lines of `certutil -decode` into each `.partial` + `certutil -hashfile` (under MAX_LINE each), and the stage
+ * is removed. The host's hash of each partial, in order (undefined when it printed none).
+ */
+export async function cmdWriteBatch(
+  client: WinRMClient,
+  shell: SharedShell,
+  ctx: { codePage: number; envelopeSize: number; signal: AbortSignal | undefined },
+  jobs: readonly CmdBatchJob[],
+  stage: string,
+  alg: CmdHashAlgorithm,
+): Promise<{ hashes: (string | undefined)[]; bytesSent: number }> {
+  const all = cmdQuote(`${stage}\\all.partial`);
+  // %a is the loop's variable (cmdQuote refuses % in paths; the stage path itself has none).
+  const split = `for /f "usebackq tokens=1,*" %a in (${all}) do @>>"${stage}\\%a.partial" echo %b`;
+  // A stage left by a copy cut off is removed first: its files would be appended to.
+  const line = `(if exist ${cmdQuote(`${stage}\\`)} rd /s /q ${cmdQuote(stage)}) & mkdir ${cmdQuote(stage)} && findstr /r "^" > ${all} && ${split}`;
+  if (jobs.some((j) => j.size > 0)) await stageFiles(shell, ctx, jobs, line, stage);
+  // Decode each staged file into its partial (an empty file: an empty partial) and hash it, then drop the stage.
+  const algArg = alg === "SHA256" ? " SHA256" : "";
+  const parts = jobs.map((j, i) => {
+    const p = cmdQuote(j.partial);
+    const make = j.size === 0 ? `type nul > ${p}` : `certutil -f -decode ${cmdQuote(`${stage}\\${i}.partial`)} ${p} > nul`;
+    return `${make} & echo #${i}& certutil -hashfile ${p}${algArg}`;
+  });
+  const hashes: (string | undefined)[] = jobs.map(() => undefined);
+  const lines = batches([...parts, `rd /s /q ${cmdQuote(stage)}`]);
+  for (const l of lines) {
+    const out = await runCmd(client, l, jobs[0]?.target ?? stage, "decoding and hashing", ctx.signal, [0, 1, -1, -2147024894, -2146893816]);
+    let index: number | undefined;
+    for (const raw of out.split("\n")) {
+      const t = raw.trim();
+      if (t.startsWith("#") && /^#\d+$/.test(t)) index = Number(t.slice(1));
+      else if (index !== undefined && hashes[index] === undefined) {
+        const h = hexOf(t);
+        if (h !== undefined) hashes[index] = h;
+      }
+    }
+  }
+  return { hashes, bytesSent: jobs.reduce((n, j) => n + j.size, 0) };
 }

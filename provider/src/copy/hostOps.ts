@@ -5,7 +5,7 @@
  */
 import type { WinRMClient } from "../client.js";
 import { writeBatch } from "./batchWriter.js";
-import { cmdDeleteFiles, cmdHashAlgorithm, cmdMkdirs, cmdRemove, cmdRenameAll, cmdTree, cmdWriteFile } from "./cmdHost.js";
+import { cmdDeleteFiles, cmdHashAlgorithm, cmdStageDir, cmdWriteBatch, cmdMkdirs, cmdRemove, cmdRenameAll, cmdTree, cmdWriteFile } from "./cmdHost.js";
 import { writerKindFor } from "./hostKind.js";
 import { remoteTree, runScript } from "./psRunner.js";
 import { SharedShell } from "./sharedShell.js";
@@ -126,6 +126,11 @@ export async function hostOps(client: WinRMClient, signal: AbortSignal | undefin
         (shell, ctx) => {
           const one = new SharedShell(shell, ctx.signal);
           return body(async (jobs) => {
+            const stage = jobs.length > 1 ? cmdStageDir(jobs) : undefined;
+            if (stage !== undefined) {
+              const { hashes } = await cmdWriteBatch(client, one, ctx, jobs, stage, alg);
+              return jobs.map((j, i) => ({ hash: hashes[i], length: -1, placed: false, bytesSent: j.size }));
+            }
             const out: WriteOutcome[] = [];
             for (const j of jobs) {
               const w = await cmdWriteFile(client, one, ctx, { localPath: j.localPath, size: j.size, partial: j.partial, remotePath: j.target, fromByte: 0, fresh: true, signal: ctx.signal, ...(j.onSent !== undefined ? { onSent: j.onSent } : {}) }, alg);
