@@ -345,3 +345,17 @@ void describe("a directory of many small files: requests per file are bounded (o
     });
   }
 });
+
+test("a cmd-only host that writes other bytes, a directory (staged batch): CopyVerificationError, nothing at the final paths", async () => {
+  const { host, client } = await hostWith({ profile: "win2003r2", scenario: { corruptFileWrites: true } });
+  const c = client();
+  try {
+    await assert.rejects(copyToRemote(c, treePath, "C:\\z\\tree"), (e: unknown) => e instanceof CopyVerificationError && e.algorithm === "SHA-1");
+    const left = host.host.fs.filesBelow("C:\\z\\tree");
+    // Only the empty file (nothing written to corrupt) may have been put in place.
+    assert.deepEqual(left.filter((f) => !f.toLowerCase().endsWith("empty.bin")), [], left.join(", "));
+  } finally {
+    await c.close();
+    await host.close();
+  }
+});
