@@ -33,6 +33,9 @@ export interface WriteOutcome {
   readonly bytesSent: number;
 }
 
+/** Files up to this size go through the cmd writer's shared staging (cmdHost.ts cmdWriteBatch). */
+export const CMD_BATCH_MAX_FILE = 1024 * 1024;
+
 export type Writer = (jobs: readonly FileJob[]) => Promise<WriteOutcome[]>;
 
 export interface HostOps {
@@ -126,17 +129,21 @@ export async function hostOps(client: WinRMClient, signal: AbortSignal | undefin
         (shell, ctx) => {
           const one = new SharedShell(shell, ctx.signal);
           return body(async (jobs) => {
-            const stage = jobs.length > 1 ? cmdStageDir(jobs) : undefined;
+            const out: (WriteOutcome | undefined)[] = jobs.map(() => undefined);
+            // Small files share one staging findstr (cmdWriteBatch); a large one has its own findstr, which
+            // decodes it without the staged copy and the per-line appends of for /f.
+            const small = jobs.map((j, i) => ({ j, i })).filter(({ j }) => j.size <= CMD_BATCH_MAX_FILE);
+            const stage = small.length > 1 ? cmdStageDir(small.map((x) => x.j)) : undefined;
             if (stage !== undefined) {
-              const { hashes } = await cmdWriteBatch(client, one, ctx, jobs, stage, alg);
-              return jobs.map((j, i) => ({ hash: hashes[i], length: -1, placed: false, bytesSent: j.size }));
+              const { hashes } = await cmdWriteBatch(client, one, ctx, small.map((x) => x.j), stage, alg);
+              small.forEach(({ j, i }, k) => (out[i] = { hash: hashes[k], length: -1, placed: false, bytesSent: j.size }));
             }
-            const out: WriteOutcome[] = [];
-            for (const j of jobs) {
+            for (const [i, j] of jobs.entries()) {
+              if (out[i] !== undefined) continue;
               const w = await cmdWriteFile(client, one, ctx, { localPath: j.localPath, size: j.size, partial: j.partial, remotePath: j.target, fromByte: 0, fresh: true, signal: ctx.signal, ...(j.onSent !== undefined ? { onSent: j.onSent } : {}) }, alg);
-              out.push({ hash: w.hash, length: -1, placed: false, bytesSent: w.bytesSent });
+              out[i] = { hash: w.hash, length: -1, placed: false, bytesSent: w.bytesSent };
             }
-            return out;
+            return out.map((o) => o ?? { hash: undefined, length: -1, placed: false, bytesSent: 0 });
           });
         },
         streaming,
