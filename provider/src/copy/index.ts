@@ -1,15 +1,15 @@
 /**
  * File copy to a Windows host over the client's connection (docs/file-copy.md): files and directory trees, streamed
- * through stdin of one remote writer per file, verified by a SHA-256 the host computes, resumable after a broken
+ * through stdin of remote writers, verified by a SHA-256 (SHA-1 on Server 2003) the host computes, resumable after a broken
  * connection (the host keeps `<name>.partial`; the next copy appends only what is missing), never a half file at the
  * final path.
  *
  * One copy, on a warm client: one listing (length + hash of every final file and partial), one script creating a
  * directory tree's directories, then ONE shell for all the writes (hostOps.ts withWriter). On PowerShell hosts one
  * command writes up to 100 files, packed into Sends filled to the envelope, and the host puts each in place once its
- * length and SHA-256 match (batchWriter.ts): a fraction of a request per small file. On cmd-only hosts one command
- * per file (findstr + certutil) in that shell, the renames batched in one cmd line per ~50 files. Files whose remote
- * hash matches are skipped.
+ * length and SHA-256 match (batchWriter.ts): a fraction of a request per small file. On cmd-only hosts up to 50
+ * small files share one staging findstr split by for /f, then certutil decodes and hashes several per cmd line and
+ * the renames are batched (cmdHost.ts); a large file has its own findstr. Files whose remote hash matches are skipped.
  */
 import type { WinRMClient } from "../client.js";
 import { CopyVerificationError } from "./errors.js";

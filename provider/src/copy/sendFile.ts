@@ -1,6 +1,7 @@
 /**
  * Stream a file's bytes [from, size) as the stdin of a running command, one Send per chunk (chunking.ts), End on the
- * last; memory: one chunk. Shared by the PowerShell writer (writer.ts) and the cmd writer (cmdHost.ts).
+ * last; memory: one chunk. The cmd writer of a large file (cmdHost.ts); small files and PowerShell hosts pack stdin
+ * themselves (cmdHost.ts cmdWriteBatch, batchWriter.ts).
  */
 import { open } from "node:fs/promises";
 import { planChunks } from "./chunking.js";
