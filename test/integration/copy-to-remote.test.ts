@@ -301,3 +301,61 @@ test("a cmd-only host that writes other bytes: CopyVerificationError with the ho
     await host.close();
   }
 });
+
+void describe("a directory of many small files: requests per file are bounded (one shell for the copy, batched writes)", () => {
+  let small: string;
+  before(async () => {
+    small = join(dir, "small");
+    await mkdir(join(small, "sub"), { recursive: true });
+    for (let i = 0; i < 50; i++) await writeFile(join(small, i % 5 === 0 ? "sub" : "", `f${i}.txt`), randomBytes(1024 + ((i * 977) % 9216)));
+  });
+
+  // PowerShell hosts: one command writes the files (stdin packed to the envelope) and puts them in place; cmd-only
+  // hosts: one findstr stages every file's lines, for /f splits them, certutil decodes and hashes several per line,
+  // renames batched.
+  for (const [profile, perFile] of [["win2019", 1], ["win2008r2", 1], ["win2003r2", 1], ["win2008", 1]] as const) {
+    test(`${profile}: 50 files in fewer than ${perFile} x 50 + 20 requests, one Create, verified, then a rerun only lists`, async () => {
+      const { host, client } = await hostWith({ profile });
+      const c = client();
+      try {
+        await c.identify();
+        // Another copy's partial with other bytes: discarded (PowerShell) or overwritten (cmd), never appended to.
+        host.host.fs.mkdirs("C:\\many");
+        host.host.fs.write("C:\\many\\f1.txt.partial", Buffer.from("not ours"));
+        const at = host.requests.length;
+        const r = await copyToRemote(c, small, "C:\\many");
+        const used = host.requests.slice(at);
+        assert.equal(r.files.length, 50);
+        assert.ok(r.files.every((f) => !f.skipped));
+        assert.ok(used.length < perFile * 50 + 20, `${used.length} requests for 50 files`);
+        const creates = used.filter((e) => e.action?.endsWith("/Create")).length;
+        assert.ok(creates <= 2, `${creates} shells (the kept one for scripts and one for the writes)`);
+        const algorithm = profile === "win2003r2" ? "sha1" : "sha256";
+        const remote = await remoteHashes(c, "C:\\many");
+        assert.deepEqual(new Map([...(remote ?? [])].sort()), new Map([...(await localHashes(small, algorithm))].sort()));
+        assert.equal(host.host.fs.filesBelow("C:\\many").filter((f) => f.endsWith(".partial")).length, 0, "no partial left");
+        const again = host.requests.length;
+        const rerun = await copyToRemote(c, small, "C:\\many");
+        assert.ok(rerun.files.every((f) => f.skipped));
+        assert.ok(host.requests.length - again < 20, `${host.requests.length - again} requests for a rerun with nothing to send`);
+      } finally {
+        await c.close();
+        await host.close();
+      }
+    });
+  }
+});
+
+test("a cmd-only host that writes other bytes, a directory (staged batch): CopyVerificationError, nothing at the final paths", async () => {
+  const { host, client } = await hostWith({ profile: "win2003r2", scenario: { corruptFileWrites: true } });
+  const c = client();
+  try {
+    await assert.rejects(copyToRemote(c, treePath, "C:\\z\\tree"), (e: unknown) => e instanceof CopyVerificationError && e.algorithm === "SHA-1");
+    const left = host.host.fs.filesBelow("C:\\z\\tree");
+    // Only the empty file (nothing written to corrupt) may have been put in place.
+    assert.deepEqual(left.filter((f) => !f.toLowerCase().endsWith("empty.bin")), [], left.join(", "));
+  } finally {
+    await c.close();
+    await host.close();
+  }
+});

@@ -18,6 +18,7 @@ import { PASSWORD, startHost } from "./resourcesHarness.js";
 
 const R = resourceProviders.CopyToRemote;
 const sha = (b: Buffer | string): string => createHash("sha256").update(b).digest("hex");
+const sha1 = (b: Buffer | string): string => createHash("sha1").update(b).digest("hex");
 const BINARY = Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 31 + (i >> 8)) % 256));
 
 after(async () => {
@@ -34,8 +35,9 @@ function localSite(): string {
 }
 
 describe("CopyToRemote against the emulated host", () => {
-  // Server 2019 (WinRM 3.0, 500 KiB envelopes) and 2008 R2 (WinRM 2.0, PowerShell 2.0, 150 KiB envelopes).
-  for (const profile of ["win2019", "win2008r2"] as const) test(`${profile}: create copies, read is clean, host drift is seen and replaced, delete removes the path`, async () => {
+  // Server 2019 (WinRM 3.0, 500 KiB envelopes), 2008 R2 (WinRM 2.0, PowerShell 2.0, 150 KiB envelopes) and 2003 R2
+  // (WinRM 1.1, cmd only, certutil -hashfile gives SHA-1 only: the state keeps each file's sha1 to compare with).
+  for (const profile of ["win2019", "win2008r2", "win2003r2"] as const) test(`${profile}: create copies, read is clean, host drift is seen and replaced, delete removes the path`, async () => {
     const h = await startHost(profile);
     const dir = localSite();
     try {
@@ -45,9 +47,11 @@ describe("CopyToRemote against the emulated host", () => {
       const { id, outs } = await R.create(news, { log: () => undefined });
       assert.ok(h.host.fs.read("C:\\inetpub\\site\\logo.bin")?.equals(BINARY), "binary bytes arrived intact");
       assert.equal(h.host.fs.read("C:\\inetpub\\site\\css\\main.css")?.toString("utf8"), "h1 { color: navy }\n");
-      const files = outs.files as { path: string; sha256: string; bytes: number }[];
+      const sha1Only = profile === "win2003r2";
+      const files = outs.files as { path: string; sha256: string; sha1?: string; bytes: number }[];
       assert.deepEqual(files.map((f) => f.path), ["css/main.css", "index.html", "logo.bin"]);
       assert.equal(files.find((f) => f.path === "logo.bin")?.sha256, sha(BINARY));
+      assert.equal(files.find((f) => f.path === "logo.bin")?.sha1, sha1Only ? sha1(BINARY) : undefined, "sha1 only where the host compares SHA-1");
       assert.equal(outs.bytes, BINARY.length + 13 + 19);
       assert.equal(outs.contentHash, contentHashOf([
         { path: "css/main.css", sha256: sha("h1 { color: navy }\n") },
@@ -61,7 +65,16 @@ describe("CopyToRemote against the emulated host", () => {
 
       h.host.fs.write("C:\\inetpub\\site\\index.html", Buffer.from("defaced"));
       const drifted = await R.read(id, outs);
-      assert.equal((drifted.props.files as { path: string; sha256: string }[]).find((f) => f.path === "index.html")?.sha256, sha("defaced"));
+      const defaced = (drifted.props.files as { path: string; sha256: string; sha1?: string }[]).find((f) => f.path === "index.html");
+      if (sha1Only) {
+        // The host gave the SHA-1 of what it holds: not the recorded one, so no sha256 stands for it.
+        assert.equal(defaced?.sha1, sha1("defaced"));
+        assert.equal(defaced?.sha256, "");
+      } else {
+        assert.equal(defaced?.sha256, sha("defaced"));
+      }
+      assert.notEqual(drifted.props.contentHash, outs.contentHash);
+      assert.notEqual(drifted.inputs.sourceHash, outs.contentHash, "the drift reaches the next diff as sourceHash");
       const d = await R.diff(id, drifted.props, news);
       assert.deepEqual(d.replaces, ["sourceHash"]);
       assert.equal(d.deleteBeforeReplace, true);
@@ -71,6 +84,9 @@ describe("CopyToRemote against the emulated host", () => {
       const again = await R.create(news, { log: () => undefined });
       assert.equal(h.host.fs.read("C:\\inetpub\\site\\index.html")?.toString("utf8"), "<h1>v1</h1>\r\n");
       assert.equal(again.outs.contentHash, outs.contentHash);
+      const repaired = await R.read(again.id, again.outs);
+      assert.deepEqual(repaired.props, again.outs, "repaired: the refresh is clean again");
+      assert.equal((await R.diff(again.id, repaired.props, news)).changes, false);
 
       h.host.fs.deleteFile("C:\\inetpub\\site\\css\\main.css");
       const missing = await R.read(again.id, again.outs);

@@ -4,9 +4,20 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { encodeStdinLines, payloadPerSend, planChunks } from "../../provider/src/copy/chunking.js";
+import { encodeStdinLines, payloadPerSend, planChunks, stdinPerSend } from "../../provider/src/copy/chunking.js";
 import { decideCopy } from "../../provider/src/copy/resume.js";
-import { finalizeScript, parseTreeOutput, psLiteral, treeScript, writerScript } from "../../provider/src/copy/psScripts.js";
+import {
+  BATCH_WRITER,
+  batchWriterScript,
+  finalizeScript,
+  parseBatchOutput,
+  parseTreeOutput,
+  psLiteral,
+  treeScript,
+  writerScript,
+} from "../../provider/src/copy/psScripts.js";
+import { BATCH_WRITER as EMULATED_BATCH_WRITER } from "../../provider/src/testing/host/psCopyBatch.js";
+import { scriptStreamsStdin } from "../../provider/src/testing/host/psFileCommands.js";
 import { checkRemotePath, joinRemote, partialPath, remoteParent } from "../../provider/src/copy/remotePaths.js";
 import { writerKindFor } from "../../provider/src/copy/hostKind.js";
 import { buildRequest } from "../../provider/src/wsman/envelope.js";
@@ -133,5 +144,40 @@ void describe("cmd-only hosts", () => {
     const id = (os: string) => ({ protocolVersion: "", productVendor: "", productVersion: "", securityProfiles: [], os, stack: "1.1" });
     assert.equal(cmdHashAlgorithm(id("5.2.3790")), "SHA1");
     assert.equal(cmdHashAlgorithm(id("6.0.6001")), "SHA256");
+  });
+});
+
+void describe("the batch writer", () => {
+  test("its text is constant (no path in it), the emulated host's copy of it is the same and streams stdin", () => {
+    const script = batchWriterScript();
+    assert.ok(script.includes(BATCH_WRITER));
+    assert.equal(BATCH_WRITER, EMULATED_BATCH_WRITER, "client and emulated host agree on the statement's text");
+    assert.ok(scriptStreamsStdin(script));
+    assert.ok(!script.includes(":\\"), "no path in the script");
+  });
+
+  test("its output: M (moved) and F (left as partial) lines in order; anything else skipped", () => {
+    const h = "ab".repeat(32);
+    const lines = parseBatchOutput(`M 3 ${h}\r\nnoise\r\nF 0 ${h.toUpperCase()}\r\nM x ${h}\r\nF 1 short\r\n`);
+    assert.deepEqual(lines, [
+      { moved: true, length: 3, hash: h.toUpperCase() },
+      { moved: false, length: 0, hash: h.toUpperCase() },
+    ]);
+  });
+
+  test("Sends of a full stdin budget fit the envelope", () => {
+    for (const size of [153_600, 512_000]) {
+      const stdin = Buffer.alloc(stdinPerSend(size), 0x41);
+      const { xml } = buildRequest({
+        to: "https://host.example:5986/wsman",
+        action: ACTION.send,
+        resourceUri: RESOURCE_URI.cmd,
+        selectors: { ShellId: "8A4D7B90-3C1E-4F53-9C5E-11A2B3C4D5E6" },
+        operationTimeoutSec: 60,
+        maxEnvelopeSize: size,
+        body: sendBody("5D7C7E0A-1B2C-4D3E-8F90-A1B2C3D4E5F6", stdin, true),
+      });
+      assert.ok(Buffer.byteLength(xml, "utf8") <= size, `${Buffer.byteLength(xml, "utf8")} > ${size}`);
+    }
   });
 });

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { closeAllClients } from "../../provider/src/resources/clientPool.js";
 import { setCopyEngine, type CopyEngine } from "../../provider/src/resources/copyEngine.js";
-import { contentHashOf, copyToRemote as R, elsewhere, progressLogger } from "../../provider/src/resources/copyToRemote.js";
+import { contentHashOf, copyToRemote as R, elsewhere, liveFile, progressLogger } from "../../provider/src/resources/copyToRemote.js";
 import { packageSchema } from "../../provider/src/native/schema.js";
 import { copyToRemoteInputs, remotePathProblem, UNKNOWN } from "../../provider/src/resources/schemas.js";
 import { connectionOnlyChange, type Props } from "../../provider/src/resources/types.js";
@@ -374,4 +374,16 @@ test("the content hash depends on paths and hashes, not on their order or separa
   assert.equal(a, contentHashOf([{ path: "c", sha256: "bb" }, { path: "a\\b", sha256: "aa" }]));
   assert.notEqual(a, contentHashOf([{ path: "a/b", sha256: "bb" }, { path: "c", sha256: "aa" }]));
   assert.notEqual(a, contentHashOf([{ path: "a/b", sha256: "aa" }]));
+});
+
+test("a SHA-1-only host (Server 2003): its sha1 is compared with the recorded sha1, never with a sha256", () => {
+  const f = { path: "a.txt", sha256: "aa".repeat(32), sha1: "bb".repeat(20), bytes: 3 };
+  assert.deepEqual(liveFile(f, `sha1:${"bb".repeat(20)}`), f, "the recorded SHA-1: the content copied, sha256 stands");
+  assert.deepEqual(liveFile(f, `sha1:${"cc".repeat(20)}`), { ...f, sha256: "", sha1: "cc".repeat(20) }, "another SHA-1: drift");
+  assert.deepEqual(liveFile(f, undefined), { ...f, sha256: "", sha1: "" }, "missing");
+  // A state recorded without sha1 cannot be compared with a SHA-1: drift (the replacement records it).
+  const { sha1: _s, ...old } = f;
+  assert.equal(liveFile(old, `sha1:${"bb".repeat(20)}`).sha256, "");
+  assert.deepEqual(liveFile(old, "dd".repeat(32)), { ...old, sha256: "dd".repeat(32) }, "a SHA-256 host as before");
+  assert.notEqual(contentHashOf([liveFile(f, `sha1:${"cc".repeat(20)}`)]), contentHashOf([f]));
 });

@@ -51,3 +51,10 @@ export function encodeStdinLines(data: Uint8Array, lineBytes?: number): Buffer {
   for (let off = 0; off < buf.length; off += lineBytes) parts.push(buf.subarray(off, off + lineBytes).toString("base64"));
   return Buffer.from(`${parts.join("\r\n")}\r\n`, "latin1");
 }
+
+/** The stdin bytes one Send may carry within `envelopeSize` (their base64 is the rsp:Stream text). */
+export function stdinPerSend(envelopeSize: number): number {
+  const stdinBytes = Math.floor((envelopeSize - SOAP_OVERHEAD) / 4) * 3;
+  if (stdinBytes < 64) throw new RangeError(`envelope size ${envelopeSize} leaves no room for stdin`);
+  return stdinBytes;
+}

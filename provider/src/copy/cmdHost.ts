@@ -17,12 +17,27 @@
 import type { IdentifyResult, WinRMClient } from "../client.js";
 import { ConfigurationError } from "../errors.js";
 import { decodeOutput } from "../shell/codePage.js";
-import { encodeStdinLines, payloadPerSend } from "./chunking.js";
+import { open } from "node:fs/promises";
+import { encodeStdinLines, payloadPerSend, stdinPerSend } from "./chunking.js";
+import { joinRemote, MAX_REMOTE_PATH, remoteParent } from "./remotePaths.js";
 import { CopyRemoteError } from "./errors.js";
 import { firstLines } from "./psRunner.js";
 import type { TreeLine } from "./psScripts.js";
 import { sendFile } from "./sendFile.js";
-import type { WriteRequest } from "./writer.js";
+import type { SharedShell } from "./sharedShell.js";
+
+/** One file for the cmd writer. */
+export interface WriteRequest {
+  readonly localPath: string;
+  readonly size: number;
+  readonly partial: string;
+  readonly remotePath: string;
+  readonly fromByte: number;
+  readonly fresh: boolean;
+  readonly signal?: AbortSignal | undefined;
+  /** Called after each Send the host accepted, with the bytes of the file sent so far in this call. */
+  readonly onSent?: (bytes: number) => void;
+}
 
 /** Payload bytes per base64 line: 64 characters, as certutil -encode writes them. */
 const LINE_BYTES = 48;
@@ -49,16 +64,16 @@ async function runCmd(client: WinRMClient, line: string, remotePath: string, ste
   return r.stdout;
 }
 
-/** Lines joined by " & " in batches below MAX_LINE. */
-function batches(parts: readonly string[]): string[] {
+/** Lines joined by `sep` (" & ") in batches below MAX_LINE. */
+export function batches(parts: readonly string[], sep = " & "): string[] {
   const out: string[] = [];
   let cur = "";
   for (const p of parts) {
-    if (cur !== "" && cur.length + p.length + 3 > MAX_LINE) {
+    if (cur !== "" && cur.length + p.length + sep.length > MAX_LINE) {
       out.push(cur);
       cur = "";
     }
-    cur = cur === "" ? p : `${cur} & ${p}`;
+    cur = cur === "" ? p : `${cur}${sep}${p}`;
   }
   if (cur !== "") out.push(cur);
   return out;
@@ -118,8 +133,9 @@ export async function cmdTree(client: WinRMClient, paths: readonly string[], alg
 }
 
 export async function cmdMkdirs(client: WinRMClient, dirs: readonly string[], remotePath: string, signal?: AbortSignal): Promise<void> {
-  // mkdir with command extensions (the default) creates the parents too.
-  const parts = dirs.map((d) => `if not exist ${cmdQuote(`${d.replace(/\\$/, "")}\\`)} mkdir ${cmdQuote(d)}`);
+  // mkdir with command extensions (the default) creates the parents too. Each `if` in parentheses: an if's body
+  // runs to the end of the line, `&` included, so unbracketed the first existing directory would skip the rest.
+  const parts = dirs.map((d) => `(if not exist ${cmdQuote(`${d.replace(/\\$/, "")}\\`)} mkdir ${cmdQuote(d)})`);
   for (const line of batches(parts)) await runCmd(client, line, remotePath, "creating directories", signal);
 }
 
@@ -128,12 +144,29 @@ export async function cmdRemove(client: WinRMClient, path: string, remotePath: s
   await runCmd(client, `if exist ${cmdQuote(path)} del /f /q ${cmdQuote(path)}`, remotePath, "removing", signal);
 }
 
-export async function cmdRename(client: WinRMClient, from: string, to: string, signal?: AbortSignal): Promise<void> {
-  await runCmd(client, `move /y ${cmdQuote(from)} ${cmdQuote(to)} > nul`, to, "renaming into place", signal);
+/** Delete files (no error when absent), several per line. */
+export async function cmdDeleteFiles(client: WinRMClient, paths: readonly string[], remotePath: string, signal?: AbortSignal): Promise<void> {
+  const parts = paths.map((p) => `(if exist ${cmdQuote(p)} del /f /q ${cmdQuote(p)})`);
+  for (const line of batches(parts)) await runCmd(client, line, remotePath, "removing", signal);
 }
 
-/** Stream one file through findstr into FILE.b64, decode it into `partial`, and hash it there: one command. */
-export async function cmdWriteFile(client: WinRMClient, req: WriteRequest, alg: CmdHashAlgorithm): Promise<{ bytesSent: number; hash: string | undefined }> {
+/** Put verified partials in place: `move /y` lines joined by && (the first failure stops the line with its code). */
+export async function cmdRenameAll(client: WinRMClient, pairs: readonly { partial: string; target: string }[], signal?: AbortSignal): Promise<void> {
+  const parts = pairs.map((x) => `move /y ${cmdQuote(x.partial)} ${cmdQuote(x.target)} > nul`);
+  for (const line of batches(parts, " && ")) await runCmd(client, line, pairs[0]?.target ?? "", "renaming into place", signal);
+}
+
+/**
+ * Stream one file through findstr into FILE.b64, decode it into `partial`, and hash it there: one command in the
+ * shell the whole copy shares (Command, Sends, Receive; the Signal terminate before its next Command: sharedShell.ts).
+ */
+export async function cmdWriteFile(
+  client: WinRMClient,
+  shell: SharedShell,
+  ctx: { codePage: number; envelopeSize: number; signal: AbortSignal | undefined },
+  req: WriteRequest,
+  alg: CmdHashAlgorithm,
+): Promise<{ bytesSent: number; hash: string | undefined }> {
   const p = cmdQuote(req.partial);
   const b64 = cmdQuote(`${req.partial}.b64`);
   const hash = `echo #0& certutil -hashfile ${p}${alg === "SHA256" ? " SHA256" : ""}`;
@@ -142,29 +175,140 @@ export async function cmdWriteFile(client: WinRMClient, req: WriteRequest, alg: 
     return { bytesSent: 0, hash: out.split("\n").map((l) => hexOf(l.trim())).find((h) => h !== undefined) };
   }
   const line = `findstr /r "^" > ${b64} & certutil -f -decode ${b64} ${p} > nul & del /q ${b64} & ${hash}`;
-  return client.withStreamingShell(
-    async (shell, ctx) => {
-      const chunk = payloadPerSend(ctx.envelopeSize, LINE_BYTES);
-      const id = await shell.command(line, [], ctx.signal);
-      const { bytesSent: sent } = await sendFile(shell, id, {
-        localPath: req.localPath,
-        fromByte: 0,
-        size: req.size,
-        chunk,
-        encode: (piece) => encodeStdinLines(piece, LINE_BYTES),
-        signal: ctx.signal,
-        onSent: req.onSent,
-      });
-      const out: Buffer[] = [];
-      let done = false;
-      while (!done) {
-        const r = await shell.receive(id, ctx.signal);
-        for (const s of r.streams) if (s.name === "stdout") out.push(s.data);
-        done = r.done;
+  const chunk = payloadPerSend(ctx.envelopeSize, LINE_BYTES);
+  const id = await shell.command(line, []);
+  const { bytesSent: sent } = await sendFile(shell, id, {
+    localPath: req.localPath,
+    fromByte: 0,
+    size: req.size,
+    chunk,
+    encode: (piece) => encodeStdinLines(piece, LINE_BYTES),
+    signal: ctx.signal,
+    onSent: req.onSent,
+  });
+  const out: Buffer[] = [];
+  let done = false;
+  while (!done) {
+    const r = await shell.receive(id);
+    for (const s of r.streams) if (s.name === "stdout") out.push(s.data);
+    done = r.done;
+  }
+  const text = decodeOutput(Buffer.concat(out), ctx.codePage);
+  return { bytesSent: sent, hash: text.split("\n").map((l) => hexOf(l.trim())).find((h) => h !== undefined) };
+}
+
+/** Base64 characters per staged line (findstr's piped-input line limit is 8191 bytes; certutil takes any length). */
+const STAGE_LINE_CHARS = 3000;
+
+/** The staging command: every job's `<index> <base64>` lines through one findstr, split by `for /f`. */
+async function stageFiles(
+  shell: SharedShell,
+  ctx: { codePage: number; envelopeSize: number; signal: AbortSignal | undefined },
+  jobs: readonly CmdBatchJob[],
+  line: string,
+  stage: string,
+): Promise<void> {
+  const id = await shell.command(line, []);
+  const budget = stdinPerSend(ctx.envelopeSize);
+  let pending: string[] = [];
+  let used = 0;
+  const touched = new Map<CmdBatchJob, number>();
+  const flush = async (end: boolean): Promise<void> => {
+    await shell.send(id, Buffer.from(pending.join(""), "latin1"), end);
+    pending = [];
+    used = 0;
+    for (const [j, n] of touched) j.onSent?.(n);
+    touched.clear();
+  };
+  for (const [i, j] of jobs.entries()) {
+    if (j.size === 0) continue;
+    const fh = await open(j.localPath, "r");
+    try {
+      const piece = Buffer.allocUnsafe((STAGE_LINE_CHARS / 4) * 3);
+      let sent = 0;
+      for (let off = 0; off < j.size; ) {
+        const { bytesRead } = await fh.read(piece, 0, Math.min(piece.length, j.size - off), off);
+        if (bytesRead === 0) break;
+        const text = `${i} ${piece.subarray(0, bytesRead).toString("base64")}\r\n`;
+        if (used + text.length > budget) await flush(false);
+        pending.push(text);
+        used += text.length;
+        off += bytesRead;
+        sent += bytesRead;
+        touched.set(j, sent);
       }
-      const text = decodeOutput(Buffer.concat(out), ctx.codePage);
-      return { bytesSent: sent, hash: text.split("\n").map((l) => hexOf(l.trim())).find((h) => h !== undefined) };
-    },
-    req.signal !== undefined ? { signal: req.signal } : {},
-  );
+    } finally {
+      await fh.close();
+    }
+  }
+  await flush(true);
+  let exitCode: number | undefined;
+  const err: Buffer[] = [];
+  while (exitCode === undefined) {
+    const r = await shell.receive(id);
+    for (const s of r.streams) if (s.name === "stderr") err.push(s.data);
+    if (r.done) exitCode = r.exitCode ?? 0;
+  }
+  if (exitCode !== 0) throw new CopyRemoteError(jobs[0]?.target ?? stage, "staging", exitCode, firstLines(decodeOutput(Buffer.concat(err), ctx.codePage)));
+}
+
+/** A job of the cmd batch writer (hostOps.ts FileJob's fields it needs). */
+export interface CmdBatchJob {
+  readonly localPath: string;
+  readonly target: string;
+  readonly partial: string;
+  readonly size: number;
+  readonly onSent?: ((bytes: number) => void) | undefined;
+}
+
+/** Where a batch stages its files: `~copy.partial` beside the first target (its `.partial` names keep it out of listings). */
+export function cmdStageDir(jobs: readonly CmdBatchJob[]): string | undefined {
+  const first = jobs[0];
+  if (first === undefined) return undefined;
+  const stage = joinRemote(remoteParent(first.target), "~copy.partial");
+  return `${stage}\\${jobs.length - 1}.partial`.length <= MAX_REMOTE_PATH ? stage : undefined;
+}
+
+/**
+ * Many files through ONE findstr: stdin carries `<index> <base64>` lines of every file (packed into Sends filled to
+ * the envelope), findstr stages them into one file, `for /f` appends each line's base64 to `<stage>\<index>.partial`;
+ * then lines of `certutil -decode` into each `.partial` + `certutil -hashfile` (under MAX_LINE each), and the stage
+ * is removed. The host's hash of each partial, in order (undefined when it printed none).
+ */
+export async function cmdWriteBatch(
+  client: WinRMClient,
+  shell: SharedShell,
+  ctx: { codePage: number; envelopeSize: number; signal: AbortSignal | undefined },
+  jobs: readonly CmdBatchJob[],
+  stage: string,
+  alg: CmdHashAlgorithm,
+): Promise<{ hashes: (string | undefined)[]; bytesSent: number }> {
+  const all = cmdQuote(`${stage}\\all.partial`);
+  // %a is the loop's variable (cmdQuote refuses % in paths; the stage path itself has none).
+  const split = `for /f "usebackq tokens=1,*" %a in (${all}) do @>>"${stage}\\%a.partial" echo %b`;
+  // A stage left by a copy cut off is removed first: its files would be appended to.
+  const line = `(if exist ${cmdQuote(`${stage}\\`)} rd /s /q ${cmdQuote(stage)}) & mkdir ${cmdQuote(stage)} && findstr /r "^" > ${all} && ${split}`;
+  if (jobs.some((j) => j.size > 0)) await stageFiles(shell, ctx, jobs, line, stage);
+  // Decode each staged file into its partial (an empty file: an empty partial) and hash it, then drop the stage.
+  const algArg = alg === "SHA256" ? " SHA256" : "";
+  const parts = jobs.map((j, i) => {
+    const p = cmdQuote(j.partial);
+    const make = j.size === 0 ? `type nul > ${p}` : `certutil -f -decode ${cmdQuote(`${stage}\\${i}.partial`)} ${p} > nul`;
+    return `${make} & echo #${i}& certutil -hashfile ${p}${algArg}`;
+  });
+  const hashes: (string | undefined)[] = jobs.map(() => undefined);
+  const lines = batches([...parts, `rd /s /q ${cmdQuote(stage)}`]);
+  for (const l of lines) {
+    const out = await runCmd(client, l, jobs[0]?.target ?? stage, "decoding and hashing", ctx.signal, [0, 1, -1, -2147024894, -2146893816]);
+    let index: number | undefined;
+    for (const raw of out.split("\n")) {
+      const t = raw.trim();
+      if (t.startsWith("#") && /^#\d+$/.test(t)) index = Number(t.slice(1));
+      else if (index !== undefined && hashes[index] === undefined) {
+        const h = hexOf(t);
+        if (h !== undefined) hashes[index] = h;
+      }
+    }
+  }
+  return { hashes, bytesSent: jobs.reduce((n, j) => n + j.size, 0) };
 }

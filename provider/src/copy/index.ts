@@ -1,16 +1,19 @@
 /**
  * File copy to a Windows host over the client's connection (docs/file-copy.md): files and directory trees, streamed
- * through stdin of one remote writer per file, verified by a SHA-256 the host computes, resumable after a broken
+ * through stdin of remote writers, verified by a SHA-256 (SHA-1 on Server 2003) the host computes, resumable after a broken
  * connection (the host keeps `<name>.partial`; the next copy appends only what is missing), never a half file at the
  * final path.
  *
- * Per file, on a warm client: one listing script (length + hash of the final file and the partial), one writer
- * (Create, Command, one Send per envelope-sized chunk, Receive, Delete) whose last output is the host's hash, one
- * rename. A directory adds one script creating its directories; files whose remote hash matches are skipped.
+ * One copy, on a warm client: one listing (length + hash of every final file and partial), one script creating a
+ * directory tree's directories, then ONE shell for all the writes (hostOps.ts withWriter). On PowerShell hosts one
+ * command writes up to 100 files, packed into Sends filled to the envelope, and the host puts each in place once its
+ * length and SHA-256 match (batchWriter.ts): a fraction of a request per small file. On cmd-only hosts up to 50
+ * small files share one staging findstr split by for /f, then certutil decodes and hashes several per cmd line and
+ * the renames are batched (cmdHost.ts); a large file has its own findstr. Files whose remote hash matches are skipped.
  */
 import type { WinRMClient } from "../client.js";
 import { CopyVerificationError } from "./errors.js";
-import { hostOps } from "./hostOps.js";
+import { hostOps, type FileJob } from "./hostOps.js";
 import { hashFile, readLocalTree } from "./localFiles.js";
 import { checkRemotePath, joinRemote, partialPath, PARTIAL_SUFFIX } from "./remotePaths.js";
 import { decideCopy, sameHash } from "./resume.js";
@@ -29,6 +32,11 @@ export interface CopiedFile {
   readonly remotePath: string;
   readonly bytes: number;
   readonly sha256: string;
+  /**
+   * Set on hosts that compute SHA-1 only (Server 2003: cmdHost.ts): the local file's SHA-1, which the host's matched
+   * (a skipped file's final copy, or the verified partial), so a later remoteHashes can be compared like with like.
+   */
+  readonly sha1?: string;
   readonly skipped: boolean;
   readonly resumedFromByte: number;
 }
@@ -56,10 +64,20 @@ export async function copyToRemote(client: WinRMClient, localPath: string, remot
   for (const l of listed) if (l.kind === "file") remote.set(l.path.toLowerCase(), { length: l.length, hash: l.hash });
   if (tree.kind === "directory") await ops.mkdirs(tree.directories.map((d) => joinRemote(remotePath, d)), remotePath);
 
-  const files: CopiedFile[] = [];
-  let bytesSent = 0;
-  let doneBefore = 0;
-  for (const f of tree.files) {
+  const results: (CopiedFile | undefined)[] = tree.files.map(() => undefined);
+  const sha1Of = (hash: string): { sha1?: string } => (ops.algorithm === "sha1" ? { sha1: hash } : {});
+  let progressed = 0;
+  const progress = (file: string, delta: number): void => {
+    progressed += delta;
+    opts.onProgress?.({ file, bytesSent: progressed, totalBytes });
+  };
+  interface Pending extends FileJob {
+    readonly index: number;
+    readonly compared: string;
+    readonly discardPartial: boolean;
+  }
+  const pending: Pending[] = [];
+  for (const [index, f] of tree.files.entries()) {
     const target = joinRemote(remotePath, f.relative);
     const partial = partialPath(target);
     const sha256 = await hashFile(f.absolute);
@@ -71,34 +89,71 @@ export async function copyToRemote(client: WinRMClient, localPath: string, remot
       (n) => hashFile(f.absolute, n, ops.algorithm),
     );
     if (decision.kind === "skip") {
-      files.push({ localPath: f.absolute, remotePath: target, bytes: f.size, sha256, skipped: true, resumedFromByte: 0 });
-      doneBefore += f.size;
-      opts.onProgress?.({ file: target, bytesSent: doneBefore, totalBytes });
+      results[index] = { localPath: f.absolute, remotePath: target, bytes: f.size, sha256, ...sha1Of(compared), skipped: true, resumedFromByte: 0 };
+      progress(target, f.size);
       continue;
     }
-    const from = decision.fromByte;
-    const progressBase = doneBefore + from;
-    const out = await ops.write({
+    let last = 0;
+    progressed += decision.fromByte;
+    pending.push({
+      index,
       localPath: f.absolute,
-      size: f.size,
+      target,
       partial,
-      remotePath: target,
-      fromByte: from,
-      fresh: decision.discardPartial || from === 0,
-      signal,
-      onSent: (n) => opts.onProgress?.({ file: target, bytesSent: progressBase + n, totalBytes }),
+      size: f.size,
+      fromByte: decision.fromByte,
+      sha256,
+      compared,
+      discardPartial: decision.discardPartial,
+      onSent: (n) => {
+        progress(target, n - last);
+        last = n;
+      },
     });
-    bytesSent += out.bytesSent;
-    const actual = out.hash ?? "";
-    if (out.hash === undefined || (out.length >= 0 && out.length !== f.size) || !sameHash(actual, compared)) {
-      // Not put in place; the partial goes so the next copy starts over instead of resuming from bad bytes.
-      await ops.deleteFile(partial, target).catch(() => undefined);
-      throw new CopyVerificationError(target, ops.algorithm === "sha256" ? "SHA-256" : "SHA-1", compared, actual);
-    }
-    await ops.finalize(partial, target);
-    files.push({ localPath: f.absolute, remotePath: target, bytes: f.size, sha256, skipped: false, resumedFromByte: from });
-    doneBefore += f.size;
   }
+  // Partials of other copies go first (one script for all), so every write below appends to its own bytes only.
+  const stale = pending.filter((j) => j.discardPartial).map((j) => j.partial);
+  if (stale.length > 0) await ops.deleteFiles(stale, remotePath);
+
+  let bytesSent = 0;
+  if (pending.length > 0) {
+    await ops.withWriter(async (write) => {
+      for (let at = 0; at < pending.length; at += ops.group) {
+        const group = pending.slice(at, at + ops.group);
+        const outs = await write(group);
+        const verified: { partial: string; target: string }[] = [];
+        const bad: { job: Pending; actual: string; placed: boolean }[] = [];
+        group.forEach((job, i) => {
+          const out = outs[i];
+          if (out === undefined) return;
+          bytesSent += out.bytesSent;
+          const ok = out.hash !== undefined && (out.length < 0 || out.length === job.size) && sameHash(out.hash, job.compared);
+          if (!ok) {
+            bad.push({ job, actual: out.hash ?? "", placed: out.placed });
+            return;
+          }
+          if (!out.placed) verified.push({ partial: job.partial, target: job.target });
+          results[job.index] = {
+            localPath: job.localPath,
+            remotePath: job.target,
+            bytes: job.size,
+            sha256: job.sha256,
+            ...sha1Of(job.compared),
+            skipped: false,
+            resumedFromByte: job.fromByte,
+          };
+        });
+        if (verified.length > 0) await ops.finalizeAll(verified);
+        const first = bad[0];
+        if (first !== undefined) {
+          // Not put in place; the partials go so the next copy starts over instead of resuming from bad bytes.
+          await ops.deleteFiles(bad.filter((b) => !b.placed).map((b) => b.job.partial), first.job.target).catch(() => undefined);
+          throw new CopyVerificationError(first.job.target, ops.algorithm === "sha256" ? "SHA-256" : "SHA-1", first.job.compared, first.actual);
+        }
+      }
+    });
+  }
+  const files = results.filter((r): r is CopiedFile => r !== undefined);
   return { files, bytesSent };
 }
 

@@ -57,6 +57,65 @@ export function writerScript(partial: string, fresh: boolean): string {
   );
 }
 
+/**
+ * The batch writer: one command writes any number of files, all read from stdin (so its text is constant and no path
+ * is ever part of the script). Per file, on stdin: the final path as base64 of its UTF-8 (the console's input code
+ * page would mangle non-ASCII text), the expected `<length> <SHA-256 hex>`, the file's base64 lines from where its
+ * `.partial` ends, then an empty line. The host appends the lines to `<final>.partial` (opened and closed per line,
+ * read sharing, as the one-file writer), hashes the partial, and only when length and hash equal the expected ones
+ * replaces the final file with it: `M <length> <hash>` (moved) or `F <length> <hash>` (left as the partial). So the
+ * final path only ever gets a file the host verified, and the client checks each printed hash again.
+ */
+export const BATCH_WRITER =
+  "while ($true) { $h = $in.ReadLine(); if ($h -eq $null) { break }; $e = $in.ReadLine(); " +
+  "$t = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($h)); $p = $t + '.partial'; " +
+  "[void][IO.Directory]::CreateDirectory([IO.Path]::GetDirectoryName($p)); " +
+  "$w = [IO.File]::Open($p, 'Append', 'Write', 'Read'); $w.Close(); " +
+  "while ($true) { $l = $in.ReadLine(); if ($l -eq $null -or $l -eq '') { break }; $b = [Convert]::FromBase64String($l); " +
+  "$w = [IO.File]::Open($p, 'Append', 'Write', 'Read'); try { $w.Write($b, 0, $b.Length) } finally { $w.Close() } }; " +
+  "$s = [IO.File]::OpenRead($p); try { $r = '' + $s.Length + ' ' + [BitConverter]::ToString($sha.ComputeHash($s)).Replace('-', '') } finally { $s.Close() }; " +
+  "if ($r -eq $e) { [IO.File]::Delete($t); [IO.File]::Move($p, $t); 'M ' + $r } else { 'F ' + $r } }";
+
+export function batchWriterScript(): string {
+  return `${PRELUDE}$in = [Console]::In\n${BATCH_WRITER}\n`;
+}
+
+export interface BatchLine {
+  /** The host put the verified partial at the final path. */
+  readonly moved: boolean;
+  readonly length: number;
+  readonly hash: string;
+}
+
+/** The batch writer's M / F lines, in order (one per file); other lines are skipped. */
+export function parseBatchOutput(stdout: string): BatchLine[] {
+  const out: BatchLine[] = [];
+  for (const raw of stdout.split("\n")) {
+    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+    if (!line.startsWith("M ") && !line.startsWith("F ")) continue;
+    const a = line.indexOf(" ", 2);
+    if (a < 0) continue;
+    const length = Number(line.slice(2, a));
+    const hash = line.slice(a + 1);
+    if (!Number.isSafeInteger(length) || length < 0 || hash.length !== 64) continue;
+    out.push({ moved: line[0] === "M", length, hash: hash.toUpperCase() });
+  }
+  return out;
+}
+
+/** Put verified partials in place, several per script (see finalizeScript). */
+export function finalizeAllScript(pairs: readonly { partial: string; target: string }[]): string {
+  return (
+    "$ErrorActionPreference = 'Stop'\n" +
+    pairs.map((x) => `$p = ${psLiteral(x.partial)}\n$f = ${psLiteral(x.target)}\n[IO.File]::Delete($f)\n[IO.File]::Move($p, $f)\n`).join("")
+  );
+}
+
+/** Delete several files (no error when absent). */
+export function deleteFilesScript(paths: readonly string[]): string {
+  return "$ErrorActionPreference = 'Stop'\n" + paths.map((p) => `$p = ${psLiteral(p)}\n[IO.File]::Delete($p)\n`).join("");
+}
+
 /** Put a verified partial in place: the old final file (if any) goes, the partial takes its name. */
 export function finalizeScript(partial: string, final: string): string {
   return `$ErrorActionPreference = 'Stop'\n$p = ${psLiteral(partial)}\n$f = ${psLiteral(final)}\n[IO.File]::Delete($f)\n[IO.File]::Move($p, $f)\n`;

@@ -1,10 +1,15 @@
 /**
  * Stream a file's bytes [from, size) as the stdin of a running command, one Send per chunk (chunking.ts), End on the
- * last; memory: one chunk. Shared by the PowerShell writer (writer.ts) and the cmd writer (cmdHost.ts).
+ * last; memory: one chunk. The cmd writer of a large file (cmdHost.ts); small files and PowerShell hosts pack stdin
+ * themselves (cmdHost.ts cmdWriteBatch, batchWriter.ts).
  */
 import { open } from "node:fs/promises";
-import type { RemoteShell } from "../shell/remoteShell.js";
 import { planChunks } from "./chunking.js";
+
+/** Where stdin goes: a shell (or the copy's SharedShell). */
+export interface StdinSink {
+  send(commandId: string, data: Uint8Array, end: boolean, signal?: AbortSignal): Promise<void>;
+}
 
 export interface SendFileRequest {
   readonly localPath: string;
@@ -19,7 +24,7 @@ export interface SendFileRequest {
 }
 
 /** Returns the file bytes sent and the number of Sends. */
-export async function sendFile(shell: RemoteShell, commandId: string, req: SendFileRequest): Promise<{ bytesSent: number; sends: number }> {
+export async function sendFile(shell: StdinSink, commandId: string, req: SendFileRequest): Promise<{ bytesSent: number; sends: number }> {
   const ranges = planChunks(req.size, req.fromByte, req.chunk);
   let sent = 0;
   let sends = 0;

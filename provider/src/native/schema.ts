@@ -203,7 +203,8 @@ export function packageSchema(version: string): Record<string, unknown> {
     description: "One file a CopyToRemote copied, as the host holds it.",
     properties: {
       path: { type: "string", description: 'Relative to remotePath, "/"-separated ("" when the source is one file).' },
-      sha256: { type: "string", description: 'Hex SHA-256 of the file on the host; "" when a refresh found it missing.' },
+      sha256: { type: "string", description: 'Hex SHA-256 of the file on the host; "" when a refresh found it missing (or changed, on a host that computes SHA-1 only).' },
+      sha1: { type: "string", description: 'Only on hosts that compute SHA-1 alone (Server 2003): hex SHA-1 of the file, compared at refresh ("" when missing).' },
       bytes: { type: "integer", description: "Its size when it was copied." },
     },
     required: ["path", "sha256", "bytes"],

@@ -11,6 +11,8 @@ export interface CopiedFileResult {
   readonly remotePath: string;
   readonly bytes: number;
   readonly sha256: string;
+  /** The local file's SHA-1, set when the host compared SHA-1 (Server 2003). */
+  readonly sha1?: string;
   readonly skipped: boolean;
   readonly resumedFromByte: number;
 }
@@ -25,7 +27,10 @@ export interface CopyEngine {
       onProgress?: (p: { readonly file: string; readonly bytesSent: number; readonly totalBytes: number }) => void;
     },
   ): Promise<{ readonly files: readonly CopiedFileResult[]; readonly bytesSent: number }>;
-  /** sha256 of every file under remotePath, keyed by relative path ("" for a single file); undefined when absent. */
+  /**
+   * sha256 of every file under remotePath, keyed by relative path ("" for a single file); undefined when absent.
+   * `sha1:<hex>` values on a host that computes SHA-1 only.
+   */
   remoteHashes(client: WinRMClient, remotePath: string): Promise<Map<string, string> | undefined>;
   /** sha256 of every file under localPath, keyed by relative path ("" for a single file). */
   localHashes(localPath: string): Promise<Map<string, string>>;

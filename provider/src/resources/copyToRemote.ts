@@ -4,8 +4,8 @@
  * (copyEngine.ts: streamed through a remote writer's stdin, verified by a hash computed on the host).
  *
  * - create copies `source` to `remotePath` (a file to that file; a directory's contents into that directory) and
- *   records what the host now holds: every file's relative path, sha256 and size, and `contentHash`, one sha256 over
- *   them (contentHashOf).
+ *   records what the host now holds: every file's relative path, sha256 and size (and its sha1 on a host that
+ *   computes SHA-1 only: Server 2003), and `contentHash`, one sha256 over the paths and sha256s (contentHashOf).
  * - check, at every preview, hashes the local source (no network) into the input `sourceHash` (the engine shows a
  *   content change as that input's change); diff compares it with the state's `contentHash`:
  *   a changed, added or removed local file replaces the resource, as a new remotePath (compared as Windows does:
@@ -13,7 +13,8 @@
  *   path deletes first (deleteBeforeReplace): the new copy's path is the old one's, and a delete after the create
  *   would remove what the create just wrote. Other changes (a rotated password, deleteOnDestroy, the source spelled
  *   differently with the same content) only update the stored state: nothing is copied.
- * - read (refresh) hashes the recorded files on the host (remoteHashes) and records what it found: a file changed
+ * - read (refresh) hashes the recorded files on the host (remoteHashes; SHA-1 compared with the recorded sha1 on a
+ *   host without SHA-256: liveFile) and records what it found: a file changed
  *   or deleted there gives another `contentHash`, so `pulumi preview --refresh` shows the replacement and
  *   `pulumi up --refresh` copies again. Files the host has under remotePath that the copy did not write are not
  *   tracked (no drift), and names are matched case-insensitively (NTFS keeps an existing file's case).
@@ -60,8 +61,17 @@ export const COPY_TO_REMOTE_ID_PREFIX = "copy-to-remote:";
 export interface CopiedFileState {
   /** Relative to remotePath, `/`-separated ("" when the source is one file). */
   path: string;
-  /** Hex sha256 of the file on the host; "" when read() found it missing. */
+  /**
+   * Hex sha256 of the file on the host; "" when read() found it missing, or (on a host that computes SHA-1 only)
+   * holding other content than was copied.
+   */
   sha256: string;
+  /**
+   * Only on hosts that compute SHA-1 alone (Server 2003: certutil -hashfile has no SHA-2 there): hex SHA-1 of the
+   * file, recorded at create from the local file the host verified, and after a refresh the host's ("" when
+   * missing). read() compares it with the host's SHA-1 and keeps sha256 while they agree: like with like.
+   */
+  sha1?: string;
   /** Its size when it was copied. */
   bytes: number;
 }
@@ -220,6 +230,7 @@ async function copy(inputs: CopyToRemoteInputs, news: Props, ctx: OperationConte
   const files = result.files.map((f): CopiedFileState => ({
     path: relativeKey(relative(local, f.localPath).split(sep).join("/")),
     sha256: f.sha256.toLowerCase(),
+    ...(f.sha1 !== undefined ? { sha1: f.sha1.toLowerCase() } : {}),
     bytes: f.bytes,
   }));
   const state = stateFrom(inputs, news, files);
@@ -227,6 +238,22 @@ async function copy(inputs: CopyToRemoteInputs, news: Props, ctx: OperationConte
     `CopyToRemote: ${state.fileCount} file(s), ${size(state.bytes)} to ${remote} on ${state.endpoint} (${size(result.bytesSent)} sent)`,
   );
   return state;
+}
+
+/**
+ * A recorded file as the host holds it now, from remoteHashes' value for it (undefined: missing). A host that
+ * computes SHA-1 only answers `sha1:<hex>`: it is compared with the SHA-1 recorded at create, never with a sha256;
+ * while they agree the recorded sha256 stands (the content is the one copied), otherwise sha256 becomes "" so the
+ * contentHash differs and the engine replaces. A state recorded without sha1 on such a host (made before sha1 was
+ * kept) shows drift once; the replacement records it.
+ */
+export function liveFile(f: CopiedFileState, live: string | undefined): CopiedFileState {
+  if (live === undefined) return { ...f, sha256: "", ...(f.sha1 !== undefined ? { sha1: "" } : {}) };
+  if (live.startsWith("sha1:")) {
+    const sha1 = live.slice("sha1:".length);
+    return { ...f, sha256: f.sha1 !== undefined && f.sha1 === sha1 ? f.sha256 : "", sha1 };
+  }
+  return { ...f, sha256: live };
 }
 
 export const copyToRemote: ResourceProviderFunctions = {
@@ -282,7 +309,7 @@ export const copyToRemote: ResourceProviderFunctions = {
     // Case-insensitive names (NTFS keeps the case a file already had when it was overwritten).
     const byKey = new Map<string, string>();
     for (const [path, sha256] of live ?? []) byKey.set(relativeKey(path).toLowerCase(), sha256.toLowerCase());
-    const files = old.files.map((f) => ({ ...f, sha256: byKey.get(f.path.toLowerCase()) ?? "" }));
+    const files = old.files.map((f) => liveFile(f, byKey.get(f.path.toLowerCase())));
     const state = plain({ ...old, files, contentHash: contentHashOf(files) });
     const declared = storedDeclared(old as unknown as Props) ?? {
       source: old.source,

@@ -44,7 +44,8 @@ export const copyToRemoteOutputDocs: OutputDocs<CopyToRemoteState, CopyToRemoteD
       "them). A preview compares it with the same hash of the local source: a difference replaces the resource.",
     files:
       'Each copied file: path (relative to remotePath, "/"-separated; "" for a file source), sha256 on the host ("" ' +
-      "when a refresh found it missing) and bytes (its size when copied).",
+      "when a refresh found it missing or, on a host that computes SHA-1 only, changed), sha1 on such a host " +
+      "(Server 2003: what a refresh compares) and bytes (its size when copied).",
     fileCount: "How many files were copied.",
     bytes: "Total size of the copied files.",
   },

@@ -93,7 +93,8 @@ export abstract class CopyToRemoteOutputs extends pulumi.dynamic.Resource {
 
   /**
    * Each copied file: path (relative to remotePath, "/"-separated; "" for a file source), sha256 on the host ("" when a
-   * refresh found it missing) and bytes (its size when copied).
+   * refresh found it missing or, on a host that computes SHA-1 only, changed), sha1 on such a host (Server 2003: what a
+   * refresh compares) and bytes (its size when copied).
    */
   declare readonly files: pulumi.Output<CopyToRemoteState["files"]>;
 

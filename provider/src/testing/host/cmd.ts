@@ -15,6 +15,7 @@
  * - Unknown commands print the localized "is not recognized" message on stderr; ERRORLEVEL 9009.
  * - The exit code of the line is the ERRORLEVEL at the end; echo / rem leave ERRORLEVEL as it was.
  */
+import { FOR_F_HEAD, forFIterations, parseForFOptions } from "./cmdForF.js";
 import { BUILTIN_PROGRAMS, echoProgram } from "./builtins.js";
 import { NETSH_PROGRAMS } from "./netsh.js";
 import { POWERSHELL_PROGRAMS } from "./powershell.js";
@@ -61,7 +62,7 @@ export interface Redir {
 export type CmdNode =
   | { kind: "simple"; text: string; redirs: Redir[] }
   | { kind: "group"; body: Seq; redirs: Redir[] }
-  | { kind: "for"; variable: string; numeric: boolean; set: string; body: string }
+  | { kind: "for"; variable: string; numeric: boolean; set: string; body: string; fileOptions?: string }
   | { kind: "if"; negate: boolean; ignoreCase: boolean; cond: IfCondition; body: string }
   | { kind: "syntaxError" };
 
@@ -204,6 +205,14 @@ class Parser {
       return { kind: "group", body, redirs: rest.redirs };
     }
     const tail = this.s.slice(this.i);
+    const forF = FOR_F_HEAD.exec(tail);
+    if (forF) {
+      this.i += forF[0].length;
+      const end = this.bodyEnd(depth);
+      const body = this.s.slice(this.i, end);
+      this.i = end;
+      return { kind: "for", variable: (forF[2] ?? "").replace(/^%%/, "%"), numeric: false, set: forF[3] ?? "", body, fileOptions: forF[1] ?? "" };
+    }
     const forM = /^@?\s*for\s+(\/L\s+)?(%%?[A-Za-z])\s+in\s*\(([^)]*)\)\s*do\s+/i.exec(tail);
     if (forM) {
       this.i += forM[0].length;
@@ -601,6 +610,7 @@ class Runner {
   }
 
   private async runFor(node: Extract<CmdNode, { kind: "for" }>, io: ProgramIO): Promise<number> {
+    if (node.fileOptions !== undefined) return this.runForF(node, node.fileOptions, io);
     let values: string[];
     if (node.numeric) {
       const nums = node.set.split(/[\s,;=]+/).filter((x) => x !== "").map((x) => Number.parseInt(x, 10) || 0);
@@ -619,6 +629,31 @@ class Runner {
       if (this.proc.exited) break;
       const text = node.body.replace(re, () => v);
       last = await this.runSeq(parseExpanded(text), io);
+    }
+    return last;
+  }
+
+  /** `for /f` over a file's lines (cmdForF.ts). */
+  private async runForF(node: Extract<CmdNode, { kind: "for" }>, optionText: string, io: ProgramIO): Promise<number> {
+    const parsed = parseForFOptions(optionText);
+    const quoted = node.set.startsWith('"');
+    if (parsed === undefined || quoted !== parsed.usebackq) {
+      io.stderr.write(`${optionText} was unexpected at this time.\r\n`);
+      return this.fail(255);
+    }
+    const name = quoted ? node.set.slice(1, -1) : node.set;
+    const text = this.proc.host.files.get(this.filePath(name));
+    if (text === undefined) {
+      io.stderr.write(`The system cannot find the file ${name}.\r\n`);
+      return this.fail(1);
+    }
+    let last = 0;
+    for (const values of forFIterations(parsed.options, node.variable.slice(1), text)) {
+      if (this.proc.exited) break;
+      // Substituted per iteration (cmd parses the body once); the copy's values are digits and base64.
+      let body = node.body;
+      for (const [v, value] of values) body = body.replace(new RegExp(`%%?${v}`, "g"), () => value);
+      last = await this.runSeq(parseExpanded(body), io);
     }
     return last;
   }

@@ -8,6 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import { FsError, type HostFileSystem } from "./fileSystem.js";
+import { BATCH_WRITER, runBatchWriter } from "./psCopyBatch.js";
 import type { StdinStream } from "./stdinStream.js";
 
 export interface PsFileContext {
@@ -40,11 +41,12 @@ function norm(s: string): string {
   return s.trim().replace(/\s+/g, " ");
 }
 
-const N = { TREE: norm(TREE), WRITER_LOOP: norm(WRITER_LOOP), REMOVE: norm(REMOVE) };
+const N = { TREE: norm(TREE), WRITER_LOOP: norm(WRITER_LOOP), REMOVE: norm(REMOVE), BATCH: norm(BATCH_WRITER) };
 
 /** Whether a script reads stdin line by line while it runs ($in = [Console]::In, then $in.ReadLine()). */
 export function scriptStreamsStdin(script: string): boolean {
-  return norm(script).includes(N.WRITER_LOOP);
+  const n = norm(script);
+  return n.includes(N.WRITER_LOOP) || n.includes(N.BATCH);
 }
 
 class DotNetError extends Error {
@@ -133,6 +135,10 @@ export async function runFileStatement(statement: string, ctx: PsFileContext): P
       case N.WRITER_LOOP:
         if (ctx.objects.get("in") !== "stdin") return undefined;
         await writerLoop(ctx, path("p"));
+        return true;
+      case N.BATCH:
+        if (ctx.objects.get("in") !== "stdin" || ctx.objects.get("sha") !== "sha256") return undefined;
+        await runBatchWriter(ctx, fromBase64, call);
         return true;
       default:
         if (!looksLikeFileStatement(st)) return undefined;
