@@ -429,6 +429,8 @@ export class WinRMClient {
    * than the UTF-8 bytes, so nothing valid is refused).
    */
   private checkEnvelopeSize(res: SoapResponse): void {
+    // Characters never outnumber UTF-8 bytes: within the size in bytes, the text need not be made to count them.
+    if (res.utf8 !== undefined && res.utf8.length <= this.envelopeSize) return;
     if (res.xml.length > this.envelopeSize) {
       throw new LimitExceededError("response envelope characters", this.envelopeSize, "the host sent a response larger than the MaxEnvelopeSize we declared");
     }
@@ -464,7 +466,7 @@ export class WinRMClient {
       throw namedStep(err, req.action, false);
     }
     this.checkEnvelopeSize(res);
-    const scanned = res.status === 200 ? scanReceiveResponse(res.xml) : undefined;
+    const scanned = res.status === 200 ? scanReceiveResponse(res.utf8 ?? res.xml) : undefined;
     if (scanned === undefined) return parseReceiveResponse(this.checkResponse(res, messageId));
     if (scanned.relatesTo !== undefined && scanned.relatesTo.toLowerCase() !== messageId.toLowerCase()) {
       throw new ProtocolError(`the response relates to ${scanned.relatesTo}, not to our request ${messageId}`);

@@ -109,6 +109,31 @@ describe("receive scanner", () => {
     assert.equal(scanReceiveResponse(xml.replace('xmlns="http://schemas.microsoft.com/wbem/wsman/1/windows/shell"', 'xmlns="urn:other"')), undefined);
   });
 
+  test("decodes base64 from the body's bytes: every padding, every length, every byte value", () => {
+    for (let n = 1; n <= 70; n++) {
+      const data = Buffer.from(Array.from({ length: n }, (_, k) => (k * 37 + n * 11) & 0xff));
+      const xml = envelope(receiveResponseBody({ commandId: ID, streams: [{ name: "stdout", data }], state: COMMAND_STATE.running }));
+      const fromText = assertSame(xml);
+      const fromBytes = scanReceiveResponse(Buffer.from(xml, "utf8"));
+      assert.ok(fromText && fromBytes, `length ${n}`);
+      assert.deepEqual(fromBytes, fromText);
+      assert.deepEqual(fromBytes.result.streams[0]?.data, data, `length ${n}`);
+    }
+  });
+
+  test("reads ASCII documents only: a non-ASCII name, value or header text goes to the full parser", () => {
+    const ok = envelope(receiveResponseBody({ commandId: ID, streams: [{ name: "stdout", data: Buffer.from("abc") }], state: COMMAND_STATE.running }));
+    for (const v of [
+      ok.replace('Name="stdout"', 'Name="stdöut"'),
+      ok.replace("<rsp:CommandState", '<rsp:Streäm Name="x">YWJj</rsp:Streäm><rsp:CommandState'),
+      ok.replace("YWJj", "YWJ\u00e9"),
+    ]) {
+      assert.equal(scanReceiveResponse(v), undefined);
+      assert.equal(scanReceiveResponse(Buffer.from(v, "utf8")), undefined);
+      assertSame(v);
+    }
+  });
+
   test("steps aside for faults, references, comments, CDATA, odd base64 and unknown elements", () => {
     const ok = envelope(receiveResponseBody({ commandId: ID, streams: [{ name: "stdout", data: Buffer.from("abc") }], state: COMMAND_STATE.running }));
     assert.ok(scanReceiveResponse(ok));

@@ -7,7 +7,22 @@
  * running `chcp` and reading the number: the sentence around it is localized ("Active code page: 850",
  * "Página de códigos activa: 850", "Tabella codici attiva: 850"), so we parse by shape, not by words.
  */
-import iconv from "iconv-lite";
+import { createRequire } from "node:module";
+import { StringDecoder } from "node:string_decoder";
+import type IconvLite from "iconv-lite";
+
+/*
+ * iconv-lite (about 8 MB of a client process's RSS) is loaded on first use only: every host since Vista prints
+ * UTF-8 (WINRS_CODEPAGE 65001), which Node decodes itself, exactly as iconv-lite does (its "utf8" codec is Node's
+ * StringDecoder plus the byte order mark handling below; test/unit/code-page.test.ts compares the two).
+ */
+const requireLazily = createRequire(import.meta.url);
+let iconvModule: typeof IconvLite | undefined;
+function iconv(): typeof IconvLite {
+  return (iconvModule ??= requireLazily("iconv-lite") as typeof IconvLite);
+}
+
+const BOM = "\ufeff";
 
 export const UTF8_CODE_PAGE = 65001;
 
@@ -26,17 +41,24 @@ export function encodingForCodePage(codePage: number): string {
       return "latin1";
     default: {
       const name = `cp${codePage}`;
-      return iconv.encodingExists(name) ? name : "latin1";
+      return iconv().encodingExists(name) ? name : "latin1";
     }
   }
 }
 
 export function decodeOutput(bytes: Uint8Array, codePage: number): string {
-  return iconv.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), encodingForCodePage(codePage));
+  if (codePage === UTF8_CODE_PAGE) {
+    // As iconv-lite's decode: one write, a leading byte order mark removed, then the decoder's end.
+    const d = new StringDecoder("utf8");
+    const text = d.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
+    return (text.startsWith(BOM) ? text.slice(1) : text) + d.end();
+  }
+  return iconv().decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), encodingForCodePage(codePage));
 }
 
 export function encodeInput(text: string, codePage: number): Buffer {
-  return iconv.encode(text, encodingForCodePage(codePage));
+  if (codePage === UTF8_CODE_PAGE) return Buffer.from(text, "utf8");
+  return iconv().encode(text, encodingForCodePage(codePage));
 }
 
 /** Incremental decoder: a multi-byte character split across two Receive chunks decodes once, whole. */
@@ -46,10 +68,26 @@ export interface StreamDecoder {
 }
 
 export function streamDecoder(codePage: number): StreamDecoder {
-  const d = iconv.getDecoder(encodingForCodePage(codePage));
+  if (codePage === UTF8_CODE_PAGE) return utf8StreamDecoder();
+  const d = iconv().getDecoder(encodingForCodePage(codePage));
   return {
     write: (bytes) => d.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)),
     end: () => d.end() ?? "",
+  };
+}
+
+/** iconv-lite's utf8 decoder: a byte order mark is removed from the first non-empty text only. */
+function utf8StreamDecoder(): StreamDecoder {
+  const d = new StringDecoder("utf8");
+  let started = false;
+  return {
+    write: (bytes) => {
+      const text = d.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
+      if (started || text === "") return text;
+      started = true;
+      return text.startsWith(BOM) ? text.slice(1) : text;
+    },
+    end: () => d.end(),
   };
 }
 

@@ -34,7 +34,6 @@
  *   maxResponseSize);
  * - the head: MAX_HEADER_BYTES (undici's maxHeaderSize) and MAX_HEADER_COUNT fields.
  */
-import { Client, buildConnector } from "undici";
 import type { X509Certificate } from "node:crypto";
 import type { Socket } from "node:net";
 import { TLSSocket } from "node:tls";
@@ -56,6 +55,7 @@ import { emit, type PathObserver } from "./pathEvents.js";
 import { effectivePort, proxyLabel, type ResolvedProxy } from "./proxyConfig.js";
 import { ConnectRefusedError, openTunnel, proxyDialed, proxyDialFailed, type ProxyAuthCache } from "./proxyTunnel.js";
 import { tlsServerEndPointBindings } from "../wire/channelBindings.js";
+import { Client, buildConnector } from "./undiciClient.js";
 import { clientCertificateDialError, hostAskedForClientCertificate, verifyHostPin, type TlsConnectOptions } from "./tls.js";
 
 export type Route = "direct" | "tunnel" | "forward";

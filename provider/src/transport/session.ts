@@ -79,7 +79,25 @@ export interface SessionStats {
 
 export interface SoapResponse {
   readonly status: number;
+  /** The body as text (for a UTF-8 body, decoded from utf8 on first use). */
   readonly xml: string;
+  /**
+   * The body's bytes, byte order mark removed, when it is UTF-8: the receive scanner reads these, so a plain
+   * ReceiveResponse is never turned into a string.
+   */
+  readonly utf8?: Buffer;
+}
+
+/** A UTF-8 response whose text is made only when something asks for it. */
+class Utf8SoapResponse implements SoapResponse {
+  private text: string | undefined;
+  constructor(
+    readonly status: number,
+    readonly utf8: Buffer,
+  ) {}
+  get xml(): string {
+    return (this.text ??= this.utf8.toString("utf8"));
+  }
 }
 
 interface Context {
@@ -349,19 +367,22 @@ export class WinRMSession {
   }
 
   private async finish(res: HttpResponse, ctx: Context | undefined): Promise<SoapResponse> {
-    let xml: string;
+    let body: string | Buffer;
     try {
-      xml = await this.decodeBody(res, ctx);
+      body = await this.decodeBody(res, ctx);
     } catch (err) {
       await this.discard();
       throw err;
     }
-    if (res.status === 200) return { status: 200, xml };
-    if (res.status === 500 && xml.length > 0) return { status: 500, xml };
+    // A non-empty UTF-8 body always decodes to non-empty text.
+    if (res.status === 200 || (res.status === 500 && body.length > 0)) {
+      return typeof body === "string" ? { status: res.status, xml: body } : new Utf8SoapResponse(res.status, body);
+    }
     throw new HttpError(res.status, httpReason(res.status));
   }
 
-  private async decodeBody(res: HttpResponse, ctx: Context | undefined): Promise<string> {
+  /** The body as text (UTF-16) or as its UTF-8 bytes without a byte order mark (decodeText). */
+  private async decodeBody(res: HttpResponse, ctx: Context | undefined): Promise<string | Buffer> {
     const ct = headerValue(res, "content-type") ?? "";
     if (isEncryptedContentType(ct)) {
       if (ctx?.sealer === undefined) {
@@ -603,15 +624,18 @@ function offered(res: HttpResponse): string {
   return schemes.length > 0 ? ` (it offers: ${[...new Set(schemes)].join(", ")})` : "";
 }
 
-/** Bodies are UTF-8 unless the content type says UTF-16 (event forwarding does, provider/src/testing/server.ts). */
-function decodeText(body: Buffer, contentType: string): string {
+/**
+ * Bodies are UTF-8 unless the content type says UTF-16 (event forwarding does, provider/src/testing/server.ts).
+ * UTF-16 is decoded here; UTF-8 comes back as its bytes (byte order mark removed), decoded when its text is needed.
+ */
+function decodeText(body: Buffer, contentType: string): string | Buffer {
   if (/charset\s*=\s*"?utf-16/i.test(contentType)) {
     if (body[0] === 0xfe && body[1] === 0xff) return Buffer.from(body.subarray(2)).swap16().toString("utf16le");
     const start = body[0] === 0xff && body[1] === 0xfe ? 2 : 0;
     return body.subarray(start).toString("utf16le");
   }
   const start = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
-  return body.subarray(start).toString("utf8");
+  return body.subarray(start);
 }
 
 function httpReason(status: number): string {

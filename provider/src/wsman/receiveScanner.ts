@@ -13,15 +13,19 @@
  * (test/unit/receive-scanner.test.ts checks this on recorded Windows responses; the fuzz target receive-scanner on
  * mutations of them).
  *
- * Cost: one left-to-right pass, each character looked at a bounded number of times; the base64 text is checked in
- * place and decoded straight from the document string into one Buffer per stream.
+ * It reads the body's bytes, not a string made of them (a 500 KB string per Receive left to the garbage collector),
+ * and only ASCII documents: a byte of 128 or more anywhere makes it give up, so its offsets, names and values are
+ * those of the decoded text (Windows' ReceiveResponses are ASCII: the output itself is base64).
+ *
+ * Cost: one left-to-right pass, each byte looked at a bounded number of times; the base64 text is checked and
+ * decoded in the same pass, straight from the body into one Buffer per stream.
  */
 
 import { COMMAND_STATE, NS } from "./namespaces.js";
 import type { ReceiveResult, ReceivedStream } from "./shell.js";
 import { trimXmlSpace } from "./parse.js";
 import { XML_LIMITS } from "./xmlReader.js";
-import { APOS, BASE_SCOPE, EQ, GT, isNameChar, isNameStart, isSpace, LT, QUOT, SLASH } from "./xmlChars.js";
+import { AMP, APOS, BASE_SCOPE, EQ, GT, isNameChar, isNameStart, isSpace, LT, QUOT, SLASH } from "./xmlChars.js";
 
 export interface ScannedReceive {
   readonly result: ReceiveResult;
@@ -30,13 +34,13 @@ export interface ScannedReceive {
 }
 
 /**
- * 1 for the characters of the base64 alphabet (RFC 4648 4), indexed by UTF-16 code unit: one load per character
- * instead of five comparisons; a code unit of 128 or more reads undefined, which is not 1.
+ * The 6-bit value of each character of the base64 alphabet (RFC 4648 4), indexed by byte; -1 for every other byte
+ * (bytes of 128 and more included). One load per character both checks and decodes it.
  */
-const BASE64_ALPHABET = ((): Uint8Array => {
-  const t = new Uint8Array(128);
+const BASE64_VALUE = ((): Int8Array => {
+  const t = new Int8Array(256).fill(-1);
   const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  for (let k = 0; k < chars.length; k++) t[chars.charCodeAt(k)] = 1;
+  for (let k = 0; k < chars.length; k++) t[chars.charCodeAt(k)] = k;
   return t;
 })();
 
@@ -64,20 +68,20 @@ class Scanner {
   private pos = 0;
   private elements = 0;
 
-  constructor(private readonly s: string) {}
+  constructor(private readonly s: Buffer) {}
 
   private skipSpace(): void {
     const s = this.s;
-    while (this.pos < s.length && isSpace(s.charCodeAt(this.pos))) this.pos++;
+    while (this.pos < s.length && isSpace(code(s, this.pos))) this.pos++;
   }
 
   private name(): string {
     const s = this.s;
     const start = this.pos;
-    if (start >= s.length || !isNameStart(s.charCodeAt(start))) giveUp();
+    if (start >= s.length || !isAsciiNameStart(code(s, start))) giveUp();
     this.pos++;
-    while (this.pos < s.length && isNameChar(s.charCodeAt(this.pos))) this.pos++;
-    return s.slice(start, this.pos);
+    while (this.pos < s.length && isAsciiNameChar(code(s, this.pos))) this.pos++;
+    return s.toString("latin1", start, this.pos);
   }
 
   /** A start tag at pos (on "<"). */
@@ -94,12 +98,12 @@ class Scanner {
     for (;;) {
       const before = this.pos;
       this.skipSpace();
-      const c = s.charCodeAt(this.pos);
+      const c = code(s, this.pos);
       if (c === GT) {
         this.pos++;
         break;
       }
-      if (c === SLASH && s.charCodeAt(this.pos + 1) === GT) {
+      if (c === SLASH && code(s, this.pos + 1) === GT) {
         this.pos += 2;
         empty = true;
         break;
@@ -107,16 +111,16 @@ class Scanner {
       if (this.pos >= s.length || this.pos === before) giveUp();
       const an = this.name();
       this.skipSpace();
-      if (s.charCodeAt(this.pos) !== EQ) giveUp();
+      if (code(s, this.pos) !== EQ) giveUp();
       this.pos++;
       this.skipSpace();
-      const q = s.charCodeAt(this.pos);
+      const q = code(s, this.pos);
       if (q !== QUOT && q !== APOS) giveUp();
-      const close = s.indexOf(q === QUOT ? '"' : "'", this.pos + 1);
+      const close = s.indexOf(q, this.pos + 1);
       if (close < 0) giveUp();
-      const value = s.slice(this.pos + 1, close);
       // References and "<" in a value: the full reader decodes or refuses them.
-      if (value.indexOf("&") >= 0 || value.indexOf("<") >= 0) giveUp();
+      checkPlain(s, this.pos + 1, close, true);
+      const value = s.toString("latin1", this.pos + 1, close);
       this.pos = close + 1;
       if (seen.includes(an)) giveUp();
       seen.push(an);
@@ -147,35 +151,43 @@ class Scanner {
   private text(): [number, number] {
     const s = this.s;
     const start = this.pos;
-    const lt = s.indexOf("<", start);
+    const lt = s.indexOf(LT, start);
     if (lt < 0) giveUp();
-    const amp = s.indexOf("&", start);
-    if (amp >= 0 && amp < lt) giveUp();
+    checkPlain(s, start, lt, false);
+    this.pos = lt;
+    return [start, lt];
+  }
+
+  /** Character data up to the next "<", unchecked (base64Text checks every byte itself). */
+  private rawText(): [number, number] {
+    const start = this.pos;
+    const lt = this.s.indexOf(LT, start);
+    if (lt < 0) giveUp();
     this.pos = lt;
     return [start, lt];
   }
 
   private onlySpace(start: number, end: number): boolean {
-    for (let i = start; i < end; i++) if (!isSpace(this.s.charCodeAt(i))) return false;
+    for (let i = start; i < end; i++) if (!isSpace(code(this.s, i))) return false;
     return true;
   }
 
   /** An end tag at pos closing `qname`. */
   private endTag(qname: string): void {
     const s = this.s;
-    if (s.charCodeAt(this.pos) !== LT || s.charCodeAt(this.pos + 1) !== SLASH) giveUp();
+    if (code(s, this.pos) !== LT || code(s, this.pos + 1) !== SLASH) giveUp();
     this.pos += 2;
     if (this.name() !== qname) giveUp();
     this.skipSpace();
-    if (s.charCodeAt(this.pos) !== GT) giveUp();
+    if (code(s, this.pos) !== GT) giveUp();
     this.pos++;
   }
 
   /** White space up to the next "<": markup between elements. Anything else gives up. */
   private interElementSpace(): void {
     this.skipSpace();
-    if (this.pos >= this.s.length || this.s.charCodeAt(this.pos) !== LT) giveUp();
-    const c = this.s.charCodeAt(this.pos + 1);
+    if (this.pos >= this.s.length || code(this.s, this.pos) !== LT) giveUp();
+    const c = code(this.s, this.pos + 1);
     // "<!" (comment, CDATA, declaration) and "<?" (processing instruction): the full reader's business.
     if (c === 0x21 || c === 0x3f) giveUp();
   }
@@ -185,9 +197,9 @@ class Scanner {
     if (tag.empty) return "";
     const [a, b] = this.text();
     const s = this.s;
-    if (s.charCodeAt(this.pos + 1) !== SLASH) giveUp();
+    if (code(s, this.pos + 1) !== SLASH) giveUp();
     this.endTag(tag.qname);
-    return s.slice(a, b);
+    return s.toString("latin1", a, b);
   }
 
   /** Skip a whole element (header content) after its start tag, keeping to the same rules. */
@@ -196,8 +208,8 @@ class Scanner {
     const stack: Tag[] = [tag];
     while (stack.length > 0) {
       const top = stack[stack.length - 1] as Tag;
-      if (this.s.charCodeAt(this.pos) !== LT) this.text();
-      const c = this.s.charCodeAt(this.pos + 1);
+      if (code(this.s, this.pos) !== LT) this.text();
+      const c = code(this.s, this.pos + 1);
       if (c === SLASH) {
         this.endTag(top.qname);
         stack.pop();
@@ -213,8 +225,8 @@ class Scanner {
   scan(): ScannedReceive {
     const s = this.s;
     // An XML declaration may come first (Windows sends none; other stacks do).
-    if (s.startsWith("<?xml", this.pos) && isSpace(s.charCodeAt(this.pos + 5))) {
-      const end = s.indexOf("?>", this.pos);
+    if (startsWithXmlDecl(s, this.pos) && isSpace(code(s, this.pos + 5))) {
+      const end = s.indexOf(PI_END, this.pos);
       if (end < 0) giveUp();
       this.pos = end + 2;
     }
@@ -228,7 +240,7 @@ class Scanner {
       if (!tag.empty) {
         for (;;) {
           this.interElementSpace();
-          if (s.charCodeAt(this.pos + 1) === SLASH) break;
+          if (code(s, this.pos + 1) === SLASH) break;
           const h = this.startTag(tag.scope, 3);
           if (h.ns === NS.a && h.local === "RelatesTo" && relatesTo === undefined) {
             relatesTo = trimXmlSpace(this.leafText(h));
@@ -250,7 +262,7 @@ class Scanner {
     this.interElementSpace();
     this.endTag(body.qname);
     this.interElementSpace();
-    if (s.charCodeAt(this.pos + 1) !== SLASH) giveUp();
+    if (code(s, this.pos + 1) !== SLASH) giveUp();
     this.endTag(env.qname);
     this.skipSpace();
     if (this.pos !== s.length) giveUp();
@@ -264,7 +276,7 @@ class Scanner {
     let sawState = false;
     for (;;) {
       this.interElementSpace();
-      if (this.s.charCodeAt(this.pos + 1) === SLASH) break;
+      if (code(this.s, this.pos + 1) === SLASH) break;
       const el = this.startTag(rr.scope, 4);
       if (el.ns !== NS.rsp || el.qualifiedAttrs) giveUp();
       if (el.local === "Stream") {
@@ -293,22 +305,44 @@ class Scanner {
     return r;
   }
 
-  /** Base64 element text checked in place (alphabet, padding, length) and decoded into one Buffer. */
+  /**
+   * Base64 element text checked (alphabet, padding, length) and decoded in one pass, straight from the body's bytes
+   * into one Buffer: no string of the text is made.
+   */
   private base64Text(el: Tag): Buffer {
     const s = this.s;
-    const [a, b] = this.text();
-    if (s.charCodeAt(this.pos + 1) !== SLASH) giveUp();
+    const [a, b] = this.rawText();
+    if (code(s, this.pos + 1) !== SLASH) giveUp();
     this.endTag(el.qname);
-    let i = a;
-    while (i < b && BASE64_ALPHABET[s.charCodeAt(i)] === 1) i++;
+    // Accepted: n alphabet characters then p "=" (p <= 2), n + p a multiple of 4. Anything else (white space inside
+    // included): the full parser's stricter-but-slower path.
+    const len = b - a;
+    if (len % 4 !== 0) giveUp();
     let pad = 0;
-    while (i < b && s.charCodeAt(i) === EQ && pad < 2) {
-      i++;
-      pad++;
+    if (len > 0 && s[b - 1] === EQ) pad = s[b - 2] === EQ ? 2 : 1;
+    const out = Buffer.allocUnsafe((len / 4) * 3 - pad);
+    const full = b - (pad > 0 ? 4 : 0);
+    let o = 0;
+    let i = a;
+    for (; i < full; i += 4) {
+      const v0 = BASE64_VALUE[code(s, i)] ?? -1;
+      const v1 = BASE64_VALUE[code(s, i + 1)] ?? -1;
+      const v2 = BASE64_VALUE[code(s, i + 2)] ?? -1;
+      const v3 = BASE64_VALUE[code(s, i + 3)] ?? -1;
+      if ((v0 | v1 | v2 | v3) < 0) giveUp();
+      out[o++] = (v0 << 2) | (v1 >> 4);
+      out[o++] = ((v1 & 15) << 4) | (v2 >> 2);
+      out[o++] = ((v2 & 3) << 6) | v3;
     }
-    // White space inside, or anything else: the full parser's stricter-but-slower path.
-    if (i !== b || (b - a) % 4 !== 0) giveUp();
-    return Buffer.from(a === 0 && b === s.length ? s : s.slice(a, b), "base64");
+    if (pad > 0) {
+      const v0 = BASE64_VALUE[code(s, i)] ?? -1;
+      const v1 = BASE64_VALUE[code(s, i + 1)] ?? -1;
+      const v2 = pad === 1 ? (BASE64_VALUE[code(s, i + 2)] ?? -1) : 0;
+      if ((v0 | v1 | v2) < 0) giveUp();
+      out[o++] = (v0 << 2) | (v1 >> 4);
+      if (pad === 1) out[o++] = ((v1 & 15) << 4) | (v2 >> 2);
+    }
+    return out;
   }
 
   private commandState(el: Tag, result: ReceiveResult): void {
@@ -320,12 +354,12 @@ class Scanner {
     if (el.empty) return;
     let sawExit = false;
     for (;;) {
-      if (this.s.charCodeAt(this.pos) !== LT) {
+      if (code(this.s, this.pos) !== LT) {
         const [a, b] = this.text();
         if (!this.onlySpace(a, b)) giveUp();
       }
-      if (this.s.charCodeAt(this.pos + 1) === SLASH) break;
-      const c = this.s.charCodeAt(this.pos + 1);
+      if (code(this.s, this.pos + 1) === SLASH) break;
+      const c = code(this.s, this.pos + 1);
       if (c === 0x21 || c === 0x3f) giveUp();
       const ec = this.startTag(el.scope, 5);
       if (ec.ns !== NS.rsp || ec.local !== "ExitCode" || sawExit) giveUp();
@@ -355,14 +389,50 @@ function isInteger(t: string): boolean {
   return true;
 }
 
+/** The byte at i, or -1 past either end (so comparisons fail as charCodeAt's NaN did). */
+function code(s: Uint8Array, i: number): number {
+  const c = s[i];
+  return c === undefined ? -1 : c;
+}
+
 /**
- * Scan a ReceiveResponse envelope. Returns undefined for anything it does not recognise; read those with
+ * The scanner reads ASCII documents only: there a byte is a character, so its offsets, names and values are exactly
+ * those of the decoded string. Any byte of 128 or more (in a name, a value or text) makes it give up.
+ */
+function isAsciiNameStart(c: number): boolean {
+  return c < 0x80 && isNameStart(c);
+}
+
+function isAsciiNameChar(c: number): boolean {
+  return c < 0x80 && isNameChar(c);
+}
+
+/** Bytes [a, b) are ASCII with no "&" (a reference) and, in attribute values, no "<". */
+function checkPlain(s: Uint8Array, a: number, b: number, attribute: boolean): void {
+  for (let i = a; i < b; i++) {
+    const c = code(s, i);
+    if (c >= 0x80 || c === AMP || (attribute && c === LT)) giveUp();
+  }
+}
+
+const XML_DECL = Buffer.from("<?xml", "latin1");
+const PI_END = Buffer.from("?>", "latin1");
+
+function startsWithXmlDecl(s: Uint8Array, at: number): boolean {
+  for (let k = 0; k < XML_DECL.length; k++) if (code(s, at + k) !== XML_DECL[k]) return false;
+  return true;
+}
+
+/**
+ * Scan a ReceiveResponse envelope: its UTF-8 bytes (without a byte order mark; what the session hands out as
+ * SoapResponse.utf8) or its text. Returns undefined for anything it does not recognise; read those with
  * parseEnvelope + faultFromEnvelope + parseReceiveResponse.
  */
-export function scanReceiveResponse(xml: string): ScannedReceive | undefined {
-  if (xml.length > XML_LIMITS.maxChars || xml.charCodeAt(0) === 0xfeff) return undefined;
+export function scanReceiveResponse(xml: string | Buffer): ScannedReceive | undefined {
+  const bytes = typeof xml === "string" ? Buffer.from(xml, "utf8") : xml;
+  if (bytes.length > XML_LIMITS.maxChars) return undefined;
   try {
-    return new Scanner(xml).scan();
+    return new Scanner(bytes).scan();
   } catch (e) {
     if (e === NotRecognised.instance) return undefined;
     throw e;
