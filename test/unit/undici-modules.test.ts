@@ -1,8 +1,9 @@
 /**
  * transport/undiciClient.ts loads undici's Client and buildConnector from their own modules instead of undici's index
  * (which also loads fetch, WebSocket and the rest), and gives dispatchers their API as the index does. This checks
- * they are the very objects the index exports, so an undici release that moves or replaces them fails here rather
- * than in a user's process.
+ * they are the very objects the index exports with the undici this project pins, so an undici release that moves or
+ * replaces them fails here (in a user's process such a release only costs memory: undiciClient.ts then loads the
+ * index).
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -14,6 +15,7 @@ const require = createRequire(import.meta.url);
 
 test("undici's Client and buildConnector modules are the ones its index exports", async () => {
   const ours = await import("../../provider/src/transport/undiciClient.js");
+  assert.equal(ours.undiciLoadedFrom, "modules", "the light path, not the index fallback");
   assert.equal(ours.Client, undici.Client);
   assert.equal(ours.buildConnector, undici.buildConnector);
 });
