@@ -1,14 +1,15 @@
 /**
- * One pinned HTTP/1.1 connection per WinRM session, on undici's `Client` (never a Pool: NTLM, Kerberos and CredSSP
- * authenticate the TCP connection, and the sealing state lives with it, MS-WSMV 2.2.9.1; RFC 4559 6).
+ * One pinned HTTP/1.1 connection per WinRM session, on the project's own HTTP/1.1 client (http1Connection.ts; never
+ * a pool: NTLM, Kerberos and CredSSP authenticate the TCP connection, and the sealing state lives with it, MS-WSMV
+ * 2.2.9.1; RFC 4559 6).
  *
- * - pipelining 1: one request at a time on the socket, so a response belongs to the request just written;
+ * - one request at a time on the socket, no pipelining, so a response belongs to the request just written;
  * - `Accept-Encoding: identity`: WinRM bodies are never compressed at the HTTP level (pypsrp sends the same, IIS and
  *   Exchange fronts otherwise gzip, and a compressed multipart/encrypted body cannot be length-checked);
  * - `Content-Length` on every request, including 0 on the bodyless handshake POSTs: http.sys answers chunked shell
  *   verbs with wsman:InternalError (MS-WSMV 2.2.4.43; provider/src/testing/server.ts, metasploit #6827);
- * - our own connector counts sockets and keeps the TLS socket for channel bindings; undici's `disconnect` event tells
- *   the session that the socket (and the security context bound to it) is gone.
+ * - the dial counts sockets and keeps the TLS socket for channel bindings; the socket's close tells the session that
+ *   the socket (and the security context bound to it) is gone.
  *
  * Three routes (RFC 9110 9.3.6):
  * - direct: the socket goes to the endpoint;
@@ -27,12 +28,10 @@
  * Bounds (everything a peer sends is bounded; the host or anything on the path may be hostile):
  * - dials: timeouts.connectMs per attempt, timeouts.connectAttempts attempts with backoff (dialRetry.ts);
  * - a total deadline per response (timeouts.readMs), from the moment the request is on a connected socket to the
- *   last body byte: undici's headersTimeout/bodyTimeout are idle timers that a peer trickling a byte at a time never
- *   trips;
+ *   last body byte (an idle timer is one that a peer trickling a byte at a time never trips);
  * - the body: `maxBodyBytes` (the session derives it from the MaxEnvelopeSize we declare); a declared Content-Length
- *   over it fails before any body byte is read, a chunked or unframed body at the first byte over it (undici's
- *   maxResponseSize);
- * - the head: MAX_HEADER_BYTES (undici's maxHeaderSize) and MAX_HEADER_COUNT fields.
+ *   over it fails before any body byte is read, a chunked or unframed body at the first byte over it;
+ * - the head: MAX_HEADER_BYTES and MAX_HEADER_COUNT fields (http1Connection.ts).
  */
 import type { X509Certificate } from "node:crypto";
 import type { Socket } from "node:net";
@@ -42,7 +41,6 @@ import {
   AbortError,
   ConnectionError,
   ConnectionLostError,
-  LimitExceededError,
   ProxyAuthenticationError,
   ProxyError,
   TimeoutError,
@@ -55,7 +53,9 @@ import { emit, type PathObserver } from "./pathEvents.js";
 import { effectivePort, proxyLabel, type ResolvedProxy } from "./proxyConfig.js";
 import { ConnectRefusedError, openTunnel, proxyDialed, proxyDialFailed, type ProxyAuthCache } from "./proxyTunnel.js";
 import { tlsServerEndPointBindings } from "../wire/channelBindings.js";
-import { Client, buildConnector } from "./undiciClient.js";
+import { MalformedResponseError } from "../wire/http1.js";
+import { Http1Connection, MAX_HEADER_BYTES, MAX_HEADER_COUNT } from "./http1Connection.js";
+import { dialSocket } from "./socketDial.js";
 import { clientCertificateDialError, hostAskedForClientCertificate, verifyHostPin, type TlsConnectOptions } from "./tls.js";
 
 export type Route = "direct" | "tunnel" | "forward";
@@ -64,8 +64,7 @@ export type Route = "direct" | "tunnel" | "forward";
  * Response head bounds. WinRM heads are small (a 401 with one Negotiate token of a few KiB is the largest); http.sys
  * itself refuses request heads over 16 KiB (MaxRequestBytes). 64 KiB leaves room for large Kerberos tokens.
  */
-export const MAX_HEADER_BYTES = 64 * 1024;
-export const MAX_HEADER_COUNT = 100;
+export { MAX_HEADER_BYTES, MAX_HEADER_COUNT };
 
 export interface HttpResponse {
   readonly status: number;
@@ -106,7 +105,8 @@ interface CurrentSocket {
 }
 
 export class HttpChannel {
-  private client: Client;
+  /** The open connection, if any (closed or not reusable ones are replaced on the next request). */
+  private conn: Http1Connection | undefined;
   private current: CurrentSocket | undefined;
   private socketSeq = 0;
   private readonly disconnectListeners = new Set<(connectionId: number) => void>();
@@ -115,10 +115,10 @@ export class HttpChannel {
   private routeAnnounced = false;
   private readonly proxyAuthCache: ProxyAuthCache = {};
   private lastBindings: ChannelBindings | undefined;
-  /** Ends the backoff waits of the current client's dials (on reset and close). */
+  /** Ends the backoff waits of the current dials (on reset and close). */
   private dialStop = new AbortController();
-  /** Called when the connector hands a socket to undici: the request in flight (re)starts its deadline. */
-  private socketReady: (() => void) | undefined;
+  /** Bumped by reset() and close(): a dial that completes for an older generation is thrown away. */
+  private generation = 0;
   /** HTTP requests written (every leg of a handshake counts). */
   requests = 0;
   /** Dials that failed and were tried again (timeouts.connectAttempts). */
@@ -127,7 +127,6 @@ export class HttpChannel {
   constructor(private readonly opts: HttpChannelOptions) {
     const proxy = opts.proxy;
     this.routeValue = proxy === undefined ? "direct" : proxy.mode === "forward" ? "forward" : "tunnel";
-    this.client = this.makeClient();
   }
 
   /** How requests travel now (auto mode may move from tunnel to forward once). */
@@ -225,54 +224,44 @@ export class HttpChannel {
     const url = this.opts.endpoint;
     const forward = this.routeValue === "forward";
     const deadline = new ResponseDeadline(this.opts.readMs, this.targetAuthority());
-    // The deadline counts from a connected socket: dials have their own bounds (connectMs x connectAttempts). If
-    // undici dials anew for this request (the kept-alive socket was gone), it counts from the new socket.
-    let connected = this.current !== undefined;
-    if (connected) deadline.start();
-    this.socketReady = () => {
-      connected = true;
-      deadline.start();
-    };
+    // The deadline counts from a connected socket: dials have their own bounds (connectMs x connectAttempts).
+    let connected = false;
     const signal = req.signal !== undefined ? AbortSignal.any([req.signal, deadline.signal]) : deadline.signal;
     // The caller gave up (abort, timeoutMs): no more dial attempts for this request.
     const stopDialing = (): void => this.dialStop.abort();
     req.signal?.addEventListener("abort", stopDialing, { once: true });
     try {
-      const res = await this.client.request({
-        // RFC 9112 3.2.2: a request to a forward proxy names the target in absolute-form.
-        path: forward ? url.origin + url.pathname + url.search : url.pathname + url.search,
+      const conn = this.conn?.reusable === true ? this.conn : await this.dial(req.signal);
+      connected = true;
+      deadline.start();
+      const connectionId = this.current?.id ?? this.socketSeq;
+      const res = await conn.request({
         method: "POST",
+        // RFC 9112 3.2.2: a request to a forward proxy names the target in absolute-form.
+        target: forward ? url.origin + url.pathname + url.search : url.pathname + url.search,
         headers: {
-          ...req.headers,
-          ...(forward ? { host: url.host } : {}),
+          // RFC 9112 3.2: Host is the endpoint on every route (the forward proxy reads it too).
+          host: url.host,
+          ...withoutFraming(req.headers),
           "accept-encoding": "identity",
           "content-length": String(req.body.length),
         },
-        body: req.body.length > 0 ? Buffer.from(req.body.buffer, req.body.byteOffset, req.body.length) : null,
+        body: req.body,
         signal,
-        headersTimeout: this.opts.readMs,
-        bodyTimeout: this.opts.readMs,
+        maxBodyBytes: this.opts.maxBodyBytes,
+        peer: this.targetAuthority(),
+        // Whether the host asked for a client certificate: read while the TLS handle is still there (with
+        // "Connection: close" the socket is gone after the body).
+        onHead: () => {
+          if (this.hostTls !== undefined && !this.hostTls.destroyed) this.certificateAsked = hostAskedForClientCertificate(this.hostTls);
+        },
       });
-      // Read the socket id when the head arrives: with "Connection: close" the socket may be gone after the body.
-      const connectionId = this.current?.id ?? this.socketSeq;
-      // Likewise whether the host asked for a client certificate: read while the TLS handle is still there.
-      if (this.hostTls !== undefined && !this.hostTls.destroyed) this.certificateAsked = hostAskedForClientCertificate(this.hostTls);
-      try {
-        this.checkHead(res.headers);
-      } catch (err) {
-        // Not one byte of the body is read: destroying it closes the socket (undici), and the error it emits is ours.
-        res.body.on("error", () => undefined);
-        res.body.destroy();
-        throw err;
-      }
-      const body = Buffer.from(await res.body.arrayBuffer());
-      if (forward) this.checkForwardStatus(res.statusCode, res.headers);
-      return { status: res.statusCode, headers: res.headers, body, connectionId };
+      if (forward) this.checkForwardStatus(res.status, res.headers);
+      return { status: res.status, headers: res.headers, body: res.body, connectionId };
     } catch (err) {
       if (deadline.expired !== undefined && req.signal?.aborted !== true) throw deadline.expired;
       throw this.mapError(err, req.signal, connected);
     } finally {
-      this.socketReady = undefined;
       deadline.clear();
       req.signal?.removeEventListener("abort", stopDialing);
       // Later requests dial with retries again.
@@ -280,42 +269,50 @@ export class HttpChannel {
     }
   }
 
-  /** The head's bounds undici does not check: field count, and a declared body over the cap (before reading it). */
-  private checkHead(headers: Readonly<Record<string, string | string[] | undefined>>): void {
-    let fields = 0;
-    for (const v of Object.values(headers)) fields += Array.isArray(v) ? v.length : 1;
-    if (fields > MAX_HEADER_COUNT) {
-      throw new LimitExceededError(
-        "response header count",
-        MAX_HEADER_COUNT,
-        `${this.targetAuthority()} sent a response head with ${fields} header fields`,
-      );
-    }
-    const cap = this.opts.maxBodyBytes;
-    const declared = headers["content-length"];
-    if (cap === undefined || typeof declared !== "string") return;
-    // Digits only (RFC 9110 8.6); compared by length first, so a 30-digit value needs no big arithmetic.
-    const digits = declared.trim();
-    if (!/^\d+$/.test(digits)) return;
-    const significant = digits.replace(/^0+/, "");
-    if (significant.length > 15 || Number(significant) > cap) {
-      throw new LimitExceededError(
-        "response body bytes",
-        cap,
-        `${this.targetAuthority()} declared a response body of ${significant.length > 15 ? "more than 10^15" : significant} bytes (Content-Length), ` +
-          "larger than any WinRM response may be (the cap is derived from the MaxEnvelopeSize the client sends)",
-      );
-    }
+  /** A new connection for the current route, with retries (dialRetry.ts); the caller's abort ends the wait. */
+  private async dial(signal: AbortSignal | undefined): Promise<Http1Connection> {
+    const old = this.conn;
+    this.conn = undefined;
+    if (old !== undefined) void old.destroy();
+    const generation = this.generation;
+    const dialCtx: DialContext = {
+      target: this.targetAuthority(),
+      connectMs: this.opts.connectMs,
+      attempts: this.opts.connectAttempts ?? 1,
+    };
+    const dialing = dialWithRetries(
+      async () => this.adopt(...(await this.openSocket())),
+      dialCtx,
+      this.dialStop.signal,
+      () => this.dialRetries++,
+    ).then((conn) => {
+      if (generation !== this.generation || this.closed) {
+        void conn.destroy();
+        throw new ConnectionError("the WinRM session is closed");
+      }
+      this.conn = conn;
+      return conn;
+    });
+    if (signal === undefined) return dialing;
+    // An abort during the dial settles the request at once; the dial ends by its own bounds (its socket is kept).
+    dialing.catch(() => undefined);
+    return new Promise<Http1Connection>((resolve, reject) => {
+      const onAbort = (): void => reject(abortReason(signal));
+      if (signal.aborted) onAbort();
+      signal.addEventListener("abort", onAbort, { once: true });
+      dialing.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    });
   }
 
   /** Throw the socket away (its security context is unusable, e.g. after a decrypt failure); the next request reconnects. */
   async reset(): Promise<void> {
-    const old = this.client;
+    const old = this.conn;
+    this.conn = undefined;
     this.current = undefined;
+    this.generation++;
     this.dialStop.abort();
     this.dialStop = new AbortController();
-    this.client = this.makeClient();
-    await old.destroy().catch(() => undefined);
+    await old?.destroy();
   }
 
   /** Stop retrying dials (the session is closing): a dial in progress ends with its current attempt. */
@@ -330,21 +327,12 @@ export class HttpChannel {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.generation++;
     this.current = undefined;
     this.dialStop.abort();
-    const client = this.client;
-    let timer: NodeJS.Timeout | undefined;
-    const graceful = await Promise.race([
-      client.close().then(
-        () => true,
-        () => false,
-      ),
-      new Promise<false>((resolve) => {
-        timer = setTimeout(() => resolve(false), CLOSE_GRACE_MS);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (!graceful) await client.destroy().catch(() => undefined);
+    const conn = this.conn;
+    this.conn = undefined;
+    await conn?.close(CLOSE_GRACE_MS);
   }
 
   /**
@@ -371,156 +359,97 @@ export class HttpChannel {
     }
   }
 
-  private makeClient(): Client {
-    const { endpoint, tls: tlsWithPin, connectMs, readMs, proxy } = this.opts;
-    const { pin, ...tls } = tlsWithPin ?? {};
-    const base = buildConnector({
-      ...tls,
-      timeout: connectMs,
-      // A resumed TLS session presents the same certificate, but keep it simple: a full handshake per socket.
-      maxCachedSessions: 0,
-    });
+  /**
+   * Open one socket for the current route: to the host (direct), to the proxy (forward), or through the proxy (a
+   * CONNECT or SOCKS5 tunnel, with TLS to the host inside it for https://). `hostTls`: whether the socket is TLS with
+   * the WinRM host itself (a socket to an https:// proxy is TLS too, but with the proxy: its certificate must never
+   * feed channel bindings, the pin check or the host's "tls" event).
+   */
+  private async openSocket(): Promise<[socket: Socket, hostTls: boolean]> {
+    const { endpoint, tls: tlsWithPin, connectMs, proxy } = this.opts;
+    const { pin: _pin, ...tls } = tlsWithPin ?? {};
+    const hostTls = endpoint.protocol === "https:" ? tls : undefined;
+    const host = bare(endpoint.hostname);
+    const port = effectivePort(endpoint);
     const route = this.routeValue;
-    type ConnectOptions = Parameters<typeof base>[0];
-    type ConnectCallback = Parameters<typeof base>[1];
-    // hostTls: whether `socket` is TLS with the WinRM host itself (a socket to an https:// proxy is TLS too, but
-    // with the proxy: its certificate must never feed channel bindings or the host's "tls" event).
-    const adopt = (socket: Socket, hostTls: boolean, callback: ConnectCallback): void => {
-      const id = ++this.socketSeq;
-      const tlsSocket = hostTls && socket instanceof TLSSocket ? socket : undefined;
-      // Node hands out the peer X509Certificate once per socket (a second getPeerX509Certificate() gives undefined):
-      // read it here, once per connection, for both the bindings and the "tls" event.
-      const cert = tlsSocket?.getPeerX509Certificate();
-      // tls.thumbprint: the host's own certificate, on every connection and route (tls.ts verifyHostPin).
-      const pinError = tlsSocket !== undefined ? verifyHostPin(pin, cert) : undefined;
-      if (pinError !== undefined) {
-        socket.destroy();
-        callback(pinError, null);
-        return;
-      }
-      const bindings = cert !== undefined ? tlsServerEndPointBindings(cert.raw) : undefined;
-      if (bindings !== undefined) this.lastBindings = bindings;
-      this.current = { id, socket, bindings };
-      socket.once("close", () => {
-        if (this.current?.id === id) this.current = undefined;
-      });
-      if (tlsSocket !== undefined) {
-        this.announceTls(tlsSocket, cert, bindings);
-        this.hostTls = tlsSocket;
-        this.certificateAsked = hostAskedForClientCertificate(tlsSocket);
-        // With a client certificate only: a renegotiation (the host asking for it after the request) derives new
-        // keys, and the keylog event marks it, after its CertificateRequest was read. The line (key material) is
-        // never kept.
-        if (tlsWithPin?.cert !== undefined) {
-          tlsSocket.on("keylog", () => {
-            if (this.hostTls === tlsSocket) this.certificateAsked = hostAskedForClientCertificate(tlsSocket);
-          });
-        }
-      }
-      this.socketReady?.();
-      callback(null, socket);
-    };
-    let connect: (options: ConnectOptions, callback: ConnectCallback) => void;
     if (route === "direct" || proxy === undefined) {
-      connect = (options, callback) => {
-        base(options, (err, socket) => {
-          if (err !== null) callback(clientCertificateDialError(err, tls), null);
-          else adopt(socket, true, callback);
-        });
-      };
-    } else if (route === "forward") {
+      try {
+        return [await dialSocket({ host, port, tls: hostTls, timeoutMs: connectMs }), true];
+      } catch (err) {
+        throw clientCertificateDialError(err as Error, tls);
+      }
+    }
+    if (route === "forward") {
       // The socket goes to the proxy (forward is for http:// endpoints only): plain TCP to an http:// proxy, TLS to
       // an https:// one, with the absolute-form requests inside that TLS.
       const proxyTls = proxy.tls;
-      const toProxy = buildConnector({ ...(proxyTls ?? {}), timeout: connectMs, maxCachedSessions: 0 });
       const label = proxyLabel(proxy.url);
-      connect = (_options, callback) => {
-        toProxy(
-          {
-            hostname: proxy.url.hostname,
-            host: proxy.url.host,
-            protocol: proxyTls !== undefined ? "https:" : "http:",
-            port: String(effectivePort(proxy.url)),
-            ...(proxyTls?.servername !== undefined ? { servername: proxyTls.servername } : {}),
-          },
-          (err, socket) => {
-            if (err !== null) callback(proxyDialFailed(this.opts.observer, label, err, proxyTls !== undefined), null);
-            else {
-              proxyDialed(this.opts.observer, label, socket);
-              adopt(socket, false, callback);
-            }
-          },
-        );
-      };
-    } else {
-      connect = (options, callback) => {
-        const leg = {
-          proxy,
-          targetHost: endpoint.hostname,
-          targetPort: effectivePort(endpoint),
-          connectMs,
-          observer: this.opts.observer,
-        };
-        // A SOCKS5 proxy gives the same end-to-end socket as a CONNECT tunnel (transport/socks5.ts).
-        (isSocksProxy(proxy.url) ? openSocks5(leg) : openTunnel({ ...leg, cache: this.proxyAuthCache })).then(
-          (tunnel) => {
-            if (endpoint.protocol !== "https:") {
-              adopt(tunnel.socket, false, callback);
-              return;
-            }
-            // TLS to the listener inside the tunnel (undici's ProxyAgent does the same with httpSocket); over an
-            // https:// proxy this is TLS inside the proxy's TLS, and the bindings are this inner session's.
-            base({ ...options, httpSocket: tunnel.socket }, (err, socket) => {
-              if (err !== null) {
-                tunnel.socket.destroy();
-                callback(clientCertificateDialError(err, tls), null);
-              } else adopt(socket, true, callback);
-            });
-          },
-          (err: unknown) => callback(err instanceof Error ? err : new Error(String(err)), null),
-        );
-      };
-    }
-    // Every dial, whatever the route, with retries; its errors reach undici only as WinRMErrors (dialRetry.ts).
-    const dialCtx: DialContext = {
-      target: this.targetAuthority(),
-      connectMs,
-      attempts: this.opts.connectAttempts ?? 1,
-    };
-    const once = (options: ConnectOptions): Promise<Socket> =>
-      new Promise<Socket>((resolve, reject) => {
-        connect(options, (err, socket) => {
-          if (err !== null) reject(err);
-          else resolve(socket);
+      let socket: Socket;
+      try {
+        socket = await dialSocket({
+          host: bare(proxy.url.hostname),
+          port: effectivePort(proxy.url),
+          tls: proxyTls,
+          timeoutMs: connectMs,
         });
-      });
-    const retrying = (options: ConnectOptions, callback: ConnectCallback): void => {
-      dialWithRetries(() => once(options), dialCtx, this.dialStop.signal, () => this.dialRetries++).then(
-        (socket) => callback(null, socket),
-        (err: unknown) => callback(err as Error, null),
-      );
-    };
-    const maxBody = this.opts.maxBodyBytes;
-    const client = new Client(route === "forward" && proxy !== undefined ? proxy.url.origin : endpoint.origin, {
-      pipelining: 1,
-      headersTimeout: readMs,
-      bodyTimeout: readMs,
-      maxHeaderSize: MAX_HEADER_BYTES,
-      ...(maxBody !== undefined ? { maxResponseSize: maxBody } : {}),
-      connect: retrying,
-    });
-    // Client holds at most one socket: the one 'connect' announced is the one 'disconnect' reports.
-    let connectedId = 0;
-    client.on("connect", () => {
-      connectedId = this.socketSeq;
-    });
-    client.on("disconnect", () => {
-      const gone = connectedId;
-      if (this.current?.id === gone) this.current = undefined;
+      } catch (err) {
+        throw proxyDialFailed(this.opts.observer, label, err, proxyTls !== undefined);
+      }
+      proxyDialed(this.opts.observer, label, socket);
+      return [socket, false];
+    }
+    const leg = { proxy, targetHost: endpoint.hostname, targetPort: port, connectMs, observer: this.opts.observer };
+    // A SOCKS5 proxy gives the same end-to-end socket as a CONNECT tunnel (transport/socks5.ts).
+    const tunnel = await (isSocksProxy(proxy.url) ? openSocks5(leg) : openTunnel({ ...leg, cache: this.proxyAuthCache }));
+    if (hostTls === undefined) return [tunnel.socket, false];
+    // TLS to the listener inside the tunnel; over an https:// proxy this is TLS inside the proxy's TLS, and the
+    // bindings are this inner session's.
+    try {
+      return [await dialSocket({ host, port, tls: hostTls, over: tunnel.socket, timeoutMs: connectMs }), true];
+    } catch (err) {
+      tunnel.socket.destroy();
+      throw clientCertificateDialError(err as Error, tls);
+    }
+  }
+
+  /** Take a new socket as the channel's connection: pin check, bindings, the "tls" event, the close watch. */
+  private adopt(socket: Socket, hostTls: boolean): Http1Connection {
+    const pin = this.opts.tls?.pin;
+    const id = ++this.socketSeq;
+    const tlsSocket = hostTls && socket instanceof TLSSocket ? socket : undefined;
+    // Node hands out the peer X509Certificate once per socket (a second getPeerX509Certificate() gives undefined):
+    // read it here, once per connection, for both the bindings and the "tls" event.
+    const cert = tlsSocket?.getPeerX509Certificate();
+    // tls.thumbprint: the host's own certificate, on every connection and route (tls.ts verifyHostPin).
+    const pinError = tlsSocket !== undefined ? verifyHostPin(pin, cert) : undefined;
+    if (pinError !== undefined) {
+      socket.destroy();
+      throw pinError;
+    }
+    const bindings = cert !== undefined ? tlsServerEndPointBindings(cert.raw) : undefined;
+    if (bindings !== undefined) this.lastBindings = bindings;
+    this.current = { id, socket, bindings };
+    const conn = new Http1Connection(socket);
+    socket.once("close", () => {
+      if (this.current?.id === id) this.current = undefined;
+      if (this.conn === conn) this.conn = undefined;
       // The security context (and its sealing sequence numbers) died with the socket (MS-WSMV 2.2.9.1).
-      for (const l of this.disconnectListeners) l(gone);
+      for (const l of this.disconnectListeners) l(id);
     });
-    return client;
+    if (tlsSocket !== undefined) {
+      this.announceTls(tlsSocket, cert, bindings);
+      this.hostTls = tlsSocket;
+      this.certificateAsked = hostAskedForClientCertificate(tlsSocket);
+      // With a client certificate only: a renegotiation (the host asking for it after the request) derives new
+      // keys, and the keylog event marks it, after its CertificateRequest was read. The line (key material) is
+      // never kept.
+      if (this.opts.tls?.cert !== undefined) {
+        tlsSocket.on("keylog", () => {
+          if (this.hostTls === tlsSocket) this.certificateAsked = hostAskedForClientCertificate(tlsSocket);
+        });
+      }
+    }
+    return conn;
   }
 
   private announceTls(
@@ -550,34 +479,19 @@ export class HttpChannel {
     if (err instanceof WinRMError) return err;
     const code = (err as { code?: unknown } | null)?.code;
     const target = this.targetAuthority();
-    switch (code) {
-      case "UND_ERR_HEADERS_TIMEOUT":
-      case "UND_ERR_BODY_TIMEOUT":
-        return new TimeoutError(`${target} sent no response within timeouts.readMs (${this.opts.readMs} ms)`, { cause: err });
-      case "UND_ERR_ABORTED":
-        return new AbortError({ cause: err });
-      case "UND_ERR_RES_EXCEEDED_MAX_SIZE":
-        return new LimitExceededError(
-          "response body bytes",
-          this.opts.maxBodyBytes ?? 0,
-          `${target} sent a response body larger than any WinRM response may be (the cap is derived from the ` +
-            "MaxEnvelopeSize the client sends); the connection was closed",
-          { cause: err },
-        );
-      case "UND_ERR_HEADERS_OVERFLOW":
-        return new LimitExceededError("response header bytes", MAX_HEADER_BYTES, `${target} sent an oversized response head`, {
-          cause: err,
-        });
-      default: {
-        const what = typeof code === "string" ? code : err instanceof Error ? err.message : String(err);
-        if (!connected) return new ConnectionError(`connecting to ${target} failed: ${what}`, { cause: err, phase: "connect" });
-        return new ConnectionLostError(
-          `the connection to ${target} broke after the request was sent, before the complete response (${what}); ` +
-            "the host may have received it",
-          { cause: err },
-        );
-      }
+    if (err instanceof MalformedResponseError) {
+      return new ConnectionLostError(
+        `${target} sent a response that is not valid HTTP/1.1 (${err.message}); the host may have received the request`,
+        { cause: err },
+      );
     }
+    const what = typeof code === "string" ? code : err instanceof Error ? err.message : String(err);
+    if (!connected) return new ConnectionError(`connecting to ${target} failed: ${what}`, { cause: err, phase: "connect" });
+    return new ConnectionLostError(
+      `the connection to ${target} broke after the request was sent, before the complete response (${what}); ` +
+        "the host may have received it",
+      { cause: err },
+    );
   }
 }
 
@@ -586,7 +500,7 @@ const CLOSE_GRACE_MS = 1_000;
 
 /**
  * timeouts.readMs as a total deadline for one response (head and body), started when the request has a connected
- * socket. Its signal aborts the undici request (which destroys the socket); `expired` is the error to report.
+ * socket. Its signal aborts the request (which destroys the socket); `expired` is the error to report.
  */
 class ResponseDeadline {
   private readonly ctl = new AbortController();
@@ -618,6 +532,22 @@ class ResponseDeadline {
   clear(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
   }
+}
+
+/** A host name as sockets take it (an IPv6 literal without its URL brackets). */
+function bare(hostname: string): string {
+  return hostname.startsWith("[") && hostname.endsWith("]") ? hostname.slice(1, -1) : hostname;
+}
+
+/** The caller's fields without the framing ones the channel sets itself. */
+function withoutFraming(headers: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const n = name.toLowerCase();
+    if (n === "host" || n === "content-length" || n === "transfer-encoding" || n === "accept-encoding") continue;
+    out[name] = value;
+  }
+  return out;
 }
 
 /** The caller's abort reason when it is one of ours (TimeoutError from timeoutMs), else AbortError. */
