@@ -165,7 +165,7 @@ describe("connections", () => {
       await f.client.run("echo first");
       assert.equal(f.client.stats.handshakes, 1);
       f.emu.dropConnections();
-      // Let the client see the close (undici 'disconnect'); either way the next call must re-authenticate once.
+      // Let the client see the close (the socket's close); either way the next call must re-authenticate once.
       await new Promise((r) => setImmediate(r));
       const r = await f.client.run("echo second");
       assert.equal(r.stdout, "second\r\n");

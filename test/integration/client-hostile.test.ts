@@ -115,7 +115,7 @@ describe("bounded responses from a hostile host", () => {
       assert.equal(r.err.code, "WINRM_TIMEOUT");
       assert.match(r.err.message, new RegExp(`timeouts\\.readMs \\(${READ_MS} ms\\)`));
       assert.ok(r.ms >= READ_MS - 50 && r.ms < READ_MS + 1_500, `failed after ${r.ms} ms`);
-      // The head came at once and body bytes kept arriving: undici's idle timers alone would never have fired.
+      // The head came at once and body bytes kept arriving: idle timers alone would never have fired.
       assert.ok(peer.trickled >= 20, `the peer trickled ${peer.trickled} bytes`);
       assert.ok(r.growthBytes < MEMORY_BOUND);
       await r.client.close();

@@ -33,6 +33,7 @@ const RETRYABLE_CODES: ReadonlySet<string> = new Set([
   "ECONNABORTED",
   "EPIPE",
   "ETIMEDOUT",
+  // The connect timeout's code in undici, which older callers and tests still name.
   "UND_ERR_CONNECT_TIMEOUT",
   "EHOSTUNREACH",
   "ENETUNREACH",
@@ -76,8 +77,8 @@ export interface DialContext {
 }
 
 /**
- * The error one failed dial reports to its request: a WinRMError, always (undici treats some raw codes specially:
- * after ERR_TLS_CERT_ALTNAME_INVALID it never settles close(), undici 7 client.js onConnectError), phase "connect".
+ * The error one failed dial reports to its request: a WinRMError, always, phase "connect" (the raw Node error is its
+ * cause).
  */
 export function dialError(err: unknown, ctx: DialContext, tries: number, elapsedMs: number): WinRMError {
   const after =

@@ -214,7 +214,7 @@ export class WinRMSession {
     const plain = Buffer.from(xml, "utf8");
     if (this.prototype.name === "basic" || this.prototype.name === "certificate") return this.postBasic(plain, signal);
     for (let attempt = 0; ; attempt++) {
-      // Let a pending close of an idle keep-alive socket (server idle timeout, reset) reach undici first, so we
+      // Let a pending close of an idle keep-alive socket (server idle timeout, reset) reach the channel first, so we
       // re-authenticate on a new socket instead of writing into a dead one.
       if (this.ctx !== undefined) await new Promise<void>((resolve) => setImmediate(resolve));
       // A context is only good on the socket it was built on (MS-WSMV 2.2.9.1).
