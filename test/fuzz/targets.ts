@@ -22,6 +22,7 @@ import { decideProxy, matchesBypassList, matchesNoProxy } from "../../provider/s
 import { endPointHashAlgorithm } from "../../provider/src/wire/channelBindings.js";
 import { decodeEncryptedBody, decodeEncryptedParts } from "../../provider/src/wire/multipart.js";
 import { splitApplicationRecords } from "../../provider/src/wire/credsspRecords.js";
+import { ChunkedDecoder } from "../../provider/src/wire/chunked.js";
 import { decodeAuthenticate, decodeAvPairs, decodeChallenge, decodeNegotiate, ntlmMessageType } from "../../provider/src/wire/ntlm/messages.js";
 import { parseConfigDocument } from "../../provider/src/wsman/config.js";
 import { faultFromEnvelope } from "../../provider/src/wsman/faults.js";
@@ -268,6 +269,31 @@ export function fuzzTargets(seeds: SeedCorpus): FuzzTarget[] {
       seeds: ["Server HTTP/h@EXAMPLE.TEST not found in Kerberos database", "Cannot contact any KDC for realm 'EXAMPLE.TEST'", "Client alice@EXAMPLE.TEST not found in Kerberos database", "No Kerberos credentials available"],
       tokens: ["Server ", "Client ", " not found in Kerberos database", "\n"],
       run: (input) => void kerberosUnavailableReason(new AuthenticationError("kerberos", "AP-REQ", "failed", { cause: new Error(input) })),
+    },
+    {
+      // Differential: the chunked decoder gives the same outcome for the whole input and for it fed byte by byte.
+      name: "chunked-body",
+      seeds: ["4\r\nWiki\r\n5\r\npedia\r\n0\r\n\r\n", '3;a="b c"\r\nabc\r\n0;x\r\nT: 1\r\n\r\nrest', "A\r\n0123456789\r\n000\r\n\r\n"],
+      tokens: ["\r\n", ";", "=", "0\r\n\r\n", "ffffffff", "\n", "\r", ": ", " "],
+      run: (input) => {
+        const bytes = latin1(input);
+        const decode = (pieces: Buffer[]): string => {
+          const d = new ChunkedDecoder(4096);
+          let body = "";
+          let used = 0;
+          try {
+            for (const p of pieces) {
+              if (d.done) break;
+              used += d.push(p, (data) => (body += data.toString("latin1")));
+            }
+          } catch (e) {
+            if (!(e instanceof WinRMError)) throw e;
+            return `refused ${e.constructor.name}`;
+          }
+          return `${d.done} ${used} ${body}`;
+        };
+        deepStrictEqual(decode(Array.from(bytes, (c) => Buffer.from([c]))), decode([bytes]));
+      },
     },
   ];
 }
