@@ -244,6 +244,9 @@ export class HttpChannel {
           host: url.host,
           ...withoutFraming(req.headers),
           "accept-encoding": "identity",
+          // Persistence is HTTP/1.1's default (RFC 9112 9.3); said anyway for HTTP/1.0 intermediaries, as pywinrm
+          // (requests) does.
+          connection: "keep-alive",
           "content-length": String(req.body.length),
         },
         body: req.body,
@@ -544,7 +547,7 @@ function withoutFraming(headers: Readonly<Record<string, string>>): Record<strin
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     const n = name.toLowerCase();
-    if (n === "host" || n === "content-length" || n === "transfer-encoding" || n === "accept-encoding") continue;
+    if (n === "host" || n === "content-length" || n === "transfer-encoding" || n === "accept-encoding" || n === "connection") continue;
     out[name] = value;
   }
   return out;
