@@ -80,6 +80,8 @@ export interface SessionStats {
 export interface SoapResponse {
   readonly status: number;
   readonly xml: string;
+  /** The answer came sealed with the session's context (false in clear, and always on https:// without sealing). */
+  readonly sealed: boolean;
 }
 
 interface Context {
@@ -356,8 +358,9 @@ export class WinRMSession {
       await this.discard();
       throw err;
     }
-    if (res.status === 200) return { status: 200, xml };
-    if (res.status === 500 && xml.length > 0) return { status: 500, xml };
+    const sealed = ctx?.sealer !== undefined && isEncryptedContentType(headerValue(res, "content-type") ?? "");
+    if (res.status === 200) return { status: 200, xml, sealed };
+    if (res.status === 500 && xml.length > 0) return { status: 500, xml, sealed };
     throw new HttpError(res.status, httpReason(res.status));
   }
 
