@@ -13,13 +13,8 @@ import { createMechanism } from "./auth/index.js";
 import type { AuthMechanism } from "./auth/mechanism.js";
 import { parseConnection, type Connection, type ConnectionInput } from "./connection.js";
 import { ConfigurationError, ConnectionLostError, HttpError, LimitExceededError, ProtocolError, TimeoutError, WSManFaultError } from "./errors.js";
-import {
-  envelopeLimitFromConfig,
-  faultToActOn,
-  isEnvelopeSizeRefused,
-  PROBE_ENVELOPE_SIZE,
-  steppedDownEnvelopeSize,
-} from "./envelopeSize.js";
+import { envelopeLimitFromConfig, isEnvelopeSizeRefused, PROBE_ENVELOPE_SIZE, steppedDownEnvelopeSize } from "./envelopeSize.js";
+import { faultToActOn } from "./faultTrust.js";
 import { abortReason } from "./transport/http.js";
 import { checkPolicy, type TransportPlan } from "./transport/policy.js";
 import { WinRMSession, type SessionStats, type SoapResponse } from "./transport/session.js";

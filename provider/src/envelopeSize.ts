@@ -14,7 +14,7 @@
  * reports when the service answered HTTP 413 to a request body over the limit. Our requests stay far below 150 KiB
  * (stdin goes in 64 KiB chunks, shell/remoteShell.ts), so a lower declaration would not help there.
  */
-import { ProtocolError, WSManFaultError } from "./errors.js";
+import { WSManFaultError } from "./errors.js";
 import type { ConfigTree } from "./wsman/config.js";
 
 /** 0x80338047 ERROR_WSMAN_MAX_ENVELOPE_SIZE. */
@@ -50,18 +50,3 @@ export function steppedDownEnvelopeSize(declared: number, hostLimit: number | un
   return next < declared ? next : undefined;
 }
 
-/**
- * The fault a response carried, as the client may act on it. A refusal of the MaxEnvelopeSize makes the client re-send
- * the request, which is safe only because the host refused it before running it; on a session that seals its
- * messages (http://, MS-WSMV 2.2.9.1) the host seals its faults too (MS-WSMV 2.2.4.43), so a refusal that came in
- * clear is anyone's on the path: someone who let a Command through and answered it with this fault would have it
- * run twice. Such a refusal is a ProtocolError, never retried.
- */
-export function faultToActOn(fault: WSManFaultError, opts: { sessionSeals: boolean; answerSealed: boolean }): Error {
-  if (!opts.sessionSeals || opts.answerSealed || !isEnvelopeSizeRefused(fault)) return fault;
-  return new ProtocolError(
-    "the host's refusal of the MaxEnvelopeSize came unsealed on a session whose messages are sealed: not trusted, " +
-      "the request is not re-sent (something on the path may have answered in the host's place)",
-    { cause: fault },
-  );
-}
