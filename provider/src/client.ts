@@ -14,6 +14,7 @@ import type { AuthMechanism } from "./auth/mechanism.js";
 import { parseConnection, type Connection, type ConnectionInput } from "./connection.js";
 import { ConfigurationError, ConnectionLostError, HttpError, LimitExceededError, ProtocolError, TimeoutError, WSManFaultError } from "./errors.js";
 import { envelopeLimitFromConfig, isEnvelopeSizeRefused, PROBE_ENVELOPE_SIZE, steppedDownEnvelopeSize } from "./envelopeSize.js";
+import { faultToActOn } from "./faultTrust.js";
 import { abortReason } from "./transport/http.js";
 import { checkPolicy, type TransportPlan } from "./transport/policy.js";
 import { WinRMSession, type SessionStats, type SoapResponse } from "./transport/session.js";
@@ -441,7 +442,7 @@ export class WinRMClient {
     this.checkEnvelopeSize(res);
     const env = parseEnvelope(res.xml);
     const fault = faultFromEnvelope(env, res.status);
-    if (fault !== undefined) throw fault;
+    if (fault !== undefined) throw faultToActOn(fault, { sessionSeals: this.session.encrypted, answerSealed: res.sealed });
     if (res.status !== 200) throw new HttpError(res.status, "the WinRM service answered with an error and no fault");
     if (env.relatesTo !== undefined && env.relatesTo.trim().toLowerCase() !== messageId.toLowerCase()) {
       throw new ProtocolError(`the response relates to ${env.relatesTo}, not to our request ${messageId}`);

@@ -34,7 +34,7 @@
  *   maxResponseSize);
  * - the head: MAX_HEADER_BYTES (undici's maxHeaderSize) and MAX_HEADER_COUNT fields.
  */
-import type { X509Certificate } from "node:crypto";
+import { X509Certificate } from "node:crypto";
 import type { Socket } from "node:net";
 import { TLSSocket } from "node:tls";
 import type { ChannelBindings } from "../auth/mechanism.js";
@@ -56,7 +56,13 @@ import { effectivePort, proxyLabel, type ResolvedProxy } from "./proxyConfig.js"
 import { ConnectRefusedError, openTunnel, proxyDialed, proxyDialFailed, type ProxyAuthCache } from "./proxyTunnel.js";
 import { tlsServerEndPointBindings } from "../wire/channelBindings.js";
 import { Client, buildConnector } from "./undiciClient.js";
-import { clientCertificateDialError, hostAskedForClientCertificate, verifyHostPin, type TlsConnectOptions } from "./tls.js";
+import {
+  clientCertificateDialError,
+  hostAskedForClientCertificate,
+  HostRenegotiationWatch,
+  verifyHostPin,
+  type TlsConnectOptions,
+} from "./tls.js";
 
 export type Route = "direct" | "tunnel" | "forward";
 
@@ -388,9 +394,11 @@ export class HttpChannel {
     const adopt = (socket: Socket, hostTls: boolean, callback: ConnectCallback): void => {
       const id = ++this.socketSeq;
       const tlsSocket = hostTls && socket instanceof TLSSocket ? socket : undefined;
-      // Node hands out the peer X509Certificate once per socket (a second getPeerX509Certificate() gives undefined):
-      // read it here, once per connection, for both the bindings and the "tls" event.
-      const cert = tlsSocket?.getPeerX509Certificate();
+      // Read once per connection, for the pin, the bindings and the "tls" event. From getPeerCertificate's DER, not
+      // getPeerX509Certificate: Node 20's client takes that one out of the session's chain (a second call, or a
+      // renegotiation that resumes the session, then sees no certificate at all), and HostRenegotiationWatch
+      // reads it again at each renegotiation.
+      const cert = tlsSocket !== undefined ? peerCertificate(tlsSocket) : undefined;
       // tls.thumbprint: the host's own certificate, on every connection and route (tls.ts verifyHostPin).
       const pinError = tlsSocket !== undefined ? verifyHostPin(pin, cert) : undefined;
       if (pinError !== undefined) {
@@ -408,14 +416,20 @@ export class HttpChannel {
         this.announceTls(tlsSocket, cert, bindings);
         this.hostTls = tlsSocket;
         this.certificateAsked = hostAskedForClientCertificate(tlsSocket);
-        // With a client certificate only: a renegotiation (the host asking for it after the request) derives new
-        // keys, and the keylog event marks it, after its CertificateRequest was read. The line (key material) is
-        // never kept.
-        if (tlsWithPin?.cert !== undefined) {
-          tlsSocket.on("keylog", () => {
-            if (this.hostTls === tlsSocket) this.certificateAsked = hostAskedForClientCertificate(tlsSocket);
-          });
-        }
+        // A renegotiation (the host asking for the client certificate after the request) derives new keys, and the
+        // keylog event marks it, after its Certificate and CertificateRequest were read: the same certificate, at
+        // most MAX_HOST_RENEGOTIATIONS times (tls.ts HostRenegotiationWatch). The line (key material) is never kept.
+        const watch = new HostRenegotiationWatch(cert?.fingerprint256);
+        tlsSocket.on("keylog", (line: Buffer) => {
+          const refused = watch.onKeylog(line, () => peerCertificate(tlsSocket)?.fingerprint256);
+          if (refused !== undefined) {
+            tlsSocket.destroy(refused);
+            return;
+          }
+          if (tlsWithPin?.cert !== undefined && this.hostTls === tlsSocket) {
+            this.certificateAsked = hostAskedForClientCertificate(tlsSocket);
+          }
+        });
       }
       this.socketReady?.();
       callback(null, socket);
@@ -625,4 +639,10 @@ export function abortReason(signal: AbortSignal): WinRMError {
   const reason: unknown = signal.reason;
   if (reason instanceof WinRMError) return reason;
   return new AbortError({ cause: reason });
+}
+
+/** The host's certificate on this TLS connection, as its session holds it now (see adopt). */
+function peerCertificate(socket: TLSSocket): X509Certificate | undefined {
+  const raw = socket.getPeerCertificate(false)?.raw;
+  return raw !== undefined && raw.length > 0 ? new X509Certificate(raw) : undefined;
 }
