@@ -123,8 +123,32 @@ void describe("remote paths and host kind", () => {
   test("checks name the field", () => {
     checkRemotePath("C:\\ok\\ünï file.bin");
     checkRemotePath("\\\\server\\share\\x");
-    assert.throws(() => checkRemotePath("x.bin"), /remotePath: x\.bin is not an absolute/);
-    assert.throws(() => checkRemotePath("C:\\a|b"), /remotePath: .*cannot contain/);
+    checkRemotePath("C:\\");
+    checkRemotePath("C:\\data\\100%.txt");
+    assert.throws(() => checkRemotePath("x.bin"), /remotePath: x\.bin must be an absolute Windows path/);
+    assert.throws(() => checkRemotePath("C:\\a|b"), /remotePath: .*no Windows file name may hold \("\|"/);
+  });
+  test("paths that would leave the named place or open something else are refused, naming the field", () => {
+    const cases: [string, RegExp][] = [
+      // A local file named `..\..\x` (legal on Linux) joined below the root must not climb out of it.
+      ["C:\\data\\..\\..\\Windows\\x", /"\." or "\.\." components/],
+      ["C:\\data\\.\\x", /"\." or "\.\." components/],
+      ["\\\\.\\PhysicalDrive0", /must be an absolute Windows path/],
+      ["\\\\?\\C:\\x", /must be an absolute Windows path/],
+      ["\\\\server", /must name a share/],
+      ["C:\\data\\NUL", /named like a device \("NUL"/],
+      ["C:\\data\\con.txt", /named like a device \("con\.txt"/],
+      ["C:\\data\\LPT1 .log", /named like a device/],
+      ["C:\\data\\com\u00B9", /named like a device/],
+      ["C:\\data\\f.txt:secret", /alternate data stream/],
+      ["C:\\data\\f.", /ending in a dot or a space/],
+      ["C:\\data\\\\f", /empty component/],
+    ];
+    for (const [path, reason] of cases) {
+      assert.throws(() => checkRemotePath(path, "files[2].remotePath"), (e: Error) => e.message.startsWith("files[2].remotePath: ") && reason.test(e.message), path);
+    }
+    for (const ok of ["C:\\data\\console.txt", "C:\\data\\COM10", "C:\\data\\nul-ish", "C:\\a b & (c)\\^!.txt"]) checkRemotePath(ok);
+    assert.throws(() => checkRemotePath("C:\\", "remotePath", { root: true }), /remotePath: C:\\ must name something below C:\\/);
     assert.throws(() => checkRemotePath(`C:\\${"a".repeat(250)}`, "files[0].remotePath"), /files\[0\]\.remotePath: .*MAX_PATH/);
   });
   test("PowerShell from WinRM 2.0, cmd on 1.1", () => {

@@ -196,6 +196,6 @@ export async function localHashes(localPath: string, algorithm: "sha256" | "sha1
 
 /** Remove a remote file or directory tree (nothing when it is absent). */
 export async function removeRemote(client: WinRMClient, remotePath: string, opts: { signal?: AbortSignal } = {}): Promise<void> {
-  checkRemotePath(remotePath);
+  checkRemotePath(remotePath, "remotePath", { root: true });
   await (await hostOps(client, opts.signal)).remove(remotePath);
 }
