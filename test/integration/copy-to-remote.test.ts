@@ -148,8 +148,15 @@ void describe("copyToRemote failures", () => {
     const c = client();
     try {
       await assert.rejects(copyToRemote(c, join(dir, "nope"), "C:\\x"), /localPath: .*nope does not exist/);
-      await assert.rejects(copyToRemote(c, bigPath, "relative\\x"), /remotePath: .*not an absolute Windows path/);
+      await assert.rejects(copyToRemote(c, bigPath, "relative\\x"), /remotePath: relative\\x must be an absolute Windows path/);
       await assert.rejects(copyToRemote(c, bigPath, `C:\\${"x".repeat(260)}`), /remotePath: .*MAX_PATH/);
+      // A Linux file name holding `\..\` would climb out of the destination once joined as a Windows path.
+      const escape = join(dir, "escape");
+      await mkdir(escape, { recursive: true });
+      await writeFile(join(escape, "..\\..\\evil.txt"), "evil");
+      await assert.rejects(copyToRemote(c, escape, "C:\\Dest\\in"), /remotePath: C:\\Dest\\in\\\.\.\\\.\.\\evil\.txt must not hold "\." or "\.\." components/);
+      assert.equal(host.host.fs.isFile("C:\\evil.txt"), false);
+      assert.equal(host.host.fs.isDirectory("C:\\Dest\\in"), false, "refused before anything was sent");
     } finally {
       await c.close();
       await host.close();

@@ -20,6 +20,9 @@ import { BATCH_WRITER as EMULATED_BATCH_WRITER } from "../../provider/src/testin
 import { scriptStreamsStdin } from "../../provider/src/testing/host/psFileCommands.js";
 import { checkRemotePath, joinRemote, partialPath, remoteParent } from "../../provider/src/copy/remotePaths.js";
 import { writerKindFor } from "../../provider/src/copy/hostKind.js";
+import { readMarkedHashes } from "../../provider/src/copy/cmdHost.js";
+import { HostOutput } from "../../provider/src/copy/hostOutput.js";
+import { LimitExceededError } from "../../provider/src/errors.js";
 import { buildRequest } from "../../provider/src/wsman/envelope.js";
 import { ACTION, RESOURCE_URI } from "../../provider/src/wsman/namespaces.js";
 import { sendBody } from "../../provider/src/wsman/shell.js";
@@ -203,5 +206,34 @@ void describe("the batch writer", () => {
       });
       assert.ok(Buffer.byteLength(xml, "utf8") <= size, `${Buffer.byteLength(xml, "utf8")} > ${size}`);
     }
+  });
+});
+
+void describe("cmd host output", () => {
+  const sha1 = "da39a3ee5e6b4b0d3255bfef95601890afd80709";
+  const sha256 = "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855";
+  test("certutil hashes are read after their markers, spaced or not; a file without a hash stays undefined", () => {
+    const out =
+      "#0\r\nSHA1 hash of file C:\\a.txt:\r\nda 39 a3 ee 5e 6b 4b 0d 32 55 bf ef 95 60 18 90 af d8 07 09\r\nCertUtil: -hashfile command completed successfully.\r\n" +
+      "#1\r\nCertUtil: -hashfile command FAILED: 0x80070002 (WIN32: 2)\r\n" +
+      `#2\r\nSHA256 hash of C:\\c.txt:\r\n${sha256.toLowerCase()}\r\n`;
+    const into: (string | undefined)[] = [undefined, undefined, undefined];
+    readMarkedHashes(out, into);
+    assert.deepEqual(into, [sha1.toUpperCase(), undefined, sha256]);
+  });
+  test("a marker outside the files asked for, or a hash-shaped line too long to be one, is ignored", () => {
+    const into: (string | undefined)[] = [undefined];
+    readMarkedHashes(`#99999\r\n${sha256}\r\n#0\r\n${"A".repeat(64)} ${"B".repeat(300)}\r\n#00\r\n${sha256}\r\n`, into);
+    assert.equal(into.length, 1);
+    assert.deepEqual(into, [sha256]);
+  });
+  test("writer output is bounded: stdout over the bound fails, error text is cut", () => {
+    const out = new HostOutput(10, "writing C:\\x");
+    out.push(Buffer.from("0123456789"));
+    assert.throws(() => out.push(Buffer.from("!")), (e: unknown) => e instanceof LimitExceededError && /writing C:\\x/.test(e.message));
+    const err = new HostOutput(4);
+    err.push(Buffer.from("abc"));
+    err.push(Buffer.from("defg"));
+    assert.equal(err.bytes().toString(), "abcd");
   });
 });
