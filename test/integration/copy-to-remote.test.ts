@@ -292,6 +292,12 @@ for (const profile of ["win2003r2", "win2008"] as const) {
 
     test("a remote path with % is refused on a cmd-only host, naming remotePath", async () => {
       await assert.rejects(copyToRemote(client, bigPath, "C:\\Data\\100%.bin"), /remotePath: .*contains %/);
+      // A file with % the host already has in the destination is not ours: the listing passes it by.
+      host.host.fs.mkdirs("C:\\Dest\\pct");
+      host.host.fs.write("C:\\Dest\\pct\\100%.txt", Buffer.from("theirs"));
+      const r = await copyToRemote(client, treePath, "C:\\Dest\\pct");
+      assert.equal(r.files.length, 5);
+      assert.equal(host.host.fs.read("C:\\Dest\\pct\\100%.txt")?.toString(), "theirs");
     });
   });
 }

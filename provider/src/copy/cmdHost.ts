@@ -144,7 +144,9 @@ export async function cmdTree(client: WinRMClient, paths: readonly string[], alg
     if (isDir) {
       out.push({ kind: "dir", path: p });
       const listed = await runCmd(client, `dir /s /b /a-d ${q}`, remotePath, "listing", signal, [0, 1]);
-      const files = listed.split("\n").map((l) => l.replace(/\r$/, "")).filter((l) => l !== "");
+      // A name holding % cannot be quoted for cmd (cmdQuote): no copy writes one here, so it is left unlisted rather
+      // than failing the whole listing.
+      const files = listed.split("\n").map((l) => l.replace(/\r$/, "")).filter((l) => l !== "" && !l.includes("%"));
       const hashes = await hashFiles(client, files, alg, remotePath, signal);
       files.forEach((f, i) => {
         const h = hashes[i];
