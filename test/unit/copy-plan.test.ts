@@ -13,10 +13,12 @@ import {
   parseBatchOutput,
   parseTreeOutput,
   psLiteral,
+  SHA_CREATE,
   treeScript,
   writerScript,
 } from "../../provider/src/copy/psScripts.js";
 import { BATCH_WRITER as EMULATED_BATCH_WRITER } from "../../provider/src/testing/host/psCopyBatch.js";
+import { EMULATED_SHA_CREATE } from "../../provider/src/testing/host/psFileCommands.js";
 import { scriptStreamsStdin } from "../../provider/src/testing/host/psFileCommands.js";
 import { checkRemotePath, joinRemote, partialPath, remoteParent } from "../../provider/src/copy/remotePaths.js";
 import { writerKindFor } from "../../provider/src/copy/hostKind.js";
@@ -179,6 +181,9 @@ void describe("the batch writer", () => {
     const script = batchWriterScript();
     assert.ok(script.includes(BATCH_WRITER));
     assert.equal(BATCH_WRITER, EMULATED_BATCH_WRITER, "client and emulated host agree on the statement's text");
+    // The hasher falls back to the CryptoAPI class where the FIPS policy refuses SHA256Managed (PowerShell 2.0: CLR 2).
+    assert.equal(SHA_CREATE, EMULATED_SHA_CREATE);
+    assert.ok(batchWriterScript().includes(`\n${SHA_CREATE}\n`) && treeScript(["C:\\x"]).includes(`\n${SHA_CREATE}\n`));
     assert.ok(scriptStreamsStdin(script));
     assert.ok(!script.includes(":\\"), "no path in the script");
   });

@@ -18,7 +18,17 @@ export function psLiteral(s: string): string {
   return `${out}'`;
 }
 
-const PRELUDE = "$ErrorActionPreference = 'Stop'\n$sha = [Security.Cryptography.SHA256]::Create()\n";
+/**
+ * The hasher. SHA256.Create() is SHA256Managed, which .NET Framework before 4.8 refuses to construct when the
+ * "System cryptography: Use FIPS compliant algorithms" policy is on (InvalidOperationException; PowerShell 2.0 runs
+ * on CLR 2); there the CryptoAPI implementation, SHA256CryptoServiceProvider (System.Core, .NET 3.5), is FIPS
+ * validated and gives the same digest. try/catch is PowerShell 2.0 syntax.
+ */
+export const SHA_CREATE =
+  "try { $sha = [Security.Cryptography.SHA256]::Create() } catch { [void][Reflection.Assembly]::LoadWithPartialName('System.Core'); " +
+  "$sha = New-Object Security.Cryptography.SHA256CryptoServiceProvider }";
+
+const PRELUDE = `$ErrorActionPreference = 'Stop'\n${SHA_CREATE}\n`;
 
 /** One line per file: `F <length> <SHA-256 hex> <path>`. */
 const HASH_LINE = "'F ' + $s.Length + ' ' + [BitConverter]::ToString($sha.ComputeHash($s)).Replace('-', '') + ' ' + $x";
