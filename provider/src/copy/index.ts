@@ -15,7 +15,7 @@ import type { WinRMClient } from "../client.js";
 import { CopyVerificationError } from "./errors.js";
 import { hostOps, type FileJob } from "./hostOps.js";
 import { hashFile, readLocalTree } from "./localFiles.js";
-import { checkRemotePath, joinRemote, partialPath, PARTIAL_SUFFIX } from "./remotePaths.js";
+import { checkRemotePath, joinRemote, partialPath, PARTIAL_SUFFIX, windowsSeparators } from "./remotePaths.js";
 import { decideCopy, sameHash } from "./resume.js";
 
 export interface CopyProgress {
@@ -50,8 +50,10 @@ export { MAX_FILES } from "./localFiles.js";
 export { MAX_REMOTE_PATH } from "./remotePaths.js";
 
 /** Copy a local file or directory to `remotePath` (an absolute Windows path: the file's or the directory's new name). */
-export async function copyToRemote(client: WinRMClient, localPath: string, remotePath: string, opts: CopyOptions = {}): Promise<CopyResult> {
-  checkRemotePath(remotePath);
+export async function copyToRemote(client: WinRMClient, localPath: string, remotePathAsGiven: string, opts: CopyOptions = {}): Promise<CopyResult> {
+  checkRemotePath(remotePathAsGiven);
+  // One spelling on the host: cmd's dir prints `\` whatever the path was typed with, and the listing is matched by name.
+  const remotePath = windowsSeparators(remotePathAsGiven);
   const tree = await readLocalTree(localPath);
   for (const f of tree.files) checkRemotePath(joinRemote(remotePath, f.relative), "remotePath");
   const totalBytes = tree.files.reduce((n, f) => n + f.size, 0);
@@ -165,7 +167,7 @@ export async function copyToRemote(client: WinRMClient, localPath: string, remot
 export async function remoteHashes(client: WinRMClient, remotePath: string, opts: { signal?: AbortSignal } = {}): Promise<Map<string, string> | undefined> {
   checkRemotePath(remotePath);
   const ops = await hostOps(client, opts.signal);
-  const lines = await ops.tree([remotePath], remotePath);
+  const lines = await ops.tree([windowsSeparators(remotePath)], remotePath);
   const first = lines[0];
   if (first === undefined || first.kind === "absent") return undefined;
   const value = (hash: string): string => (ops.algorithm === "sha256" ? hash : `sha1:${hash}`);
@@ -197,5 +199,5 @@ export async function localHashes(localPath: string, algorithm: "sha256" | "sha1
 /** Remove a remote file or directory tree (nothing when it is absent). */
 export async function removeRemote(client: WinRMClient, remotePath: string, opts: { signal?: AbortSignal } = {}): Promise<void> {
   checkRemotePath(remotePath, "remotePath", { root: true });
-  await (await hostOps(client, opts.signal)).remove(remotePath);
+  await (await hostOps(client, opts.signal)).remove(windowsSeparators(remotePath));
 }

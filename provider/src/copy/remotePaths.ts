@@ -19,6 +19,11 @@ export function joinRemote(root: string, relative: string): string {
   return `${base}\\${relative}`;
 }
 
+/** A path with `\` for every `/` (Win32 takes both; cmd's output and the listing use `\`). */
+export function windowsSeparators(remote: string): string {
+  return remote.replaceAll("/", "\\");
+}
+
 export function partialPath(remote: string): string {
   return remote + PARTIAL_SUFFIX;
 }
