@@ -64,6 +64,18 @@ void describe("winrm-proxy cp", () => {
     assert.ok(!r.stderr.includes(PASSWORD) && !r.stdout.includes(PASSWORD), "no password in the error");
   });
 
+  test("a Server 2003 host (no SHA-2): the summary says the copy was verified by SHA-1", async () => {
+    const old = await startEmulatedHost({ profile: "win2003r2", users: [{ username: USER, password: PASSWORD }] });
+    try {
+      const r = await runCli(["cp", ...flags(old), file, "C:\\Deploy\\payload.bin"], { env: ENV, unset: UNSET });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stderr, /copied 1 file\(s\), 0 already in place; .* verified by SHA-1 on the host/);
+      assert.ok(old.host.fs.read("C:\\Deploy\\payload.bin")?.equals(data));
+    } finally {
+      await old.close();
+    }
+  });
+
   test("a missing LOCAL: exit 2, nothing sent; wrong arity is a usage error", async () => {
     const before = host.requests.length;
     const r = await runCli(["cp", ...flags(host), join(dir, "missing"), "C:\\x"], { env: ENV, unset: UNSET });

@@ -127,7 +127,11 @@ export async function copyToRemote(client: WinRMClient, localPath: string, remot
         const bad: { job: Pending; actual: string; placed: boolean }[] = [];
         group.forEach((job, i) => {
           const out = outs[i];
-          if (out === undefined) return;
+          if (out === undefined) {
+            // No word from the host on this file: not in place, and never reported as copied.
+            bad.push({ job, actual: "", placed: false });
+            return;
+          }
           bytesSent += out.bytesSent;
           const ok = out.hash !== undefined && (out.length < 0 || out.length === job.size) && sameHash(out.hash, job.compared);
           if (!ok) {
