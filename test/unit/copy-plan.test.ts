@@ -9,13 +9,14 @@ import { decideCopy } from "../../provider/src/copy/resume.js";
 import {
   BATCH_WRITER,
   batchWriterScript,
-  finalizeScript,
+  deleteFilesScript,
+  finalizeAllScript,
+  mkdirScript,
   parseBatchOutput,
   parseTreeOutput,
   psLiteral,
   SHA_CREATE,
   treeScript,
-  writerScript,
 } from "../../provider/src/copy/psScripts.js";
 import { BATCH_WRITER as EMULATED_BATCH_WRITER } from "../../provider/src/testing/host/psCopyBatch.js";
 import { EMULATED_SHA_CREATE } from "../../provider/src/testing/host/psFileCommands.js";
@@ -97,14 +98,16 @@ void describe("PowerShell scripts", () => {
     assert.equal(psLiteral("C:\\$env:x `n \"q\" ünï 日本"), "'C:\\$env:x `n \"q\" ünï 日本'");
   });
   test("paths appear only as assigned literals; the statements are constant", () => {
-    const a = writerScript("C:\\x y\\it's.partial", true);
-    const b = writerScript("C:\\z.partial", true);
-    assert.ok(a.includes("$p = 'C:\\x y\\it''s.partial'\n"));
-    const strip = (s: string): string => s.split("\n").filter((l) => !l.startsWith("$p = ")).join("\n");
-    assert.equal(strip(a), strip(b));
-    assert.ok(!writerScript("C:\\z.partial", false).includes("[IO.File]::Delete($p)"), "a resumed write keeps the partial");
-    assert.ok(treeScript(["C:\\a", "C:\\b"]).includes("$p = 'C:\\b'"));
-    assert.ok(finalizeScript("C:\\a.partial", "C:\\a").includes("[IO.File]::Move($p, $f)"));
+    const strip = (s: string): string => s.split("\n").filter((l) => !l.startsWith("$p = ") && !l.startsWith("$f = ")).join("\n");
+    const a = treeScript(["C:\\x y\\it's", "C:\\b"]);
+    assert.ok(a.includes("$p = 'C:\\x y\\it''s'\n") && a.includes("$p = 'C:\\b'\n"));
+    assert.equal(strip(a), strip(treeScript(["C:\\c", "C:\\d"])));
+    const pairs = [{ partial: "C:\\it's.partial", target: "C:\\it's" }];
+    const f = finalizeAllScript(pairs);
+    assert.ok(f.includes("$p = 'C:\\it''s.partial'\n$f = 'C:\\it''s'\n[IO.File]::Delete($f)\n[IO.File]::Move($p, $f)\n"));
+    assert.equal(strip(f), strip(finalizeAllScript([{ partial: "C:\\a.partial", target: "C:\\a" }])));
+    assert.equal(strip(mkdirScript(["C:\\'q'"])), strip(mkdirScript(["C:\\z"])));
+    assert.equal(strip(deleteFilesScript(["C:\\'q'"])), strip(deleteFilesScript(["C:\\z"])));
   });
   test("listing output is read by position; malformed lines are skipped", () => {
     const h = "A".repeat(64);
