@@ -94,7 +94,7 @@ export function parseBatchOutput(stdout: string): BatchLine[] {
   return out;
 }
 
-/** Put verified partials in place, several per script (see finalizeScript). */
+/** Put verified partials in place, several per script: the old final file (if any) goes, the partial takes its name. */
 export function finalizeAllScript(pairs: readonly { partial: string; target: string }[]): string {
   return (
     "$ErrorActionPreference = 'Stop'\n" +
