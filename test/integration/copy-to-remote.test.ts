@@ -298,6 +298,16 @@ for (const profile of ["win2003r2", "win2008"] as const) {
       const r = await copyToRemote(client, treePath, "C:\\Dest\\pct");
       assert.equal(r.files.length, 5);
       assert.equal(host.host.fs.read("C:\\Dest\\pct\\100%.txt")?.toString(), "theirs");
+      // A destination crowded with files the copy does not write: only the copy's own files are hashed.
+      host.host.fs.mkdirs("C:\\Dest\\alone");
+      host.host.fs.mkdirs("C:\\Dest\\crowd");
+      for (let i = 0; i < 300; i++) host.host.fs.write(`C:\\Dest\\crowd\\other ${i}.txt`, Buffer.from("theirs"));
+      let at = host.requests.length;
+      await copyToRemote(client, treePath, "C:\\Dest\\alone");
+      const alone = host.requests.length - at;
+      at = host.requests.length;
+      await copyToRemote(client, treePath, "C:\\Dest\\crowd");
+      assert.equal(host.requests.length - at, alone, "300 other files cost no requests");
       // A path typed with `/`: cmd's dir lists it with `\`, and a rerun still finds every file in place.
       await copyToRemote(client, treePath, "C:/Dest/slash");
       const again = await copyToRemote(client, treePath, "C:/Dest/slash");

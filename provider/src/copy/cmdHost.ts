@@ -136,7 +136,14 @@ async function hashFiles(client: WinRMClient, files: readonly string[], alg: Cmd
 }
 
 /** The cmd counterpart of psScripts.ts TREE (lengths unknown: -1). */
-export async function cmdTree(client: WinRMClient, paths: readonly string[], alg: CmdHashAlgorithm, remotePath: string, signal?: AbortSignal): Promise<TreeLine[]> {
+export async function cmdTree(
+  client: WinRMClient,
+  paths: readonly string[],
+  alg: CmdHashAlgorithm,
+  remotePath: string,
+  signal?: AbortSignal,
+  wanted?: ReadonlySet<string>,
+): Promise<TreeLine[]> {
   const out: TreeLine[] = [];
   for (const p of paths) {
     const q = cmdQuote(p);
@@ -146,7 +153,10 @@ export async function cmdTree(client: WinRMClient, paths: readonly string[], alg
       const listed = await runCmd(client, `dir /s /b /a-d ${q}`, remotePath, "listing", signal, [0, 1]);
       // A name holding % cannot be quoted for cmd (cmdQuote): no copy writes one here, so it is left unlisted rather
       // than failing the whole listing.
-      const files = listed.split("\n").map((l) => l.replace(/\r$/, "")).filter((l) => l !== "" && !l.includes("%"));
+      const files = listed
+        .split("\n")
+        .map((l) => l.replace(/\r$/, ""))
+        .filter((l) => l !== "" && !l.includes("%") && (wanted === undefined || wanted.has(l.toLowerCase())));
       const hashes = await hashFiles(client, files, alg, remotePath, signal);
       files.forEach((f, i) => {
         const h = hashes[i];

@@ -62,7 +62,12 @@ export async function copyToRemote(client: WinRMClient, localPath: string, remot
 
   // What the host has: one listing of the root (a directory tree lists its partials too).
   const remote = new Map<string, { length: number; hash: string }>();
-  const listed = await ops.tree(tree.kind === "file" ? [remotePath, partialPath(remotePath)] : [remotePath], remotePath);
+  const wanted = new Set<string>();
+  for (const f of tree.files) {
+    const target = joinRemote(remotePath, f.relative).toLowerCase();
+    wanted.add(target).add(partialPath(target));
+  }
+  const listed = await ops.tree(tree.kind === "file" ? [remotePath, partialPath(remotePath)] : [remotePath], remotePath, wanted);
   for (const l of listed) if (l.kind === "file") remote.set(l.path.toLowerCase(), { length: l.length, hash: l.hash });
   if (tree.kind === "directory") await ops.mkdirs(tree.directories.map((d) => joinRemote(remotePath, d)), remotePath);
 
