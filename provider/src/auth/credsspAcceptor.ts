@@ -68,6 +68,8 @@ export class CredSSPAcceptor {
   private nonce: Uint8Array | undefined;
   private authenticatedUser: string | undefined;
   private records: CredSSPRecordSealer | undefined;
+  /** The TSRequest fields the client sent so far (tests check that a refusing client sent no pubKeyAuth or authInfo). */
+  readonly fieldsSeen = new Set<"negoTokens" | "pubKeyAuth" | "clientNonce" | "authInfo">();
 
   constructor(private readonly opts: CredSSPAcceptorOptions) {
     this.tls = new MemoryTls({ isServer: true, certPem: opts.certPem, keyPem: opts.keyPem, ...(opts.tlsCiphers !== undefined && { ciphers: opts.tlsCiphers }) });
@@ -108,6 +110,7 @@ export class CredSSPAcceptor {
 
   private process(req: TSRequest): TSRequest | undefined {
     this.clientVersion = req.version;
+    for (const field of ["negoTokens", "pubKeyAuth", "clientNonce", "authInfo"] as const) if (req[field] !== undefined) this.fieldsSeen.add(field);
     const version = Math.min(this.version, req.version);
     switch (this.state) {
       case "negoTokens": {
