@@ -272,8 +272,8 @@ export class CredSSPMechanism implements AuthMechanism {
       throw new CredSSPVersionError(
         `the host speaks CredSSP version ${reply.version}${announced}: below ${PATCHED_CREDSSP_VERSION}, without the fix for ` +
           "CVE-2018-0886, whose public-key binding can be exploited, so nothing more was sent (as Windows' clients refuse it " +
-          'under the "Encryption Oracle Remediation" policy\'s default, "Mitigated"); update the host, or set ' +
-          "auth.credsspAllowUnpatchedHosts: true (CLI --credssp-allow-unpatched) to accept it (docs/credssp.md)",
+          'under the "Encryption Oracle Remediation" policy\'s default, "Mitigated"); update the host, or turn on ' +
+          "auth.credsspAllowUnpatchedHosts to accept it anyway (docs/credssp.md)",
         reply.version,
         "unpatched-host",
       );
