@@ -14,6 +14,7 @@ import type { AuthMechanism } from "./auth/mechanism.js";
 import { parseConnection, type Connection, type ConnectionInput } from "./connection.js";
 import { ConfigurationError, ConnectionLostError, HttpError, LimitExceededError, ProtocolError, TimeoutError, WSManFaultError } from "./errors.js";
 import { envelopeLimitFromConfig, isEnvelopeSizeRefused, PROBE_ENVELOPE_SIZE, steppedDownEnvelopeSize } from "./envelopeSize.js";
+import { faultToActOn } from "./faultTrust.js";
 import { abortReason } from "./transport/http.js";
 import { checkPolicy, type TransportPlan } from "./transport/policy.js";
 import { WinRMSession, type SessionStats, type SoapResponse } from "./transport/session.js";
@@ -82,7 +83,16 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** Our own deadline for the whole command; TimeoutError when it passes. */
   readonly timeoutMs?: number;
+  /**
+   * run() only: the most stdout + stderr bytes it collects (default DEFAULT_MAX_RUN_OUTPUT_BYTES, 64 MiB); a command
+   * that prints more fails with LimitExceededError instead of growing the client's memory. stream() has no such
+   * bound: it holds nothing.
+   */
+  readonly maxOutputBytes?: number;
 }
+
+/** What run() collects at most by default (RunOptions.maxOutputBytes): far above any config or script output. */
+export const DEFAULT_MAX_RUN_OUTPUT_BYTES = 64 * 1024 * 1024;
 
 export interface RunResult {
   readonly stdout: string;
@@ -196,7 +206,7 @@ export class WinRMClient {
     }
     let result: RunResult | undefined;
     await this.withShell(opts, async (shell, codePage, signal) => {
-      result = await collectResult(this.execute(shell, command, opts, codePage, signal), codePage, opts.shell);
+      result = await collectResult(this.execute(shell, command, opts, codePage, signal), codePage, opts);
     });
     if (result === undefined) throw new ProtocolError("the command produced no result");
     return result;
@@ -222,7 +232,7 @@ export class WinRMClient {
       let gone = false;
       const accepted = kept.shell.acceptedCommands;
       try {
-        const result = await collectResult(this.execute(kept.shell, command, opts, kept.codePage, scope.signal), kept.codePage, opts.shell);
+        const result = await collectResult(this.execute(kept.shell, command, opts, kept.codePage, scope.signal), kept.codePage, opts);
         ok = true;
         return result;
       } catch (err) {
@@ -278,7 +288,7 @@ export class WinRMClient {
       run: async (command, ro = {}) => {
         const scope = operationScope(ro);
         try {
-          return await collectResult(this.execute(shell, command, ro, codePage, scope.signal), codePage, ro.shell);
+          return await collectResult(this.execute(shell, command, ro, codePage, scope.signal), codePage, ro);
         } finally {
           scope.dispose();
         }
@@ -441,7 +451,7 @@ export class WinRMClient {
     this.checkEnvelopeSize(res);
     const env = parseEnvelope(res.xml);
     const fault = faultFromEnvelope(env, res.status);
-    if (fault !== undefined) throw fault;
+    if (fault !== undefined) throw faultToActOn(fault, { sessionSeals: this.session.encrypted, answerSealed: res.sealed });
     if (res.status !== 200) throw new HttpError(res.status, "the WinRM service answered with an error and no fault");
     if (env.relatesTo !== undefined && env.relatesTo.trim().toLowerCase() !== messageId.toLowerCase()) {
       throw new ProtocolError(`the response relates to ${env.relatesTo}, not to our request ${messageId}`);
@@ -689,13 +699,22 @@ function setLeaf(tree: ConfigTree, key: string, value: string, path: string): vo
 }
 
 /** Gather a command's output and exit code, decoded from the shell's code page (one place for run() and a shell's run()). */
-async function collectResult(events: AsyncGenerator<ShellEvent>, codePage: number, shell: ShellKind | undefined): Promise<RunResult> {
+async function collectResult(events: AsyncGenerator<ShellEvent>, codePage: number, opts: RunOptions): Promise<RunResult> {
+  const { shell } = opts;
+  const limit = opts.maxOutputBytes ?? DEFAULT_MAX_RUN_OUTPUT_BYTES;
   const out: Buffer[] = [];
   const err: Buffer[] = [];
+  let collected = 0;
   let exitCode = 0;
   for await (const ev of events) {
-    if (ev.kind === "output") (ev.stream === "stdout" ? out : err).push(ev.data);
-    else exitCode = ev.exitCode;
+    if (ev.kind === "output") {
+      collected += ev.data.length;
+      // Leaving the loop returns the generator, which releases the command as any early exit does.
+      if (collected > limit) {
+        throw new LimitExceededError("run() output bytes", limit, "the command printed more than run() collects; use stream() for large output, or raise maxOutputBytes");
+      }
+      (ev.stream === "stdout" ? out : err).push(ev.data);
+    } else exitCode = ev.exitCode;
   }
   let stderr = decodeOutput(Buffer.concat(err), codePage);
   if (shell === "powershell") stderr = cleanPowerShellStderr(stderr);

@@ -47,6 +47,14 @@ const authSchema = z
       .describe(
         "Kerberos: forward the TGT to the host (GSS_C_DELEG_FLAG), for a second hop. CredSSP: required true (the password is delegated to the host). Default false.",
       ),
+    credsspAllowUnpatchedHosts: z
+      .boolean()
+      .optional()
+      .describe(
+        'CredSSP only: accept a host that speaks CredSSP version 2-4, which lacks the CVE-2018-0886 fix, and use the ' +
+          'public-key binding that CVE exploited (Windows\' "Encryption Oracle Remediation" policy at "Vulnerable"). ' +
+          "Default false: such a host is refused before anything is sent (the policy's default, \"Mitigated\").",
+      ),
   })
   .strict();
 
@@ -223,6 +231,8 @@ export interface Connection {
     readonly domain?: string;
     readonly spn?: string;
     readonly delegate?: boolean;
+    /** CredSSP: accept hosts below version 5 (CVE-2018-0886 unpatched). */
+    readonly credsspAllowUnpatchedHosts?: boolean;
   };
   readonly tls: {
     readonly ca?: string;
@@ -350,6 +360,13 @@ export function parseConnection(input: unknown): Connection {
         'on any other machine; set it to accept that (docs/credssp.md), or use "negotiate"',
     );
   }
+  if (c.auth.credsspAllowUnpatchedHosts === true && c.auth.mechanism !== "credssp") {
+    // Only CredSSP has a binding to weaken; accepted elsewhere it would look like it did something.
+    throw new ConfigurationError(
+      "auth.credsspAllowUnpatchedHosts",
+      `applies only to auth.mechanism "credssp" (here "${c.auth.mechanism}"); remove it or use auth.mechanism "credssp"`,
+    );
+  }
   if (c.auth.password === undefined && c.auth.mechanism !== "kerberos" && c.auth.mechanism !== "negotiate" && c.auth.mechanism !== "certificate") {
     throw new ConfigurationError(
       "auth.password",
@@ -375,6 +392,7 @@ export function parseConnection(input: unknown): Connection {
       ...(c.auth.domain !== undefined ? { domain: c.auth.domain } : {}),
       ...(c.auth.spn !== undefined ? { spn: c.auth.spn } : {}),
       ...(c.auth.delegate !== undefined ? { delegate: c.auth.delegate } : {}),
+      ...(c.auth.credsspAllowUnpatchedHosts === true ? { credsspAllowUnpatchedHosts: true } : {}),
     },
     tls: {
       ...(c.tls.ca !== undefined ? { ca: c.tls.ca } : {}),

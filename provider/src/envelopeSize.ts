@@ -49,3 +49,4 @@ export function steppedDownEnvelopeSize(declared: number, hostLimit: number | un
   const next = hostLimit !== undefined && hostLimit < declared ? hostLimit : FALLBACK_ENVELOPE_SIZE;
   return next < declared ? next : undefined;
 }
+

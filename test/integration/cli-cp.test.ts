@@ -53,6 +53,7 @@ void describe("winrm-proxy cp", () => {
     const quiet = await runCli(["cp", ...flags(host), "-q", file, "C:\\Deploy\\other.bin"], { env: ENV, unset: UNSET });
     assert.equal(quiet.status, 0, quiet.stderr);
     assert.equal(quiet.stderr, "");
+    for (const out of [r.stdout, r.stderr, again.stdout, again.stderr]) assert.ok(!out.includes(PASSWORD), "no password in progress, summary or JSON");
   });
 
   test("a host whose hash differs: exit 255 and WINRM_COPY_VERIFY naming the remote path", async () => {
@@ -60,6 +61,19 @@ void describe("winrm-proxy cp", () => {
     assert.equal(r.status, 255);
     assert.match(r.stderr, /C:\\Deploy\\payload\.bin: the host's SHA-256 .* \[WINRM_COPY_VERIFY\]/);
     assert.equal(bad.host.fs.isFile("C:\\Deploy\\payload.bin"), false);
+    assert.ok(!r.stderr.includes(PASSWORD) && !r.stdout.includes(PASSWORD), "no password in the error");
+  });
+
+  test("a Server 2003 host (no SHA-2): the summary says the copy was verified by SHA-1", async () => {
+    const old = await startEmulatedHost({ profile: "win2003r2", users: [{ username: USER, password: PASSWORD }] });
+    try {
+      const r = await runCli(["cp", ...flags(old), file, "C:\\Deploy\\payload.bin"], { env: ENV, unset: UNSET });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stderr, /copied 1 file\(s\), 0 already in place; .* verified by SHA-1 on the host/);
+      assert.ok(old.host.fs.read("C:\\Deploy\\payload.bin")?.equals(data));
+    } finally {
+      await old.close();
+    }
   });
 
   test("a missing LOCAL: exit 2, nothing sent; wrong arity is a usage error", async () => {

@@ -3,6 +3,7 @@
  * Round trips are counted from the emulator's own request log, not from the client's counters.
  */
 import { WinRMClient } from "../../provider/src/client.js";
+import { LimitExceededError } from "../../provider/src/errors.js";
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import type { RequestLogEntry } from "../../provider/src/testing/index.js";
@@ -220,6 +221,29 @@ describe("streaming", () => {
       assert.equal(exit, 0);
       assert.ok(chunks > 1, `${chunks} chunk(s)`);
       assert.equal(text.split("\r\n")[499], "line 500");
+    } finally {
+      await f.client.close();
+      await f.emu.close();
+    }
+  });
+});
+
+describe("run() bounds what it collects", () => {
+  test("more output than maxOutputBytes: LimitExceededError, the command released, the client goes on", async () => {
+    const f = await startFixture("win2019", { receiveChunkBytes: 1000 });
+    try {
+      const full = await f.client.run("lines 500");
+      assert.ok(full.stdout.length > 4000, `${full.stdout.length} bytes`);
+      await assert.rejects(f.client.run("lines 500", { maxOutputBytes: 4000 }), (e: unknown) => {
+        assert.ok(e instanceof LimitExceededError, String(e));
+        assert.equal(e.code, "WINRM_LIMIT");
+        assert.match(e.message, /stream\(\)/);
+        return true;
+      });
+      const from = f.emu.requests.length;
+      assert.equal((await f.client.run("echo after")).stdout, "after\r\n");
+      // The shell of the refused command was deleted (not kept for the next run), so the next run() made its own.
+      assert.ok(f.emu.requests.slice(0, from).some((e) => short(e.action) === "Delete"), "the refused command's shell was deleted");
     } finally {
       await f.client.close();
       await f.emu.close();

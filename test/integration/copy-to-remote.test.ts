@@ -148,8 +148,15 @@ void describe("copyToRemote failures", () => {
     const c = client();
     try {
       await assert.rejects(copyToRemote(c, join(dir, "nope"), "C:\\x"), /localPath: .*nope does not exist/);
-      await assert.rejects(copyToRemote(c, bigPath, "relative\\x"), /remotePath: .*not an absolute Windows path/);
+      await assert.rejects(copyToRemote(c, bigPath, "relative\\x"), /remotePath: relative\\x must be an absolute Windows path/);
       await assert.rejects(copyToRemote(c, bigPath, `C:\\${"x".repeat(260)}`), /remotePath: .*MAX_PATH/);
+      // A Linux file name holding `\..\` would climb out of the destination once joined as a Windows path.
+      const escape = join(dir, "escape");
+      await mkdir(escape, { recursive: true });
+      await writeFile(join(escape, "..\\..\\evil.txt"), "evil");
+      await assert.rejects(copyToRemote(c, escape, "C:\\Dest\\in"), /remotePath: C:\\Dest\\in\\\.\.\\\.\.\\evil\.txt must not hold "\." or "\.\." components/);
+      assert.equal(host.host.fs.isFile("C:\\evil.txt"), false);
+      assert.equal(host.host.fs.isDirectory("C:\\Dest\\in"), false, "refused before anything was sent");
     } finally {
       await c.close();
       await host.close();
@@ -285,6 +292,30 @@ for (const profile of ["win2003r2", "win2008"] as const) {
 
     test("a remote path with % is refused on a cmd-only host, naming remotePath", async () => {
       await assert.rejects(copyToRemote(client, bigPath, "C:\\Data\\100%.bin"), /remotePath: .*contains %/);
+      // A file with % the host already has in the destination is not ours: the listing passes it by.
+      host.host.fs.mkdirs("C:\\Dest\\pct");
+      host.host.fs.write("C:\\Dest\\pct\\100%.txt", Buffer.from("theirs"));
+      const r = await copyToRemote(client, treePath, "C:\\Dest\\pct");
+      assert.equal(r.files.length, 5);
+      assert.equal(host.host.fs.read("C:\\Dest\\pct\\100%.txt")?.toString(), "theirs");
+      // A destination crowded with files the copy does not write: only the copy's own files are hashed.
+      host.host.fs.mkdirs("C:\\Dest\\alone");
+      host.host.fs.mkdirs("C:\\Dest\\crowd");
+      for (let i = 0; i < 300; i++) host.host.fs.write(`C:\\Dest\\crowd\\other ${i}.txt`, Buffer.from("theirs"));
+      let at = host.requests.length;
+      await copyToRemote(client, treePath, "C:\\Dest\\alone");
+      const alone = host.requests.length - at;
+      at = host.requests.length;
+      await copyToRemote(client, treePath, "C:\\Dest\\crowd");
+      assert.equal(host.requests.length - at, alone, "300 other files cost no requests");
+      // A path typed with `/`: cmd's dir lists it with `\`, and a rerun still finds every file in place.
+      await copyToRemote(client, treePath, "C:/Dest/slash");
+      const again = await copyToRemote(client, treePath, "C:/Dest/slash");
+      // (Server 2003 cannot list back the name outside its OEM page: that one is sent again, docs/file-copy.md.)
+      const unlistable = profile === "win2003r2" ? "\u2018q\u2019 $x `y.txt" : "\u0000";
+      const resent = again.files.filter((f) => !f.skipped);
+      assert.deepEqual(resent.map((f) => f.remotePath), profile === "win2003r2" ? [`C:\\Dest\\slash\\${unlistable}`] : []);
+      assert.ok(again.files.every((f) => f.remotePath.startsWith("C:\\Dest\\slash\\")));
     });
   });
 }

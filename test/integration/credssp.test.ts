@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { WinRMClient } from "../../provider/src/client.js";
 import type { ConnectionInput } from "../../provider/src/connection.js";
 import { ConfigurationError } from "../../provider/src/errors.js";
-import { CredSSPLogonError, CredSSPPublicKeyError } from "../../provider/src/auth/credssp.js";
+import { CredSSPLogonError, CredSSPPublicKeyError, CredSSPVersionError } from "../../provider/src/auth/credssp.js";
 import { WinRMEmulator } from "../../provider/src/testing/index.js";
 import type { CredSSPScenario } from "../../provider/src/testing/index.js";
 import { testHost } from "./clientTestHost.js";
@@ -38,9 +38,30 @@ test("CredSSP over HTTPS runs a command; every request after the handshake is au
   }
 });
 
-test("a host that speaks only CredSSP 4 is served with the old binding", async () => {
+test("a host that speaks only CredSSP 4 (no CVE-2018-0886 fix) is refused by default after 3 legs, before pubKeyAuth", async () => {
   const { emu, connection } = await start(true, { maxVersion: 4 });
   const client = new WinRMClient(connection());
+  try {
+    await assert.rejects(client.run("echo old"), (e: unknown) => {
+      assert.ok(e instanceof CredSSPVersionError, String(e));
+      assert.equal(e.reason, "unpatched-host");
+      assert.equal(e.hostVersion, 4);
+      assert.match(e.message, /CVE-2018-0886/);
+      return true;
+    });
+    // ClientHello, key exchange, the first inner token: the leg that would carry pubKeyAuth never left.
+    assert.equal(emu.requests.filter((e) => e.authScheme === "CredSSP").length, 3);
+    assert.ok(!emu.requests.some((e) => e.action !== undefined));
+  } finally {
+    await client.close();
+    await emu.close();
+  }
+});
+
+test("with auth.credsspAllowUnpatchedHosts a host that speaks only CredSSP 4 is served with the old binding", async () => {
+  const { emu, connection } = await start(true, { maxVersion: 4 });
+  const base = connection();
+  const client = new WinRMClient({ ...base, auth: { ...base.auth, credsspAllowUnpatchedHosts: true } });
   try {
     assert.equal((await client.run("echo old")).stdout, "old\r\n");
   } finally {

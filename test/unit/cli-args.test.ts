@@ -140,6 +140,32 @@ describe("help per command", () => {
   });
 });
 
+describe("--credssp-allow-unpatched", () => {
+  const argv = ["identify", "--endpoint", ENDPOINT, "--username", "u", "--password-env", "PW"];
+  const env = { PW: "pw" };
+  test("sets auth.credsspAllowUnpatchedHosts with --auth credssp; absent without the flag", () => {
+    const on = connectionFromFlags(conn(parseCommandLine([...argv, "--auth", "credssp", "--delegate", "--credssp-allow-unpatched"], env)), env);
+    assert.equal(parseConnection(on).auth.credsspAllowUnpatchedHosts, true);
+    const off = connectionFromFlags(conn(parseCommandLine([...argv, "--auth", "credssp", "--delegate"], env)), env);
+    assert.equal(off.auth.credsspAllowUnpatchedHosts, undefined);
+  });
+
+  test("with another mechanism: refused, and the message names the flags", () => {
+    const input = connectionFromFlags(conn(parseCommandLine([...argv, "--auth", "ntlm", "--credssp-allow-unpatched"], env)), env);
+    assert.throws(() => parseConnection(input), (e: unknown) => {
+      assert.ok(e instanceof ConfigurationError, String(e));
+      assert.equal(e.field, "auth.credsspAllowUnpatchedHosts");
+      assert.match(messageWithFlags(e.message, e.field), /^--credssp-allow-unpatched: applies only to --auth "credssp"/);
+      return true;
+    });
+  });
+
+  test("the unpatched-host refusal names the flag in the CLI's words", () => {
+    const text = messageWithFlags("the host speaks CredSSP version 4: ...; update the host, or turn on auth.credsspAllowUnpatchedHosts to accept it anyway", undefined);
+    assert.match(text, /turn on --credssp-allow-unpatched to accept it/);
+  });
+});
+
 describe("library fields named as the flags the user gave", () => {
   test("every field maps to a flag the parser really has", () => {
     const flags = new Set(parserOptions().map((o) => `--${o.long}`));

@@ -89,4 +89,14 @@ describe("parseConnection", () => {
     assert.equal(c.codePage, 437);
     assert.ok(!("ca" in c.tls));
   });
+
+  test("auth.credsspAllowUnpatchedHosts: kept with credssp, refused with any other mechanism by its full path", () => {
+    const credssp = { ...base, auth: { ...base.auth, mechanism: "credssp", delegate: true } };
+    assert.equal(parseConnection(credssp).auth.credsspAllowUnpatchedHosts, undefined);
+    assert.equal(parseConnection({ ...credssp, auth: { ...credssp.auth, credsspAllowUnpatchedHosts: true } }).auth.credsspAllowUnpatchedHosts, true);
+    for (const mechanism of ["negotiate", "ntlm", "kerberos", "basic"]) {
+      fails({ ...base, auth: { ...base.auth, mechanism, credsspAllowUnpatchedHosts: true } }, "auth.credsspAllowUnpatchedHosts", /only to auth\.mechanism "credssp"/);
+    }
+    fails({ ...credssp, auth: { ...credssp.auth, credsspAllowUnpatchedHosts: "yes" } }, "auth.credsspAllowUnpatchedHosts");
+  });
 });

@@ -9,17 +9,23 @@ import { decideCopy } from "../../provider/src/copy/resume.js";
 import {
   BATCH_WRITER,
   batchWriterScript,
-  finalizeScript,
+  deleteFilesScript,
+  finalizeAllScript,
+  mkdirScript,
   parseBatchOutput,
   parseTreeOutput,
   psLiteral,
+  SHA_CREATE,
   treeScript,
-  writerScript,
 } from "../../provider/src/copy/psScripts.js";
 import { BATCH_WRITER as EMULATED_BATCH_WRITER } from "../../provider/src/testing/host/psCopyBatch.js";
+import { EMULATED_SHA_CREATE } from "../../provider/src/testing/host/psFileCommands.js";
 import { scriptStreamsStdin } from "../../provider/src/testing/host/psFileCommands.js";
 import { checkRemotePath, joinRemote, partialPath, remoteParent } from "../../provider/src/copy/remotePaths.js";
 import { writerKindFor } from "../../provider/src/copy/hostKind.js";
+import { readMarkedHashes } from "../../provider/src/copy/cmdHost.js";
+import { HostOutput } from "../../provider/src/copy/hostOutput.js";
+import { LimitExceededError } from "../../provider/src/errors.js";
 import { buildRequest } from "../../provider/src/wsman/envelope.js";
 import { ACTION, RESOURCE_URI } from "../../provider/src/wsman/namespaces.js";
 import { sendBody } from "../../provider/src/wsman/shell.js";
@@ -92,14 +98,16 @@ void describe("PowerShell scripts", () => {
     assert.equal(psLiteral("C:\\$env:x `n \"q\" ünï 日本"), "'C:\\$env:x `n \"q\" ünï 日本'");
   });
   test("paths appear only as assigned literals; the statements are constant", () => {
-    const a = writerScript("C:\\x y\\it's.partial", true);
-    const b = writerScript("C:\\z.partial", true);
-    assert.ok(a.includes("$p = 'C:\\x y\\it''s.partial'\n"));
-    const strip = (s: string): string => s.split("\n").filter((l) => !l.startsWith("$p = ")).join("\n");
-    assert.equal(strip(a), strip(b));
-    assert.ok(!writerScript("C:\\z.partial", false).includes("[IO.File]::Delete($p)"), "a resumed write keeps the partial");
-    assert.ok(treeScript(["C:\\a", "C:\\b"]).includes("$p = 'C:\\b'"));
-    assert.ok(finalizeScript("C:\\a.partial", "C:\\a").includes("[IO.File]::Move($p, $f)"));
+    const strip = (s: string): string => s.split("\n").filter((l) => !l.startsWith("$p = ") && !l.startsWith("$f = ")).join("\n");
+    const a = treeScript(["C:\\x y\\it's", "C:\\b"]);
+    assert.ok(a.includes("$p = 'C:\\x y\\it''s'\n") && a.includes("$p = 'C:\\b'\n"));
+    assert.equal(strip(a), strip(treeScript(["C:\\c", "C:\\d"])));
+    const pairs = [{ partial: "C:\\it's.partial", target: "C:\\it's" }];
+    const f = finalizeAllScript(pairs);
+    assert.ok(f.includes("$p = 'C:\\it''s.partial'\n$f = 'C:\\it''s'\n[IO.File]::Delete($f)\n[IO.File]::Move($p, $f)\n"));
+    assert.equal(strip(f), strip(finalizeAllScript([{ partial: "C:\\a.partial", target: "C:\\a" }])));
+    assert.equal(strip(mkdirScript(["C:\\'q'"])), strip(mkdirScript(["C:\\z"])));
+    assert.equal(strip(deleteFilesScript(["C:\\'q'"])), strip(deleteFilesScript(["C:\\z"])));
   });
   test("listing output is read by position; malformed lines are skipped", () => {
     const h = "A".repeat(64);
@@ -123,8 +131,32 @@ void describe("remote paths and host kind", () => {
   test("checks name the field", () => {
     checkRemotePath("C:\\ok\\ünï file.bin");
     checkRemotePath("\\\\server\\share\\x");
-    assert.throws(() => checkRemotePath("x.bin"), /remotePath: x\.bin is not an absolute/);
-    assert.throws(() => checkRemotePath("C:\\a|b"), /remotePath: .*cannot contain/);
+    checkRemotePath("C:\\");
+    checkRemotePath("C:\\data\\100%.txt");
+    assert.throws(() => checkRemotePath("x.bin"), /remotePath: x\.bin must be an absolute Windows path/);
+    assert.throws(() => checkRemotePath("C:\\a|b"), /remotePath: .*no Windows file name may hold \("\|"/);
+  });
+  test("paths that would leave the named place or open something else are refused, naming the field", () => {
+    const cases: [string, RegExp][] = [
+      // A local file named `..\..\x` (legal on Linux) joined below the root must not climb out of it.
+      ["C:\\data\\..\\..\\Windows\\x", /"\." or "\.\." components/],
+      ["C:\\data\\.\\x", /"\." or "\.\." components/],
+      ["\\\\.\\PhysicalDrive0", /must be an absolute Windows path/],
+      ["\\\\?\\C:\\x", /must be an absolute Windows path/],
+      ["\\\\server", /must name a share/],
+      ["C:\\data\\NUL", /named like a device \("NUL"/],
+      ["C:\\data\\con.txt", /named like a device \("con\.txt"/],
+      ["C:\\data\\LPT1 .log", /named like a device/],
+      ["C:\\data\\com\u00B9", /named like a device/],
+      ["C:\\data\\f.txt:secret", /alternate data stream/],
+      ["C:\\data\\f.", /ending in a dot or a space/],
+      ["C:\\data\\\\f", /empty component/],
+    ];
+    for (const [path, reason] of cases) {
+      assert.throws(() => checkRemotePath(path, "files[2].remotePath"), (e: Error) => e.message.startsWith("files[2].remotePath: ") && reason.test(e.message), path);
+    }
+    for (const ok of ["C:\\data\\console.txt", "C:\\data\\COM10", "C:\\data\\nul-ish", "C:\\a b & (c)\\^!.txt"]) checkRemotePath(ok);
+    assert.throws(() => checkRemotePath("C:\\", "remotePath", { root: true }), /remotePath: C:\\ must name something below C:\\/);
     assert.throws(() => checkRemotePath(`C:\\${"a".repeat(250)}`, "files[0].remotePath"), /files\[0\]\.remotePath: .*MAX_PATH/);
   });
   test("PowerShell from WinRM 2.0, cmd on 1.1", () => {
@@ -152,6 +184,9 @@ void describe("the batch writer", () => {
     const script = batchWriterScript();
     assert.ok(script.includes(BATCH_WRITER));
     assert.equal(BATCH_WRITER, EMULATED_BATCH_WRITER, "client and emulated host agree on the statement's text");
+    // The hasher falls back to the CryptoAPI class where the FIPS policy refuses SHA256Managed (PowerShell 2.0: CLR 2).
+    assert.equal(SHA_CREATE, EMULATED_SHA_CREATE);
+    assert.ok(batchWriterScript().includes(`\n${SHA_CREATE}\n`) && treeScript(["C:\\x"]).includes(`\n${SHA_CREATE}\n`));
     assert.ok(scriptStreamsStdin(script));
     assert.ok(!script.includes(":\\"), "no path in the script");
   });
@@ -179,5 +214,34 @@ void describe("the batch writer", () => {
       });
       assert.ok(Buffer.byteLength(xml, "utf8") <= size, `${Buffer.byteLength(xml, "utf8")} > ${size}`);
     }
+  });
+});
+
+void describe("cmd host output", () => {
+  const sha1 = "da39a3ee5e6b4b0d3255bfef95601890afd80709";
+  const sha256 = "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855";
+  test("certutil hashes are read after their markers, spaced or not; a file without a hash stays undefined", () => {
+    const out =
+      "#0\r\nSHA1 hash of file C:\\a.txt:\r\nda 39 a3 ee 5e 6b 4b 0d 32 55 bf ef 95 60 18 90 af d8 07 09\r\nCertUtil: -hashfile command completed successfully.\r\n" +
+      "#1\r\nCertUtil: -hashfile command FAILED: 0x80070002 (WIN32: 2)\r\n" +
+      `#2\r\nSHA256 hash of C:\\c.txt:\r\n${sha256.toLowerCase()}\r\n`;
+    const into: (string | undefined)[] = [undefined, undefined, undefined];
+    readMarkedHashes(out, into);
+    assert.deepEqual(into, [sha1.toUpperCase(), undefined, sha256]);
+  });
+  test("a marker outside the files asked for, or a hash-shaped line too long to be one, is ignored", () => {
+    const into: (string | undefined)[] = [undefined];
+    readMarkedHashes(`#99999\r\n${sha256}\r\n#0\r\n${"A".repeat(64)} ${"B".repeat(300)}\r\n#00\r\n${sha256}\r\n`, into);
+    assert.equal(into.length, 1);
+    assert.deepEqual(into, [sha256]);
+  });
+  test("writer output is bounded: stdout over the bound fails, error text is cut", () => {
+    const out = new HostOutput(10, "writing C:\\x");
+    out.push(Buffer.from("0123456789"));
+    assert.throws(() => out.push(Buffer.from("!")), (e: unknown) => e instanceof LimitExceededError && /writing C:\\x/.test(e.message));
+    const err = new HostOutput(4);
+    err.push(Buffer.from("abc"));
+    err.push(Buffer.from("defg"));
+    assert.equal(err.bytes().toString(), "abcd");
   });
 });

@@ -57,8 +57,12 @@ async function run(client: CredSSPMechanism, server: CredSSPAcceptor): Promise<{
 describe("CredSSP client against the emulated host's acceptor (MS-CSSP 3.1.5)", () => {
   const opened: Array<{ dispose(): void }> = [];
   after(() => opened.forEach((o) => o.dispose()));
-  const pair = (creds: { password: string; version?: number }, extra: Partial<CredSSPAcceptorOptions> = {}) => {
-    const c = new CredSSPMechanism({ credentials: { username: "vagrant", password: creds.password }, ...(creds.version !== undefined && { version: creds.version }) });
+  const pair = (creds: { password: string; version?: number; allowUnpatchedHosts?: boolean }, extra: Partial<CredSSPAcceptorOptions> = {}) => {
+    const c = new CredSSPMechanism({
+      credentials: { username: "vagrant", password: creds.password },
+      ...(creds.version !== undefined && { version: creds.version }),
+      ...(creds.allowUnpatchedHosts !== undefined && { allowUnpatchedHosts: creds.allowUnpatchedHosts }),
+    });
     const s = acceptor(extra);
     opened.push(c, s);
     return { c, s };
@@ -77,15 +81,49 @@ describe("CredSSP client against the emulated host's acceptor (MS-CSSP 3.1.5)", 
     assert.equal(all.indexOf(Buffer.from("vagrant", "utf16le")), -1);
   });
 
-  test("a host that speaks only version 4 gets the old binding (key, key+1) and no nonce", async () => {
-    const { c, s } = pair({ password: "S3cret!" }, { maxVersion: 4 });
+  for (const maxVersion of [2, 3, 4]) {
+    test(`by default a host that speaks only version ${maxVersion} (no CVE-2018-0886 fix) is refused before pubKeyAuth or credentials`, async () => {
+      const { c, s } = pair({ password: "S3cret!" }, { maxVersion });
+      await assert.rejects(run(c, s), (e: unknown) => {
+        assert.ok(e instanceof CredSSPVersionError, String(e));
+        assert.ok(e instanceof AuthenticationError);
+        assert.equal(e.code, "WINRM_AUTH_FAILED");
+        assert.equal(e.reason, "unpatched-host");
+        assert.equal(e.hostVersion, maxVersion);
+        assert.match(e.message, new RegExp(`version ${maxVersion}\\b`));
+        assert.match(e.message, /CVE-2018-0886/);
+        assert.match(e.message, /update the host/);
+        assert.match(e.message, /auth\.credsspAllowUnpatchedHosts/);
+        return true;
+      });
+      assert.equal(c.complete, false);
+      // The host saw only the first inner token: no AUTHENTICATE with pubKeyAuth, no TSCredentials.
+      assert.deepEqual([...s.fieldsSeen], ["negoTokens"]);
+      assert.equal(s.user, undefined);
+    });
+  }
+
+  test("with allowUnpatchedHosts a host that speaks only version 4 gets the old binding (key, key+1) and no nonce", async () => {
+    const { c, s } = pair({ password: "S3cret!", allowUnpatchedHosts: true }, { maxVersion: 4 });
     await run(c, s);
     assert.equal(c.negotiatedVersion, 4);
     assert.equal(s.user, "WIN\\vagrant");
+    assert.ok(s.fieldsSeen.has("pubKeyAuth") && s.fieldsSeen.has("authInfo"));
+    assert.ok(!s.fieldsSeen.has("clientNonce"));
   });
 
-  test("a client announcing 3 against a v6 host uses the old binding too", async () => {
-    const { c, s } = pair({ password: "S3cret!", version: 3 });
+  test("allowUnpatchedHosts changes nothing with a patched host: version 6, nonce and hashes", async () => {
+    const { c, s } = pair({ password: "S3cret!", allowUnpatchedHosts: true });
+    await run(c, s);
+    assert.equal(c.negotiatedVersion, 6);
+    assert.ok(s.fieldsSeen.has("clientNonce"));
+  });
+
+  test("a client announcing 3 against a v6 host is refused by default, and uses the old binding with allowUnpatchedHosts", async () => {
+    const refused = pair({ password: "S3cret!", version: 3 });
+    await assert.rejects(run(refused.c, refused.s), (e: unknown) => e instanceof CredSSPVersionError && e.reason === "unpatched-host");
+    assert.ok(!refused.s.fieldsSeen.has("pubKeyAuth"));
+    const { c, s } = pair({ password: "S3cret!", version: 3, allowUnpatchedHosts: true });
     await run(c, s);
     assert.equal(s.peerVersion, 3);
   });
@@ -106,12 +144,12 @@ describe("CredSSP client against the emulated host's acceptor (MS-CSSP 3.1.5)", 
     await assert.rejects(run(c, s), CredSSPPublicKeyError);
     assert.equal(c.complete, false);
     assert.equal(s.user, undefined);
-    const { c: c4, s: s4 } = pair({ password: "S3cret!" }, { bindOtherKey: true, maxVersion: 2 });
+    const { c: c4, s: s4 } = pair({ password: "S3cret!", allowUnpatchedHosts: true }, { bindOtherKey: true, maxVersion: 2 });
     await assert.rejects(run(c4, s4), CredSSPPublicKeyError);
   });
 
   test("a host announcing version 1 is refused with CredSSPVersionError", async () => {
-    const { c, s } = pair({ password: "S3cret!" }, { maxVersion: 1 });
-    await assert.rejects(run(c, s), CredSSPVersionError);
+    const { c, s } = pair({ password: "S3cret!", allowUnpatchedHosts: true }, { maxVersion: 1 });
+    await assert.rejects(run(c, s), (e: unknown) => e instanceof CredSSPVersionError && e.reason === "version-mismatch" && e.hostVersion === 1);
   });
 });

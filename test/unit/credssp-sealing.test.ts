@@ -6,7 +6,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { CredSSPMechanism } from "../../provider/src/auth/credssp.js";
-import { CredSSPSealError } from "../../provider/src/auth/credsspSealer.js";
+import { CredSSPRecordSealer, CredSSPSealError } from "../../provider/src/auth/credsspSealer.js";
 import { openBody, sealBody } from "../../provider/src/auth/sealedBody.js";
 import { DecryptError, LimitExceededError, ProtocolError } from "../../provider/src/errors.js";
 import { CredSSPAcceptor, generateTlsMaterial, type TlsMaterial } from "../../provider/src/testing/index.js";
@@ -207,6 +207,15 @@ describe("a client and host sealing with their CredSSP TLS session", () => {
     const p3 = await pair();
     const big = await sealBody(p3.client.recordSealer(), text(CREDSSP_CHUNK_BYTES * 2));
     await assert.rejects(openBody(p3.host.sealer(), big.contentType, big.body, { maxPlaintext: CREDSSP_CHUNK_BYTES, sender: "the peer" }), LimitExceededError);
+  });
+
+  test("a part announcing more plaintext than its records hold is refused as soon as TLS is idle, not at the wait's bound", { timeout: 30_000 }, async () => {
+    const { client, host } = await pair();
+    const res = await sealBody(host.sealer(), text(50));
+    const body = Buffer.from(res.body.toString("latin1").replace("Length=50", "Length=51"), "latin1");
+    // A wait bound far past the test's timeout: only the idle check can end this in time.
+    const patient = new CredSSPRecordSealer(client.session, { unwrapTimeoutMs: 600_000 });
+    await assert.rejects(openBody(patient, res.contentType, body, limits), /hold 50 plaintext bytes, the part announces 51$/);
   });
 
   test("a CBC suite (as older Schannel picks): LE32 = MAC + padding, IV in the record, round trip both ways", async () => {

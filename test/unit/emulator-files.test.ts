@@ -132,4 +132,13 @@ void describe("emulated cmd file commands and certutil", () => {
     assert.notEqual(sha256.exitCode, 0);
     assert.match(sha256.stdout, /FAILED: 0x80090008/);
   });
+
+  test("certutil's hex: bytes spaced up to Windows 8 / 2012, run together on later systems", async () => {
+    const hex = createHash("sha256").update("x").digest("hex");
+    for (const [profile, shown] of [["win2008", hex.match(/../g)?.join(" ")], ["win2019", hex]] as const) {
+      const host = new EmulatedHost({ profile, locale: "en-US" });
+      host.fs.write("C:\\f", Buffer.from("x"));
+      assert.equal((await run(host, 'certutil -hashfile "C:\\f" SHA256')).stdout.split("\r\n")[1], shown, profile);
+    }
+  });
 });

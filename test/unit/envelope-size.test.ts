@@ -13,7 +13,9 @@ import { receiveResponseBody } from "../../provider/src/testing/wsman/shell.js";
 import { allowedEnvelopeSize, receivePayloadBudget } from "../../provider/src/testing/index.js";
 import { envelopeSizeFault } from "../../provider/src/testing/envelopeLimit.js";
 import { envelopeLimitFromConfig, isEnvelopeSizeRefused, steppedDownEnvelopeSize } from "../../provider/src/envelopeSize.js";
-import { WSManFaultError } from "../../provider/src/errors.js";
+import { faultToActOn } from "../../provider/src/faultTrust.js";
+import { isShellGone } from "../../provider/src/shell/keptShell.js";
+import { ProtocolError, WSManFaultError } from "../../provider/src/errors.js";
 import { faultFromEnvelope } from "../../provider/src/wsman/faults.js";
 
 test("the client declares 150 KiB on WinRM 1.1/2.0 and 500 KiB on 3.0+", () => {
@@ -79,4 +81,22 @@ test("stepping down: to the host's limit when known, else to 153600, never up an
   assert.equal(envelopeLimitFromConfig({ MaxEnvelopeSizekb: "8" }), undefined);
   assert.equal(envelopeLimitFromConfig({ MaxEnvelopeSizekb: "1e3" }), undefined);
   assert.equal(envelopeLimitFromConfig({}), undefined);
+});
+
+test("a refusal in clear on a sealed session is not acted on (a ProtocolError, never re-sent); sealed, or on https://, it is", () => {
+  const refusal = new WSManFaultError({ httpStatus: 500, wsmanCode: 0x80338047, reason: "The maximum envelope size in the request is too large." });
+  const other = new WSManFaultError({ httpStatus: 500, wsmanCode: 5, reason: "Access is denied." });
+  const clear = faultToActOn(refusal, { sessionSeals: true, answerSealed: false });
+  assert.ok(clear instanceof ProtocolError && /came unsealed/.test(clear.message), String(clear));
+  assert.equal(isEnvelopeSizeRefused(clear), false, "the step-down does not see it");
+  assert.equal((clear as Error & { cause?: unknown }).cause, refusal, "the fault stays readable as the cause");
+  assert.equal(faultToActOn(refusal, { sessionSeals: true, answerSealed: true }), refusal);
+  assert.equal(faultToActOn(refusal, { sessionSeals: false, answerSealed: false }), refusal, "https://: TLS protects the answer");
+  assert.equal(faultToActOn(other, { sessionSeals: true, answerSealed: false }), other, "other faults are reported as they are");
+  // The other fault that makes the client send again: a kept shell that is gone (the command runs in a new shell).
+  const gone = new WSManFaultError({ httpStatus: 500, subcode: "w:InvalidSelectors", reason: "The shell was not found." });
+  assert.equal(isShellGone(gone), true);
+  const goneClear = faultToActOn(gone, { sessionSeals: true, answerSealed: false });
+  assert.ok(goneClear instanceof ProtocolError && !isShellGone(goneClear), String(goneClear));
+  assert.equal(faultToActOn(gone, { sessionSeals: true, answerSealed: true }), gone);
 });

@@ -159,6 +159,26 @@ describe("CopyToRemote check: errors at preview, with the full property path", (
     assert.deepEqual(await failures(inputs({ remotePath: `C:\\${"d".repeat(230)}` })), []);
   });
 
+  test("a local name the host cannot hold (a device name, a colon, a \\..\\ climbing out) is refused at preview", async () => {
+    for (const [name, reason] of [
+      ["con.txt", /holds con\.txt, which cannot be a file on the host: .*named like a device/],
+      ["a:b", /holds a:b, .*alternate data stream/],
+      ["..\\..\\evil", /holds \.\.\\\.\.\\evil, .*"\.\." components/],
+    ] as const) {
+      const src = mkdtempSync(join(tmpdir(), "copy-bad-name-"));
+      try {
+        writeFileSync(join(src, "ok.txt"), "ok");
+        writeFileSync(join(src, name), "x");
+        const f = await failures(inputs({ source: src }));
+        assert.equal(f.length, 1, `${name}: ${JSON.stringify(f)}`);
+        assert.equal(f[0]?.property, "source");
+        assert.match(f[0]?.reason ?? "", reason);
+      } finally {
+        rmSync(src, { recursive: true, force: true });
+      }
+    }
+  });
+
   test("connection and unknown properties are named by their full path", async () => {
     let f = await failures(inputs({ connection: { ...connection, auth: { ...connection.auth, mechanism: "kerberoz" } } }));
     assert.equal(f[0]?.property, "connection.auth.mechanism");

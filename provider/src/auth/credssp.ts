@@ -11,6 +11,11 @@
  * itself with the "Server-To-Client" hash; with 2-4 it is Encrypt(SubjectPublicKey) and the host answers the key with
  * its first byte incremented. "Encrypt" is GSS_WrapEx with the inner context: for NTLM the 16-byte signature followed
  * by the sealed bytes, for Kerberos an RFC 4121 Wrap token (auth/credsspInner.ts).
+ *
+ * The 2-4 binding is what CVE-2018-0886 exploited (MS-CSSP 3.1.5: version 5 added the nonce and the hashes to fix
+ * it). As Windows' clients do since that update (the "Encryption Oracle Remediation" policy at its default,
+ * "Mitigated"), a host answering below PATCHED_CREDSSP_VERSION is refused when its first TSRequest is read, before
+ * any further token, pubKeyAuth or credential is sent, unless `allowUnpatchedHosts` (Windows' "Vulnerable").
  */
 import { createHash, randomBytes as nodeRandomBytes, timingSafeEqual } from "node:crypto";
 import { AuthenticationError, ProtocolError } from "../errors.js";
@@ -42,9 +47,11 @@ export const CLIENT_TO_SERVER_HASH_MAGIC = "CredSSP Client-To-Server Binding Has
 export const SERVER_TO_CLIENT_HASH_MAGIC = "CredSSP Server-To-Client Binding Hash\0";
 /** NTSTATUS the host returns in TSRequest.errorCode for a bad user name or password (MS-ERREF 2.3.1). */
 export const STATUS_LOGON_FAILURE = 0xc000006d;
+/** The first CredSSP version with the CVE-2018-0886 fix (clientNonce and the SHA-256 binding, MS-CSSP 3.1.5). */
+export const PATCHED_CREDSSP_VERSION = 5;
 
 /** Why CredSSP refused: all are AuthenticationError (WINRM_AUTH_FAILED) with this `reason`. */
-export type CredSSPFailure = "logon-failure" | "public-key-mismatch" | "version-mismatch";
+export type CredSSPFailure = "logon-failure" | "public-key-mismatch" | "version-mismatch" | "unpatched-host";
 
 export class CredSSPError extends AuthenticationError {
   readonly reason: CredSSPFailure;
@@ -68,10 +75,16 @@ export class CredSSPPublicKeyError extends CredSSPError {
     super("public-key-mismatch", "pubKeyAuth", message);
   }
 }
-/** The host speaks a CredSSP version this client does not (below 2). */
+/**
+ * The host speaks a CredSSP version this client does not (below 2, `version-mismatch`), or one without the
+ * CVE-2018-0886 fix (2-4, `unpatched-host`) while `auth.credsspAllowUnpatchedHosts` is not set.
+ */
 export class CredSSPVersionError extends CredSSPError {
-  constructor(message: string) {
-    super("version-mismatch", "version", message);
+  /** The version the host's TSRequest announced. */
+  readonly hostVersion: number;
+  constructor(message: string, hostVersion: number, reason: "version-mismatch" | "unpatched-host" = "version-mismatch") {
+    super(reason, "version", message);
+    this.hostVersion = hostVersion;
   }
 }
 
@@ -83,6 +96,11 @@ export interface CredSSPMechanismOptions {
   randomBytes?: (n: number) => Buffer;
   /** Highest version to announce; default 6. Tests lower it to exercise the 2-4 binding. */
   version?: number;
+  /**
+   * Accept a host below version 5 and use the 2-4 binding CVE-2018-0886 exploited (auth.credsspAllowUnpatchedHosts;
+   * Windows' "Encryption Oracle Remediation" policy at "Vulnerable"). Default false: such a host is refused.
+   */
+  allowUnpatchedHosts?: boolean;
   /**
    * The inner context's prototype (each CredSSP context uses a `fresh()` copy): auth/index.ts gives a
    * NegotiateMechanism (Kerberos or NTLM, auth/credsspInner.ts). Default: NTLM alone.
@@ -243,9 +261,22 @@ export class CredSSPMechanism implements AuthMechanism {
       if (reply.errorCode >>> 0 === STATUS_LOGON_FAILURE) throw new CredSSPLogonError("the host refused the user name or password (STATUS_LOGON_FAILURE)");
       throw new CredSSPLogonError(`the host refused the CredSSP logon (NTSTATUS 0x${status})`);
     }
-    if (reply.version < 2) throw new CredSSPVersionError(`the host speaks CredSSP version ${reply.version}; this client needs 2 to 6`);
+    if (reply.version < 2) throw new CredSSPVersionError(`the host speaks CredSSP version ${reply.version}; this client needs 2 to 6`, reply.version);
     if (this.serverVersion !== 0 && reply.version !== this.serverVersion) {
-      throw new CredSSPVersionError(`the host changed its CredSSP version from ${this.serverVersion} to ${reply.version} mid-handshake`);
+      throw new CredSSPVersionError(`the host changed its CredSSP version from ${this.serverVersion} to ${reply.version} mid-handshake`, reply.version);
+    }
+    const effective = Math.min(this.version, reply.version);
+    if (effective < PATCHED_CREDSSP_VERSION && this.opts.allowUnpatchedHosts !== true) {
+      // Checked on the host's first TSRequest: nothing more (no AUTHENTICATE, pubKeyAuth or TSCredentials) is sent.
+      const announced = effective < reply.version ? `; this client announced ${this.version}, so version ${effective} would be used` : "";
+      throw new CredSSPVersionError(
+        `the host speaks CredSSP version ${reply.version}${announced}: below ${PATCHED_CREDSSP_VERSION}, without the fix for ` +
+          "CVE-2018-0886, whose public-key binding can be exploited, so nothing more was sent (as Windows' clients refuse it " +
+          'under the "Encryption Oracle Remediation" policy\'s default, "Mitigated"); update the host, or turn on ' +
+          "auth.credsspAllowUnpatchedHosts to accept it anyway (docs/credssp.md)",
+        reply.version,
+        "unpatched-host",
+      );
     }
     this.serverVersion = reply.version;
   }

@@ -3,7 +3,7 @@
  * inner exchange by NtlmAcceptor or, with the host's keytab, KerberosAcceptor (auth/credsspInnerAcceptor.ts), the
  * public-key binding of both generations (SHA-256 hashes with the client
  * nonce for 5+, the key and key+1 for 2-4), then TSCredentials decrypted and the password checked against the host's
- * users. Scenario knobs: `maxVersion` (4 makes the host an old one, for the client's fallback), `bindOtherKey`
+ * users. Scenario knobs: `maxVersion` (4 makes the host an old one, unpatched for CVE-2018-0886: the client refuses it unless allowed), `bindOtherKey`
  * (the host answers with the binding of another key, as a man in the middle with its own certificate would) and
  * `tlsCiphers` (the suites its TLS end accepts). Over http:// `sealer()` is the host's side of the message encryption.
  */
@@ -68,6 +68,8 @@ export class CredSSPAcceptor {
   private nonce: Uint8Array | undefined;
   private authenticatedUser: string | undefined;
   private records: CredSSPRecordSealer | undefined;
+  /** The TSRequest fields the client sent so far (tests check that a refusing client sent no pubKeyAuth or authInfo). */
+  readonly fieldsSeen = new Set<"negoTokens" | "pubKeyAuth" | "clientNonce" | "authInfo">();
 
   constructor(private readonly opts: CredSSPAcceptorOptions) {
     this.tls = new MemoryTls({ isServer: true, certPem: opts.certPem, keyPem: opts.keyPem, ...(opts.tlsCiphers !== undefined && { ciphers: opts.tlsCiphers }) });
@@ -108,6 +110,7 @@ export class CredSSPAcceptor {
 
   private process(req: TSRequest): TSRequest | undefined {
     this.clientVersion = req.version;
+    for (const field of ["negoTokens", "pubKeyAuth", "clientNonce", "authInfo"] as const) if (req[field] !== undefined) this.fieldsSeen.add(field);
     const version = Math.min(this.version, req.version);
     switch (this.state) {
       case "negoTokens": {

@@ -78,17 +78,23 @@ export class CredSSPRecordSealer implements RecordSealer {
     let feed: Buffer | undefined = records;
     // At least one turn, so the records are always consumed (the TLS sequence numbers must stay in step).
     do {
+      const before = this.tls.activity;
       try {
         await this.tls.exchange(feed);
       } catch (e) {
         throw new CredSSPSealError("a sealed record failed the TLS session's integrity check (tampered, or not from this session)", { cause: e });
       }
+      const fed = feed !== undefined;
       feed = undefined;
       const more = this.tls.takePlaintext();
       got.push(more);
       bytes += more.length;
-      if (more.length === 0 && Date.now() > deadline) {
-        throw new CredSSPSealError(`${bytes} of the announced ${originalLength} plaintext bytes after ${this.timeoutMs} ms`);
+      // A turn in which TLS did nothing at all: every record was decrypted, and the part holds less than announced.
+      const idle = !fed && more.length === 0 && this.tls.activity === before;
+      if (idle || (more.length === 0 && Date.now() > deadline)) {
+        throw new CredSSPSealError(
+          `the sealed records hold ${bytes} plaintext bytes, the part announces ${originalLength}` + (idle ? "" : ` (after ${this.timeoutMs} ms)`),
+        );
       }
     } while (bytes < originalLength);
     if (bytes !== originalLength) {

@@ -74,6 +74,14 @@ export class MemoryTls {
     // A TLSSocket made with `new TLSSocket(.., { isServer: true })` outside tls.Server never releases control, so
     // its TLS errors (a bad record MAC: a tampered sealed message) come only as "_tlsError", never as "error".
     this.socket.on("_tlsError", (e: Error) => this.mark(() => (this.failure ??= e)));
+    // A session that ended (the peer's close_notify, or ours destroyed) seals and opens nothing more: an exchange
+    // after it fails at once rather than waiting for records that cannot come.
+    this.socket.on("close", () => this.mark(() => (this.failure ??= new ProtocolError("CredSSP: the TLS session has ended"))));
+  }
+
+  /** A counter that moves whenever TLS did something (wrote records, delivered plaintext, failed). */
+  get activity(): number {
+    return this.changes;
   }
 
   private mark(f: () => void): void {

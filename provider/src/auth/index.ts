@@ -68,6 +68,7 @@ export function createMechanism(auth: Connection["auth"], endpointUrl: string | 
       return new CredSSPMechanism({
         credentials,
         ...(isIP(host) === 0 && { servername: host }),
+        ...(auth.credsspAllowUnpatchedHosts === true && { allowUnpatchedHosts: true }),
         spn,
         inner: negotiate({
           credentials,

@@ -21,6 +21,7 @@ export interface ConnectionFlags {
   domain: string | undefined;
   spn: string | undefined;
   delegate: boolean;
+  credsspAllowUnpatched: boolean;
   encryption: string;
   ca: string | undefined;
   serverName: string | undefined;
@@ -80,6 +81,7 @@ const connectionOptions = {
   domain: { type: "string" },
   spn: { type: "string" },
   delegate: { type: "boolean" },
+  "credssp-allow-unpatched": { type: "boolean" },
   encryption: { type: "string" },
   ca: { type: "string" },
   "server-name": { type: "string" },
@@ -186,6 +188,7 @@ function connectionFlags(values: Record<string, string | boolean | string[] | un
     domain: str("domain"),
     spn: str("spn"),
     delegate: values.delegate === true,
+    credsspAllowUnpatched: values["credssp-allow-unpatched"] === true,
     encryption: oneOf("encryption", str("encryption"), ["auto", "always", "never"] as const, "auto"),
     ca: str("ca"),
     serverName: str("server-name"),

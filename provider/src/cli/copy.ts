@@ -30,10 +30,12 @@ export async function runCopy(client: WinRMClient, flags: CopyFlags): Promise<nu
   const copied = result.files.filter((f) => !f.skipped).length;
   const skipped = result.files.length - copied;
   const resumed = result.files.filter((f) => f.resumedFromByte > 0).length;
+  // Hosts without SHA-2 (Server 2003) compared SHA-1: the files then carry it (copy/index.ts CopiedFile.sha1).
+  const algorithm = result.files.some((f) => f.sha1 !== undefined) ? "SHA-1" : "SHA-256";
   if (!flags.quiet) {
     process.stderr.write(
       `copied ${copied} file(s), ${skipped} already in place${resumed > 0 ? `, ${resumed} resumed` : ""}; ` +
-        `${mib(result.bytesSent)} MiB sent in ${seconds.toFixed(1)} s, verified by SHA-256 on the host\n`,
+        `${mib(result.bytesSent)} MiB sent in ${seconds.toFixed(1)} s, verified by ${algorithm} on the host\n`,
     );
   }
   return 0;

@@ -14,6 +14,7 @@ export const FIELD_FLAGS: Readonly<Record<string, string>> = {
   "auth.domain": "--domain",
   "auth.spn": "--spn",
   "auth.delegate": "--delegate",
+  "auth.credsspAllowUnpatchedHosts": "--credssp-allow-unpatched",
   tls: "--ca",
   "tls.ca": "--ca",
   "tls.serverName": "--server-name",

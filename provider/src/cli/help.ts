@@ -19,6 +19,9 @@ const CONNECTION_FLAGS = `Connection flags:
   --spn SPN               Target service principal name (default HTTP/<endpoint host>), e.g. HTTP/host.corp.example
                           when the endpoint is an IP address or an alias. Kerberos needs the host's real name.
   --delegate              Kerberos: delegate (forward) the ticket to the host, for a second hop.
+  --credssp-allow-unpatched
+                          CredSSP: accept a host speaking CredSSP 2-4, without the CVE-2018-0886 fix (Windows'
+                          "Encryption Oracle Remediation" at "Vulnerable"); by default such a host is refused.
   --encryption MODE       WinRM message encryption: auto (default: on for http://, TLS does it for https://),
                           always, or never (never is refused for http://: nothing unencrypted leaves this machine).
   --ca FILE               PEM file of the CA(s) that sign the host's certificate (https://).

@@ -66,6 +66,7 @@ export function connectionFromFlags(flags: ConnectionFlags, env: NodeJS.ProcessE
       ...(flags.domain !== undefined ? { domain: flags.domain } : {}),
       ...(flags.spn !== undefined ? { spn: flags.spn } : {}),
       ...(flags.delegate ? { delegate: true } : {}),
+      ...(flags.credsspAllowUnpatched ? { credsspAllowUnpatchedHosts: true } : {}),
     },
     tls: {
       ...(flags.ca !== undefined ? { ca: readFileFlag("ca", flags.ca) } : {}),

@@ -10,6 +10,7 @@ import { decodeOutput } from "../shell/codePage.js";
 import { cleanPowerShellStderr, powershellCommandLine } from "../shell/powershell.js";
 import { stdinPerSend } from "./chunking.js";
 import { CopyRemoteError } from "./errors.js";
+import { HostOutput, MAX_ERROR_BYTES, maxWriterOutput } from "./hostOutput.js";
 import { firstLines } from "./psRunner.js";
 import { batchWriterScript, parseBatchOutput, type BatchLine } from "./psScripts.js";
 import type { SharedShell } from "./sharedShell.js";
@@ -83,8 +84,8 @@ export async function writeBatch(shell: SharedShell, ctx: ShellContext, files: r
     await push(CRLF);
   }
   await flush(true);
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
+  const out = new HostOutput(maxWriterOutput(files.length), `writing ${remotePath}`);
+  const err = new HostOutput(MAX_ERROR_BYTES);
   let exitCode: number | undefined;
   while (exitCode === undefined) {
     const r = await shell.receive(id);
@@ -94,10 +95,10 @@ export async function writeBatch(shell: SharedShell, ctx: ShellContext, files: r
     }
     if (r.done) exitCode = r.exitCode ?? 0;
   }
-  const lines = parseBatchOutput(decodeOutput(Buffer.concat(out), ctx.codePage));
+  const lines = parseBatchOutput(decodeOutput(out.bytes(), ctx.codePage));
   if (exitCode !== 0 || lines.length !== files.length) {
     const at = files[Math.min(lines.length, files.length - 1)]?.target ?? remotePath;
-    throw new CopyRemoteError(at, "writing", exitCode, firstLines(cleanPowerShellStderr(decodeOutput(Buffer.concat(err), ctx.codePage))));
+    throw new CopyRemoteError(at, "writing", exitCode, firstLines(cleanPowerShellStderr(decodeOutput(err.bytes(), ctx.codePage))));
   }
   return lines;
 }

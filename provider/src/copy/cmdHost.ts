@@ -21,6 +21,7 @@ import { open } from "node:fs/promises";
 import { encodeStdinLines, payloadPerSend, stdinPerSend } from "./chunking.js";
 import { joinRemote, MAX_REMOTE_PATH, remoteParent } from "./remotePaths.js";
 import { CopyRemoteError } from "./errors.js";
+import { HostOutput, MAX_ERROR_BYTES, maxWriterOutput } from "./hostOutput.js";
 import { firstLines } from "./psRunner.js";
 import type { TreeLine } from "./psScripts.js";
 import { sendFile } from "./sendFile.js";
@@ -81,6 +82,7 @@ export function batches(parts: readonly string[], sep = " & "): string[] {
 
 /** certutil's hex line (bytes separated by spaces up to Windows 8, run together later), found by shape, not by its localized header. */
 function hexOf(line: string): string | undefined {
+  if (line.length > 200) return undefined;
   const hex = line.replace(/ /g, "");
   if (hex.length !== 40 && hex.length !== 64) return undefined;
   for (let i = 0; i < hex.length; i++) {
@@ -90,27 +92,58 @@ function hexOf(line: string): string | undefined {
   return hex.toUpperCase();
 }
 
+/**
+ * Exit codes of a line of certutil calls that still printed what it could: 1 and -1 (an error of the last one), the
+ * HRESULTs of a missing file (0x80070002) and of an algorithm CryptoAPI lacks (NTE_BAD_ALGID, 0x80090008).
+ */
+const CERTUTIL_CODES: readonly number[] = [0, 1, -1, -2147024894, -2146893816];
+
+/** The index of an `echo #<i>` marker line, or undefined (a scan: no expression over host output). */
+function markerIndex(line: string): number | undefined {
+  if (line.length < 2 || line.length > 8 || line[0] !== "#") return undefined;
+  for (let i = 1; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+  }
+  return Number(line.slice(1));
+}
+
+/**
+ * certutil's hashes in the output of a line of `echo #<i>& certutil -hashfile` calls: the first hash-shaped line after
+ * marker i is file i's (a file certutil could not read prints none; an index outside `into` is ignored).
+ */
+export function readMarkedHashes(out: string, into: (string | undefined)[]): void {
+  let index: number | undefined;
+  for (const raw of out.split("\n")) {
+    const line = raw.trim();
+    const marker = markerIndex(line);
+    if (marker !== undefined) index = marker < into.length ? marker : undefined;
+    else if (index !== undefined && into[index] === undefined) {
+      const h = hexOf(line);
+      if (h !== undefined) into[index] = h;
+    }
+  }
+}
+
 /** Hashes of files, by `echo #i` markers then certutil's output; a file certutil cannot read is absent. */
 async function hashFiles(client: WinRMClient, files: readonly string[], alg: CmdHashAlgorithm, remotePath: string, signal: AbortSignal | undefined): Promise<(string | undefined)[]> {
   const parts = files.map((f, i) => `echo #${i}& certutil -hashfile ${cmdQuote(f)}${alg === "SHA256" ? " SHA256" : ""}`);
   const result: (string | undefined)[] = files.map(() => undefined);
   for (const line of batches(parts)) {
-    const out = await runCmd(client, line, remotePath, "hashing", signal, [0, ...[1, -1, -2147024894, -2146893816]]);
-    let index: number | undefined;
-    for (const raw of out.split("\n")) {
-      const l = raw.trim();
-      if (l.startsWith("#") && /^#\d+$/.test(l)) index = Number(l.slice(1));
-      else if (index !== undefined && result[index] === undefined) {
-        const h = hexOf(l);
-        if (h !== undefined) result[index] = h;
-      }
-    }
+    readMarkedHashes(await runCmd(client, line, remotePath, "hashing", signal, CERTUTIL_CODES), result);
   }
   return result;
 }
 
 /** The cmd counterpart of psScripts.ts TREE (lengths unknown: -1). */
-export async function cmdTree(client: WinRMClient, paths: readonly string[], alg: CmdHashAlgorithm, remotePath: string, signal?: AbortSignal): Promise<TreeLine[]> {
+export async function cmdTree(
+  client: WinRMClient,
+  paths: readonly string[],
+  alg: CmdHashAlgorithm,
+  remotePath: string,
+  signal?: AbortSignal,
+  wanted?: ReadonlySet<string>,
+): Promise<TreeLine[]> {
   const out: TreeLine[] = [];
   for (const p of paths) {
     const q = cmdQuote(p);
@@ -118,7 +151,12 @@ export async function cmdTree(client: WinRMClient, paths: readonly string[], alg
     if (isDir) {
       out.push({ kind: "dir", path: p });
       const listed = await runCmd(client, `dir /s /b /a-d ${q}`, remotePath, "listing", signal, [0, 1]);
-      const files = listed.split("\n").map((l) => l.replace(/\r$/, "")).filter((l) => l !== "");
+      // A name holding % cannot be quoted for cmd (cmdQuote): no copy writes one here, so it is left unlisted rather
+      // than failing the whole listing.
+      const files = listed
+        .split("\n")
+        .map((l) => l.replace(/\r$/, ""))
+        .filter((l) => l !== "" && !l.includes("%") && (wanted === undefined || wanted.has(l.toLowerCase())));
       const hashes = await hashFiles(client, files, alg, remotePath, signal);
       files.forEach((f, i) => {
         const h = hashes[i];
@@ -186,14 +224,14 @@ export async function cmdWriteFile(
     signal: ctx.signal,
     onSent: req.onSent,
   });
-  const out: Buffer[] = [];
+  const out = new HostOutput(maxWriterOutput(1), `writing ${req.remotePath}`);
   let done = false;
   while (!done) {
     const r = await shell.receive(id);
     for (const s of r.streams) if (s.name === "stdout") out.push(s.data);
     done = r.done;
   }
-  const text = decodeOutput(Buffer.concat(out), ctx.codePage);
+  const text = decodeOutput(out.bytes(), ctx.codePage);
   return { bytesSent: sent, hash: text.split("\n").map((l) => hexOf(l.trim())).find((h) => h !== undefined) };
 }
 
@@ -243,13 +281,13 @@ async function stageFiles(
   }
   await flush(true);
   let exitCode: number | undefined;
-  const err: Buffer[] = [];
+  const err = new HostOutput(MAX_ERROR_BYTES);
   while (exitCode === undefined) {
     const r = await shell.receive(id);
     for (const s of r.streams) if (s.name === "stderr") err.push(s.data);
     if (r.done) exitCode = r.exitCode ?? 0;
   }
-  if (exitCode !== 0) throw new CopyRemoteError(jobs[0]?.target ?? stage, "staging", exitCode, firstLines(decodeOutput(Buffer.concat(err), ctx.codePage)));
+  if (exitCode !== 0) throw new CopyRemoteError(jobs[0]?.target ?? stage, "staging", exitCode, firstLines(decodeOutput(err.bytes(), ctx.codePage)));
 }
 
 /** A job of the cmd batch writer (hostOps.ts FileJob's fields it needs). */
@@ -299,16 +337,7 @@ export async function cmdWriteBatch(
   const hashes: (string | undefined)[] = jobs.map(() => undefined);
   const lines = batches([...parts, `rd /s /q ${cmdQuote(stage)}`]);
   for (const l of lines) {
-    const out = await runCmd(client, l, jobs[0]?.target ?? stage, "decoding and hashing", ctx.signal, [0, 1, -1, -2147024894, -2146893816]);
-    let index: number | undefined;
-    for (const raw of out.split("\n")) {
-      const t = raw.trim();
-      if (t.startsWith("#") && /^#\d+$/.test(t)) index = Number(t.slice(1));
-      else if (index !== undefined && hashes[index] === undefined) {
-        const h = hexOf(t);
-        if (h !== undefined) hashes[index] = h;
-      }
-    }
+    readMarkedHashes(await runCmd(client, l, jobs[0]?.target ?? stage, "decoding and hashing", ctx.signal, CERTUTIL_CODES), hashes);
   }
   return { hashes, bytesSent: jobs.reduce((n, j) => n + j.size, 0) };
 }

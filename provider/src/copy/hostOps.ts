@@ -45,7 +45,11 @@ export interface HostOps {
   readonly resumes: boolean;
   /** Files per write call: what is verified and put in place together. */
   readonly group: number;
-  tree(paths: readonly string[], remotePath: string): Promise<TreeLine[]>;
+  /**
+   * Lengths and hashes under `paths`. `wanted` (lower-case full paths): the files the caller asks about; a host that
+   * hashes file by file (cmd) hashes only those, so a destination holding many other files costs no more.
+   */
+  tree(paths: readonly string[], remotePath: string, wanted?: ReadonlySet<string>): Promise<TreeLine[]>;
   mkdirs(dirs: readonly string[], remotePath: string): Promise<void>;
   /** One shell for all the writes `body` makes. */
   withWriter<T>(body: (write: Writer) => Promise<T>): Promise<T>;
@@ -122,7 +126,7 @@ export async function hostOps(client: WinRMClient, signal: AbortSignal | undefin
     algorithm: alg === "SHA256" ? "sha256" : "sha1",
     resumes: false,
     group: 50,
-    tree: (paths, remotePath) => cmdTree(client, paths, alg, remotePath, signal),
+    tree: (paths, remotePath, wanted) => cmdTree(client, paths, alg, remotePath, signal, wanted),
     mkdirs: (dirs, remotePath) => cmdMkdirs(client, dirs, remotePath, signal),
     withWriter: (body) =>
       client.withStreamingShell(

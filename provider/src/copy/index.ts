@@ -15,7 +15,7 @@ import type { WinRMClient } from "../client.js";
 import { CopyVerificationError } from "./errors.js";
 import { hostOps, type FileJob } from "./hostOps.js";
 import { hashFile, readLocalTree } from "./localFiles.js";
-import { checkRemotePath, joinRemote, partialPath, PARTIAL_SUFFIX } from "./remotePaths.js";
+import { checkRemotePath, joinRemote, partialPath, PARTIAL_SUFFIX, windowsSeparators } from "./remotePaths.js";
 import { decideCopy, sameHash } from "./resume.js";
 
 export interface CopyProgress {
@@ -50,8 +50,10 @@ export { MAX_FILES } from "./localFiles.js";
 export { MAX_REMOTE_PATH } from "./remotePaths.js";
 
 /** Copy a local file or directory to `remotePath` (an absolute Windows path: the file's or the directory's new name). */
-export async function copyToRemote(client: WinRMClient, localPath: string, remotePath: string, opts: CopyOptions = {}): Promise<CopyResult> {
-  checkRemotePath(remotePath);
+export async function copyToRemote(client: WinRMClient, localPath: string, remotePathAsGiven: string, opts: CopyOptions = {}): Promise<CopyResult> {
+  checkRemotePath(remotePathAsGiven);
+  // One spelling on the host: cmd's dir prints `\` whatever the path was typed with, and the listing is matched by name.
+  const remotePath = windowsSeparators(remotePathAsGiven);
   const tree = await readLocalTree(localPath);
   for (const f of tree.files) checkRemotePath(joinRemote(remotePath, f.relative), "remotePath");
   const totalBytes = tree.files.reduce((n, f) => n + f.size, 0);
@@ -60,7 +62,12 @@ export async function copyToRemote(client: WinRMClient, localPath: string, remot
 
   // What the host has: one listing of the root (a directory tree lists its partials too).
   const remote = new Map<string, { length: number; hash: string }>();
-  const listed = await ops.tree(tree.kind === "file" ? [remotePath, partialPath(remotePath)] : [remotePath], remotePath);
+  const wanted = new Set<string>();
+  for (const f of tree.files) {
+    const target = joinRemote(remotePath, f.relative).toLowerCase();
+    wanted.add(target).add(partialPath(target));
+  }
+  const listed = await ops.tree(tree.kind === "file" ? [remotePath, partialPath(remotePath)] : [remotePath], remotePath, wanted);
   for (const l of listed) if (l.kind === "file") remote.set(l.path.toLowerCase(), { length: l.length, hash: l.hash });
   if (tree.kind === "directory") await ops.mkdirs(tree.directories.map((d) => joinRemote(remotePath, d)), remotePath);
 
@@ -125,7 +132,11 @@ export async function copyToRemote(client: WinRMClient, localPath: string, remot
         const bad: { job: Pending; actual: string; placed: boolean }[] = [];
         group.forEach((job, i) => {
           const out = outs[i];
-          if (out === undefined) return;
+          if (out === undefined) {
+            // No word from the host on this file: not in place, and never reported as copied.
+            bad.push({ job, actual: "", placed: false });
+            return;
+          }
           bytesSent += out.bytesSent;
           const ok = out.hash !== undefined && (out.length < 0 || out.length === job.size) && sameHash(out.hash, job.compared);
           if (!ok) {
@@ -165,7 +176,7 @@ export async function copyToRemote(client: WinRMClient, localPath: string, remot
 export async function remoteHashes(client: WinRMClient, remotePath: string, opts: { signal?: AbortSignal } = {}): Promise<Map<string, string> | undefined> {
   checkRemotePath(remotePath);
   const ops = await hostOps(client, opts.signal);
-  const lines = await ops.tree([remotePath], remotePath);
+  const lines = await ops.tree([windowsSeparators(remotePath)], remotePath);
   const first = lines[0];
   if (first === undefined || first.kind === "absent") return undefined;
   const value = (hash: string): string => (ops.algorithm === "sha256" ? hash : `sha1:${hash}`);
@@ -196,6 +207,6 @@ export async function localHashes(localPath: string, algorithm: "sha256" | "sha1
 
 /** Remove a remote file or directory tree (nothing when it is absent). */
 export async function removeRemote(client: WinRMClient, remotePath: string, opts: { signal?: AbortSignal } = {}): Promise<void> {
-  checkRemotePath(remotePath);
-  await (await hostOps(client, opts.signal)).remove(remotePath);
+  checkRemotePath(remotePath, "remotePath", { root: true });
+  await (await hostOps(client, opts.signal)).remove(windowsSeparators(remotePath));
 }

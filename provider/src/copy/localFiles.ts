@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { open, readdir, stat } from "node:fs/promises";
-import { join, sep } from "node:path";
+import { join } from "node:path";
 import { ConfigurationError, LimitExceededError } from "../errors.js";
 
 /** Most files one copy takes (a directory tree); a larger tree is refused before anything is sent. */
@@ -81,9 +81,4 @@ export async function hashFile(path: string, length?: number, algorithm: "sha256
     await fh.close();
   }
   return h.digest("hex").toUpperCase();
-}
-
-/** The relative key of a local path ("a\\b.txt") from a platform path relative to the root. */
-export function keyFromPlatform(rel: string): string {
-  return rel.split(sep).join("\\");
 }

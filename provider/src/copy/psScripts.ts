@@ -18,7 +18,17 @@ export function psLiteral(s: string): string {
   return `${out}'`;
 }
 
-const PRELUDE = "$ErrorActionPreference = 'Stop'\n$sha = [Security.Cryptography.SHA256]::Create()\n";
+/**
+ * The hasher. SHA256.Create() is SHA256Managed, which .NET Framework before 4.8 refuses to construct when the
+ * "System cryptography: Use FIPS compliant algorithms" policy is on (InvalidOperationException; PowerShell 2.0 runs
+ * on CLR 2); there the CryptoAPI implementation, SHA256CryptoServiceProvider (System.Core, .NET 3.5), is FIPS
+ * validated and gives the same digest. try/catch is PowerShell 2.0 syntax.
+ */
+export const SHA_CREATE =
+  "try { $sha = [Security.Cryptography.SHA256]::Create() } catch { [void][Reflection.Assembly]::LoadWithPartialName('System.Core'); " +
+  "$sha = New-Object Security.Cryptography.SHA256CryptoServiceProvider }";
+
+const PRELUDE = `$ErrorActionPreference = 'Stop'\n${SHA_CREATE}\n`;
 
 /** One line per file: `F <length> <SHA-256 hex> <path>`. */
 const HASH_LINE = "'F ' + $s.Length + ' ' + [BitConverter]::ToString($sha.ComputeHash($s)).Replace('-', '') + ' ' + $x";
@@ -39,30 +49,11 @@ export function treeScript(paths: readonly string[]): string {
 }
 
 /**
- * The remote writer: base64 lines on stdin, each decoded and appended to `partial` (opened and closed per line, with
- * read sharing, so a copy cut off mid-way leaves no handle that would stop the next one from reading and appending);
- * when stdin closes, the partial file's length and hash (a TREE line). `fresh`: delete an old partial first.
- */
-export function writerScript(partial: string, fresh: boolean): string {
-  return (
-    PRELUDE +
-    `$p = ${psLiteral(partial)}\n` +
-    "[void][IO.Directory]::CreateDirectory([IO.Path]::GetDirectoryName($p))\n" +
-    (fresh ? "[IO.File]::Delete($p)\n" : "") +
-    "$w = [IO.File]::Open($p, 'Append', 'Write', 'Read')\n$w.Close()\n" +
-    "$in = [Console]::In\n" +
-    "while ($true) { $l = $in.ReadLine(); if ($l -eq $null) { break }; $b = [Convert]::FromBase64String($l); " +
-    "$w = [IO.File]::Open($p, 'Append', 'Write', 'Read'); try { $w.Write($b, 0, $b.Length) } finally { $w.Close() } }\n" +
-    `${TREE}\n`
-  );
-}
-
-/**
  * The batch writer: one command writes any number of files, all read from stdin (so its text is constant and no path
  * is ever part of the script). Per file, on stdin: the final path as base64 of its UTF-8 (the console's input code
  * page would mangle non-ASCII text), the expected `<length> <SHA-256 hex>`, the file's base64 lines from where its
  * `.partial` ends, then an empty line. The host appends the lines to `<final>.partial` (opened and closed per line,
- * read sharing, as the one-file writer), hashes the partial, and only when length and hash equal the expected ones
+ * with read sharing, so a copy cut off mid-way leaves no handle that would stop the next one from reading and appending), hashes the partial, and only when length and hash equal the expected ones
  * replaces the final file with it: `M <length> <hash>` (moved) or `F <length> <hash>` (left as the partial). So the
  * final path only ever gets a file the host verified, and the client checks each printed hash again.
  */
@@ -103,7 +94,7 @@ export function parseBatchOutput(stdout: string): BatchLine[] {
   return out;
 }
 
-/** Put verified partials in place, several per script (see finalizeScript). */
+/** Put verified partials in place, several per script: the old final file (if any) goes, the partial takes its name. */
 export function finalizeAllScript(pairs: readonly { partial: string; target: string }[]): string {
   return (
     "$ErrorActionPreference = 'Stop'\n" +
@@ -114,16 +105,6 @@ export function finalizeAllScript(pairs: readonly { partial: string; target: str
 /** Delete several files (no error when absent). */
 export function deleteFilesScript(paths: readonly string[]): string {
   return "$ErrorActionPreference = 'Stop'\n" + paths.map((p) => `$p = ${psLiteral(p)}\n[IO.File]::Delete($p)\n`).join("");
-}
-
-/** Put a verified partial in place: the old final file (if any) goes, the partial takes its name. */
-export function finalizeScript(partial: string, final: string): string {
-  return `$ErrorActionPreference = 'Stop'\n$p = ${psLiteral(partial)}\n$f = ${psLiteral(final)}\n[IO.File]::Delete($f)\n[IO.File]::Move($p, $f)\n`;
-}
-
-/** Delete one file (no error when absent). */
-export function deleteFileScript(path: string): string {
-  return `$ErrorActionPreference = 'Stop'\n$p = ${psLiteral(path)}\n[IO.File]::Delete($p)\n`;
 }
 
 /** Create directories (with their parents; existing ones are fine). */

@@ -6,27 +6,16 @@
 import type { WinRMClient } from "../client.js";
 import * as copy from "../copy/index.js";
 
-export interface CopiedFileResult {
-  readonly localPath: string;
-  readonly remotePath: string;
-  readonly bytes: number;
-  readonly sha256: string;
-  /** The local file's SHA-1, set when the host compared SHA-1 (Server 2003). */
-  readonly sha1?: string;
-  readonly skipped: boolean;
-  readonly resumedFromByte: number;
-}
+/** One file of a copy (provider/src/copy/index.ts CopiedFile: sha1 set when the host compared SHA-1, Server 2003). */
+export type CopiedFileResult = copy.CopiedFile;
 
 export interface CopyEngine {
   copyToRemote(
     client: WinRMClient,
     localPath: string,
     remotePath: string,
-    opts?: {
-      signal?: AbortSignal;
-      onProgress?: (p: { readonly file: string; readonly bytesSent: number; readonly totalBytes: number }) => void;
-    },
-  ): Promise<{ readonly files: readonly CopiedFileResult[]; readonly bytesSent: number }>;
+    opts?: copy.CopyOptions,
+  ): Promise<copy.CopyResult>;
   /**
    * sha256 of every file under remotePath, keyed by relative path ("" for a single file); undefined when absent.
    * `sha1:<hex>` values on a host that computes SHA-1 only.

@@ -30,7 +30,7 @@ import { createHash } from "node:crypto";
 import { statSync } from "node:fs";
 import { relative, resolve, sep } from "node:path";
 import { readLocalTree } from "../copy/localFiles.js";
-import { joinRemote, MAX_REMOTE_PATH, PARTIAL_SUFFIX } from "../copy/remotePaths.js";
+import { joinRemote, MAX_REMOTE_PATH, PARTIAL_SUFFIX, remotePathProblem as copyPathProblem } from "../copy/remotePaths.js";
 import { ConfigurationError, LimitExceededError } from "../errors.js";
 import { getClient } from "./clientPool.js";
 import { copyEngine } from "./copyEngine.js";
@@ -142,6 +142,14 @@ export async function sourceFailures(source: unknown, remotePath: unknown): Prom
   }
   if (typeof remotePath !== "string" || isUnknown(remotePath) || remotePathProblem(remotePath) !== undefined) return [];
   const root = remotePathForm(remotePath);
+  // A local name Windows cannot hold (`con.txt`, `a:b`, a Linux name with `\..\` in it) is refused here, as the copy
+  // would refuse it (copy/remotePaths.ts), so preview says so before anything is sent.
+  for (const f of tree.files) {
+    const problem = f.relative === "" ? undefined : copyPathProblem(joinRemote(root, f.relative), {});
+    if (problem !== undefined) {
+      return [{ property: "source", reason: `holds ${f.relative}, which cannot be a file on the host: its path there ${problem}; rename it` }];
+    }
+  }
   const tooLong = tree.files.find((f) => joinRemote(root, f.relative).length + PARTIAL_SUFFIX.length > MAX_REMOTE_PATH);
   if (tooLong === undefined) return [];
   const remote = joinRemote(root, tooLong.relative);

@@ -9,7 +9,7 @@
 import { z } from "zod";
 import { connectionSchema, normaliseEndpoint, parseConnection, type Connection } from "../connection.js";
 import { ConfigurationError, InsecureProxyPathError } from "../errors.js";
-import { MAX_REMOTE_PATH, PARTIAL_SUFFIX } from "../copy/remotePaths.js";
+import { MAX_REMOTE_PATH, PARTIAL_SUFFIX, remotePathProblem as copyPathProblem } from "../copy/remotePaths.js";
 import { splitList } from "../hosts/winhttpSettings.js";
 import { checkPolicy } from "../transport/policy.js";
 
@@ -364,44 +364,13 @@ export type RemoteCommandDeclaredInputs = z.input<typeof remoteCommandInputs>;
 // ---------------------------------------------------------------------------------------------------------------
 // CopyToRemote
 
-/** Characters no Windows file name may hold (Naming Files, Paths, and Namespaces), and `%`, which cmd would expand. */
-const BAD_PATH_CHARS = new Set(['<', '>', ':', '"', '|', '?', '*', '%']);
-
 /**
- * Why a remote path is refused, or undefined: absolute (`C:\dir\name` or `\\server\share\name`, `/` taken as
- * `\`), below the drive or share root (destroy removes the path), no `.` / `..` component, no component ending in
- * a dot or a space (Windows strips those, so two spellings would name one file), no reserved character. A linear scan.
+ * Why a remote path is refused, or undefined (provider/src/copy/remotePaths.ts: the copy engine's own rules), with
+ * `%` refused too (the resource may run on a cmd-only host, which would expand it) and the drive or share root itself
+ * (destroy removes the path).
  */
 export function remotePathProblem(path: string): string | undefined {
-  const p = path.replaceAll("/", "\\");
-  let rest: string;
-  let root: string;
-  if (/^[A-Za-z]:\\/.test(p)) {
-    root = p.slice(0, 3);
-    rest = p.slice(3);
-  } else if (p.startsWith("\\\\") && !p.startsWith("\\\\?\\") && !p.startsWith("\\\\.\\")) {
-    const parts = p.slice(2).split("\\");
-    if (parts.length < 2 || parts[0] === "" || parts[1] === "") return 'must name a share as "\\\\server\\share\\..."';
-    root = `\\\\${parts[0] ?? ""}\\${parts[1] ?? ""}\\`;
-    rest = parts.slice(2).join("\\");
-  } else {
-    return 'must be an absolute Windows path such as "C:\\deploy\\app" or "\\\\server\\share\\app"';
-  }
-  const components = rest.split("\\").filter((c, i, all) => c !== "" || i < all.length - 1);
-  if (components.length === 0 || components.every((c) => c === "")) {
-    return `must name something below ${root} (destroy removes the path); e.g. "${root}deploy\\app"`;
-  }
-  for (const c of components) {
-    if (c === "") return "has an empty component (two separators in a row)";
-    if (c === "." || c === "..") return 'must not hold "." or ".." components; give the path as the host should see it';
-    if (c.endsWith(".") || c.endsWith(" ")) return `has a component ending in a dot or a space ("${c}"), which Windows strips`;
-    for (const ch of c) {
-      if (ch.charCodeAt(0) < 0x20 || BAD_PATH_CHARS.has(ch)) {
-        return `has a character no Windows file name may hold, or that cmd would expand (${JSON.stringify(ch)})`;
-      }
-    }
-  }
-  return undefined;
+  return copyPathProblem(path, { percent: true, root: true });
 }
 
 /** A remote path as it is sent to the host: `\` separators, no trailing separator. */

@@ -33,7 +33,7 @@
  *   over it fails before any body byte is read, a chunked or unframed body at the first byte over it;
  * - the head: MAX_HEADER_BYTES and MAX_HEADER_COUNT fields (http1Connection.ts).
  */
-import type { X509Certificate } from "node:crypto";
+import { X509Certificate } from "node:crypto";
 import type { Socket } from "node:net";
 import { TLSSocket } from "node:tls";
 import type { ChannelBindings } from "../auth/mechanism.js";
@@ -56,7 +56,13 @@ import { tlsServerEndPointBindings } from "../wire/channelBindings.js";
 import { MalformedResponseError } from "../wire/http1.js";
 import { Http1Connection, MAX_HEADER_BYTES, MAX_HEADER_COUNT } from "./http1Connection.js";
 import { dialSocket } from "./socketDial.js";
-import { clientCertificateDialError, hostAskedForClientCertificate, verifyHostPin, type TlsConnectOptions } from "./tls.js";
+import {
+  clientCertificateDialError,
+  hostAskedForClientCertificate,
+  HostRenegotiationWatch,
+  verifyHostPin,
+  type TlsConnectOptions,
+} from "./tls.js";
 
 export type Route = "direct" | "tunnel" | "forward";
 
@@ -420,9 +426,11 @@ export class HttpChannel {
     const pin = this.opts.tls?.pin;
     const id = ++this.socketSeq;
     const tlsSocket = hostTls && socket instanceof TLSSocket ? socket : undefined;
-    // Node hands out the peer X509Certificate once per socket (a second getPeerX509Certificate() gives undefined):
-    // read it here, once per connection, for both the bindings and the "tls" event.
-    const cert = tlsSocket?.getPeerX509Certificate();
+    // Read once per connection, for the pin, the bindings and the "tls" event. From getPeerCertificate's DER, not
+    // getPeerX509Certificate: Node 20's client takes that one out of the session's chain (a second call, or a
+    // renegotiation that resumes the session, then sees no certificate at all), and HostRenegotiationWatch
+    // reads it again at each renegotiation.
+    const cert = tlsSocket !== undefined ? peerCertificate(tlsSocket) : undefined;
     // tls.thumbprint: the host's own certificate, on every connection and route (tls.ts verifyHostPin).
     const pinError = tlsSocket !== undefined ? verifyHostPin(pin, cert) : undefined;
     if (pinError !== undefined) {
@@ -443,14 +451,21 @@ export class HttpChannel {
       this.announceTls(tlsSocket, cert, bindings);
       this.hostTls = tlsSocket;
       this.certificateAsked = hostAskedForClientCertificate(tlsSocket);
-      // With a client certificate only: a renegotiation (the host asking for it after the request) derives new
-      // keys, and the keylog event marks it, after its CertificateRequest was read. The line (key material) is
-      // never kept.
-      if (this.opts.tls?.cert !== undefined) {
-        tlsSocket.on("keylog", () => {
-          if (this.hostTls === tlsSocket) this.certificateAsked = hostAskedForClientCertificate(tlsSocket);
-        });
-      }
+      // A renegotiation (the host asking for the client certificate after the request) derives new keys, and the
+      // keylog event marks it, after its Certificate and CertificateRequest were read: the same certificate, at
+      // most MAX_HOST_RENEGOTIATIONS times (tls.ts HostRenegotiationWatch). The line (key material) is never kept.
+      // A refusal destroys the socket with it: the request in flight fails with that error (http1Connection.ts).
+      const watch = new HostRenegotiationWatch(cert?.fingerprint256);
+      tlsSocket.on("keylog", (line: Buffer) => {
+        const refused = watch.onKeylog(line, () => peerCertificate(tlsSocket)?.fingerprint256);
+        if (refused !== undefined) {
+          tlsSocket.destroy(refused);
+          return;
+        }
+        if (this.opts.tls?.cert !== undefined && this.hostTls === tlsSocket) {
+          this.certificateAsked = hostAskedForClientCertificate(tlsSocket);
+        }
+      });
     }
     return conn;
   }
@@ -558,4 +573,10 @@ export function abortReason(signal: AbortSignal): WinRMError {
   const reason: unknown = signal.reason;
   if (reason instanceof WinRMError) return reason;
   return new AbortError({ cause: reason });
+}
+
+/** The host's certificate on this TLS connection, as its session holds it now (see adopt). */
+function peerCertificate(socket: TLSSocket): X509Certificate | undefined {
+  const raw = socket.getPeerCertificate(false)?.raw;
+  return raw !== undefined && raw.length > 0 ? new X509Certificate(raw) : undefined;
 }

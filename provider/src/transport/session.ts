@@ -81,6 +81,8 @@ export interface SoapResponse {
   readonly status: number;
   /** The body as text (for a UTF-8 body, decoded from utf8 on first use). */
   readonly xml: string;
+  /** The answer came sealed with the session's context (false in clear, and always on https:// without sealing). */
+  readonly sealed: boolean;
   /**
    * The body's bytes, byte order mark removed, when it is UTF-8: the receive scanner reads these, so a plain
    * ReceiveResponse is never turned into a string.
@@ -94,6 +96,7 @@ class Utf8SoapResponse implements SoapResponse {
   constructor(
     readonly status: number,
     readonly utf8: Buffer,
+    readonly sealed: boolean,
   ) {}
   get xml(): string {
     return (this.text ??= this.utf8.toString("utf8"));
@@ -374,9 +377,10 @@ export class WinRMSession {
       await this.discard();
       throw err;
     }
+    const sealed = ctx?.sealer !== undefined && isEncryptedContentType(headerValue(res, "content-type") ?? "");
     // A non-empty UTF-8 body always decodes to non-empty text.
     if (res.status === 200 || (res.status === 500 && body.length > 0)) {
-      return typeof body === "string" ? { status: res.status, xml: body } : new Utf8SoapResponse(res.status, body);
+      return typeof body === "string" ? { status: res.status, xml: body, sealed } : new Utf8SoapResponse(res.status, body, sealed);
     }
     throw new HttpError(res.status, httpReason(res.status));
   }

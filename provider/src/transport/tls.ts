@@ -7,7 +7,7 @@
 import type { Connection, ProxyTlsConfig } from "../connection.js";
 import { isIP } from "node:net";
 import type { X509Certificate } from "node:crypto";
-import { ClientCertificateNegotiationError, ConfigurationError, TlsPinMismatchError } from "../errors.js";
+import { ClientCertificateNegotiationError, ConfigurationError, ProtocolError, TlsPinMismatchError } from "../errors.js";
 
 export interface TlsConnectOptions {
   ca?: string;
@@ -179,3 +179,46 @@ export function hostAskedForClientCertificate(socket: { getSharedSigalgs(): stri
     return undefined;
   }
 }
+
+/**
+ * At most this many renegotiations per connection to the host. http.sys renegotiates once, to ask for the client
+ * certificate (RFC 5246 7.4.1.1 HelloRequest); Node's TLS client accepts a server's HelloRequest without any limit
+ * (its renegotiation limit guards servers only), so a host that renegotiates forever would hold the request forever.
+ */
+export const MAX_HOST_RENEGOTIATIONS = 4;
+
+/**
+ * The host's TLS renegotiations on one connection, watched from the end of its first handshake: the keylog event
+ * marks each one (one CLIENT_RANDOM line per TLS 1.2 handshake; TLS 1.3 has no renegotiation and logs none). A
+ * renegotiation may not change the host's certificate (the pin, the CA check and the channel bindings were all
+ * decided on the first one; BoringSSL refuses such a change for the same reason) and may happen at most
+ * MAX_HOST_RENEGOTIATIONS times. The keylog line fires once the new handshake's keys exist, after the host's
+ * Certificate and before the Finished messages: refusing there sends nothing under it.
+ */
+export class HostRenegotiationWatch {
+  private renegotiations = 0;
+  constructor(private readonly firstFingerprint256: string | undefined) {}
+
+  /** One keylog line (its label only is read; the key material is not kept): an Error when the connection must end. */
+  onKeylog(line: Buffer, presentedFingerprint256: () => string | undefined): Error | undefined {
+    if (!line.subarray(0, CLIENT_RANDOM_LABEL.length).equals(CLIENT_RANDOM_LABEL)) return undefined;
+    this.renegotiations++;
+    if (this.renegotiations > MAX_HOST_RENEGOTIATIONS) {
+      return new ProtocolError(
+        `the host renegotiated TLS more than ${MAX_HOST_RENEGOTIATIONS} times on one connection (a client certificate ` +
+          "needs one renegotiation); the connection is closed",
+      );
+    }
+    const presented = presentedFingerprint256();
+    if (presented !== this.firstFingerprint256) {
+      return new ProtocolError(
+        "the host presented another certificate when it renegotiated TLS than in the connection's first handshake " +
+          `(${this.firstFingerprint256 ?? "none"}, then ${presented ?? "none"}); tls.thumbprint and the CA check ` +
+          "verified the first one, so the connection is closed",
+      );
+    }
+    return undefined;
+  }
+}
+
+const CLIENT_RANDOM_LABEL = Buffer.from("CLIENT_RANDOM ", "latin1");

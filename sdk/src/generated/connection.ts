@@ -86,6 +86,13 @@ export interface ConnectionAuthArgs {
    * delegated to the host). Default false.
    */
   delegate?: pulumi.Input<boolean | undefined>;
+
+  /**
+   * CredSSP only: accept a host that speaks CredSSP version 2-4, which lacks the CVE-2018-0886 fix, and use the
+   * public-key binding that CVE exploited (Windows' "Encryption Oracle Remediation" policy at "Vulnerable"). Default
+   * false: such a host is refused before anything is sent (the policy's default, "Mitigated").
+   */
+  credsspAllowUnpatchedHosts?: pulumi.Input<boolean | undefined>;
 }
 
 /**

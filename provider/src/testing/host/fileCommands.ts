@@ -192,7 +192,10 @@ function certutilProgram(proc: ProcState, io: ProgramIO, args: string[]): number
     const data = fs.read(path);
     if (data === undefined) return certutilFailed(io, "hashfile", HR.fileNotFound, proc.strings.cmd.fileNotFound);
     const hex = createHash(node).update(data).digest("hex");
-    io.stdout.write(`${alg} hash of file ${path}:\r\n${hex.match(/../g)?.join(" ") ?? ""}\r\nCertUtil: -hashfile command completed successfully.\r\n`);
+    // Bytes separated by spaces up to NT 6.2 (Windows 8 / 2012), run together after.
+    const [major = 0, minor = 0] = proc.host.profile.osVersion.split(".").map(Number);
+    const shown = major < 6 || (major === 6 && minor < 2) ? (hex.match(/../g)?.join(" ") ?? "") : hex;
+    io.stdout.write(`${alg} hash of file ${path}:\r\n${shown}\r\nCertUtil: -hashfile command completed successfully.\r\n`);
     return 0;
   }
   return certutilFailed(io, verb.replace(/^-/, "") || "?", HR.invalidArg, "The parameter is incorrect.");

@@ -41,7 +41,15 @@ function norm(s: string): string {
   return s.trim().replace(/\s+/g, " ");
 }
 
-const N = { TREE: norm(TREE), WRITER_LOOP: norm(WRITER_LOOP), REMOVE: norm(REMOVE), BATCH: norm(BATCH_WRITER) };
+/** The copy's hasher, with its fallback for hosts under the FIPS policy (the emulated host has no such policy). */
+const SHA_CREATE =
+  "try { $sha = [Security.Cryptography.SHA256]::Create() } catch { [void][Reflection.Assembly]::LoadWithPartialName('System.Core'); " +
+  "$sha = New-Object Security.Cryptography.SHA256CryptoServiceProvider }";
+
+const N = { TREE: norm(TREE), WRITER_LOOP: norm(WRITER_LOOP), REMOVE: norm(REMOVE), BATCH: norm(BATCH_WRITER), SHA_CREATE: norm(SHA_CREATE) };
+
+/** The hasher statement as the emulated host recognises it (compared with the client's text in a unit test). */
+export const EMULATED_SHA_CREATE = SHA_CREATE;
 
 /** Whether a script reads stdin line by line while it runs ($in = [Console]::In, then $in.ReadLine()). */
 export function scriptStreamsStdin(script: string): boolean {
@@ -93,6 +101,7 @@ export async function runFileStatement(statement: string, ctx: PsFileContext): P
   try {
     switch (st) {
       case "$sha = [Security.Cryptography.SHA256]::Create()":
+      case N.SHA_CREATE:
         ctx.objects.set("sha", "sha256");
         return true;
       case "$in = [Console]::In":
