@@ -3,8 +3,8 @@
  *
  * @pulumi/pulumi's dynamic.Resource serializes its provider as a closure (runtime.serializeFunction) and the engine's
  * dynamic-provider process re-creates it from that text for every operation, delete and refresh included. Anything a
- * provider captures (zod schemas, undici, a client, a password) would be frozen into state, fail to serialize, or run
- * stale code at destroy time (the SDK serializes a dynamic provider into the state as a closure). So each method here is one call through a string-literal
+ * provider captures (zod schemas, an HTTP connection, a client, a password) would be frozen into state, fail to
+ * serialize, or run stale code at destroy time. So each method here is one call through a string-literal
  * `require("pulumi-winrm-proxy/provider")` inside the method body: `require` is never captured (it is the module's own
  * at run time, resolved from the project directory where the engine starts the provider), the methods pass plain data
  * only, and every operation runs the installed package.

@@ -11,6 +11,7 @@ import { openSocks5 } from "../../provider/src/transport/socks5.js";
 import type { ResolvedProxy } from "../../provider/src/transport/proxyConfig.js";
 import { ProxyAuthenticationError, ProxyError } from "../../provider/src/errors.js";
 import { Microsocks, microsocksMissing } from "../peers/microsocks.js";
+import { freePort } from "../peers/daemon.js";
 import type { PathEvent } from "../../provider/src/transport/pathEvents.js";
 import { describeEvent } from "../../provider/src/cli/probe.js";
 
@@ -98,11 +99,7 @@ describe("SOCKS5 through microsocks (RFC 1928 + RFC 1929)", { skip }, () => {
   });
 
   test("a target nobody listens on is a SOCKS5 reply error naming the proxy and the code", async () => {
-    const dead = net.createServer();
-    dead.listen(0, "127.0.0.1");
-    await once(dead, "listening");
-    const port = (dead.address() as net.AddressInfo).port;
-    dead.close();
+    const port = await freePort();
     await assert.rejects(
       openSocks5({ proxy: proxy(`socks5://127.0.0.1:${socks.port}`), targetHost: "127.0.0.1", targetPort: port, connectMs: 5000 }),
       (e: unknown) => {
@@ -114,11 +111,7 @@ describe("SOCKS5 through microsocks (RFC 1928 + RFC 1929)", { skip }, () => {
   });
 
   test("no SOCKS server at the port: cannot reach, named", async () => {
-    const dead = net.createServer();
-    dead.listen(0, "127.0.0.1");
-    await once(dead, "listening");
-    const port = (dead.address() as net.AddressInfo).port;
-    dead.close();
+    const port = await freePort();
     await assert.rejects(
       openSocks5({ proxy: proxy(`socks5://127.0.0.1:${port}`), targetHost: "127.0.0.1", targetPort: echoPort, connectMs: 5000 }),
       /cannot reach the SOCKS5 proxy socks5:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/,

@@ -7,6 +7,7 @@
  * .NET exceptions surface as PowerShell 2.0 prints them (MethodInvocationException, "Exception calling ...").
  */
 import { createHash } from "node:crypto";
+import { decodeStrictBase64 } from "../../wire/base64.js";
 import { FsError, type HostFileSystem } from "./fileSystem.js";
 import { BATCH_WRITER, runBatchWriter } from "./psCopyBatch.js";
 import type { StdinStream } from "./stdinStream.js";
@@ -197,17 +198,11 @@ function tree(ctx: PsFileContext, p: string): void {
   }
 }
 
-/**
- * Convert.FromBase64String: whitespace ignored; a character outside the alphabet or a bad length throws. Checked by
- * the decoded length (every character Node's decoder skips costs output), so a 400 KB line costs native code only.
- */
+/** Convert.FromBase64String: white space ignored; a bad length or a character outside the alphabet throws (wire/base64.ts). */
 function fromBase64(line: string): Buffer {
-  const spaced = line.includes(" ") || line.includes("\t") || line.includes("\r") || line.includes("\n");
-  const clean = spaced ? line.replace(/[ \t\r\n]/g, "") : line;
-  if (clean.length % 4 !== 0) throw new DotNetError("FromBase64String", 1, "Invalid length for a Base-64 char array.");
-  const pad = clean.endsWith("==") ? 2 : clean.endsWith("=") ? 1 : 0;
-  const out = Buffer.from(clean, "base64");
-  if (out.length !== (clean.length / 4) * 3 - pad) throw new DotNetError("FromBase64String", 1, "Invalid character in a Base-64 string.");
+  const out = decodeStrictBase64(line);
+  if (out === "length") throw new DotNetError("FromBase64String", 1, "Invalid length for a Base-64 char array.");
+  if (out === "character") throw new DotNetError("FromBase64String", 1, "Invalid character in a Base-64 string.");
   return out;
 }
 
