@@ -33,6 +33,7 @@ import { readLocalTree } from "../copy/localFiles.js";
 import { joinRemote, MAX_REMOTE_PATH, PARTIAL_SUFFIX, remotePathProblem as copyPathProblem } from "../copy/remotePaths.js";
 import { ConfigurationError, LimitExceededError } from "../errors.js";
 import { getClient } from "./clientPool.js";
+import { compareTriggers } from "./remoteCommand.js";
 import { copyEngine } from "./copyEngine.js";
 import { stderrWriter } from "./engineLog.js";
 import {
@@ -282,7 +283,7 @@ export const copyToRemote: ResourceProviderFunctions = {
     const n = withoutProvider(news);
     const d = new DiffBuilder();
     d.compareConnection(old.connection, n.connection);
-    d.compare("triggers", old.triggers ?? [], n.triggers ?? [], json, true);
+    compareTriggers(d, old.triggers, n.triggers);
     d.compare("remotePath", remotePathKey(old.remotePath), n.remotePath, (v) => (typeof v === "string" ? remotePathKey(v) : json(v)), true);
     if (isUnknown(n.source)) d.change("source", true);
     else if (typeof n.source === "string") {
