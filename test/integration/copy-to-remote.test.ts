@@ -41,6 +41,21 @@ async function hostWith(opts: Partial<StartEmulatedHostOptions> = {}): Promise<{
   return { host, client };
 }
 
+/** A host (hostWith(opts)) and one client for the tests of the calling describe: started before them, closed after. */
+function sharedHost(opts: Partial<StartEmulatedHostOptions>): { host: RunningEmulatedHost; client: WinRMClient } {
+  const s = {} as { host: RunningEmulatedHost; client: WinRMClient };
+  before(async () => {
+    const h = await hostWith(opts);
+    s.host = h.host;
+    s.client = h.client();
+  });
+  after(async () => {
+    await s.client.close();
+    await s.host.close();
+  });
+  return s;
+}
+
 let dir: string;
 let big: Buffer;
 let bigPath: string;
@@ -65,59 +80,49 @@ after(async () => {
 
 for (const tls of [false, true]) {
   void describe(`copyToRemote over ${tls ? "HTTPS" : "HTTP with NTLM sealing"}`, () => {
-    let host: RunningEmulatedHost;
-    let client: WinRMClient;
-    before(async () => {
-      const h = await hostWith({ tls });
-      host = h.host;
-      client = h.client();
-    });
-    after(async () => {
-      await client.close();
-      await host.close();
-    });
+    const s = sharedHost({ tls });
 
     test("a binary file over 1 MiB arrives byte for byte, verified by the host, in few Sends", async () => {
-      const before = host.requests.length;
+      const before = s.host.requests.length;
       const progress: number[] = [];
-      const r = await copyToRemote(client, bigPath, "C:\\Data\\big file.bin", { onProgress: (p) => progress.push(p.bytesSent) });
+      const r = await copyToRemote(s.client, bigPath, "C:\\Data\\big file.bin", { onProgress: (p) => progress.push(p.bytesSent) });
       assert.equal(r.bytesSent, big.length);
       assert.equal(r.files.length, 1);
       assert.equal(r.files[0]?.sha256, sha(big));
       assert.equal(r.files[0]?.skipped, false);
-      const stored = host.host.fs.read("C:\\Data\\big file.bin");
+      const stored = s.host.host.fs.read("C:\\Data\\big file.bin");
       assert.ok(stored !== undefined && stored.equals(big), "the host holds the same bytes");
-      assert.equal(host.host.fs.isFile("C:\\Data\\big file.bin.partial"), false, "no temporary file left");
-      const sends = host.requests.slice(before).filter((e) => e.action === SEND).length;
+      assert.equal(s.host.host.fs.isFile("C:\\Data\\big file.bin.partial"), false, "no temporary file left");
+      const sends = s.host.requests.slice(before).filter((e) => e.action === SEND).length;
       // 512000-byte envelopes on a WinRM 3.0 host: about 280 KiB of file per Send.
       assert.ok(sends >= 5 && sends <= 7, `${sends} Sends for 1.5 MiB`);
       assert.equal(progress.at(-1), big.length);
-      assert.equal(await remoteHashes(client, "C:\\Data\\big file.bin").then((m) => m?.get("")), sha(big));
+      assert.equal(await remoteHashes(s.client, "C:\\Data\\big file.bin").then((m) => m?.get("")), sha(big));
     });
 
     test("a second copy of the same content sends nothing (remote hash matches)", async () => {
-      const r = await copyToRemote(client, bigPath, "C:\\Data\\big file.bin");
+      const r = await copyToRemote(s.client, bigPath, "C:\\Data\\big file.bin");
       assert.equal(r.bytesSent, 0);
       assert.equal(r.files[0]?.skipped, true);
     });
 
     test("a directory tree: directories created, names with spaces, quotes and non-ASCII, empty files", async () => {
-      const r = await copyToRemote(client, treePath, "C:\\Dest\\tree");
+      const r = await copyToRemote(s.client, treePath, "C:\\Dest\\tree");
       assert.equal(r.files.length, 5);
-      assert.equal(host.host.fs.read("C:\\Dest\\tree\\\u2018q\u2019 $x `y.txt")?.toString(), "typographic quotes");
-      assert.ok(host.host.fs.isDirectory("C:\\Dest\\tree\\sub dir\\ünï"));
-      assert.equal(host.host.fs.read("C:\\Dest\\tree\\sub dir\\ünï\\deep.txt")?.toString(), "deep");
-      assert.equal(host.host.fs.size("C:\\Dest\\tree\\empty.bin"), 0);
+      assert.equal(s.host.host.fs.read("C:\\Dest\\tree\\\u2018q\u2019 $x `y.txt")?.toString(), "typographic quotes");
+      assert.ok(s.host.host.fs.isDirectory("C:\\Dest\\tree\\sub dir\\ünï"));
+      assert.equal(s.host.host.fs.read("C:\\Dest\\tree\\sub dir\\ünï\\deep.txt")?.toString(), "deep");
+      assert.equal(s.host.host.fs.size("C:\\Dest\\tree\\empty.bin"), 0);
       const local = await localHashes(treePath);
-      const remote = await remoteHashes(client, "C:\\Dest\\tree");
+      const remote = await remoteHashes(s.client, "C:\\Dest\\tree");
       assert.deepEqual(new Map([...(remote ?? [])].sort()), new Map([...local].sort()));
       // Changing one file re-sends only that file.
       await writeFile(join(treePath, "a.txt"), "beta\r\n");
-      const again = await copyToRemote(client, treePath, "C:\\Dest\\tree");
+      const again = await copyToRemote(s.client, treePath, "C:\\Dest\\tree");
       assert.equal(again.bytesSent, 6);
       assert.deepEqual(again.files.map((f) => f.skipped), [false, true, true, true, true]);
-      await removeRemote(client, "C:\\Dest\\tree");
-      assert.equal(await remoteHashes(client, "C:\\Dest\\tree"), undefined);
+      await removeRemote(s.client, "C:\\Dest\\tree");
+      assert.equal(await remoteHashes(s.client, "C:\\Dest\\tree"), undefined);
       await writeFile(join(treePath, "a.txt"), "alpha\r\n");
     });
   });
@@ -250,67 +255,57 @@ void describe("copyToRemote failures", () => {
 
 for (const profile of ["win2003r2", "win2008"] as const) {
   void describe(`copyToRemote to a cmd-only WinRM 1.1 host (${profile}): findstr + certutil`, () => {
-    let host: RunningEmulatedHost;
-    let client: WinRMClient;
-    before(async () => {
-      const h = await hostWith({ profile });
-      host = h.host;
-      client = h.client();
-    });
-    after(async () => {
-      await client.close();
-      await host.close();
-    });
+    const s = sharedHost({ profile });
 
     test("a binary file and a tree arrive verified; no PowerShell ran; a rerun skips", async () => {
-      const before = host.requests.length;
-      const r = await copyToRemote(client, bigPath, "C:\\Data\\big file.bin");
+      const before = s.host.requests.length;
+      const r = await copyToRemote(s.client, bigPath, "C:\\Data\\big file.bin");
       assert.equal(r.bytesSent, big.length);
-      assert.ok(host.host.fs.read("C:\\Data\\big file.bin")?.equals(big));
-      assert.equal(host.host.fs.isFile("C:\\Data\\big file.bin.partial"), false);
-      assert.equal(host.host.fs.isFile("C:\\Data\\big file.bin.partial.b64"), false);
+      assert.ok(s.host.host.fs.read("C:\\Data\\big file.bin")?.equals(big));
+      assert.equal(s.host.host.fs.isFile("C:\\Data\\big file.bin.partial"), false);
+      assert.equal(s.host.host.fs.isFile("C:\\Data\\big file.bin.partial.b64"), false);
       // 153600-byte envelopes on WinRM 1.1: about 80 KiB of file per Send.
-      const sends = host.requests.slice(before).filter((e) => e.action === SEND).length;
+      const sends = s.host.requests.slice(before).filter((e) => e.action === SEND).length;
       assert.ok(sends >= 18 && sends <= 22, `${sends} Sends for 1.5 MiB`);
-      const again = await copyToRemote(client, bigPath, "C:\\Data\\big file.bin");
+      const again = await copyToRemote(s.client, bigPath, "C:\\Data\\big file.bin");
       assert.equal(again.bytesSent, 0);
 
-      const t = await copyToRemote(client, treePath, "C:\\Dest\\tree");
+      const t = await copyToRemote(s.client, treePath, "C:\\Dest\\tree");
       assert.equal(t.files.length, 5);
-      assert.equal(host.host.fs.size("C:\\Dest\\tree\\empty.bin"), 0);
+      assert.equal(s.host.host.fs.size("C:\\Dest\\tree\\empty.bin"), 0);
       const algorithm = profile === "win2003r2" ? "sha1" : "sha256";
       const local = await localHashes(treePath, algorithm);
       // The 2003 console prints in its OEM page (437 here): `dir` shows a name outside it with "?", as Windows
       // does, so that file cannot be listed back (docs/file-copy.md, Limits).
       if (profile === "win2003r2") local.delete("\u2018q\u2019 $x `y.txt");
-      const remote = await remoteHashes(client, "C:\\Dest\\tree");
+      const remote = await remoteHashes(s.client, "C:\\Dest\\tree");
       assert.deepEqual(new Map([...(remote ?? [])].sort()), new Map([...local].sort()));
-      await removeRemote(client, "C:\\Dest\\tree");
-      assert.equal(await remoteHashes(client, "C:\\Dest\\tree"), undefined);
-      assert.equal(host.host.fs.isDirectory("C:\\Dest\\tree"), false);
+      await removeRemote(s.client, "C:\\Dest\\tree");
+      assert.equal(await remoteHashes(s.client, "C:\\Dest\\tree"), undefined);
+      assert.equal(s.host.host.fs.isDirectory("C:\\Dest\\tree"), false);
     });
 
     test("a remote path with % is refused on a cmd-only host, naming remotePath", async () => {
-      await assert.rejects(copyToRemote(client, bigPath, "C:\\Data\\100%.bin"), /remotePath: .*contains %/);
+      await assert.rejects(copyToRemote(s.client, bigPath, "C:\\Data\\100%.bin"), /remotePath: .*contains %/);
       // A file with % the host already has in the destination is not ours: the listing passes it by.
-      host.host.fs.mkdirs("C:\\Dest\\pct");
-      host.host.fs.write("C:\\Dest\\pct\\100%.txt", Buffer.from("theirs"));
-      const r = await copyToRemote(client, treePath, "C:\\Dest\\pct");
+      s.host.host.fs.mkdirs("C:\\Dest\\pct");
+      s.host.host.fs.write("C:\\Dest\\pct\\100%.txt", Buffer.from("theirs"));
+      const r = await copyToRemote(s.client, treePath, "C:\\Dest\\pct");
       assert.equal(r.files.length, 5);
-      assert.equal(host.host.fs.read("C:\\Dest\\pct\\100%.txt")?.toString(), "theirs");
+      assert.equal(s.host.host.fs.read("C:\\Dest\\pct\\100%.txt")?.toString(), "theirs");
       // A destination crowded with files the copy does not write: only the copy's own files are hashed.
-      host.host.fs.mkdirs("C:\\Dest\\alone");
-      host.host.fs.mkdirs("C:\\Dest\\crowd");
-      for (let i = 0; i < 300; i++) host.host.fs.write(`C:\\Dest\\crowd\\other ${i}.txt`, Buffer.from("theirs"));
-      let at = host.requests.length;
-      await copyToRemote(client, treePath, "C:\\Dest\\alone");
-      const alone = host.requests.length - at;
-      at = host.requests.length;
-      await copyToRemote(client, treePath, "C:\\Dest\\crowd");
-      assert.equal(host.requests.length - at, alone, "300 other files cost no requests");
+      s.host.host.fs.mkdirs("C:\\Dest\\alone");
+      s.host.host.fs.mkdirs("C:\\Dest\\crowd");
+      for (let i = 0; i < 300; i++) s.host.host.fs.write(`C:\\Dest\\crowd\\other ${i}.txt`, Buffer.from("theirs"));
+      let at = s.host.requests.length;
+      await copyToRemote(s.client, treePath, "C:\\Dest\\alone");
+      const alone = s.host.requests.length - at;
+      at = s.host.requests.length;
+      await copyToRemote(s.client, treePath, "C:\\Dest\\crowd");
+      assert.equal(s.host.requests.length - at, alone, "300 other files cost no requests");
       // A path typed with `/`: cmd's dir lists it with `\`, and a rerun still finds every file in place.
-      await copyToRemote(client, treePath, "C:/Dest/slash");
-      const again = await copyToRemote(client, treePath, "C:/Dest/slash");
+      await copyToRemote(s.client, treePath, "C:/Dest/slash");
+      const again = await copyToRemote(s.client, treePath, "C:/Dest/slash");
       // (Server 2003 cannot list back the name outside its OEM page: that one is sent again, docs/file-copy.md.)
       const unlistable = profile === "win2003r2" ? "\u2018q\u2019 $x `y.txt" : "\u0000";
       const resent = again.files.filter((f) => !f.skipped);

@@ -34,13 +34,27 @@ function localSite(): string {
   return dir;
 }
 
+/** `body` against a started host of `profile` and a local directory from `makeDir`; both removed after. */
+async function onHost(
+  profile: Parameters<typeof startHost>[0],
+  makeDir: () => string,
+  body: (h: Awaited<ReturnType<typeof startHost>>, dir: string) => Promise<void>,
+): Promise<void> {
+  const h = await startHost(profile);
+  const dir = makeDir();
+  try {
+    await body(h, dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await h.close();
+  }
+}
+
 describe("CopyToRemote against the emulated host", () => {
   // Server 2019 (WinRM 3.0, 500 KiB envelopes), 2008 R2 (WinRM 2.0, PowerShell 2.0, 150 KiB envelopes) and 2003 R2
   // (WinRM 1.1, cmd only, certutil -hashfile gives SHA-1 only: the state keeps each file's sha1 to compare with).
   for (const profile of ["win2019", "win2008r2", "win2003r2"] as const) test(`${profile}: create copies, read is clean, host drift is seen and replaced, delete removes the path`, async () => {
-    const h = await startHost(profile);
-    const dir = localSite();
-    try {
+    await onHost(profile, localSite, async (h, dir) => {
       h.host.fs.mkdirs("C:\\inetpub");
       const news: Props = { connection: h.connection, source: join(dir, "site"), remotePath: "C:\\inetpub\\site" };
       assert.deepEqual((await R.check({}, news)).failures, []);
@@ -100,16 +114,11 @@ describe("CopyToRemote against the emulated host", () => {
       assert.equal(h.host.fs.isDirectory("C:\\inetpub"), true);
       const gone = await R.read(again.id, again.outs);
       assert.ok((gone.props.files as { sha256: string }[]).every((f) => f.sha256 === ""));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-      await h.close();
-    }
+    });
   });
 
   test("a single file to its own path; the host's case for an existing name is no drift", async () => {
-    const h = await startHost("win2019");
-    const dir = localSite();
-    try {
+    await onHost("win2019", localSite, async (h, dir) => {
       h.host.fs.mkdirs("C:\\tools");
       h.host.fs.write("C:\\tools\\LOGO.BIN", Buffer.from("old"));
       const news: Props = { connection: h.connection, source: join(dir, "site", "logo.bin"), remotePath: "C:\\tools\\logo.bin" };
@@ -117,16 +126,11 @@ describe("CopyToRemote against the emulated host", () => {
       assert.ok(h.host.fs.read("C:\\tools\\logo.bin")?.equals(BINARY));
       assert.deepEqual((outs.files as { path: string }[]).map((f) => f.path), [""]);
       assert.deepEqual((await R.read(id, outs)).props, outs);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-      await h.close();
-    }
+    });
   });
 
   test("native provider: the connection from the provider's configuration, never in the outputs; log lines to the engine", async () => {
-    const h = await startHost("win2019");
-    const dir = localSite();
-    try {
+    await onHost("win2019", localSite, async (h, dir) => {
       h.host.fs.mkdirs("C:\\inetpub");
       const bridge = new ResourceBridge(() => h.connection);
       const news = { source: join(dir, "site"), remotePath: "C:\\inetpub\\site" };
@@ -143,16 +147,11 @@ describe("CopyToRemote against the emulated host", () => {
       assert.equal((await bridge.diff("CopyToRemote", id, read.props, checked.inputs)).changes, false);
       await bridge.delete("CopyToRemote", id, read.props);
       assert.equal(h.host.fs.isDirectory("C:\\inetpub\\site"), false);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-      await h.close();
-    }
+    });
   });
 
   test("three copies at once on one host share the pooled connection (the engine runs creates in parallel)", async () => {
-    const h = await startHost("win2019");
-    const dir = mkdtempSync(join(tmpdir(), "copy-par-"));
-    try {
+    await onHost("win2019", () => mkdtempSync(join(tmpdir(), "copy-par-")), async (h, dir) => {
       const big = Buffer.from(Array.from({ length: 600_000 }, (_, i) => (i * 13) % 251));
       for (const n of ["a", "b", "c"]) {
         mkdirSync(join(dir, n));
@@ -170,9 +169,6 @@ describe("CopyToRemote against the emulated host", () => {
         assert.ok(m !== undefined);
         assert.deepEqual((await R.read(m.id, m.outs)).props, m.outs);
       }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-      await h.close();
-    }
+    });
   });
 });

@@ -30,21 +30,26 @@ import { buildRequest } from "../../provider/src/wsman/envelope.js";
 import { ACTION, RESOURCE_URI } from "../../provider/src/wsman/namespaces.js";
 import { sendBody } from "../../provider/src/wsman/shell.js";
 
+/** One Send of `stdin` (end of stream) under an envelope of `size` bytes, as the client builds it. */
+function sendRequest(size: number, stdin: Parameters<typeof sendBody>[1]): ReturnType<typeof buildRequest> {
+  return buildRequest({
+    to: "https://host.example:5986/wsman",
+    action: ACTION.send,
+    resourceUri: RESOURCE_URI.cmd,
+    selectors: { ShellId: "8A4D7B90-3C1E-4F53-9C5E-11A2B3C4D5E6" },
+    operationTimeoutSec: 60,
+    maxEnvelopeSize: size,
+    body: sendBody("5D7C7E0A-1B2C-4D3E-8F90-A1B2C3D4E5F6", stdin, true),
+  });
+}
+
 void describe("Send sizing", () => {
   for (const size of [153_600, 512_000]) {
     test(`a full Send fits MaxEnvelopeSize ${size} and a larger one would not be far off`, () => {
       const payload = payloadPerSend(size);
       assert.equal(payload % 3, 0);
       const stdin = encodeStdinLines(Buffer.alloc(payload, 0xab));
-      const { xml } = buildRequest({
-        to: "https://host.example:5986/wsman",
-        action: ACTION.send,
-        resourceUri: RESOURCE_URI.cmd,
-        selectors: { ShellId: "8A4D7B90-3C1E-4F53-9C5E-11A2B3C4D5E6" },
-        operationTimeoutSec: 60,
-        maxEnvelopeSize: size,
-        body: sendBody("5D7C7E0A-1B2C-4D3E-8F90-A1B2C3D4E5F6", stdin, true),
-      });
+      const { xml } = sendRequest(size, stdin);
       const bytes = Buffer.byteLength(xml, "utf8");
       assert.ok(bytes <= size, `${bytes} > ${size}`);
       assert.ok(bytes > size - 6000, `${bytes} leaves too much of ${size} unused`);
@@ -203,15 +208,7 @@ void describe("the batch writer", () => {
   test("Sends of a full stdin budget fit the envelope", () => {
     for (const size of [153_600, 512_000]) {
       const stdin = Buffer.alloc(stdinPerSend(size), 0x41);
-      const { xml } = buildRequest({
-        to: "https://host.example:5986/wsman",
-        action: ACTION.send,
-        resourceUri: RESOURCE_URI.cmd,
-        selectors: { ShellId: "8A4D7B90-3C1E-4F53-9C5E-11A2B3C4D5E6" },
-        operationTimeoutSec: 60,
-        maxEnvelopeSize: size,
-        body: sendBody("5D7C7E0A-1B2C-4D3E-8F90-A1B2C3D4E5F6", stdin, true),
-      });
+      const { xml } = sendRequest(size, stdin);
       assert.ok(Buffer.byteLength(xml, "utf8") <= size, `${Buffer.byteLength(xml, "utf8")} > ${size}`);
     }
   });

@@ -7,7 +7,7 @@
  */
 
 /** Room left in each Send envelope for everything but the stream text. */
-export const SOAP_OVERHEAD = 4096;
+const SOAP_OVERHEAD = 4096;
 
 /** Line end after each base64 line (PowerShell's ReadLine and findstr both take CRLF). */
 const LINE_END = 2;

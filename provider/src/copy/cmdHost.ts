@@ -66,7 +66,7 @@ async function runCmd(client: WinRMClient, line: string, remotePath: string, ste
 }
 
 /** Lines joined by `sep` (" & ") in batches below MAX_LINE. */
-export function batches(parts: readonly string[], sep = " & "): string[] {
+function batches(parts: readonly string[], sep = " & "): string[] {
   const out: string[] = [];
   let cur = "";
   for (const p of parts) {

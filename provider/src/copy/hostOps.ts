@@ -34,7 +34,7 @@ export interface WriteOutcome {
 }
 
 /** Files up to this size go through the cmd writer's shared staging (cmdHost.ts cmdWriteBatch). */
-export const CMD_BATCH_MAX_FILE = 1024 * 1024;
+const CMD_BATCH_MAX_FILE = 1024 * 1024;
 
 export type Writer = (jobs: readonly FileJob[]) => Promise<WriteOutcome[]>;
 

@@ -10,7 +10,7 @@ import { ConfigurationError, LimitExceededError } from "../errors.js";
 /** Most files one copy takes (a directory tree); a larger tree is refused before anything is sent. */
 export const MAX_FILES = 10_000;
 /** Most directory levels below the copied directory. */
-export const MAX_DEPTH = 64;
+const MAX_DEPTH = 64;
 
 export interface LocalEntry {
   /** Path relative to the copied root, with "\\" between parts ("" for a single file). */

@@ -33,6 +33,7 @@ import { readLocalTree } from "../copy/localFiles.js";
 import { joinRemote, MAX_REMOTE_PATH, PARTIAL_SUFFIX, remotePathProblem as copyPathProblem } from "../copy/remotePaths.js";
 import { ConfigurationError, LimitExceededError } from "../errors.js";
 import { getClient } from "./clientPool.js";
+import { compareTriggers } from "./remoteCommand.js";
 import { copyEngine } from "./copyEngine.js";
 import { stderrWriter } from "./engineLog.js";
 import {
@@ -88,7 +89,7 @@ export interface CopyToRemoteState extends Omit<CopyToRemoteInputs, "connection"
 }
 
 /** A relative path in the one spelling the state uses: `/` separators. */
-export function relativeKey(path: string): string {
+function relativeKey(path: string): string {
   return path.replaceAll("\\", "/");
 }
 
@@ -104,12 +105,12 @@ export function contentHashOf(entries: Iterable<{ path: string; sha256: string }
 }
 
 /** The local source as an absolute path (relative to the provider's working directory: the project directory). */
-export function localSourcePath(source: string): string {
+function localSourcePath(source: string): string {
   return resolve(source);
 }
 
 /** The content hash of the local source now. */
-export async function localContentHash(source: string): Promise<string> {
+async function localContentHash(source: string): Promise<string> {
   const hashes = await copyEngine().localHashes(localSourcePath(source));
   return contentHashOf([...hashes].map(([path, sha256]) => ({ path, sha256 })));
 }
@@ -119,7 +120,7 @@ export async function localContentHash(source: string): Promise<string> {
  * bounds (provider/src/copy/localFiles.ts), and every file's path on the host, with the copy's temporary suffix,
  * fits in MAX_PATH (provider/src/copy/remotePaths.ts), so preview refuses what the copy would refuse mid-way.
  */
-export async function sourceFailures(source: unknown, remotePath: unknown): Promise<CheckFailure[]> {
+async function sourceFailures(source: unknown, remotePath: unknown): Promise<CheckFailure[]> {
   if (typeof source !== "string" || source === "" || isUnknown(source)) return [];
   const at = localSourcePath(source);
   try {
@@ -180,7 +181,7 @@ export function elsewhere(old: { remotePath: string }, news: Props, endpointChan
  * The input check adds: the local source's content hash (contentHashOf). Not declared by programs (the schema
  * refuses it), never stored in `declared`.
  */
-export const SOURCE_HASH = "sourceHash";
+const SOURCE_HASH = "sourceHash";
 
 /** The inputs as the program gave them: without `__provider` and without the provider's own SOURCE_HASH. */
 function programInputs(news: Props): Props {
@@ -214,7 +215,7 @@ function size(bytes: number): string {
 }
 
 /** Copies of at least this size log their progress, one line per tenth. */
-export const PROGRESS_MIN_BYTES = 1_000_000;
+const PROGRESS_MIN_BYTES = 1_000_000;
 
 /** A progress callback that logs a line each time a copy of PROGRESS_MIN_BYTES or more passes another tenth. */
 export function progressLogger(remote: string, log: (line: string) => void): (p: { bytesSent: number; totalBytes: number }) => void {
@@ -282,7 +283,7 @@ export const copyToRemote: ResourceProviderFunctions = {
     const n = withoutProvider(news);
     const d = new DiffBuilder();
     d.compareConnection(old.connection, n.connection);
-    d.compare("triggers", old.triggers ?? [], n.triggers ?? [], json, true);
+    compareTriggers(d, old.triggers, n.triggers);
     d.compare("remotePath", remotePathKey(old.remotePath), n.remotePath, (v) => (typeof v === "string" ? remotePathKey(v) : json(v)), true);
     if (isUnknown(n.source)) d.change("source", true);
     else if (typeof n.source === "string") {

@@ -188,6 +188,11 @@ function inputsOf(state: RemoteCommandState): Props {
 
 const json = (v: unknown): string => JSON.stringify(v ?? null);
 
+/** pulumi-command: a trigger change, known or not yet known, replaces (RemoteCommand and CopyToRemote alike). */
+export function compareTriggers(d: DiffBuilder, old: unknown, now: unknown): void {
+  d.compare("triggers", old ?? [], now ?? [], json, true);
+}
+
 /** The outputs of a create with no command. */
 const NOTHING_RAN: RunResult = { stdout: "", stderr: "", exitCode: 0 };
 
@@ -201,8 +206,7 @@ export const remoteCommand: ResourceProviderFunctions = {
     const n = withoutProvider(news);
     const d = new DiffBuilder();
     d.compareConnection(old.connection, n.connection);
-    // pulumi-command: a trigger change, known or not yet known, replaces.
-    d.compare("triggers", old.triggers ?? [], n.triggers ?? [], json, true);
+    compareTriggers(d, old.triggers, n.triggers);
     d.compare("create", old.create, n.create, json);
     d.compare("update", old.update, n.update, json);
     d.compare("delete", old.delete, n.delete, json);
