@@ -18,13 +18,13 @@ import { WSManFaultError } from "./errors.js";
 import type { ConfigTree } from "./wsman/config.js";
 
 /** 0x80338047 ERROR_WSMAN_MAX_ENVELOPE_SIZE. */
-export const WSMAN_MAX_ENVELOPE_SIZE = 2150858823;
+const WSMAN_MAX_ENVELOPE_SIZE = 2150858823;
 const MAX_ENVELOPE_SIZE_DETAIL = "/faultDetail/MaxEnvelopeSize";
 
 /** The smallest MaxEnvelopeSizekb Windows accepts (32): a declaration every host takes. */
 export const PROBE_ENVELOPE_SIZE = 32 * 1024;
 /** What the client falls back to when it cannot read the host's limit: the WinRM 1.1 / 2.0 default. */
-export const FALLBACK_ENVELOPE_SIZE = 153_600;
+const FALLBACK_ENVELOPE_SIZE = 153_600;
 
 /** The host refused the MaxEnvelopeSize the request declared. */
 export function isEnvelopeSizeRefused(err: unknown): boolean {

@@ -12,11 +12,12 @@ import { AuthenticationError } from "../errors.js";
 import { MemoryTls, subjectPublicKey } from "./credsspTls.js";
 import { CredSSPRecordSealer } from "./credsspSealer.js";
 import {
+  bindingHash,
   CLIENT_TO_SERVER_HASH_MAGIC,
   SERVER_TO_CLIENT_HASH_MAGIC,
   STATUS_LOGON_FAILURE,
   takeTSRequest,
-} from "../../../provider/src/auth/credssp.js";
+} from "./credssp.js";
 import {
   CREDSSP_VERSION,
   CRED_TYPE_PASSWORD,
@@ -24,7 +25,7 @@ import {
   decodeTSPasswordCreds,
   encodeTSRequest,
   type TSRequest,
-} from "../../../provider/src/wire/credssp/messages.js";
+} from "../wire/credssp/messages.js";
 import { X509Certificate } from "node:crypto";
 import type { NtlmAcceptorOptions, NtlmAcceptorUser } from "./ntlmAcceptor.js";
 import { CredSSPInnerAcceptor } from "./credsspInnerAcceptor.js";
@@ -136,8 +137,8 @@ export class CredSSPAcceptor {
         if (version >= 5) {
           if (!req.clientNonce) throw new AuthenticationError("CredSSP", this.state, "version 5+ without clientNonce");
           this.nonce = req.clientNonce;
-          expected = createHash("sha256").update(CLIENT_TO_SERVER_HASH_MAGIC, "latin1").update(this.nonce).update(this.key).digest();
-          answer = createHash("sha256").update(SERVER_TO_CLIENT_HASH_MAGIC, "latin1").update(this.nonce).update(key).digest();
+          expected = bindingHash(CLIENT_TO_SERVER_HASH_MAGIC, this.nonce, this.key);
+          answer = bindingHash(SERVER_TO_CLIENT_HASH_MAGIC, this.nonce, key);
         } else {
           expected = this.key;
           answer = Buffer.from(key);

@@ -6,6 +6,7 @@
  */
 import { createPrivateKey, webcrypto, X509Certificate } from "node:crypto";
 import * as x509 from "@peculiar/x509";
+import { createTestCa, issueLeaf } from "./tls.js";
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
@@ -32,44 +33,22 @@ export interface ClientCertificate {
 export async function generateClientCa(name = "WinRM Emulator Client CA"): Promise<ClientCa> {
   const notBefore = new Date(Date.now() - 3600_000);
   const notAfter = new Date(notBefore.getTime() + 2 * 24 * 3600_000);
-  const caKeys = await webcrypto.subtle.generateKey(ALG, true, ["sign", "verify"]);
-  const caCert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: "01",
-    name: `CN=${name}, O=pulumi-winrm-proxy tests`,
-    notBefore,
-    notAfter,
-    keys: caKeys,
-    signingAlgorithm: ALG,
-    extensions: [
-      new x509.BasicConstraintsExtension(true, 0, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey),
-    ],
-  });
+  const ca = await createTestCa(name, ALG, notBefore, notAfter);
   let serial = 16;
-  const caPem = caCert.toString("pem") + "\n";
+  const caPem = ca.cert.toString("pem") + "\n";
   return {
     caPem,
     thumbprint: new X509Certificate(caPem).fingerprint.replaceAll(":", "").toUpperCase(),
     async issue(upn, opts = {}) {
-      const keys = await webcrypto.subtle.generateKey(ALG, true, ["sign", "verify"]);
-      const cert = await x509.X509CertificateGenerator.create({
+      // Client Authentication (1.3.6.1.5.5.7.3.2): WinRM requires it of a mapped certificate.
+      const { keys, cert } = await issueLeaf(ca, {
         serialNumber: (serial++).toString(16),
         subject: `CN=${upn.split("@")[0] ?? upn}`,
-        issuer: caCert.subject,
+        extendedKeyUsage: x509.ExtendedKeyUsage.clientAuth,
+        names: [{ type: "upn", value: upn }],
+        alg: ALG,
         notBefore,
         notAfter,
-        publicKey: keys.publicKey,
-        signingKey: caKeys.privateKey,
-        signingAlgorithm: ALG,
-        extensions: [
-          new x509.BasicConstraintsExtension(false, undefined, true),
-          new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-          // Client Authentication (1.3.6.1.5.5.7.3.2): WinRM requires it of a mapped certificate.
-          new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth], false),
-          new x509.SubjectAlternativeNameExtension([{ type: "upn", value: upn }], false),
-          await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey),
-        ],
       });
       const der = Buffer.from(await webcrypto.subtle.exportKey("pkcs8", keys.privateKey));
       const key = createPrivateKey({ key: der, format: "der", type: "pkcs8" });

@@ -60,52 +60,93 @@ export async function generateTlsMaterial(opts: TlsMaterialOptions = {}): Promis
   const notAfter = new Date(notBefore.getTime() + 2 * 24 * 3600_000);
   const alg = rsaAlgorithm(hash);
 
-  const caKeys = (await webcrypto.subtle.generateKey(alg, true, ["sign", "verify"]));
-  const caCert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: "01",
-    name: "CN=WinRM Emulator Test CA, O=pulumi-winrm-proxy tests",
-    notBefore,
-    notAfter,
-    keys: caKeys,
-    signingAlgorithm: alg,
-    extensions: [
-      new x509.BasicConstraintsExtension(true, 0, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey),
-    ],
-  });
+  const ca = await createTestCa("WinRM Emulator Test CA", alg, notBefore, notAfter);
 
-  const serverKeys = (await webcrypto.subtle.generateKey(alg, true, ["sign", "verify"]));
   const names: x509.JsonGeneralName[] = [
     ...dnsNames.map((value) => ({ type: "dns" as const, value })),
     ...ipAddresses.map((value) => ({ type: "ip" as const, value })),
   ];
-  const serverCert = await x509.X509CertificateGenerator.create({
+  // Server Authentication (1.3.6.1.5.5.7.3.1): WinRM's HTTPS listener requires it of its certificate.
+  const { keys: serverKeys, cert: serverCert } = await issueLeaf(ca, {
     serialNumber: "02",
     subject: `CN=${dnsNames[0]}`,
-    issuer: caCert.subject,
+    extendedKeyUsage: x509.ExtendedKeyUsage.serverAuth,
+    names,
+    alg,
     notBefore,
     notAfter,
-    publicKey: serverKeys.publicKey,
-    signingKey: caKeys.privateKey,
-    signingAlgorithm: alg,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-      // Server Authentication (1.3.6.1.5.5.7.3.1): WinRM's HTTPS listener requires it of its certificate.
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false),
-      new x509.SubjectAlternativeNameExtension(names, false),
-      await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey),
-    ],
   });
 
   const keyPkcs8 = await webcrypto.subtle.exportKey("pkcs8", serverKeys.privateKey);
   const certDer = Buffer.from(serverCert.rawData);
   return {
-    caPem: caCert.toString("pem") + "\n",
+    caPem: ca.cert.toString("pem") + "\n",
     certPem: serverCert.toString("pem") + "\n",
     certDer,
     keyPem: pem("PRIVATE KEY", keyPkcs8),
     thumbprint: new X509Certificate(certDer).fingerprint.replace(/:/g, "").toUpperCase(),
   };
+}
+
+export interface TestCa {
+  readonly keys: webcrypto.CryptoKeyPair;
+  readonly cert: x509.X509Certificate;
+}
+
+/** A throw-away CA (BasicConstraints CA with pathLen 0, keyCertSign | cRLSign), named `CN=<name>, O=pulumi-winrm-proxy tests`. */
+export async function createTestCa(
+  name: string,
+  alg: webcrypto.RsaHashedKeyGenParams,
+  notBefore: Date,
+  notAfter: Date,
+): Promise<TestCa> {
+  const keys = await webcrypto.subtle.generateKey(alg, true, ["sign", "verify"]);
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: "01",
+    name: `CN=${name}, O=pulumi-winrm-proxy tests`,
+    notBefore,
+    notAfter,
+    keys,
+    signingAlgorithm: alg,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    ],
+  });
+  return { keys, cert };
+}
+
+/** A leaf certificate `ca` signs, on a new key: not a CA, digitalSignature | keyEncipherment, one EKU, the SAN `names`. */
+export async function issueLeaf(
+  ca: TestCa,
+  o: {
+    serialNumber: string;
+    subject: string;
+    extendedKeyUsage: string;
+    names: x509.JsonGeneralName[];
+    alg: webcrypto.RsaHashedKeyGenParams;
+    notBefore: Date;
+    notAfter: Date;
+  },
+): Promise<TestCa> {
+  const keys = await webcrypto.subtle.generateKey(o.alg, true, ["sign", "verify"]);
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: o.serialNumber,
+    subject: o.subject,
+    issuer: ca.cert.subject,
+    notBefore: o.notBefore,
+    notAfter: o.notAfter,
+    publicKey: keys.publicKey,
+    signingKey: ca.keys.privateKey,
+    signingAlgorithm: o.alg,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      new x509.ExtendedKeyUsageExtension([o.extendedKeyUsage], false),
+      new x509.SubjectAlternativeNameExtension(o.names, false),
+      await x509.AuthorityKeyIdentifierExtension.create(ca.keys.publicKey),
+    ],
+  });
+  return { keys, cert };
 }
