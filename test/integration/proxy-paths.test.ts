@@ -16,7 +16,6 @@
  */
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,7 +26,7 @@ import type { ConnectionInput } from "../../provider/src/connection.js";
 import { InsecureProxyPathError, ProxyAffinityError, ProxyAuthenticationError } from "../../provider/src/errors.js";
 import type { PathEvent } from "../../provider/src/transport/pathEvents.js";
 import { PASSWORD, USER, startFixture, type Fixture } from "./clientFixture.js";
-import { PYTHON, pywinrmMissing, writeOpensslLegacyConf } from "../peers/python.js";
+import { pywinrmMissing, runJsonDriver, writeOpensslLegacyConf } from "../peers/python.js";
 import { RecordingProxy, SOAP_MARKERS, assertNothingLeaked, findLeaks, secretForms } from "../peers/recordingProxy.js";
 import { PROXY_PASSWORD, PROXY_USER, Squid, squidMissing } from "../peers/squid.js";
 import { Tinyproxy, tinyproxyMissing } from "../peers/tinyproxy.js";
@@ -388,21 +387,8 @@ void describe("issue 3 proofs: real proxies between the client and the emulated 
     after(() => rmSync(dir, { recursive: true, force: true }));
 
     function pywinrm(proxyUrl: string): Promise<{ std_out?: string; status_code?: number; type?: string; error?: string }> {
-      return new Promise((resolve, reject) => {
-        execFile(
-          PYTHON,
-          [DRIVER, http.emu.url, "ntlm", USER, PASSWORD, `echo ${OUTPUT_MARKER}`],
-          // requests reads the proxy from the environment only (pywinrm 0.3.0 has no proxy argument).
-          { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", OPENSSL_CONF: opensslConf, HTTP_PROXY: proxyUrl, http_proxy: proxyUrl }, timeout: 90_000 },
-          (err, stdout, stderr) => {
-            try {
-              resolve(JSON.parse(stdout.trim().split("\n").pop() ?? "") as { std_out?: string; status_code?: number });
-            } catch {
-              reject(new Error(`pywinrm driver printed no JSON (${err?.message ?? "exit 0"}): ${stderr}`));
-            }
-          },
-        );
-      });
+      // requests reads the proxy from the environment only (pywinrm 0.3.0 has no proxy argument).
+      return runJsonDriver([DRIVER, http.emu.url, "ntlm", USER, PASSWORD, `echo ${OUTPUT_MARKER}`], { OPENSSL_CONF: opensslConf, HTTP_PROXY: proxyUrl, http_proxy: proxyUrl });
     }
 
     void test("NTLM + message encryption through squid's pinning port: works, squid forwarded every POST", async () => {

@@ -8,14 +8,14 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { WinRMEmulator } from "../../provider/src/testing/index.js";
 import { testHost } from "./clientTestHost.js";
-import { PYTHON, pywinrmMissing, writeOpensslLegacyConf } from "../peers/python.js";
+import { PYTHON, pywinrmMissing, runJsonDriver, writeOpensslLegacyConf } from "../peers/python.js";
 import { assertNothingLeaked, RecordingProxy } from "../peers/recordingProxy.js";
 
 const DRIVER = fileURLToPath(new URL("../../../test/peers/pywinrm_credssp.py", import.meta.url));
@@ -55,21 +55,7 @@ void describe("pywinrm's CredSSP message encryption against the emulated host", 
   });
 
   function run(password: string, proxyUrl: string, url = emu.url): Promise<PyResult> {
-    return new Promise((resolve, reject) => {
-      execFile(
-        PYTHON,
-        [DRIVER, url, USER, password],
-        { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", OPENSSL_CONF: opensslConf, HTTP_PROXY: proxyUrl, NO_PROXY: "" }, timeout: 90_000 },
-        (err, stdout, stderr) => {
-          const line = stdout.trim().split("\n").pop() ?? "";
-          try {
-            resolve(JSON.parse(line) as PyResult);
-          } catch {
-            reject(new Error(`pywinrm driver printed no JSON (${err?.message ?? "exit 0"}): ${stderr}`));
-          }
-        },
-      );
-    });
+    return runJsonDriver([DRIVER, url, USER, password], { OPENSSL_CONF: opensslConf, HTTP_PROXY: proxyUrl, NO_PROXY: "" });
   }
 
   test("pywinrm runs commands sealed with CredSSP; over 16 KiB both ways as x-multi-encrypted; nothing in clear", async () => {

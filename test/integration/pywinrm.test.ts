@@ -11,7 +11,6 @@
  */
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,7 +19,7 @@ import { fileURLToPath } from "node:url";
 import { WinRMEmulator } from "../../provider/src/testing/index.js";
 import { EmulatedHost } from "../../provider/src/testing/index.js";
 import { fakeHost } from "./emulatorHarness.js";
-import { PYTHON, pywinrmMissing, writeOpensslLegacyConf } from "../peers/python.js";
+import { pywinrmMissing, runJsonDriver, writeOpensslLegacyConf } from "../peers/python.js";
 
 const DRIVER = fileURLToPath(new URL("../../../test/peers/pywinrm_run.py", import.meta.url));
 const USER = "EXAMPLE\\alice";
@@ -44,23 +43,8 @@ void describe("pywinrm against the emulator", { skip: pywinrmMissing() }, () => 
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   function run(endpoint: string, transport: string, user: string, password: string, command: string, ca?: string): Promise<PyResult> {
-    const args = [DRIVER, endpoint, transport, user, password, command, ...(ca ? [ca] : [])];
-    return new Promise((resolve, reject) => {
-      execFile(
-        PYTHON,
-        args,
-        // No proxy from the environment may sneak in between pywinrm and the emulator.
-        { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", OPENSSL_CONF: opensslConf, NO_PROXY: "*" }, timeout: 90_000 },
-        (err, stdout, stderr) => {
-          const line = stdout.trim().split("\n").pop() ?? "";
-          try {
-            resolve(JSON.parse(line) as PyResult);
-          } catch {
-            reject(new Error(`pywinrm driver printed no JSON (${err?.message ?? "exit 0"}): ${stderr}`));
-          }
-        },
-      );
-    });
+    // No proxy from the environment may sneak in between pywinrm and the emulator.
+    return runJsonDriver([DRIVER, endpoint, transport, user, password, command, ...(ca ? [ca] : [])], { OPENSSL_CONF: opensslConf, NO_PROXY: "*" });
   }
 
   void test("NTLM with message_encryption='always' over HTTP: output, stderr and exit code; every SOAP request sealed", async () => {

@@ -1,11 +1,11 @@
 /**
  * What every driver of a Python peer (pywinrm) needs: the interpreter, whether pywinrm is there, and the OpenSSL
- * configuration its NTLM needs. Shared by test/integration/pywinrm.test.ts and bench/roundtrips.ts.
+ * configuration its NTLM needs. Shared by the pywinrm tests (test/integration/pywinrm*.test.ts, proxy-paths) and bench/roundtrips.ts.
  *
  * pywinrm's NTLM (requests-ntlm / pyspnego) computes NTOWFv1 with hashlib's MD4, which OpenSSL 3 only offers in its
  * legacy provider: OPENSSL_CONF must point at a file that activates it next to the default provider.
  */
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -37,4 +37,21 @@ export function pywinrmMissing(): string | false {
   const r = spawnSync(PYTHON, ["-c", "import winrm, requests_ntlm"], { encoding: "utf8" });
   if (r.error) return `${PYTHON} not runnable: ${r.error.message}`;
   return r.status === 0 ? false : "pywinrm (python3-winrm) is not installed; run scripts/setup.sh";
+}
+
+/**
+ * Run a Python driver script that prints one JSON object as its last line of stdout, and parse that line. `env` is
+ * the whole environment of the child (nothing of this process's leaks in: no proxy variables from outside).
+ */
+export function runJsonDriver<T>(args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 90_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    execFile(PYTHON, args, { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env }, timeout: timeoutMs }, (err, stdout, stderr) => {
+      const line = stdout.trim().split("\n").pop() ?? "";
+      try {
+        resolve(JSON.parse(line) as T);
+      } catch {
+        reject(new Error(`pywinrm driver printed no JSON (${err?.message ?? "exit 0"}): ${stderr}`));
+      }
+    });
+  });
 }
