@@ -22,7 +22,7 @@
 import type { Socket } from "node:net";
 import { LimitExceededError } from "../errors.js";
 import { ChunkedDecoder } from "../wire/chunked.js";
-import { HTTP1_LIMITS, MalformedResponseError, headerText, parseResponseHead, type ResponseHead } from "../wire/http1.js";
+import { HTTP1_LIMITS, MalformedResponseError, headerText, isDigits, parseResponseHead, type ResponseHead } from "../wire/http1.js";
 
 /** Response head bounds (the head up to its empty line, and its field count: wire/http1.ts HTTP1_LIMITS). */
 export const MAX_HEADER_BYTES = 64 * 1024;
@@ -341,15 +341,6 @@ export class Http1Connection {
 
 function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
-}
-
-function isDigits(s: string): boolean {
-  if (s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) return false;
-  }
-  return true;
 }
 
 /** The request line and fields; a CR or LF in any of them would split the request (refused). */

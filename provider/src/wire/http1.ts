@@ -51,7 +51,7 @@ function isToken(s: string): boolean {
   return true;
 }
 
-function isDigits(s: string): boolean {
+export function isDigits(s: string): boolean {
   if (s.length === 0) return false;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
